@@ -1,0 +1,270 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { isAbsolute, join, resolve } from "node:path";
+import { isPostgresUrl } from "./db/dialect.js";
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type ThreadsMode =
+  /** The built-in emulator, started in-process on loopback. */
+  | { kind: "sandbox" }
+  /** Meta's API or another Threads-compatible server. */
+  | { kind: "remote"; graphUrl: string; authorizeUrl: string; live: boolean };
+
+export interface Config {
+  databaseUrl: string;
+  dataDir: string;
+  host: string;
+  port: number;
+  publicBaseUrl: string;
+  threadsAppId: string | undefined;
+  threadsAppSecret: string | undefined;
+  threadsRedirectUri: string;
+  threads: ThreadsMode;
+  defaultTimezone: string;
+  secretKey: Buffer;
+  /** Where the secret key came from, so a generated key can be mentioned once. */
+  secretKeySource: "env" | "file" | "generated";
+  logLevel: LogLevel;
+  schedulerConcurrency: number;
+}
+
+/** One configuration variable: its name, default and meaning (for `--help` and the README). */
+export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; description: string }> = [
+  {
+    name: "DATABASE_URL",
+    default: "./data/threads-scheduler.db",
+    description: "SQLite file path or postgres://… URL",
+  },
+  {
+    name: "DATA_DIR",
+    default: "./data",
+    description: "Where the SQLite file and the generated secret key live",
+  },
+  { name: "HOST", default: "127.0.0.1", description: "Address the web server listens on" },
+  { name: "PORT", default: "3000", description: "Port of the web server" },
+  { name: "PUBLIC_BASE_URL", default: "http://HOST:PORT", description: "URL users reach the service at" },
+  {
+    name: "THREADS_APP_ID",
+    default: "(none)",
+    description: "Threads app id from Meta; with the secret, live mode",
+  },
+  { name: "THREADS_APP_SECRET", default: "(none)", description: "Threads app secret from Meta" },
+  {
+    name: "THREADS_REDIRECT_URI",
+    default: "PUBLIC_BASE_URL/oauth/callback",
+    description: "OAuth redirect URI registered in the Meta app",
+  },
+  {
+    name: "THREADS_GRAPH_URL",
+    default: "https://graph.threads.net",
+    description: "Threads API base; when set, that server is Threads",
+  },
+  {
+    name: "THREADS_AUTHORIZE_URL",
+    default: "https://threads.net/oauth/authorize",
+    description: "OAuth authorize page",
+  },
+  {
+    name: "DEFAULT_TIMEZONE",
+    default: "(system zone)",
+    description: "IANA zone for new accounts and the 03:00 refresh",
+  },
+  {
+    name: "SECRET_KEY",
+    default: "(generated)",
+    description: "Token encryption key: 32 bytes as 64 hex or base64",
+  },
+  { name: "LOG_LEVEL", default: "info", description: "debug, info, warn or error" },
+  {
+    name: "SCHEDULER_CONCURRENCY",
+    default: "20",
+    description: "Publications running at once in this process",
+  },
+];
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+/** Explicit overrides (from CLI flags) take precedence over the environment. */
+export type ConfigOverrides = Partial<Record<(typeof CONFIG_VARIABLES)[number]["name"], string>>;
+
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Parses the configuration once. `env` is passed in (never read globally) so tests and tools can build
+ * any configuration. Creates DATA_DIR and the secret key file when needed.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = {}): Readonly<Config> {
+  const get = (name: string): string | undefined => {
+    const v = overrides[name] ?? env[name];
+    return v === undefined || v.trim() === "" ? undefined : v.trim();
+  };
+
+  const dataDir = resolve(get("DATA_DIR") ?? "./data");
+  const databaseUrl = get("DATABASE_URL") ?? join(dataDir, "threads-scheduler.db");
+  if (!isPostgresUrl(databaseUrl) && /^[a-z]+:\/\//i.test(databaseUrl)) {
+    throw new ConfigError(
+      "DATABASE_URL",
+      `"${databaseUrl}" is neither a SQLite file path nor a postgres:// URL.`,
+    );
+  }
+
+  const host = get("HOST") ?? "127.0.0.1";
+  const port = parsePort(get("PORT") ?? "3000");
+  const publicBaseUrl = stripSlash(
+    parseUrl("PUBLIC_BASE_URL", get("PUBLIC_BASE_URL") ?? `http://${hostForUrl(host)}:${port}`),
+  );
+
+  const threadsAppId = get("THREADS_APP_ID");
+  const threadsAppSecret = get("THREADS_APP_SECRET");
+  if ((threadsAppId === undefined) !== (threadsAppSecret === undefined)) {
+    throw new ConfigError(
+      threadsAppId ? "THREADS_APP_SECRET" : "THREADS_APP_ID",
+      "THREADS_APP_ID and THREADS_APP_SECRET go together: set both for live mode, or neither for the sandbox.",
+    );
+  }
+  const threadsRedirectUri = parseUrl(
+    "THREADS_REDIRECT_URI",
+    get("THREADS_REDIRECT_URI") ?? `${publicBaseUrl}/oauth/callback`,
+  );
+  const graphUrl = get("THREADS_GRAPH_URL");
+  const authorizeUrl = get("THREADS_AUTHORIZE_URL");
+  let threads: ThreadsMode;
+  if (graphUrl !== undefined) {
+    const g = stripSlash(parseUrl("THREADS_GRAPH_URL", graphUrl));
+    threads = {
+      kind: "remote",
+      graphUrl: g,
+      authorizeUrl: parseUrl("THREADS_AUTHORIZE_URL", authorizeUrl ?? `${new URL(g).origin}/oauth/authorize`),
+      live: /(^|\.)threads\.(net|com)$/i.test(new URL(g).hostname),
+    };
+  } else if (threadsAppId !== undefined) {
+    threads = {
+      kind: "remote",
+      graphUrl: "https://graph.threads.net",
+      authorizeUrl: parseUrl("THREADS_AUTHORIZE_URL", authorizeUrl ?? "https://threads.net/oauth/authorize"),
+      live: true,
+    };
+  } else {
+    threads = { kind: "sandbox" };
+  }
+
+  const defaultTimezone =
+    get("DEFAULT_TIMEZONE") ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
+  if (!isValidTimeZone(defaultTimezone)) {
+    throw new ConfigError(
+      "DEFAULT_TIMEZONE",
+      `"${defaultTimezone}" is not an IANA time zone (for example Asia/Tokyo or Europe/Berlin).`,
+    );
+  }
+
+  const logLevel = (get("LOG_LEVEL") ?? "info").toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError("LOG_LEVEL", `"${logLevel}" is not one of ${LOG_LEVELS.join(", ")}.`);
+  }
+  const schedulerConcurrency = parsePositiveInt(
+    "SCHEDULER_CONCURRENCY",
+    get("SCHEDULER_CONCURRENCY") ?? "20",
+  );
+
+  const { key: secretKey, source: secretKeySource } = loadSecretKey(get("SECRET_KEY"), dataDir);
+
+  return Object.freeze({
+    databaseUrl:
+      isPostgresUrl(databaseUrl) || databaseUrl === ":memory:" ? databaseUrl : absolute(databaseUrl),
+    dataDir,
+    host,
+    port,
+    publicBaseUrl,
+    threadsAppId,
+    threadsAppSecret,
+    threadsRedirectUri,
+    threads,
+    defaultTimezone,
+    secretKey,
+    secretKeySource,
+    logLevel: logLevel as LogLevel,
+    schedulerConcurrency,
+  });
+}
+
+function loadSecretKey(
+  value: string | undefined,
+  dataDir: string,
+): { key: Buffer; source: Config["secretKeySource"] } {
+  if (value !== undefined) return { key: decodeKey("SECRET_KEY", value), source: "env" };
+  const file = join(dataDir, "secret.key");
+  if (existsSync(file)) {
+    return { key: decodeKey(`SECRET_KEY (from ${file})`, readFileSync(file, "utf8").trim()), source: "file" };
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, `${key.toString("hex")}\n`, { mode: 0o600, flag: "wx" });
+  chmodSync(file, 0o600);
+  return { key, source: "generated" };
+}
+
+function decodeKey(variable: string, text: string): Buffer {
+  const key = /^[0-9a-f]{64}$/i.test(text) ? Buffer.from(text, "hex") : Buffer.from(text, "base64");
+  if (key.length !== 32) {
+    throw new ConfigError(
+      variable,
+      "must be 32 bytes, written as 64 hex digits or base64 (openssl rand -hex 32).",
+    );
+  }
+  return key;
+}
+
+function parsePort(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new ConfigError("PORT", `"${text}" is not a port number (0–65535).`);
+  }
+  return n;
+}
+
+function parsePositiveInt(variable: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new ConfigError(variable, `"${text}" is not a whole number above 0.`);
+  return n;
+}
+
+function parseUrl(variable: string, text: string): string {
+  try {
+    const u = new URL(text);
+    if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error("not http(s)");
+    return text;
+  } catch {
+    throw new ConfigError(variable, `"${text}" is not an http(s) URL.`);
+  }
+}
+
+function stripSlash(url: string): string {
+  return url.replace(/\/+$/, "");
+}
+
+function hostForUrl(host: string): string {
+  if (host === "0.0.0.0" || host === "::") return "localhost";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+function absolute(path: string): string {
+  return isAbsolute(path) ? path : resolve(path);
+}

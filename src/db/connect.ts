@@ -1,0 +1,66 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import SqliteDatabase from "better-sqlite3";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import { isPostgresUrl } from "./dialect.js";
+import { migrationProvider } from "./migrations/index.js";
+import type { DB } from "./schema.js";
+
+export type Database = Kysely<DB>;
+
+export interface OpenOptions {
+  /** Pool size for PostgreSQL (default 10). */
+  poolSize?: number;
+}
+
+const INT8_OID = 20;
+
+/** Opens the database named by a URL: `postgres://…` or a SQLite file path (`:memory:` allowed). */
+export function openDatabase(url: string, options: OpenOptions = {}): Database {
+  if (isPostgresUrl(url)) {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      // Instants are bigint milliseconds: well inside Number's exact range.
+      types: {
+        getTypeParser: ((oid: number, format?: string) =>
+          oid === INT8_OID
+            ? (v: string) => Number(v)
+            : pg.types.getTypeParser(oid, format as "text")) as never,
+      },
+    });
+    return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  }
+  const file = url.startsWith("sqlite:") ? url.slice("sqlite:".length).replace(/^\/\//, "") : url;
+  if (file !== ":memory:") mkdirSync(dirname(resolve(file)), { recursive: true });
+  let sqlite: SqliteDatabase.Database;
+  try {
+    sqlite = new SqliteDatabase(file);
+  } catch (error) {
+    throw new Error(
+      `Cannot open the SQLite database at ${file}: ${(error as Error).message}. Check DATABASE_URL and that the folder is writable.`,
+      { cause: error },
+    );
+  }
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma("synchronous = NORMAL");
+  sqlite.pragma("busy_timeout = 10000");
+  sqlite.pragma("foreign_keys = ON");
+  return new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+}
+
+/** Runs every pending migration; throws with the failing migration's name. */
+// biome-ignore lint/suspicious/noExplicitAny: works for any schema.
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === "Error");
+  if (error || failed) {
+    const what = failed ? `migration ${failed.migrationName}` : "migrations";
+    throw new Error(`Database ${what} failed: ${(error as Error | undefined)?.message ?? "unknown error"}`, {
+      cause: error,
+    });
+  }
+  return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}

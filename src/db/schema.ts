@@ -1,0 +1,193 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+
+/**
+ * Table types. Instants are integer epoch milliseconds in both dialects (PostgreSQL `bigint`, parsed to
+ * `number`); booleans are 0/1 integers; structured values are JSON text. One representation for both
+ * databases keeps every query dialect-neutral.
+ */
+export interface DB {
+  accounts: AccountsTable;
+  post_groups: PostGroupsTable;
+  post_parts: PostPartsTable;
+  schedules: SchedulesTable;
+  planned_days: PlannedDaysTable;
+  occurrences: OccurrencesTable;
+  publications: PublicationsTable;
+  publication_parts: PublicationPartsTable;
+  insight_snapshots: InsightSnapshotsTable;
+  app_state: AppStateTable;
+}
+
+type Id = Generated<number>;
+
+export type AccountStatus = "active" | "paused" | "reauth_required";
+
+export interface AccountsTable {
+  id: Id;
+  threads_user_id: string;
+  username: string;
+  name: string | null;
+  picture_url: string | null;
+  /** AES-256-GCM ciphertext, see `src/accounts/token-crypto.ts`. */
+  token_ciphertext: string;
+  /** When the current token expires (ms). */
+  token_expires_at: number;
+  /** When the current token was issued or last refreshed (ms): the 24 h refresh rule counts from here. */
+  token_issued_at: number;
+  token_refreshed_at: number | null;
+  status: AccountStatus;
+  status_reason: string | null;
+  timezone: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PostGroupsTable {
+  id: Id;
+  account_id: number;
+  name: string;
+  enabled: ColumnType<number, number | undefined, number>;
+  weight: ColumnType<number, number | undefined, number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PostPartsTable {
+  id: Id;
+  group_id: number;
+  /** 0-based; part 0 is the root post, each later part replies to the previous one. */
+  position: number;
+  /** JSON of `PostPart` (src/threads/post.ts). */
+  spec_json: string;
+}
+
+export type ScheduleKind = "fixed" | "random";
+export type PickPolicy = "random" | "shuffle" | "sequential";
+
+export interface SchedulesTable {
+  id: Id;
+  account_id: number;
+  kind: ScheduleKind;
+  /** fixed: JSON array of "HH:MM". */
+  times_json: string | null;
+  /** random: window "HH:MM"–"HH:MM" in local time (end <= start means it crosses midnight). */
+  window_start: string | null;
+  window_end: string | null;
+  posts_per_day: number | null;
+  min_gap_minutes: number | null;
+  /** JSON array of weekday names ("mon".."sun"); all seven when every day. */
+  days_json: string;
+  /** IANA zone; null means the account's zone. */
+  timezone: string | null;
+  active: ColumnType<number, number | undefined, number>;
+  pick: PickPolicy;
+  /** JSON array of group ids to draw from; null means every enabled group of the account. */
+  group_ids_json: string | null;
+  misfire_grace_minutes: number;
+  /** Bumped on every edit; a random day is re-drawn only when the version that drew it is stale. */
+  version: ColumnType<number, number | undefined, number>;
+  /** State of the pick policy (shuffle bag / sequential cursor), JSON. */
+  pick_state_json: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PlannedDaysTable {
+  schedule_id: number;
+  /** Local calendar date "YYYY-MM-DD" in the schedule's zone. */
+  local_date: string;
+  schedule_version: number;
+  planned_at: number;
+}
+
+export type OccurrenceState =
+  | "planned"
+  | "running"
+  | "published"
+  | "failed"
+  | "missed"
+  | "needs_check"
+  | "skipped";
+
+export type JobKind = "post" | "token_refresh";
+
+export interface OccurrencesTable {
+  id: Id;
+  job: JobKind;
+  /** Unique with due_at: `schedule:{id}`, `manual:{uuid}` or `token_refresh`. */
+  job_key: string;
+  schedule_id: number | null;
+  account_id: number | null;
+  /** The planned instant (ms); never changes. */
+  due_at: number;
+  /** When it may next be claimed (ms): due_at at first, later the retry time. */
+  run_at: number;
+  /** Label of the slot: "10:00" for fixed times, "random 2/5" for random ones. */
+  slot: string;
+  local_date: string | null;
+  state: OccurrenceState;
+  group_id: number | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  locked_by: string | null;
+  lease_until: number | null;
+  reason: string | null;
+  /** JSON payload for manual posts (the parts to publish). */
+  payload_json: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+export type PublicationState = "publishing" | "published" | "failed" | "needs_check";
+
+export interface PublicationsTable {
+  id: Id;
+  occurrence_id: number;
+  account_id: number;
+  group_id: number | null;
+  state: PublicationState;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+  published_at: number | null;
+}
+
+export type PartState = "pending" | "container_created" | "publish_requested" | "published" | "failed";
+
+export interface PublicationPartsTable {
+  id: Id;
+  publication_id: number;
+  position: number;
+  state: PartState;
+  /** JSON array of carousel child container ids. */
+  children_json: string | null;
+  container_id: string | null;
+  media_id: string | null;
+  permalink: string | null;
+  error: string | null;
+  updated_at: number;
+}
+
+export interface InsightSnapshotsTable {
+  id: Id;
+  account_id: number;
+  /** null for account-level metrics. */
+  media_id: string | null;
+  captured_at: number;
+  metrics_json: string;
+}
+
+export interface AppStateTable {
+  key: string;
+  value: string;
+  updated_at: number;
+}
+
+export type Account = Selectable<AccountsTable>;
+export type NewAccount = Insertable<AccountsTable>;
+export type AccountUpdate = Updateable<AccountsTable>;
+export type PostGroupRow = Selectable<PostGroupsTable>;
+export type ScheduleRow = Selectable<SchedulesTable>;
+export type OccurrenceRow = Selectable<OccurrencesTable>;
+export type PublicationRow = Selectable<PublicationsTable>;
+export type PublicationPartRow = Selectable<PublicationPartsTable>;

@@ -1,0 +1,52 @@
+import type { MediaType, PostPart } from "./post.js";
+
+export interface Profile {
+  id: string;
+  username: string;
+  name?: string;
+  threads_profile_picture_url?: string;
+  threads_biography?: string;
+  is_verified?: boolean;
+}
+
+export type ContainerStatus = "IN_PROGRESS" | "FINISHED" | "PUBLISHED" | "ERROR" | "EXPIRED";
+
+export interface ContainerState {
+  id: string;
+  status: ContainerStatus;
+  error_message?: string;
+}
+
+export interface TokenGrant {
+  accessToken: string;
+  /** Seconds until expiry, when the server says (long-lived and refreshed tokens do). */
+  expiresIn?: number;
+  userId?: string;
+}
+
+export interface PublishingLimit {
+  quotaUsage: number;
+  quotaTotal: number;
+  replyQuotaUsage: number;
+  replyQuotaTotal: number;
+  /** Seconds the quota counts over (86,400). */
+  quotaDuration: number;
+}
+
+export interface ThreadsMedia {
+  id: string;
+  text?: string;
+  media_type?: string;
+  permalink?: string;
+  timestamp?: string;
+  /** Present on replies when requested. */
+  replied_to?: { id: string };
+  root_post?: { id: string };
+}
+
+export interface MetricValue {
+  name: string;
+  value: number;
+}
+
+export type { MediaType, PostPart };
