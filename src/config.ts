@@ -28,6 +28,8 @@ export interface Config {
   secretKeySource: "env" | "file" | "generated";
   logLevel: LogLevel;
   schedulerConcurrency: number;
+  /** Loopback port of the built-in sandbox in sandbox mode. */
+  sandboxPort: number;
 }
 
 /** One configuration variable: its name, default and meaning (for `--help` and the README). */
@@ -126,7 +128,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
   }
 
   const host = get("HOST") ?? "127.0.0.1";
-  const port = parsePort(get("PORT") ?? "3000");
+  const port = parsePort("PORT", get("PORT") ?? "3000");
+  const sandboxPort = parsePort("SANDBOX_PORT", get("SANDBOX_PORT") ?? String(port === 0 ? 0 : port + 1));
   const publicBaseUrl = stripSlash(
     parseUrl("PUBLIC_BASE_URL", get("PUBLIC_BASE_URL") ?? `http://${hostForUrl(host)}:${port}`),
   );
@@ -201,6 +204,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     secretKeySource,
     logLevel: logLevel as LogLevel,
     schedulerConcurrency,
+    sandboxPort,
   });
 }
 
@@ -231,10 +235,10 @@ function decodeKey(variable: string, text: string): Buffer {
   return key;
 }
 
-function parsePort(text: string): number {
+function parsePort(variable: string, text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
-    throw new ConfigError("PORT", `"${text}" is not a port number (0–65535).`);
+    throw new ConfigError(variable, `"${text}" is not a port number (0–65535).`);
   }
   return n;
 }

@@ -50,3 +50,25 @@ export interface MetricValue {
 }
 
 export type { MediaType, PostPart };
+
+/** `GET /debug_token`, with times in epoch milliseconds. */
+export interface DebugTokenInfo {
+  isValid: boolean;
+  expiresAt?: number;
+  issuedAt?: number;
+  scopes?: string[];
+  userId?: string;
+}
+
+/** One page of `/me/threads`; `after` is the cursor of the next page, absent on the last one. */
+export interface ThreadsPage {
+  data: ThreadsMedia[];
+  after?: string;
+}
+
+export interface UserInsights {
+  /** Metric name → value over the period (`views` is the sum of the daily series). */
+  totals: Record<string, number>;
+  /** Daily views, when requested. */
+  views?: Array<{ value: number; endTime: string }>;
+}

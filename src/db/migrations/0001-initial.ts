@@ -1,4 +1,4 @@
-import type { ColumnDefinitionBuilder, Kysely } from "kysely";
+import { type ColumnDefinitionBuilder, type Kysely, sql } from "kysely";
 import { dialectOf } from "../dialect.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on the current table types.
@@ -120,6 +120,10 @@ export async function up(db: AnyDB): Promise<void> {
     .on("occurrences")
     .columns(["schedule_id", "due_at"])
     .execute();
+  // At most one running publication per account, across every process: the database enforces it.
+  await sql`create unique index occurrences_one_running_per_account on occurrences (account_id) where state = 'running'`.execute(
+    db,
+  );
 
   await db.schema
     .createTable("publications")

@@ -1,0 +1,45 @@
+import type { Account as AccountRow, AccountStatus } from "../db/schema.js";
+
+export type { AccountStatus };
+export const ACCOUNT_STATUSES: readonly AccountStatus[] = ["active", "paused", "reauth_required"];
+
+/** An account as the rest of the app sees it: never the token, not even encrypted. */
+export interface Account {
+  id: number;
+  threadsUserId: string;
+  username: string;
+  name: string | null;
+  pictureUrl: string | null;
+  tokenExpiresAt: number;
+  /** The 24 h refresh rule counts from here. */
+  tokenIssuedAt: number;
+  tokenRefreshedAt: number | null;
+  status: AccountStatus;
+  /** Why the status is what it is, or a note about the token (e.g. its expiry was estimated). */
+  statusReason: string | null;
+  timezone: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export function toAccount(row: AccountRow): Account {
+  return {
+    id: row.id,
+    threadsUserId: row.threads_user_id,
+    username: row.username,
+    name: row.name,
+    pictureUrl: row.picture_url,
+    tokenExpiresAt: row.token_expires_at,
+    tokenIssuedAt: row.token_issued_at,
+    tokenRefreshedAt: row.token_refreshed_at,
+    status: row.status,
+    statusReason: row.status_reason,
+    timezone: row.timezone,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function isAccountStatus(value: string): value is AccountStatus {
+  return (ACCOUNT_STATUSES as readonly string[]).includes(value);
+}

@@ -1,0 +1,59 @@
+import { createAccountService } from "../accounts/accounts.service.js";
+import type { Clock } from "../clock.js";
+import type { Config } from "../config.js";
+import type { Database } from "../db/connect.js";
+import { createGroupService } from "../groups/groups.service.js";
+import { notifyWork } from "../scheduler/notify.js";
+import { createScheduleService } from "../schedules/schedules.service.js";
+import type { ThreadsClient } from "../threads/client.js";
+
+/** How far ahead schedules are planned; the engine extends the horizon as time passes. */
+export const PLAN_HORIZON_MS = 48 * 3_600_000;
+
+export interface ServiceDeps {
+  db: Database;
+  threads: ThreadsClient;
+  config: Config;
+  clock: Clock;
+  /** Whether short-lived tokens can be exchanged (an app secret is known; always in the sandbox). */
+  canExchangeTokens: boolean;
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+/** The application's use cases, shared by the CLI, the HTTP API and the scheduler. */
+export function createServices(deps: ServiceDeps) {
+  const { db, config, clock } = deps;
+  const accounts = createAccountService({
+    db,
+    threads: deps.threads,
+    secretKey: config.secretKey,
+    clock,
+    defaultTimezone: config.defaultTimezone,
+    canExchangeTokens: deps.canExchangeTokens,
+  });
+  const groups = createGroupService({ db, clock });
+  const planned = createScheduleService({
+    db,
+    clock,
+    defaultTimezone: config.defaultTimezone,
+    horizonMs: PLAN_HORIZON_MS,
+  });
+  // Every change to a plan wakes the engines of all processes (PostgreSQL NOTIFY; SQLite engines poll).
+  const notifying =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const result = await fn(...args);
+      await notifyWork(db).catch(() => {});
+      return result;
+    };
+  const schedules = {
+    ...planned,
+    add: notifying(planned.add),
+    update: notifying(planned.update),
+    pause: notifying(planned.pause),
+    resume: notifying(planned.resume),
+    remove: notifying(planned.remove),
+  };
+  return { accounts, groups, schedules };
+}

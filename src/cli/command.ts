@@ -1,0 +1,69 @@
+import type { ParseArgsConfig } from "node:util";
+import type { CliContext } from "./context.js";
+
+export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
+
+/** One CLI command: `threads-scheduler <name> [flags]`. */
+export interface Command {
+  /** e.g. "accounts add" */
+  name: string;
+  summary: string;
+  /** Usage line(s) after the command name. */
+  usage: string;
+  /** Flag descriptions for --help, in order. */
+  flags?: Array<[flag: string, description: string]>;
+  options?: OptionSpec;
+  /** Positional arguments allowed (default 0). */
+  positionals?: { min: number; max: number; names: string };
+  run(ctx: CliContext, args: ParsedArgs): Promise<number | undefined>;
+}
+
+export interface ParsedArgs {
+  values: Record<string, string | boolean | string[] | boolean[] | undefined>;
+  positionals: string[];
+  /** Every token as given, in order (for flags whose order matters, like --text then --image). */
+  tokens: Array<{ kind: "option"; name: string; value?: string } | { kind: "positional"; value: string }>;
+}
+
+/** A mistake in how the command was called: printed with the command's usage, exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export function str(args: ParsedArgs, name: string): string | undefined {
+  const v = args.values[name];
+  return typeof v === "string" ? v : undefined;
+}
+
+export function strs(args: ParsedArgs, name: string): string[] {
+  const v = args.values[name];
+  if (v === undefined) return [];
+  return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === "string");
+}
+
+export function flag(args: ParsedArgs, name: string): boolean {
+  return args.values[name] === true;
+}
+
+export function requireStr(args: ParsedArgs, name: string): string {
+  const v = str(args, name);
+  if (v === undefined || v === "") throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+/** Parses an id such as an account or schedule id: a whole number above 0. */
+export function parseId(text: string | undefined, what: string): number {
+  if (text === undefined) throw new UsageError(`${what} is required`);
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`${what} must be a whole number above 0, not "${text}"`);
+  return n;
+}
+
+export function positiveInt(text: string | undefined, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`${what} must be a whole number above 0, not "${text}"`);
+  return n;
+}

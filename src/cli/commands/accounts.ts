@@ -1,0 +1,137 @@
+import type { Account } from "../../accounts/account.js";
+import { AppError } from "../../errors.js";
+import { formatInZone } from "../../scheduler/inspect.js";
+import { type Command, flag, parseId, str, UsageError } from "../command.js";
+import type { CliContext } from "../context.js";
+import { printJson, printTable } from "../output.js";
+
+export const accountsAddCommand: Command = {
+  name: "accounts add",
+  summary: "Add a Threads account from an access token (checked with /me; stored encrypted)",
+  usage: "(--token TOKEN | --sandbox-user NAME) [--timezone TZ]",
+  flags: [
+    ["--token TOKEN", "a Threads user access token (short- or long-lived)"],
+    [
+      "--sandbox-user NAME",
+      "sandbox mode only: create a sandbox user NAME and add it (for demos and trials)",
+    ],
+    ["--timezone TZ", "the account's IANA zone for its schedules (default: DEFAULT_TIMEZONE)"],
+  ],
+  options: { token: { type: "string" }, "sandbox-user": { type: "string" }, timezone: { type: "string" } },
+  async run(ctx, args) {
+    const timezone = str(args, "timezone");
+    const sandboxUser = str(args, "sandbox-user");
+    let token = str(args, "token");
+    if ((token === undefined) === (sandboxUser === undefined)) {
+      throw new UsageError("give either --token TOKEN or --sandbox-user NAME");
+    }
+    const threads = await ctx.threads();
+    if (sandboxUser !== undefined) {
+      if (threads.mode !== "sandbox") {
+        throw new UsageError(
+          "--sandbox-user works only with the built-in sandbox; use --token with real Threads",
+        );
+      }
+      token = await createSandboxUser(threads.graphUrl, sandboxUser);
+    }
+    const services = await ctx.services();
+    const { account, created } = await services.accounts.addWithToken(token!, timezone ? { timezone } : {});
+    ctx.output.out(
+      `${created ? "Added" : "Updated"} account ${account.id}: @${account.username} (${account.timezone}), token valid until ${formatInZone(account.tokenExpiresAt, account.timezone)}.`,
+    );
+    if (account.statusReason) ctx.output.out(`Note: ${account.statusReason}`);
+    if (threads.mode === "sandbox") ctx.output.err(threads.banner);
+    return 0;
+  },
+};
+
+async function createSandboxUser(graphUrl: string, username: string): Promise<string> {
+  const res = await fetch(`${graphUrl}/__sandbox/users`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ username }),
+  });
+  const body = (await res.json()) as { access_token?: string; error?: { message?: string } };
+  if (!res.ok || !body.access_token) {
+    throw new AppError(
+      "threads_error",
+      `The sandbox did not create the user: ${body.error?.message ?? res.status}`,
+    );
+  }
+  return body.access_token;
+}
+
+export const accountsListCommand: Command = {
+  name: "accounts list",
+  summary: "List accounts with their status and token expiry",
+  usage: "[--json]",
+  flags: [["--json", "print a JSON array of objects that carry id"]],
+  options: { json: { type: "boolean" } },
+  async run(ctx, args) {
+    const accounts = await (await ctx.services()).accounts.list();
+    if (flag(args, "json")) {
+      printJson(ctx.output, accounts);
+      return 0;
+    }
+    if (accounts.length === 0) {
+      ctx.output.out("No accounts yet. Add one with `threads-scheduler accounts add --token TOKEN`.");
+      return 0;
+    }
+    printTable(
+      ctx.output,
+      ["ID", "ACCOUNT", "STATUS", "ZONE", "TOKEN EXPIRES", "NOTE"],
+      accounts.map((a) => [
+        a.id,
+        `@${a.username}`,
+        a.status,
+        a.timezone,
+        formatInZone(a.tokenExpiresAt, a.timezone),
+        a.statusReason ?? "",
+      ]),
+    );
+    return 0;
+  },
+};
+
+function accountAction(
+  name: string,
+  summary: string,
+  act: (ctx: CliContext, id: number) => Promise<Account | undefined>,
+  done: (id: number, account: Account | undefined) => string,
+): Command {
+  return {
+    name,
+    summary,
+    usage: "ID",
+    positionals: { min: 1, max: 1, names: "ID" },
+    async run(ctx, args) {
+      const id = parseId(args.positionals[0], "the account ID");
+      ctx.output.out(done(id, await act(ctx, id)));
+      return 0;
+    },
+  };
+}
+
+export const accountsRemoveCommand = accountAction(
+  "accounts remove",
+  "Remove an account with its groups and schedules (its published history stays)",
+  async (ctx, id) => {
+    await (await ctx.services()).accounts.remove(id);
+    return undefined;
+  },
+  (id) => `Removed account ${id}.`,
+);
+
+export const accountsPauseCommand = accountAction(
+  "accounts pause",
+  "Stop posting for an account (its due posts are skipped with a reason) until it is resumed",
+  async (ctx, id) => (await ctx.services()).accounts.pause(id),
+  (id, a) => `Paused account ${id} (@${a?.username}).`,
+);
+
+export const accountsResumeCommand = accountAction(
+  "accounts resume",
+  "Resume posting for a paused account",
+  async (ctx, id) => (await ctx.services()).accounts.resume(id),
+  (id, a) => `Resumed account ${id} (@${a?.username}).`,
+);

@@ -1,0 +1,248 @@
+import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
+import type { PostGroup } from "../../groups/group.js";
+import { type PostPart, REPLY_CONTROLS, type ReplyControl } from "../../threads/post.js";
+import { type Command, flag, type ParsedArgs, parseId, requireStr, str, UsageError } from "../command.js";
+import { printJson, printTable } from "../output.js";
+
+/** Flags that describe the parts of a post, shared by `groups add` and `post`. */
+export const PART_OPTIONS = {
+  text: { type: "string", multiple: true },
+  image: { type: "string", multiple: true },
+  video: { type: "string", multiple: true },
+  alt: { type: "string", multiple: true },
+  topic: { type: "string", multiple: true },
+  link: { type: "string", multiple: true },
+  poll: { type: "string", multiple: true },
+  "reply-control": { type: "string", multiple: true },
+} as const;
+
+export const PART_FLAGS: Array<[string, string]> = [
+  ["--text T", "text of a part; each --text starts the next part of the chain (part 2 replies to part 1, …)"],
+  ["--image URL", "an image on the current part; several --image/--video on one part make a carousel (2–20)"],
+  ["--video URL", "a video on the current part"],
+  ["--alt TEXT", "alt text of the media item given just before"],
+  ["--topic TAG", "the current part's topic tag (1–50 characters, no . or &)"],
+  ["--link URL", "the current part's link attachment (text posts only)"],
+  ["--poll A|B[|C|D]", "a poll of 2–4 options on the current part (text posts only)"],
+  ["--reply-control WHO", `who may reply: ${REPLY_CONTROLS.join(", ")}`],
+];
+
+/**
+ * Builds the parts from the flags in the order given: `--text` starts a new part (or fills the text of a part
+ * begun by media), and every other flag applies to the current part. `--image A --image B --text "Hi"` is
+ * one carousel post with text; `--text A --text B` is a two-part chain.
+ */
+export function partsFromArgs(args: ParsedArgs): PostPart[] {
+  const parts: PostPart[] = [];
+  const current = (): PostPart => {
+    if (parts.length === 0) parts.push({});
+    return parts[parts.length - 1]!;
+  };
+  for (const token of args.tokens) {
+    if (token.kind !== "option" || token.value === undefined) continue;
+    const value = token.value;
+    switch (token.name) {
+      case "text": {
+        const last = parts[parts.length - 1];
+        if (last && last.text === undefined) last.text = value;
+        else parts.push({ text: value });
+        break;
+      }
+      case "image":
+      case "video":
+        current().media = [
+          ...(current().media ?? []),
+          { kind: token.name === "image" ? "IMAGE" : "VIDEO", url: value },
+        ];
+        break;
+      case "alt": {
+        const media = parts[parts.length - 1]?.media;
+        const item = media?.[media.length - 1];
+        if (!item) throw new UsageError("--alt describes the --image or --video given just before it");
+        item.altText = value;
+        break;
+      }
+      case "topic":
+        setOnce(current(), "topicTag", value, "--topic");
+        break;
+      case "link":
+        setOnce(current(), "linkAttachment", value, "--link");
+        break;
+      case "poll":
+        setOnce(
+          current(),
+          "pollOptions",
+          value.split("|").map((o) => o.trim()),
+          "--poll",
+        );
+        break;
+      case "reply-control":
+        if (!(REPLY_CONTROLS as readonly string[]).includes(value)) {
+          throw new UsageError(`--reply-control must be one of ${REPLY_CONTROLS.join(", ")}, not "${value}"`);
+        }
+        setOnce(current(), "replyControl", value as ReplyControl, "--reply-control");
+        break;
+    }
+  }
+  return parts;
+}
+
+function setOnce<K extends keyof PostPart>(
+  part: PostPart,
+  key: K,
+  value: PostPart[K],
+  flagName: string,
+): void {
+  if (part[key] !== undefined) {
+    throw new UsageError(`${flagName} was given twice for one part; start the next part with --text`);
+  }
+  part[key] = value;
+}
+
+export const groupsAddCommand: Command = {
+  name: "groups add",
+  summary: "Add a post group (one post, or a chain of parts) to an account's pool",
+  usage:
+    "--account ID --name NAME --text T [--text T ...] [--image URL] [--video URL] [--topic TAG] [--link URL]",
+  flags: [
+    ["--account ID", "the account whose pool gets the group"],
+    ["--name NAME", "a name to recognise the group by"],
+    ...PART_FLAGS,
+    ["--weight N", "relative chance of being drawn by a random pick (default 1)"],
+    ["--disabled", "add it disabled (never picked until enabled)"],
+  ],
+  options: {
+    account: { type: "string" },
+    name: { type: "string" },
+    weight: { type: "string" },
+    disabled: { type: "boolean" },
+    json: { type: "boolean" },
+    ...PART_OPTIONS,
+  },
+  async run(ctx, args) {
+    const accountId = parseId(str(args, "account"), "--account");
+    const name = requireStr(args, "name");
+    const parts = partsFromArgs(args);
+    if (parts.length === 0) throw new UsageError("give the post: at least one --text, --image or --video");
+    const weight = str(args, "weight");
+    const group = await (await ctx.services()).groups.add(accountId, {
+      name,
+      parts,
+      enabled: !flag(args, "disabled"),
+      ...(weight !== undefined ? { weight: Number(weight) } : {}),
+    });
+    if (flag(args, "json")) printJson(ctx.output, [group]);
+    else
+      ctx.output.out(
+        `Added post group ${group.id} "${group.name}" (${describeParts(group)}) to account ${accountId}.`,
+      );
+    return 0;
+  },
+};
+
+export const groupsImportCommand: Command = {
+  name: "groups import",
+  summary: "Import post groups from a CSV or JSON file (all or nothing; bad rows are reported by line)",
+  usage: "--account ID FILE",
+  flags: [
+    ["--account ID", "the account whose pool gets the groups"],
+    [
+      "FILE",
+      "a .csv (columns: group, part, text, image_url, video_url, alt_text, topic_tag, link, poll, reply_control) or .json file",
+    ],
+  ],
+  options: { account: { type: "string" }, json: { type: "boolean" } },
+  positionals: { min: 1, max: 1, names: "FILE" },
+  async run(ctx, args) {
+    const accountId = parseId(str(args, "account"), "--account");
+    const file = args.positionals[0]!;
+    let content: string;
+    try {
+      content = await readFile(file, "utf8");
+    } catch (error) {
+      throw new UsageError(
+        `cannot read ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`,
+      );
+    }
+    const groups = await (await ctx.services()).groups.importGroups(accountId, {
+      name: basename(file),
+      content,
+    });
+    if (flag(args, "json")) printJson(ctx.output, groups);
+    else
+      ctx.output.out(
+        `Imported ${groups.length} post group(s) into account ${accountId}: ids ${groups.map((g) => g.id).join(", ")}.`,
+      );
+    return 0;
+  },
+};
+
+export const groupsListCommand: Command = {
+  name: "groups list",
+  summary: "List an account's post groups",
+  usage: "--account ID [--json]",
+  flags: [
+    ["--account ID", "the account"],
+    ["--json", "print a JSON array of objects that carry id"],
+  ],
+  options: { account: { type: "string" }, json: { type: "boolean" } },
+  async run(ctx, args) {
+    const accountId = parseId(str(args, "account"), "--account");
+    const groups = await (await ctx.services()).groups.list(accountId);
+    if (flag(args, "json")) {
+      printJson(ctx.output, groups);
+      return 0;
+    }
+    if (groups.length === 0) {
+      ctx.output.out(
+        `Account ${accountId} has no post groups. Add one with \`threads-scheduler groups add\`.`,
+      );
+      return 0;
+    }
+    printTable(
+      ctx.output,
+      ["ID", "NAME", "ENABLED", "WEIGHT", "PARTS", "FIRST TEXT"],
+      groups.map((g) => [
+        g.id,
+        g.name,
+        g.enabled ? "yes" : "no",
+        g.weight,
+        describeParts(g),
+        preview(g.parts[0]?.text),
+      ]),
+    );
+    return 0;
+  },
+};
+
+export const groupsRemoveCommand: Command = {
+  name: "groups remove",
+  summary: "Remove a post group (posts already published from it stay in the history)",
+  usage: "ID",
+  positionals: { min: 1, max: 1, names: "ID" },
+  async run(ctx, args) {
+    const id = parseId(args.positionals[0], "the group ID");
+    await (await ctx.services()).groups.remove(id);
+    ctx.output.out(`Removed post group ${id}.`);
+    return 0;
+  },
+};
+
+function describeParts(group: PostGroup): string {
+  const kinds = group.parts.map((p) => {
+    const media = p.media ?? [];
+    return media.length === 0
+      ? "text"
+      : media.length === 1
+        ? media[0]!.kind.toLowerCase()
+        : `carousel of ${media.length}`;
+  });
+  return group.parts.length === 1 ? kinds[0]! : `chain of ${group.parts.length}: ${kinds.join(", ")}`;
+}
+
+function preview(text: string | undefined): string {
+  if (!text) return "";
+  const line = text.replace(/\s+/g, " ");
+  return [...line].length > 40 ? `${[...line].slice(0, 39).join("")}…` : line;
+}

@@ -1,0 +1,188 @@
+import { WEEKDAYS, type Weekday } from "../../scheduler/planning/index.js";
+import type { Schedule } from "../../schedules/schedule.js";
+import { PICK_POLICIES, type PickPolicy } from "../../schedules/schedule.js";
+import type { NewSchedule } from "../../schedules/schedules.service.js";
+import { type Command, flag, parseId, positiveInt, str, UsageError } from "../command.js";
+import { printJson, printTable } from "../output.js";
+
+export const schedulesAddCommand: Command = {
+  name: "schedules add",
+  summary: "Add a fixed or random schedule to an account (takes effect in running schedulers at once)",
+  usage:
+    "--account ID (--fixed HH:MM[,HH:MM…] | --random HH:MM-HH:MM --count N [--min-gap MIN]) [--timezone TZ] [--days mon,tue,…] [--pick random|shuffle|sequential]",
+  flags: [
+    ["--account ID", "the account that posts"],
+    ["--fixed HH:MM,…", "post at these local times every selected day"],
+    [
+      "--random HH:MM-HH:MM",
+      "post --count times at random in this local window (22:00-02:00 crosses midnight)",
+    ],
+    ["--count N", "posts per day in the random window"],
+    ["--min-gap MIN", "at least this many minutes between random posts (default 0)"],
+    ["--timezone TZ", "IANA zone of the times (default: the account's zone)"],
+    ["--days mon,tue,…", "weekdays to post on (default: every day)"],
+    [
+      "--pick POLICY",
+      "how a group is chosen: random (default, as the original), shuffle (each once per round), sequential",
+    ],
+    ["--groups ID,…", "draw only from these post groups (default: every enabled group of the account)"],
+    [
+      "--misfire-grace MIN",
+      "a post not started this many minutes after its time is marked missed (default 15)",
+    ],
+    ["--paused", "add it paused"],
+    ["--json", "print the schedule as a JSON array"],
+  ],
+  options: {
+    account: { type: "string" },
+    fixed: { type: "string" },
+    random: { type: "string" },
+    count: { type: "string" },
+    "min-gap": { type: "string" },
+    timezone: { type: "string" },
+    days: { type: "string" },
+    pick: { type: "string" },
+    groups: { type: "string" },
+    "misfire-grace": { type: "string" },
+    paused: { type: "boolean" },
+    json: { type: "boolean" },
+  },
+  async run(ctx, args) {
+    const accountId = parseId(str(args, "account"), "--account");
+    const fixed = str(args, "fixed");
+    const random = str(args, "random");
+    if ((fixed === undefined) === (random === undefined)) {
+      throw new UsageError("give either --fixed HH:MM[,HH:MM…] or --random HH:MM-HH:MM --count N");
+    }
+    const settings: NewSchedule = { accountId, kind: fixed !== undefined ? "fixed" : "random" };
+    if (fixed !== undefined) {
+      if (str(args, "count") !== undefined || str(args, "min-gap") !== undefined) {
+        throw new UsageError("--count and --min-gap belong to --random schedules");
+      }
+      settings.times = fixed.split(",").map((t) => t.trim());
+    } else {
+      const match = /^\s*([^-\s]+)\s*-\s*([^-\s]+)\s*$/.exec(random!);
+      if (!match) throw new UsageError(`--random must look like 09:00-21:00, not "${random}"`);
+      settings.windowStart = match[1]!;
+      settings.windowEnd = match[2]!;
+      const count = positiveInt(str(args, "count"), "--count");
+      if (count === undefined) throw new UsageError("--random needs --count N (posts per day)");
+      settings.postsPerDay = count;
+      const gap = str(args, "min-gap");
+      if (gap !== undefined) settings.minGapMinutes = nonNegativeInt(gap, "--min-gap");
+    }
+    const timezone = str(args, "timezone");
+    if (timezone !== undefined) settings.timezone = timezone;
+    const days = str(args, "days");
+    if (days !== undefined) settings.days = parseDays(days);
+    const pick = str(args, "pick");
+    if (pick !== undefined) {
+      if (!(PICK_POLICIES as readonly string[]).includes(pick)) {
+        throw new UsageError(`--pick must be one of ${PICK_POLICIES.join(", ")}, not "${pick}"`);
+      }
+      settings.pick = pick as PickPolicy;
+    }
+    const groups = str(args, "groups");
+    if (groups !== undefined) settings.groupIds = groups.split(",").map((g) => parseId(g.trim(), "--groups"));
+    const grace = str(args, "misfire-grace");
+    if (grace !== undefined) settings.misfireGraceMinutes = nonNegativeInt(grace, "--misfire-grace");
+    if (flag(args, "paused")) settings.active = false;
+
+    const services = await ctx.services();
+    const schedule = await services.schedules.add(settings);
+    if (flag(args, "json")) {
+      printJson(ctx.output, [schedule]);
+      return 0;
+    }
+    ctx.output.out(`Added schedule ${schedule.id} for account ${accountId}: ${describe(schedule)}.`);
+    ctx.output.out("Run `threads-scheduler jobs` to see its planned runs.");
+    return 0;
+  },
+};
+
+export const schedulesListCommand: Command = {
+  name: "schedules list",
+  summary: "List schedules",
+  usage: "[--account ID] [--json]",
+  flags: [
+    ["--account ID", "only this account's schedules"],
+    ["--json", "print a JSON array of objects that carry id"],
+  ],
+  options: { account: { type: "string" }, json: { type: "boolean" } },
+  async run(ctx, args) {
+    const account = str(args, "account");
+    const schedules = await (await ctx.services()).schedules.list(
+      account !== undefined ? { accountId: parseId(account, "--account") } : {},
+    );
+    if (flag(args, "json")) {
+      printJson(ctx.output, schedules);
+      return 0;
+    }
+    if (schedules.length === 0) {
+      ctx.output.out("No schedules. Add one with `threads-scheduler schedules add`.");
+      return 0;
+    }
+    printTable(
+      ctx.output,
+      ["ID", "ACCOUNT", "ACTIVE", "WHEN", "PICK"],
+      schedules.map((s) => [s.id, s.accountId, s.active ? "yes" : "paused", describe(s), s.pick]),
+    );
+    return 0;
+  },
+};
+
+function scheduleAction(verb: "pause" | "resume" | "remove", summary: string, done: string): Command {
+  return {
+    name: `schedules ${verb}`,
+    summary,
+    usage: "ID",
+    positionals: { min: 1, max: 1, names: "ID" },
+    async run(ctx, args) {
+      const id = parseId(args.positionals[0], "the schedule ID");
+      await (await ctx.services()).schedules[verb](id);
+      ctx.output.out(`${done} schedule ${id}.`);
+      return 0;
+    },
+  };
+}
+
+export const schedulesPauseCommand = scheduleAction(
+  "pause",
+  "Pause a schedule: its future runs are withdrawn until it is resumed",
+  "Paused",
+);
+export const schedulesResumeCommand = scheduleAction("resume", "Resume a paused schedule", "Resumed");
+export const schedulesRemoveCommand = scheduleAction(
+  "remove",
+  "Remove a schedule (its past runs stay in the history)",
+  "Removed",
+);
+
+export function describe(s: Schedule): string {
+  const when =
+    s.kind === "fixed"
+      ? `fixed ${(s.times ?? []).join(", ")}`
+      : `random ${s.postsPerDay}× in ${s.windowStart}-${s.windowEnd}${s.minGapMinutes ? `, ≥ ${s.minGapMinutes} min apart` : ""}`;
+  const days = s.days.length === 7 ? "every day" : s.days.join(",");
+  return `${when}, ${days}${s.timezone ? ` (${s.timezone})` : ""}`;
+}
+
+function parseDays(text: string): Weekday[] {
+  const days = text
+    .toLowerCase()
+    .split(",")
+    .map((d) => d.trim())
+    .filter(Boolean);
+  const bad = days.filter((d) => !(WEEKDAYS as readonly string[]).includes(d));
+  if (bad.length > 0 || days.length === 0) {
+    throw new UsageError(`--days takes weekdays from ${WEEKDAYS.join(",")}, not "${bad.join(",") || text}"`);
+  }
+  return days as Weekday[];
+}
+
+function nonNegativeInt(text: string, what: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0)
+    throw new UsageError(`${what} must be a whole number of minutes, not "${text}"`);
+  return n;
+}

@@ -1,0 +1,46 @@
+import type { PostGroupRow } from "../db/schema.js";
+import type { PostPart } from "../threads/post.js";
+
+/** A ready-to-publish unit: part 0 is the root post, each later part replies to the one before it. */
+export interface PostGroup {
+  id: number;
+  accountId: number;
+  name: string;
+  enabled: boolean;
+  /** Relative chance of being drawn by a `random` pick (1 = normal). */
+  weight: number;
+  parts: PostPart[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface NewPostGroup {
+  name: string;
+  parts: PostPart[];
+  /** Default true. */
+  enabled?: boolean;
+  /** Default 1. */
+  weight?: number;
+}
+
+export function toPostGroup(row: PostGroupRow, parts: PostPart[]): PostGroup {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    name: row.name,
+    enabled: row.enabled === 1,
+    weight: row.weight,
+    parts,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function parsePartSpec(specJson: string): PostPart {
+  return JSON.parse(specJson) as PostPart;
+}
+
+/** JSON.stringify leaves out undefined keys, so the stored spec holds only what was said. */
+export function serialisePart(part: PostPart): string {
+  return JSON.stringify(part);
+}

@@ -1,0 +1,165 @@
+import type { Kysely } from "kysely";
+import type { DB, PostGroupRow } from "../db/schema.js";
+import type { PostPart } from "../threads/post.js";
+import { type PostGroup, parsePartSpec, serialisePart, toPostGroup } from "./group.js";
+
+/** A database or a transaction (a Kysely `Transaction` is a `Kysely`). */
+type Db = Kysely<DB>;
+
+export interface GroupInsert {
+  accountId: number;
+  name: string;
+  parts: PostPart[];
+  enabled?: boolean;
+  weight?: number;
+  now: number;
+}
+
+/** Runs `fn` in the caller's transaction when there is one, else in a new one. */
+async function atomically<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
+  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
+}
+
+/** The group row and its parts are written together or not at all. */
+export async function insertGroup(db: Db, group: GroupInsert): Promise<PostGroup> {
+  return atomically(db, async (trx) => {
+    const row = await trx
+      .insertInto("post_groups")
+      .values({
+        account_id: group.accountId,
+        name: group.name,
+        enabled: group.enabled === false ? 0 : 1,
+        weight: group.weight ?? 1,
+        created_at: group.now,
+        updated_at: group.now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await insertParts(trx, row.id, group.parts);
+    return toPostGroup(row, group.parts);
+  });
+}
+
+async function insertParts(db: Db, groupId: number, parts: PostPart[]): Promise<void> {
+  if (parts.length === 0) return;
+  await db
+    .insertInto("post_parts")
+    .values(parts.map((part, position) => ({ group_id: groupId, position, spec_json: serialisePart(part) })))
+    .execute();
+}
+
+export async function getGroup(db: Db, id: number): Promise<PostGroup | undefined> {
+  const row = await db.selectFrom("post_groups").selectAll().where("id", "=", id).executeTakeFirst();
+  if (!row) return undefined;
+  const parts = await db
+    .selectFrom("post_parts")
+    .select("spec_json")
+    .where("group_id", "=", id)
+    .orderBy("position")
+    .execute();
+  return toPostGroup(
+    row,
+    parts.map((p) => parsePartSpec(p.spec_json)),
+  );
+}
+
+/** Every group of an account with its parts: two queries, whatever the number of groups. */
+export async function listGroupsByAccount(
+  db: Db,
+  accountId: number,
+  filter: { enabled?: boolean } = {},
+): Promise<PostGroup[]> {
+  let q = db.selectFrom("post_groups").selectAll().where("account_id", "=", accountId);
+  if (filter.enabled !== undefined) q = q.where("enabled", "=", filter.enabled ? 1 : 0);
+  const rows = await q.orderBy("id").execute();
+  return attachParts(db, rows);
+}
+
+async function attachParts(db: Db, rows: PostGroupRow[]): Promise<PostGroup[]> {
+  if (rows.length === 0) return [];
+  const parts = await db
+    .selectFrom("post_parts")
+    .select(["group_id", "spec_json"])
+    .where(
+      "group_id",
+      "in",
+      rows.map((r) => r.id),
+    )
+    .orderBy("group_id")
+    .orderBy("position")
+    .execute();
+  const byGroup = new Map<number, PostPart[]>();
+  for (const p of parts) {
+    const list = byGroup.get(p.group_id) ?? [];
+    list.push(parsePartSpec(p.spec_json));
+    byGroup.set(p.group_id, list);
+  }
+  return rows.map((row) => toPostGroup(row, byGroup.get(row.id) ?? []));
+}
+
+export async function setGroupEnabled(db: Db, id: number, enabled: boolean, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("post_groups")
+    .set({ enabled: enabled ? 1 : 0, updated_at: now })
+    .where("id", "=", id)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export interface GroupPatch {
+  name?: string;
+  weight?: number;
+  enabled?: boolean;
+  /** Replaces every part. */
+  parts?: PostPart[];
+}
+
+export async function updateGroup(db: Db, id: number, patch: GroupPatch, now: number): Promise<boolean> {
+  return atomically(db, async (trx) => {
+    const result = await trx
+      .updateTable("post_groups")
+      .set({
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.weight !== undefined ? { weight: patch.weight } : {}),
+        ...(patch.enabled !== undefined ? { enabled: patch.enabled ? 1 : 0 } : {}),
+        updated_at: now,
+      })
+      .where("id", "=", id)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) return false;
+    if (patch.parts !== undefined) {
+      await trx.deleteFrom("post_parts").where("group_id", "=", id).execute();
+      await insertParts(trx, id, patch.parts);
+    }
+    return true;
+  });
+}
+
+/** Deletes the group and its parts; occurrences and publications keep the id as history. */
+export async function removeGroup(db: Db, id: number): Promise<boolean> {
+  const result = await db.deleteFrom("post_groups").where("id", "=", id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+export async function listEnabledIds(db: Db, accountId: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom("post_groups")
+    .select("id")
+    .where("account_id", "=", accountId)
+    .where("enabled", "=", 1)
+    .orderBy("id")
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Which of `ids` belong to the account (to check a schedule's group list). */
+export async function listGroupIdsOfAccount(db: Db, accountId: number, ids: number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom("post_groups")
+    .select("id")
+    .where("account_id", "=", accountId)
+    .where("id", "in", ids)
+    .execute();
+  return rows.map((r) => r.id);
+}

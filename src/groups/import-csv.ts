@@ -1,0 +1,248 @@
+/** The CSV half of ./import.ts (the format is described there). Pure. */
+import { parse } from "csv-parse/sync";
+import { type MediaItem, type PostPart, REPLY_CONTROLS, type ReplyControl } from "../threads/post.js";
+import { type PreflightIssue, validateGroup } from "../threads/preflight.js";
+import type { ImportIssue, ParsedGroup } from "./import.js";
+
+export const CSV_COLUMNS = [
+  "group",
+  "part",
+  "text",
+  "image_url",
+  "video_url",
+  "alt_text",
+  "topic_tag",
+  "link",
+  "poll",
+  "reply_control",
+  "quote_post_id",
+] as const;
+type CsvColumn = (typeof CSV_COLUMNS)[number];
+
+interface CsvRow {
+  line: number;
+  cells: Partial<Record<CsvColumn, string>>;
+}
+
+interface CsvGroup {
+  name: string;
+  rows: CsvRow[];
+  /** Line of the first row of the group's latest run of adjacent rows, when it is not the first run. */
+  splitAt?: number;
+}
+
+export function parseCsvGroups(text: string): { groups: ParsedGroup[]; issues: ImportIssue[] } {
+  let records: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    // One line-end convention before parsing: csv-parse fixes the record delimiter from the first line.
+    records = parse(text.replace(/\r\n?/g, "\n"), {
+      info: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+    }) as unknown as typeof records;
+  } catch (error) {
+    const e = error as Error & { lines?: number };
+    return {
+      groups: [],
+      issues: [{ ...(e.lines ? { line: e.lines } : {}), message: `the file is not valid CSV: ${e.message}` }],
+    };
+  }
+  const withLines = records
+    .map(({ record, info }) => ({
+      record,
+      // `info.lines` is the line a record ends on; quoted line breaks inside it move its start back.
+      line: info.lines - record.reduce((n, cell) => n + (cell.match(/\n/g)?.length ?? 0), 0),
+    }))
+    .filter(({ record }) => record.some((cell) => cell.trim() !== ""));
+  const header = withLines.shift();
+  if (!header) return { groups: [], issues: [] };
+
+  const issues: ImportIssue[] = [];
+  const columns = header.record.map((name) => name.trim().toLowerCase());
+  columns.forEach((name, i) => {
+    if (name !== "" && !(CSV_COLUMNS as readonly string[]).includes(name)) {
+      issues.push({
+        line: header.line,
+        message: `unknown column "${header.record[i]}"; the columns are ${CSV_COLUMNS.join(", ")}.`,
+      });
+    }
+    if (name !== "" && columns.indexOf(name) !== i) {
+      issues.push({ line: header.line, message: `the column "${name}" appears twice; keep one.` });
+    }
+  });
+  if (!columns.includes("group")) {
+    issues.push({
+      line: header.line,
+      message: `a "group" column is required (the name of each row's post group).`,
+    });
+  }
+  if (issues.length > 0) return { groups: [], issues };
+
+  const groups = groupRows(
+    withLines.map(({ record, line }) => toCsvRow(columns, record, line)),
+    issues,
+  );
+  const parsed: ParsedGroup[] = [];
+  for (const group of groups) {
+    const ordered = orderParts(group, issues);
+    if (!ordered) continue;
+    const parts: PostPart[] = [];
+    for (const row of ordered) {
+      const part = toPostPart(row, issues);
+      if (part) parts.push(part);
+    }
+    if (parts.length !== ordered.length) continue;
+    for (const issue of validateGroup(parts)) {
+      const row = ordered[issue.part]!;
+      issues.push({
+        line: row.line,
+        message: `${csvColumnFor(issue, parts[issue.part]!)}: ${issue.message}`,
+      });
+    }
+    parsed.push({ name: group.name, parts });
+  }
+  issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return { groups: parsed, issues };
+}
+
+function toCsvRow(columns: string[], record: string[], line: number): CsvRow {
+  const cells: CsvRow["cells"] = {};
+  columns.forEach((name, i) => {
+    const value = record[i];
+    if (name !== "" && value !== undefined && value.trim() !== "") cells[name as CsvColumn] = value;
+  });
+  return { line, cells };
+}
+
+function groupRows(rows: CsvRow[], issues: ImportIssue[]): CsvGroup[] {
+  const byName = new Map<string, CsvGroup>();
+  let previous: CsvGroup | undefined;
+  for (const row of rows) {
+    const name = row.cells.group?.trim();
+    if (name === undefined && !previous) {
+      issues.push({
+        line: row.line,
+        message: "group is empty; the first row needs the name of its post group.",
+      });
+      continue;
+    }
+    const group = name === undefined ? previous! : (byName.get(name) ?? { name, rows: [] });
+    byName.set(group.name, group);
+    if (group !== previous && group.rows.length > 0) group.splitAt = row.line;
+    group.rows.push(row);
+    previous = group;
+  }
+  return [...byName.values()];
+}
+
+/** The group's rows in chain order, or undefined (with issues) when the order is unclear. */
+function orderParts(group: CsvGroup, issues: ImportIssue[]): CsvRow[] | undefined {
+  const numbered = group.rows.filter((r) => r.cells.part !== undefined);
+  if (numbered.length === 0) {
+    if (group.splitAt === undefined) return group.rows;
+    issues.push({
+      line: group.splitAt,
+      message: `group "${group.name}" continues here after rows of other groups; keep its rows together or number them in a "part" column.`,
+    });
+    return undefined;
+  }
+  if (numbered.length !== group.rows.length) {
+    const missing = group.rows.find((r) => r.cells.part === undefined)!;
+    issues.push({
+      line: missing.line,
+      message: `part is empty but other rows of group "${group.name}" are numbered; number every row of the group or none.`,
+    });
+    return undefined;
+  }
+  const seen = new Map<number, number>();
+  let ok = true;
+  for (const row of group.rows) {
+    const n = Number(row.cells.part!.trim());
+    if (!Number.isInteger(n) || n < 1 || n > group.rows.length) {
+      issues.push({
+        line: row.line,
+        message: `part "${row.cells.part}" is not a part number from 1 to ${group.rows.length} (group "${group.name}" has ${group.rows.length} rows).`,
+      });
+      ok = false;
+    } else if (seen.has(n)) {
+      issues.push({
+        line: row.line,
+        message: `part ${n} of group "${group.name}" is already on line ${seen.get(n)}.`,
+      });
+      ok = false;
+    } else {
+      seen.set(n, row.line);
+    }
+  }
+  return ok ? [...group.rows].sort((a, b) => Number(a.cells.part) - Number(b.cells.part)) : undefined;
+}
+
+const splitList = (cell: string | undefined): string[] =>
+  cell === undefined
+    ? []
+    : cell
+        .split("|")
+        .map((s) => s.trim())
+        .filter((s) => s !== "");
+
+function toPostPart(row: CsvRow, issues: ImportIssue[]): PostPart | undefined {
+  const c = row.cells;
+  const media: MediaItem[] = [
+    ...splitList(c.image_url).map((url) => ({ kind: "IMAGE" as const, url })),
+    ...splitList(c.video_url).map((url) => ({ kind: "VIDEO" as const, url })),
+  ];
+  const alts = c.alt_text === undefined ? [] : c.alt_text.split("|").map((s) => s.trim());
+  let ok = true;
+  if (alts.length > 0 && media.length === 0) {
+    issues.push({
+      line: row.line,
+      message: "alt_text: alt text needs an image_url or video_url on the same row.",
+    });
+    ok = false;
+  } else if (alts.length > media.length) {
+    issues.push({
+      line: row.line,
+      message: `alt_text: ${alts.length} alt texts for ${media.length} media items; give one per item, separated by "|" (images first, then videos).`,
+    });
+    ok = false;
+  }
+  alts.forEach((alt, i) => {
+    if (alt !== "" && media[i]) media[i] = { ...media[i]!, altText: alt };
+  });
+  const replyControl = c.reply_control?.trim();
+  if (replyControl !== undefined && !(REPLY_CONTROLS as readonly string[]).includes(replyControl)) {
+    issues.push({
+      line: row.line,
+      message: `reply_control: "${replyControl}" is not a reply setting; use one of ${REPLY_CONTROLS.join(", ")}.`,
+    });
+    ok = false;
+  }
+  if (!ok) return undefined;
+  const part: PostPart = {};
+  if (c.text !== undefined) part.text = c.text.trim();
+  if (media.length > 0) part.media = media;
+  if (c.topic_tag !== undefined) part.topicTag = c.topic_tag.trim();
+  if (c.link !== undefined) part.linkAttachment = c.link.trim();
+  if (c.poll !== undefined) part.pollOptions = splitList(c.poll);
+  if (replyControl !== undefined) part.replyControl = replyControl as ReplyControl;
+  if (c.quote_post_id !== undefined) part.quotePostId = c.quote_post_id.trim();
+  return part;
+}
+
+/** The CSV column a preflight issue is about, so the message names what the user wrote. */
+function csvColumnFor(issue: PreflightIssue, part: PostPart): string {
+  const media = /^media\[(\d+)\](?:\.(\w+))?$/.exec(issue.field);
+  if (media) {
+    if (media[2] === "altText") return "alt_text";
+    return part.media?.[Number(media[1])]?.kind === "VIDEO" ? "video_url" : "image_url";
+  }
+  if (issue.field === "media") return "image_url/video_url";
+  if (issue.field.startsWith("pollOptions")) return "poll";
+  const names: Record<string, string> = {
+    topicTag: "topic_tag",
+    linkAttachment: "link",
+    replyControl: "reply_control",
+    quotePostId: "quote_post_id",
+  };
+  return names[issue.field] ?? issue.field;
+}

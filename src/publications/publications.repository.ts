@@ -1,0 +1,129 @@
+import type { Kysely, Transaction } from "kysely";
+import type { DB, PartState, PublicationPartRow, PublicationRow, PublicationState } from "../db/schema.js";
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+export interface Ledger {
+  publication: PublicationRow;
+  parts: PublicationPartRow[];
+}
+
+/** The ledger of an occurrence's publication, created on first use with one row per part. */
+export async function openLedger(
+  db: Kysely<DB>,
+  input: { occurrenceId: number; accountId: number; groupId: number | null; partCount: number; now: number },
+): Promise<Ledger> {
+  return db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto("publications")
+      .values({
+        occurrence_id: input.occurrenceId,
+        account_id: input.accountId,
+        group_id: input.groupId,
+        state: "publishing",
+        created_at: input.now,
+        updated_at: input.now,
+      })
+      .onConflict((oc) => oc.column("occurrence_id").doNothing())
+      .execute();
+    const publication = await trx
+      .selectFrom("publications")
+      .selectAll()
+      .where("occurrence_id", "=", input.occurrenceId)
+      .executeTakeFirstOrThrow();
+    const existing = await trx
+      .selectFrom("publication_parts")
+      .select("position")
+      .where("publication_id", "=", publication.id)
+      .execute();
+    const have = new Set(existing.map((p) => p.position));
+    const missing = [];
+    for (let position = 0; position < input.partCount; position++) {
+      if (!have.has(position)) {
+        missing.push({
+          publication_id: publication.id,
+          position,
+          state: "pending" as const,
+          updated_at: input.now,
+        });
+      }
+    }
+    if (missing.length > 0) await trx.insertInto("publication_parts").values(missing).execute();
+    const parts = await listParts(trx, publication.id);
+    return { publication, parts };
+  });
+}
+
+export async function getLedgerByOccurrence(db: Db, occurrenceId: number): Promise<Ledger | undefined> {
+  const publication = await db
+    .selectFrom("publications")
+    .selectAll()
+    .where("occurrence_id", "=", occurrenceId)
+    .executeTakeFirst();
+  if (!publication) return undefined;
+  return { publication, parts: await listParts(db, publication.id) };
+}
+
+export function listParts(db: Db, publicationId: number): Promise<PublicationPartRow[]> {
+  return db
+    .selectFrom("publication_parts")
+    .selectAll()
+    .where("publication_id", "=", publicationId)
+    .orderBy("position")
+    .execute();
+}
+
+export interface PartPatch {
+  state?: PartState;
+  children_json?: string | null;
+  container_id?: string | null;
+  media_id?: string | null;
+  permalink?: string | null;
+  error?: string | null;
+}
+
+export async function updatePart(db: Db, partId: number, patch: PartPatch, now: number): Promise<void> {
+  await db
+    .updateTable("publication_parts")
+    .set({ ...patch, updated_at: now })
+    .where("id", "=", partId)
+    .execute();
+}
+
+export async function setPublicationState(
+  db: Db,
+  publicationId: number,
+  state: PublicationState,
+  now: number,
+  error: string | null = null,
+): Promise<void> {
+  await db
+    .updateTable("publications")
+    .set({ state, error, updated_at: now, ...(state === "published" ? { published_at: now } : {}) })
+    .where("id", "=", publicationId)
+    .execute();
+}
+
+/** Posts (root parts) and replies this account published since `since`, from our own ledger. */
+export async function countPublishedSince(
+  db: Db,
+  accountId: number,
+  since: number,
+): Promise<{ posts: number; replies: number }> {
+  const rows = await db
+    .selectFrom("publication_parts as pp")
+    .innerJoin("publications as p", "p.id", "pp.publication_id")
+    .select((eb) => ["pp.position", eb.fn.countAll<number>().as("n")])
+    .where("p.account_id", "=", accountId)
+    .where("pp.state", "=", "published")
+    .where("pp.updated_at", ">=", since)
+    .groupBy("pp.position")
+    .execute();
+  let posts = 0;
+  let replies = 0;
+  for (const r of rows) {
+    if (r.position === 0) posts += Number(r.n);
+    else replies += Number(r.n);
+  }
+  return { posts, replies };
+}

@@ -1,0 +1,310 @@
+import type { Clock } from "../clock.js";
+import type { Database } from "../db/connect.js";
+import type { PublicationPartRow } from "../db/schema.js";
+import type { Logger } from "../log.js";
+import type { ThreadsClient } from "../threads/client.js";
+import { containerParamsFor } from "../threads/client.js";
+import { ThreadsApiError } from "../threads/errors.js";
+import type { PostPart } from "../threads/post.js";
+import {
+  countPublishedSince,
+  type Ledger,
+  openLedger,
+  setPublicationState,
+  updatePart,
+} from "./publications.repository.js";
+import { reconcilePart } from "./reconcile.js";
+
+/** What a publication attempt ended with; the engine turns it into the occurrence's next state. */
+export type PublishOutcome =
+  | { kind: "published"; permalinks: Array<string | null> }
+  /** Nothing uncertain happened: safe to try again later. */
+  | { kind: "retry"; reason: string; retryAfterMs?: number }
+  /** A call's outcome is unknown: Threads must be asked before anything is published again. */
+  | { kind: "needs_check"; reason: string }
+  | { kind: "reauth"; reason: string }
+  | { kind: "failed"; reason: string }
+  /** This process is stopping before anything uncertain happened: another run takes over at once. */
+  | { kind: "handed_back"; reason: string };
+
+export interface PublishRequest {
+  occurrenceId: number;
+  account: { id: number; threadsUserId: string; token: string };
+  groupId: number | null;
+  parts: PostPart[];
+}
+
+export interface PublisherDeps {
+  db: Database;
+  threads: ThreadsClient;
+  clock: Clock;
+  logger: Logger;
+  /** Gives the pool slot back while waiting for Threads to process media. */
+  idle<T>(wait: () => Promise<T>): Promise<T>;
+  /** Throws when this process no longer holds the occurrence; called right before every publish. */
+  assertLease(): Promise<void>;
+  /** How long to wait for one container to finish processing (default 10 minutes). */
+  containerTimeoutMs?: number;
+}
+
+export class LeaseLostError extends Error {
+  override name = "LeaseLostError";
+}
+
+/** Thrown (by `assertLease` or `idle`) when the process is shutting down. */
+export class StoppingError extends Error {
+  override name = "StoppingError";
+}
+
+const DAY_MS = 86_400_000;
+/** Meta: 250 posts and 1,000 replies per profile per rolling 24 h. */
+const POST_QUOTA = 250;
+const REPLY_QUOTA = 1000;
+/** Ask Threads for the live quota only when our own ledger is this close to it (saves a call per post). */
+const QUOTA_MARGIN = 10;
+
+/**
+ * Publishes a group part by part, writing the ledger before every call that can change anything on Threads,
+ * so that a crash at any point leaves enough to know what may exist. Resumes a chain from its first
+ * unpublished part; a part whose publish call may have gone through is reconciled with Threads first.
+ */
+export async function publishGroup(deps: PublisherDeps, req: PublishRequest): Promise<PublishOutcome> {
+  const { db, clock } = deps;
+  const ledger = await openLedger(db, {
+    occurrenceId: req.occurrenceId,
+    accountId: req.account.id,
+    groupId: req.groupId,
+    partCount: req.parts.length,
+    now: clock.now(),
+  });
+  try {
+    const outcome = await publishParts(deps, req, ledger);
+    await recordOutcome(deps, ledger, outcome);
+    return outcome;
+  } catch (error) {
+    const outcome = outcomeOfError(error);
+    await recordOutcome(deps, ledger, outcome);
+    return outcome;
+  }
+}
+
+async function publishParts(
+  deps: PublisherDeps,
+  req: PublishRequest,
+  ledger: Ledger,
+): Promise<PublishOutcome> {
+  const { db, threads, clock } = deps;
+  const { token, threadsUserId } = req.account;
+  let previousMediaId: string | null = null;
+
+  const quota = await checkQuota(deps, req, ledger);
+  if (quota) return quota;
+
+  for (const row of ledger.parts) {
+    const part = req.parts[row.position];
+    if (!part)
+      return { kind: "failed", reason: `the group changed: part ${row.position + 1} no longer exists` };
+    if (row.state === "published") {
+      previousMediaId = row.media_id;
+      continue;
+    }
+    if (row.state === "publish_requested") {
+      // The last publish call for this part may or may not have gone through.
+      const found = await reconcilePart(threads, token, row, part, previousMediaId);
+      if (found.kind === "published") {
+        await updatePart(
+          db,
+          row.id,
+          { state: "published", media_id: found.mediaId, permalink: found.permalink },
+          clock.now(),
+        );
+        previousMediaId = found.mediaId;
+        continue;
+      }
+      if (found.kind === "unknown") return { kind: "needs_check", reason: found.reason };
+      // Certainly not published: publish again (the container may still be usable).
+      row.state = found.containerUsable ? "container_created" : "pending";
+      if (!found.containerUsable) row.container_id = null;
+      await updatePart(db, row.id, { state: row.state, container_id: row.container_id }, clock.now());
+    }
+
+    const replyToId = row.position > 0 ? (previousMediaId ?? undefined) : undefined;
+    if (row.position > 0 && !replyToId) {
+      return {
+        kind: "failed",
+        reason: `part ${row.position + 1}: the previous part has no media id to reply to`,
+      };
+    }
+    const containerId = await ensureContainer(deps, req, row, part, replyToId);
+    if (typeof containerId !== "string") return containerId;
+
+    await deps.assertLease();
+    await updatePart(db, row.id, { state: "publish_requested", container_id: containerId }, clock.now());
+    const mediaId = await threads.publishContainer(token, threadsUserId, containerId);
+    await updatePart(db, row.id, { state: "published", media_id: mediaId, error: null }, clock.now());
+    previousMediaId = mediaId;
+    try {
+      const permalink = await threads.getPermalink(token, mediaId);
+      await updatePart(db, row.id, { permalink }, clock.now());
+      row.permalink = permalink;
+    } catch (error) {
+      deps.logger.warn("permalink lookup failed; the post is published", { mediaId, error });
+    }
+    row.state = "published";
+    row.media_id = mediaId;
+  }
+  const parts = await db
+    .selectFrom("publication_parts")
+    .select("permalink")
+    .where("publication_id", "=", ledger.publication.id)
+    .orderBy("position")
+    .execute();
+  return { kind: "published", permalinks: parts.map((p) => p.permalink) };
+}
+
+/** Creates (or re-uses) the part's container and waits until Threads has processed it. */
+async function ensureContainer(
+  deps: PublisherDeps,
+  req: PublishRequest,
+  row: PublicationPartRow,
+  part: PostPart,
+  replyToId: string | undefined,
+): Promise<string | PublishOutcome> {
+  const { db, threads, clock } = deps;
+  const { token, threadsUserId } = req.account;
+  const timeoutMs = deps.containerTimeoutMs ?? 10 * 60_000;
+  const plan = containerParamsFor(part, replyToId ? { replyToId } : {});
+
+  if (row.state === "pending" || !row.container_id) {
+    let parentParams = plan.parent;
+    if (plan.children.length > 0) {
+      const childIds: string[] = row.children_json ? JSON.parse(row.children_json) : [];
+      for (let i = childIds.length; i < plan.children.length; i++) {
+        childIds.push(await threads.createContainer(token, threadsUserId, plan.children[i]!));
+        await updatePart(db, row.id, { children_json: JSON.stringify(childIds) }, clock.now());
+      }
+      for (const childId of childIds) {
+        const child = await deps.idle(() => threads.waitForContainer(token, childId, { timeoutMs }));
+        if (child.status !== "FINISHED") {
+          await updatePart(db, row.id, { children_json: null }, clock.now());
+          return containerProblem(row.position, child.status, child.error_message);
+        }
+      }
+      parentParams = { ...plan.parent, children: childIds };
+    }
+    const containerId = await threads.createContainer(token, threadsUserId, parentParams);
+    await updatePart(db, row.id, { state: "container_created", container_id: containerId }, clock.now());
+    row.container_id = containerId;
+    row.state = "container_created";
+  }
+  const containerId = row.container_id!;
+  // Text is ready at once; media is polled until FINISHED (never a fixed sleep), without holding a slot.
+  if (plan.parent.mediaType !== "TEXT") {
+    const status = await deps.idle(() => threads.waitForContainer(token, containerId, { timeoutMs }));
+    if (status.status !== "FINISHED") {
+      await updatePart(
+        db,
+        row.id,
+        { state: "pending", container_id: null, children_json: null },
+        clock.now(),
+      );
+      return containerProblem(row.position, status.status, status.error_message);
+    }
+  }
+  return containerId;
+}
+
+function containerProblem(position: number, status: string, message: string | undefined): PublishOutcome {
+  if (status === "EXPIRED") {
+    return {
+      kind: "retry",
+      reason: `part ${position + 1}: the media container expired; it will be created again`,
+    };
+  }
+  return {
+    kind: "failed",
+    reason: `part ${position + 1}: Threads could not process the media (${message ?? status}). Check that the media URL is public and the file meets Threads' limits.`,
+  };
+}
+
+async function checkQuota(
+  deps: PublisherDeps,
+  req: PublishRequest,
+  ledger: Ledger,
+): Promise<PublishOutcome | undefined> {
+  const remaining = ledger.parts.filter((p) => p.state !== "published");
+  if (remaining.length === 0) return undefined;
+  const needPosts = remaining.some((p) => p.position === 0) ? 1 : 0;
+  const needReplies = remaining.filter((p) => p.position > 0).length;
+  const now = deps.clock.now();
+  const local = await countPublishedSince(deps.db, req.account.id, now - DAY_MS);
+  if (
+    local.posts + needPosts < POST_QUOTA - QUOTA_MARGIN &&
+    local.replies + needReplies < REPLY_QUOTA - QUOTA_MARGIN
+  ) {
+    return undefined;
+  }
+  const live = await deps.threads.getPublishingLimit(req.account.token, req.account.threadsUserId);
+  if (needPosts > 0 && live.quotaUsage + needPosts > live.quotaTotal) {
+    return {
+      kind: "retry",
+      reason: `publishing quota reached (${live.quotaUsage}/${live.quotaTotal} posts in 24 h); waiting for it to free up`,
+      retryAfterMs: 30 * 60_000,
+    };
+  }
+  if (needReplies > 0 && live.replyQuotaUsage + needReplies > live.replyQuotaTotal) {
+    return {
+      kind: "retry",
+      reason: `reply quota reached (${live.replyQuotaUsage}/${live.replyQuotaTotal} replies in 24 h); waiting for it to free up`,
+      retryAfterMs: 30 * 60_000,
+    };
+  }
+  return undefined;
+}
+
+export function outcomeOfError(error: unknown): PublishOutcome {
+  if (error instanceof LeaseLostError) return { kind: "needs_check", reason: error.message };
+  if (error instanceof StoppingError)
+    return { kind: "handed_back", reason: "handed back: the scheduler stopped" };
+  if (error instanceof ThreadsApiError) {
+    const meta = error.message;
+    if (error.outcomeUnknown) {
+      return {
+        kind: "needs_check",
+        reason: `outcome unknown (${meta}); Threads will be checked before any retry`,
+      };
+    }
+    switch (error.kind) {
+      case "auth":
+        return { kind: "reauth", reason: `the account must be reconnected: ${meta}` };
+      case "transient":
+      case "not_ready":
+        return { kind: "retry", reason: meta };
+      case "rate_limited":
+        return { kind: "retry", reason: `rate limited by Threads: ${meta}`, retryAfterMs: 15 * 60_000 };
+      case "permanent":
+        return { kind: "failed", reason: meta };
+    }
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return { kind: "retry", reason: `unexpected error: ${message}` };
+}
+
+async function recordOutcome(deps: PublisherDeps, ledger: Ledger, outcome: PublishOutcome): Promise<void> {
+  const now = deps.clock.now();
+  const state =
+    outcome.kind === "published"
+      ? "published"
+      : outcome.kind === "needs_check"
+        ? "needs_check"
+        : outcome.kind === "failed"
+          ? "failed"
+          : "publishing";
+  await setPublicationState(
+    deps.db,
+    ledger.publication.id,
+    state,
+    now,
+    outcome.kind === "published" ? null : outcome.reason,
+  );
+}

@@ -1,0 +1,89 @@
+import type { PublicationPartRow } from "../db/schema.js";
+import type { ThreadsClient } from "../threads/client.js";
+import { ThreadsApiError } from "../threads/errors.js";
+import type { PostPart } from "../threads/post.js";
+
+export type Reconciled =
+  | { kind: "published"; mediaId: string; permalink: string | null }
+  /** Certainly not published; `containerUsable` when its container can still be published. */
+  | { kind: "absent"; containerUsable: boolean }
+  | { kind: "unknown"; reason: string };
+
+/** How far back to look in /me/threads around the uncertain call. */
+const LISTING_PAGES = 5;
+
+/**
+ * Asks Threads whether a part whose publish call had an unknown outcome exists. First the container's status
+ * (PUBLISHED, or the code-100 refusal Threads gives for published containers, means it exists; FINISHED means
+ * it does not); then `/me/threads` to find the media id, matched by text and, for replies, by parent.
+ */
+export async function reconcilePart(
+  threads: ThreadsClient,
+  token: string,
+  row: PublicationPartRow,
+  part: PostPart,
+  replyToId: string | null,
+): Promise<Reconciled> {
+  if (!row.container_id) return { kind: "absent", containerUsable: false };
+  let published: boolean;
+  try {
+    const state = await threads.getContainer(token, row.container_id);
+    if (state.status === "FINISHED") return { kind: "absent", containerUsable: true };
+    if (state.status === "ERROR" || state.status === "EXPIRED")
+      return { kind: "absent", containerUsable: false };
+    if (state.status === "IN_PROGRESS") return { kind: "absent", containerUsable: true };
+    published = state.status === "PUBLISHED";
+  } catch (error) {
+    if (error instanceof ThreadsApiError && error.code === 100 && !error.retryable) {
+      published = true;
+    } else {
+      return {
+        kind: "unknown",
+        reason: `could not ask Threads about container ${row.container_id}: ${describe(error)}`,
+      };
+    }
+  }
+  if (!published) return { kind: "unknown", reason: "container status unclear" };
+  try {
+    const found = await findInListing(threads, token, part, replyToId, row.updated_at);
+    if (found) return { kind: "published", mediaId: found.id, permalink: found.permalink ?? null };
+  } catch (error) {
+    return { kind: "unknown", reason: `the post exists but listing it failed: ${describe(error)}` };
+  }
+  return {
+    kind: "unknown",
+    reason: `container ${row.container_id} is published but the post was not found in /me/threads yet`,
+  };
+}
+
+async function findInListing(
+  threads: ThreadsClient,
+  token: string,
+  part: PostPart,
+  replyToId: string | null,
+  around: number,
+) {
+  const since = around - 10 * 60_000;
+  let after: string | undefined;
+  for (let page = 0; page < LISTING_PAGES; page++) {
+    const list = await threads.listThreads(token, {
+      since,
+      limit: 50,
+      ...(after ? { after } : {}),
+      fields: ["id", "text", "media_type", "permalink", "timestamp", "replied_to"],
+    });
+    const match = list.data.find(
+      (m) =>
+        (m.text ?? "") === (part.text ?? "") &&
+        (replyToId === null || m.replied_to === undefined || m.replied_to.id === replyToId),
+    );
+    if (match) return match;
+    if (!list.after) return undefined;
+    after = list.after;
+  }
+  return undefined;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,48 @@
+import { metaTimestamp } from "./errors.js";
+import type { SandboxState } from "./state.js";
+import type { MediaRecord, PublishedChild, PublishedRecord } from "./types.js";
+
+/** Top-level published posts and replies in publish order, as `Sandbox.published()` returns them. */
+export function publishedRecords(state: SandboxState, userId?: string): PublishedRecord[] {
+  return [...state.media.values()]
+    .filter((m) => m.parentId === undefined && (userId === undefined || m.userId === userId))
+    .map((m) => toRecord(state, m));
+}
+
+function toRecord(state: SandboxState, m: MediaRecord): PublishedRecord {
+  const children: PublishedChild[] = m.children.map((id) => {
+    const child = state.media.get(id)!;
+    return {
+      id,
+      mediaType: child.mediaType === "VIDEO" ? "VIDEO" : "IMAGE",
+      ...(child.mediaUrl === undefined ? {} : { url: child.mediaUrl }),
+      ...(child.altText === undefined ? {} : { altText: child.altText }),
+    };
+  });
+  const optional = {
+    text: m.text,
+    replyToId: m.replyToId,
+    rootId: m.rootId,
+    mediaUrl: m.mediaUrl,
+    altText: m.altText,
+    topicTag: m.topicTag,
+    linkAttachment: m.linkAttachment,
+    pollOptions: m.poll
+      ? [m.poll.option_a, m.poll.option_b, m.poll.option_c, m.poll.option_d].filter((o): o is string => !!o)
+      : undefined,
+    quotePostId: m.quotePostId,
+  };
+  return {
+    id: m.id,
+    userId: m.userId,
+    username: state.users.get(m.userId)?.username ?? "",
+    mediaType: m.mediaType,
+    children,
+    replyControl: m.replyControl,
+    permalink: m.permalink,
+    timestamp: metaTimestamp(m.publishedAt),
+    publishedAt: m.publishedAt,
+    containerId: m.containerId,
+    ...Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined)),
+  };
+}

@@ -1,0 +1,409 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { Clock } from "../../clock.js";
+import type { Database } from "../../db/connect.js";
+import type { Account, OccurrenceRow } from "../../db/schema.js";
+import { coerceError, type Logger } from "../../log.js";
+import { LeaseLostError, StoppingError } from "../../publications/publisher.js";
+import type { ThreadsClient } from "../../threads/client.js";
+import { type BackoffPolicy, DEFAULT_BACKOFF } from "../backoff.js";
+import type { EngineEvent, EngineEventListener } from "../events.js";
+import { runPostJob } from "../jobs/post-job.js";
+import {
+  planTokenRefresh,
+  runTokenRefreshJob,
+  supersedeOlderRefreshes,
+  type TokenRefresher,
+} from "../jobs/token-refresh-job.js";
+import {
+  claimNext,
+  holdsLease,
+  markMissed,
+  nextRunAt,
+  type Outcome,
+  recoverExpiredLeases,
+  renewLeases,
+  settle,
+} from "../occurrences.repository.js";
+import { planAll } from "../plan-writer.js";
+import { Pool } from "./pool.js";
+
+export interface EngineOptions {
+  db: Database;
+  threads: ThreadsClient;
+  clock: Clock;
+  logger: Logger;
+  refresher: TokenRefresher;
+  tokenOf(account: Account): string;
+  markReauth(accountId: number, reason: string): Promise<void>;
+  defaultTimezone: string;
+  /** Publications running at once in this process (default 20). */
+  concurrency?: number;
+  /** How long a claim holds without a heartbeat (default 60 s). */
+  leaseMs?: number;
+  /** How often held leases are renewed (default leaseMs / 4). */
+  heartbeatMs?: number;
+  /** How far ahead occurrences are planned (default 48 h). */
+  horizonMs?: number;
+  /** How often the horizon is extended (default 10 minutes). */
+  replanEveryMs?: number;
+  /** The safety-net poll when nothing is due sooner (default 1 s; wake-ups by timer and NOTIFY come first). */
+  pollMs?: number;
+  backoff?: BackoffPolicy;
+  random?: () => number;
+  nodeId?: string;
+  /** Waits for work on other nodes (PostgreSQL LISTEN); returns an unsubscribe. */
+  subscribe?: (wake: () => void) => Promise<() => Promise<void>>;
+  /** Polls waiting for a media container use this (tests pass one that advances a fake clock). */
+  containerTimeoutMs?: number;
+}
+
+interface Running {
+  occurrence: OccurrenceRow;
+  promise: Promise<void>;
+  lost: boolean;
+}
+
+/**
+ * The scheduler engine: plans occurrences over a rolling horizon, claims due ones with leases, runs them in a
+ * bounded pool with at most one publication per account, and settles each into its next state. The database
+ * is the only shared state; any number of engines may run against one PostgreSQL.
+ */
+export class Engine {
+  readonly nodeId: string;
+  private readonly pool: Pool;
+  private readonly running = new Map<number, Running>();
+  private readonly listeners = new Set<EngineEventListener>();
+  private timer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => Promise<void>) | undefined;
+  private ticking: Promise<void> | undefined;
+  private tickAgain = false;
+  private lastPlanAt = Number.NEGATIVE_INFINITY;
+  private started = false;
+  private stopping = false;
+  private stopSignal: { promise: Promise<never>; reject: (e: Error) => void } = makeStopSignal();
+  private readonly o: Required<Omit<EngineOptions, "subscribe" | "nodeId">> &
+    Pick<EngineOptions, "subscribe">;
+
+  constructor(options: EngineOptions) {
+    const leaseMs = options.leaseMs ?? 60_000;
+    this.o = {
+      concurrency: 20,
+      leaseMs,
+      heartbeatMs: Math.max(100, Math.floor(leaseMs / 4)),
+      horizonMs: 48 * 3_600_000,
+      replanEveryMs: 10 * 60_000,
+      pollMs: 1_000,
+      backoff: DEFAULT_BACKOFF,
+      random: Math.random,
+      containerTimeoutMs: 10 * 60_000,
+      ...options,
+    };
+    this.nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.pool = new Pool(this.o.concurrency);
+  }
+
+  on(listener: EngineEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Plans, then runs until `stop()`: timer to the next due instant, NOTIFY wake-ups, a poll as safety net. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    this.stopping = false;
+    this.stopSignal = makeStopSignal();
+    await this.plan();
+    if (this.o.subscribe) this.unsubscribe = await this.o.subscribe(() => this.wake());
+    this.heartbeat = setInterval(() => void this.renew(), this.o.heartbeatMs);
+    this.heartbeat.unref?.();
+    this.wake();
+  }
+
+  /**
+   * Stops claiming, lets running work finish (up to `timeoutMs`), and hands back whatever has not finished:
+   * a run that has not called publish goes back to `planned`; anything uncertain to `needs_check`.
+   */
+  async stop(timeoutMs = 30_000): Promise<void> {
+    if (!this.started) return;
+    this.stopping = true;
+    this.stopSignal.reject(new StoppingError("the scheduler is stopping"));
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.unsubscribe?.().catch(() => {});
+    this.unsubscribe = undefined;
+    await this.ticking?.catch(() => {});
+    const all = Promise.allSettled([...this.running.values()].map((r) => r.promise));
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([all, new Promise<void>((resolve) => (timeout = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timeout);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    this.started = false;
+  }
+
+  /** Extends the horizon: every active schedule, and the token refresh job. */
+  async plan(): Promise<number> {
+    const now = this.o.clock.now();
+    const count = await planAll(this.o.db, {
+      now,
+      horizonMs: this.o.horizonMs,
+      defaultTimezone: this.o.defaultTimezone,
+      rng: this.o.random,
+    });
+    await planTokenRefresh(this.o.db, this.o.defaultTimezone, now);
+    this.lastPlanAt = now;
+    if (count > 0) this.emit({ type: "planned", count });
+    return count;
+  }
+
+  /** Asks for a pass soon (coalesced). */
+  wake(): void {
+    if (this.stopping) return;
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), 0);
+  }
+
+  /** One pass: recover dead leases, mark misfires, extend the horizon when due, claim what fits. */
+  tick(): Promise<void> {
+    if (this.ticking) {
+      this.tickAgain = true;
+      return this.ticking;
+    }
+    this.ticking = this.pass()
+      .catch((error) => this.emit({ type: "error", where: "tick", error: coerceError(error) }))
+      .finally(() => {
+        this.ticking = undefined;
+        if (this.tickAgain && !this.stopping) {
+          this.tickAgain = false;
+          this.wake();
+        } else {
+          void this.arm();
+        }
+      });
+    return this.ticking;
+  }
+
+  /** For tests and one-shot runs: pass and wait for everything claimed to settle, until nothing is due. */
+  async runDue(): Promise<void> {
+    for (;;) {
+      await this.pass();
+      if (this.running.size === 0) return;
+      await Promise.allSettled([...this.running.values()].map((r) => r.promise));
+    }
+  }
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  private async pass(): Promise<void> {
+    const { db, clock } = this.o;
+    const now = clock.now();
+    for (const occ of await recoverExpiredLeases(db, now)) {
+      this.emit({ type: "abandoned", occurrenceId: occ.id, reason: occ.reason ?? "lease expired" });
+    }
+    for (const occ of await markMissed(db, now)) {
+      this.emit({ type: "missed", occurrenceId: occ.id, dueAt: occ.due_at, reason: occ.reason ?? "missed" });
+    }
+    if (now - this.lastPlanAt >= this.o.replanEveryMs || now < this.lastPlanAt) await this.plan();
+    while (!this.stopping && this.pool.tryAcquire()) {
+      const occ = await claimNext(db, { nodeId: this.nodeId, now: clock.now(), leaseMs: this.o.leaseMs });
+      if (!occ) {
+        this.pool.release();
+        break;
+      }
+      this.dispatch(occ);
+    }
+  }
+
+  private async arm(): Promise<void> {
+    if (this.stopping || !this.started) return;
+    let delay = this.o.pollMs;
+    try {
+      const next = await nextRunAt(this.o.db);
+      if (next !== undefined) delay = Math.min(delay, Math.max(0, next - this.o.clock.now()));
+    } catch (error) {
+      this.emit({ type: "error", where: "arm", error: coerceError(error) });
+    }
+    if (this.stopping || this.ticking) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), delay);
+  }
+
+  private dispatch(occ: OccurrenceRow): void {
+    this.emit({
+      type: "claimed",
+      occurrenceId: occ.id,
+      job: occ.job,
+      accountId: occ.account_id,
+      dueAt: occ.due_at,
+      delayMs: this.o.clock.now() - occ.due_at,
+    });
+    const entry: Running = { occurrence: occ, lost: false, promise: Promise.resolve() };
+    entry.promise = this.execute(entry)
+      .catch((error) =>
+        this.emit({ type: "error", where: `occurrence ${occ.id}`, error: coerceError(error) }),
+      )
+      .finally(() => {
+        this.running.delete(occ.id);
+        this.pool.release();
+        this.wake();
+      });
+    this.running.set(occ.id, entry);
+  }
+
+  private async execute(entry: Running): Promise<void> {
+    const occ = entry.occurrence;
+    const { db, clock } = this.o;
+    let outcome: Outcome;
+    try {
+      outcome = occ.job === "token_refresh" ? await this.refreshTokens(occ) : await this.post(entry);
+    } catch (error) {
+      if (error instanceof StoppingError) {
+        outcome = {
+          state: "planned",
+          runAt: clock.now(),
+          reason: "handed back: the scheduler stopped",
+          resetAttempts: false,
+        };
+      } else {
+        const e = coerceError(error);
+        this.emit({ type: "error", where: `occurrence ${occ.id}`, error: e });
+        outcome = {
+          state: "planned",
+          runAt: clock.now() + this.o.backoff.baseMs,
+          reason: `unexpected error, will retry: ${e.message}`,
+        };
+      }
+    }
+    const settled = await settle(db, occ.id, this.nodeId, clock.now(), outcome);
+    if (!settled) {
+      this.emit({ type: "abandoned", occurrenceId: occ.id, reason: "lease lost before the run settled" });
+      return;
+    }
+    this.report(occ, outcome);
+  }
+
+  private async post(entry: Running): Promise<Outcome> {
+    const occ = entry.occurrence;
+    const o = this.o;
+    return runPostJob(
+      {
+        db: o.db,
+        threads: o.threads,
+        clock: o.clock,
+        logger: o.logger,
+        backoff: o.backoff,
+        random: o.random,
+        tokenOf: o.tokenOf,
+        markReauth: o.markReauth,
+        containerTimeoutMs: o.containerTimeoutMs,
+        idle: (wait) => this.idle(wait),
+        assertLease: async () => {
+          if (this.stopping) throw new StoppingError("the scheduler is stopping");
+          if (entry.lost || !(await holdsLease(o.db, occ.id, this.nodeId, o.clock.now()))) {
+            entry.lost = true;
+            throw new LeaseLostError(
+              `lease on occurrence ${occ.id} was lost; Threads will be checked before any retry`,
+            );
+          }
+        },
+      },
+      occ,
+    );
+  }
+
+  /** Gives the pool slot back while waiting; a stop interrupts the wait. */
+  private async idle<T>(wait: () => Promise<T>): Promise<T> {
+    this.pool.release();
+    try {
+      return await Promise.race([wait(), this.stopSignal.promise]);
+    } finally {
+      await this.pool.acquire();
+    }
+  }
+
+  private async refreshTokens(occ: OccurrenceRow): Promise<Outcome> {
+    const now = this.o.clock.now();
+    await supersedeOlderRefreshes(this.o.db, occ.due_at, now);
+    const { outcome, summary } = await runTokenRefreshJob(this.o.db, this.o.refresher, now);
+    this.emit({ type: "token_refresh", ...summary });
+    await planTokenRefresh(this.o.db, this.o.defaultTimezone, now);
+    return outcome;
+  }
+
+  private async renew(): Promise<void> {
+    if (this.running.size === 0) return;
+    const ids = [...this.running.keys()];
+    try {
+      const held = new Set(
+        await renewLeases(this.o.db, this.nodeId, ids, this.o.clock.now() + this.o.leaseMs),
+      );
+      for (const id of ids) {
+        const entry = this.running.get(id);
+        if (entry && !held.has(id)) entry.lost = true;
+      }
+    } catch (error) {
+      this.emit({ type: "error", where: "heartbeat", error: coerceError(error) });
+    }
+  }
+
+  private report(occ: OccurrenceRow, outcome: Outcome): void {
+    const id = occ.id;
+    const reason = outcome.reason ?? "";
+    switch (outcome.state) {
+      case "published":
+        if (occ.job === "post")
+          this.emit({ type: "published", occurrenceId: id, accountId: occ.account_id! });
+        break;
+      case "planned":
+        this.emit({
+          type: "retried",
+          occurrenceId: id,
+          attempt: occ.attempts,
+          runAt: outcome.runAt ?? 0,
+          reason,
+        });
+        break;
+      case "needs_check":
+        this.emit({ type: "needs_check", occurrenceId: id, reason });
+        break;
+      case "failed":
+        this.emit({ type: "failed", occurrenceId: id, reason });
+        break;
+      case "skipped":
+        this.emit({ type: "skipped", occurrenceId: id, reason });
+        break;
+      case "missed":
+        this.emit({ type: "missed", occurrenceId: id, dueAt: occ.due_at, reason });
+        break;
+    }
+    this.emit({ type: "settled", occurrenceId: id, state: outcome.state });
+  }
+
+  private emit(event: EngineEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure must never stop the engine.
+      }
+    }
+  }
+}
+
+function makeStopSignal(): { promise: Promise<never>; reject: (e: Error) => void } {
+  let reject!: (e: Error) => void;
+  const promise = new Promise<never>((_, r) => {
+    reject = r;
+  });
+  promise.catch(() => {});
+  return { promise, reject };
+}

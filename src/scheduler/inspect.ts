@@ -1,0 +1,219 @@
+import { DateTime } from "luxon";
+import type { Database } from "../db/connect.js";
+import type { OccurrenceState } from "../db/schema.js";
+import { TOKEN_REFRESH_KEY } from "./jobs/token-refresh-job.js";
+
+/** A recurring job as the original scheduler listed it: `schedule_{id}_{HH:MM}`, `token_refresh`, random plans. */
+export interface JobInfo {
+  id: string;
+  kind: "fixed" | "random" | "token_refresh";
+  scheduleId: number | null;
+  accountId: number | null;
+  timezone: string;
+  /** ms, or null when nothing is planned (paused account, no selected weekday within the horizon). */
+  nextRunAt: number | null;
+  /** ISO 8601 in the job's zone, e.g. 2025-10-22T20:00:00+09:00. */
+  nextRun: string | null;
+}
+
+export function formatInZone(ms: number, zone: string): string {
+  return (
+    DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true }) ?? new Date(ms).toISOString()
+  );
+}
+
+/** "2025-10-22 20:00:00+09:00", the way the original check script printed times. */
+export function formatForReport(ms: number, zone: string): string {
+  return DateTime.fromMillis(ms, { zone }).toFormat("yyyy-MM-dd HH:mm:ssZZ");
+}
+
+/** The recurring jobs with their next run, read from the planned occurrences (the only source of truth). */
+export async function listJobs(db: Database, now: number, defaultTimezone: string): Promise<JobInfo[]> {
+  const schedules = await db
+    .selectFrom("schedules as s")
+    .innerJoin("accounts as a", "a.id", "s.account_id")
+    .select([
+      "s.id",
+      "s.account_id",
+      "s.kind",
+      "s.times_json",
+      "s.timezone",
+      "a.timezone as account_timezone",
+    ])
+    .where("s.active", "=", 1)
+    .orderBy("s.id")
+    .execute();
+  const next = await db
+    .selectFrom("occurrences")
+    .select(["job_key", "slot", (eb) => eb.fn.min("due_at").as("next")])
+    .where("state", "in", ["planned", "needs_check"])
+    .where("due_at", ">=", now - 15 * 60_000)
+    .groupBy(["job_key", "slot"])
+    .execute();
+  const nextBy = new Map<string, number>();
+  for (const n of next) {
+    const key = n.slot.startsWith("random") ? `${n.job_key}|random` : `${n.job_key}|${n.slot}`;
+    const at = Number(n.next);
+    const prev = nextBy.get(key);
+    if (prev === undefined || at < prev) nextBy.set(key, at);
+  }
+  const jobs: JobInfo[] = [];
+  const add = (
+    id: string,
+    kind: JobInfo["kind"],
+    scheduleId: number | null,
+    accountId: number | null,
+    zone: string,
+    at: number | undefined,
+  ) =>
+    jobs.push({
+      id,
+      kind,
+      scheduleId,
+      accountId,
+      timezone: zone,
+      nextRunAt: at ?? null,
+      nextRun: at === undefined ? null : formatInZone(at, zone),
+    });
+  for (const s of schedules) {
+    const zone = s.timezone ?? s.account_timezone;
+    if (s.kind === "fixed") {
+      for (const time of JSON.parse(s.times_json ?? "[]") as string[]) {
+        add(
+          `schedule_${s.id}_${time}`,
+          "fixed",
+          s.id,
+          s.account_id,
+          zone,
+          nextBy.get(`schedule:${s.id}|${time}`),
+        );
+      }
+    } else {
+      add(
+        `schedule_${s.id}_random`,
+        "random",
+        s.id,
+        s.account_id,
+        zone,
+        nextBy.get(`schedule:${s.id}|random`),
+      );
+    }
+  }
+  const refresh = next
+    .filter((n) => n.job_key === TOKEN_REFRESH_KEY)
+    .map((n) => Number(n.next))
+    .sort((a, b) => a - b)[0];
+  add(TOKEN_REFRESH_KEY, "token_refresh", null, null, defaultTimezone, refresh);
+  return jobs.sort(
+    (a, b) => (a.nextRunAt ?? Number.POSITIVE_INFINITY) - (b.nextRunAt ?? Number.POSITIVE_INFINITY),
+  );
+}
+
+export interface RunInfo {
+  id: number;
+  job: string;
+  scheduleId: number | null;
+  accountId: number | null;
+  username: string | null;
+  slot: string;
+  state: OccurrenceState;
+  dueAt: string;
+  dueAtMs: number;
+  finishedAt: string | null;
+  attempts: number;
+  groupId: number | null;
+  reason: string | null;
+  permalinks: string[];
+}
+
+export interface RunFilter {
+  accountId?: number;
+  state?: OccurrenceState;
+  /** Only runs due at or after this (ms). */
+  from?: number;
+  /** Only runs due before this (ms). */
+  to?: number;
+  limit?: number;
+}
+
+/** Occurrences with their state, times, permalinks and reasons, newest due first unless `from` is given. */
+export async function listRuns(
+  db: Database,
+  filter: RunFilter,
+  zoneOf: (accountTz: string | null) => string,
+): Promise<RunInfo[]> {
+  let q = db
+    .selectFrom("occurrences as o")
+    .leftJoin("accounts as a", "a.id", "o.account_id")
+    .leftJoin("schedules as s", "s.id", "o.schedule_id")
+    .select([
+      "o.id",
+      "o.job",
+      "o.schedule_id",
+      "o.account_id",
+      "a.username",
+      "a.timezone as account_timezone",
+      "s.timezone as schedule_timezone",
+      "o.slot",
+      "o.state",
+      "o.due_at",
+      "o.finished_at",
+      "o.attempts",
+      "o.group_id",
+      "o.reason",
+    ]);
+  if (filter.accountId !== undefined) q = q.where("o.account_id", "=", filter.accountId);
+  if (filter.state !== undefined) q = q.where("o.state", "=", filter.state);
+  if (filter.from !== undefined) q = q.where("o.due_at", ">=", filter.from);
+  if (filter.to !== undefined) q = q.where("o.due_at", "<", filter.to);
+  q = filter.from !== undefined ? q.orderBy("o.due_at", "asc") : q.orderBy("o.due_at", "desc");
+  const rows = await q
+    .orderBy("o.id")
+    .limit(filter.limit ?? 200)
+    .execute();
+  const links = await permalinksFor(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((r) => {
+    const zone = r.schedule_timezone ?? zoneOf(r.account_timezone);
+    return {
+      id: r.id,
+      job: r.job,
+      scheduleId: r.schedule_id,
+      accountId: r.account_id,
+      username: r.username,
+      slot: r.slot,
+      state: r.state,
+      dueAt: formatInZone(r.due_at, zone),
+      dueAtMs: r.due_at,
+      finishedAt: r.finished_at === null ? null : formatInZone(r.finished_at, zone),
+      attempts: r.attempts,
+      groupId: r.group_id,
+      reason: r.reason,
+      permalinks: links.get(r.id) ?? [],
+    };
+  });
+}
+
+async function permalinksFor(db: Database, occurrenceIds: number[]): Promise<Map<number, string[]>> {
+  const map = new Map<number, string[]>();
+  if (occurrenceIds.length === 0) return map;
+  for (let i = 0; i < occurrenceIds.length; i += 500) {
+    const rows = await db
+      .selectFrom("publications as p")
+      .innerJoin("publication_parts as pp", "pp.publication_id", "p.id")
+      .select(["p.occurrence_id", "pp.permalink", "pp.position"])
+      .where("p.occurrence_id", "in", occurrenceIds.slice(i, i + 500))
+      .where("pp.permalink", "is not", null)
+      .orderBy("p.occurrence_id")
+      .orderBy("pp.position")
+      .execute();
+    for (const r of rows) {
+      const list = map.get(r.occurrence_id) ?? [];
+      list.push(r.permalink!);
+      map.set(r.occurrence_id, list);
+    }
+  }
+  return map;
+}

@@ -1,0 +1,151 @@
+import type { Database } from "../../db/connect.js";
+import type { Account, OccurrenceRow } from "../../db/schema.js";
+import { type PublisherDeps, type PublishOutcome, publishGroup } from "../../publications/publisher.js";
+import type { PostPart } from "../../threads/post.js";
+import { validateGroup } from "../../threads/preflight.js";
+import { type BackoffPolicy, retryDelay } from "../backoff.js";
+import type { Outcome } from "../occurrences.repository.js";
+import { type PickState, pickGroup } from "../pick.js";
+
+export interface PostJobDeps extends PublisherDeps {
+  db: Database;
+  backoff: BackoffPolicy;
+  random: () => number;
+  /** Decrypts the account's token. */
+  tokenOf(account: Account): string;
+  /** Marks an account `reauth_required` with Meta's message. */
+  markReauth(accountId: number, reason: string): Promise<void>;
+}
+
+/** How long a post held for an account that must be reconnected waits before looking again. */
+const HELD_RECHECK_MS = 5 * 60_000;
+
+/**
+ * Runs one post occurrence: checks the account, picks the group (once: a retry publishes the same group),
+ * publishes, and says what the occurrence becomes.
+ */
+export async function runPostJob(deps: PostJobDeps, occ: OccurrenceRow): Promise<Outcome> {
+  const { db, clock } = deps;
+  const now = clock.now();
+  if (occ.account_id === null) return { state: "skipped", reason: "the account was removed" };
+  const account = await db
+    .selectFrom("accounts")
+    .selectAll()
+    .where("id", "=", occ.account_id)
+    .executeTakeFirst();
+  if (!account) return { state: "skipped", reason: "the account was removed" };
+  if (account.status === "paused")
+    return { state: "skipped", reason: `account @${account.username} is paused` };
+  if (account.status === "reauth_required") {
+    return {
+      state: "planned",
+      runAt: now + HELD_RECHECK_MS,
+      resetAttempts: true,
+      reason: `held: @${account.username} must be reconnected (${account.status_reason ?? "token invalid"})`,
+    };
+  }
+
+  const chosen = await choosePost(db, occ, deps.random);
+  if ("skip" in chosen) return { state: "skipped", reason: chosen.skip };
+  const issues = validateGroup(chosen.parts);
+  if (issues.length > 0) {
+    const text = issues.map((i) => `part ${i.part + 1}: ${i.field}: ${i.message}`).join("; ");
+    return { state: "failed", groupId: chosen.groupId, reason: `the post group is not publishable: ${text}` };
+  }
+
+  const outcome = await publishGroup(deps, {
+    occurrenceId: occ.id,
+    account: { id: account.id, threadsUserId: account.threads_user_id, token: deps.tokenOf(account) },
+    groupId: chosen.groupId,
+    parts: chosen.parts,
+  });
+  if (outcome.kind === "reauth") await deps.markReauth(account.id, outcome.reason);
+  return outcomeToState(outcome, occ, deps, chosen.groupId);
+}
+
+export function outcomeToState(
+  outcome: PublishOutcome,
+  occ: OccurrenceRow,
+  deps: Pick<PostJobDeps, "backoff" | "random" | "clock">,
+  groupId: number | null,
+): Outcome {
+  const now = deps.clock.now();
+  const attempt = occ.attempts;
+  switch (outcome.kind) {
+    case "published":
+      return { state: "published", reason: null, groupId };
+    case "failed":
+      return { state: "failed", reason: outcome.reason, groupId };
+    case "handed_back":
+      return { state: "planned", runAt: now, reason: outcome.reason, groupId };
+    case "reauth":
+      return { state: "planned", runAt: now + HELD_RECHECK_MS, reason: `held: ${outcome.reason}`, groupId };
+    case "needs_check":
+      return {
+        state: "needs_check",
+        runAt: now + retryDelay(Math.min(attempt, 4), { ...deps.backoff, baseMs: 15_000 }, deps.random()),
+        reason: outcome.reason,
+        groupId,
+      };
+    case "retry": {
+      if (attempt >= deps.backoff.maxAttempts) {
+        return { state: "failed", reason: `gave up after ${attempt} attempts: ${outcome.reason}`, groupId };
+      }
+      const delay = Math.max(outcome.retryAfterMs ?? 0, retryDelay(attempt, deps.backoff, deps.random()));
+      return {
+        state: "planned",
+        runAt: now + delay,
+        reason: `retrying (attempt ${attempt}): ${outcome.reason}`,
+        groupId,
+      };
+    }
+  }
+}
+
+type Chosen = { groupId: number | null; parts: PostPart[] } | { skip: string };
+
+async function choosePost(db: Database, occ: OccurrenceRow, random: () => number): Promise<Chosen> {
+  if (occ.payload_json) return { groupId: null, parts: JSON.parse(occ.payload_json) as PostPart[] };
+  if (occ.group_id !== null) {
+    const parts = await loadParts(db, occ.group_id);
+    return parts.length > 0
+      ? { groupId: occ.group_id, parts }
+      : { skip: `post group ${occ.group_id} was removed` };
+  }
+  if (occ.schedule_id === null) return { skip: "the schedule was removed" };
+  const schedule = await db
+    .selectFrom("schedules")
+    .selectAll()
+    .where("id", "=", occ.schedule_id)
+    .executeTakeFirst();
+  if (!schedule) return { skip: "the schedule was removed" };
+  let query = db
+    .selectFrom("post_groups")
+    .select(["id", "weight"])
+    .where("account_id", "=", occ.account_id!)
+    .where("enabled", "=", 1);
+  const allowed: number[] | null = schedule.group_ids_json ? JSON.parse(schedule.group_ids_json) : null;
+  if (allowed) query = allowed.length > 0 ? query.where("id", "in", allowed) : query.where("id", "=", -1);
+  const candidates = await query.execute();
+  const state: PickState = schedule.pick_state_json ? JSON.parse(schedule.pick_state_json) : {};
+  const picked = pickGroup(schedule.pick, candidates, state, random);
+  if (!picked) return { skip: "the account has no enabled post group for this schedule" };
+  await db
+    .updateTable("schedules")
+    .set({ pick_state_json: JSON.stringify(picked.state) })
+    .where("id", "=", schedule.id)
+    .execute();
+  await db.updateTable("occurrences").set({ group_id: picked.groupId }).where("id", "=", occ.id).execute();
+  const parts = await loadParts(db, picked.groupId);
+  return { groupId: picked.groupId, parts };
+}
+
+async function loadParts(db: Database, groupId: number): Promise<PostPart[]> {
+  const rows = await db
+    .selectFrom("post_parts")
+    .select("spec_json")
+    .where("group_id", "=", groupId)
+    .orderBy("position")
+    .execute();
+  return rows.map((r) => JSON.parse(r.spec_json) as PostPart);
+}

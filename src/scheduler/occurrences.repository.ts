@@ -1,0 +1,222 @@
+import { type Kysely, sql, type Transaction } from "kysely";
+import type { Database } from "../db/connect.js";
+import { dialectOf } from "../db/dialect.js";
+import type { DB, OccurrenceRow, OccurrenceState } from "../db/schema.js";
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+/** States an occurrence may be claimed from. */
+const CLAIMABLE: OccurrenceState[] = ["planned", "needs_check"];
+
+export function isUniqueViolation(error: unknown): boolean {
+  const e = error as { code?: string } | undefined;
+  return e?.code === "23505" || e?.code === "SQLITE_CONSTRAINT_UNIQUE";
+}
+
+export interface ClaimOptions {
+  nodeId: string;
+  now: number;
+  leaseMs: number;
+  /** Only this occurrence (the `post` command runs its own). */
+  id?: number;
+}
+
+/**
+ * Claims the earliest due occurrence whose account is active and has nothing running. One statement:
+ * PostgreSQL skips rows another node has locked (`FOR UPDATE SKIP LOCKED`); SQLite serialises writers.
+ * The partial unique index on running occurrences per account is the backstop when two nodes race for
+ * the same account: the loser gets a unique violation and claims nothing this time.
+ */
+export async function claimNext(db: Database, opts: ClaimOptions): Promise<OccurrenceRow | undefined> {
+  const pg = dialectOf(db) === "postgres";
+  let pick = db
+    .selectFrom("occurrences as o")
+    .select("o.id")
+    .where("o.state", "in", CLAIMABLE)
+    .where("o.run_at", "<=", opts.now)
+    .where((eb) =>
+      eb.or([
+        eb("o.account_id", "is", null),
+        eb.and([
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom("occurrences as r")
+                .select("r.id")
+                .whereRef("r.account_id", "=", "o.account_id")
+                .where("r.state", "=", "running"),
+            ),
+          ),
+          eb.exists(
+            eb
+              .selectFrom("accounts as a")
+              .select("a.id")
+              .whereRef("a.id", "=", "o.account_id")
+              .where("a.status", "!=", "reauth_required"),
+          ),
+        ]),
+      ]),
+    )
+    .orderBy("o.run_at")
+    .orderBy("o.id")
+    .limit(1);
+  if (opts.id !== undefined) pick = pick.where("o.id", "=", opts.id);
+  if (pg) pick = pick.forUpdate().skipLocked();
+  try {
+    return await db
+      .updateTable("occurrences")
+      .set((eb) => ({
+        state: "running",
+        locked_by: opts.nodeId,
+        lease_until: opts.now + opts.leaseMs,
+        attempts: eb("attempts", "+", 1),
+        updated_at: opts.now,
+      }))
+      .where("id", "=", (eb) => eb.selectFrom(pick.as("p")).select("p.id"))
+      .returningAll()
+      .executeTakeFirst();
+  } catch (error) {
+    if (isUniqueViolation(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Extends the leases this node holds; returns the ids it still holds (a lost lease means stop). */
+export async function renewLeases(
+  db: Database,
+  nodeId: string,
+  ids: number[],
+  leaseUntil: number,
+): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .updateTable("occurrences")
+    .set({ lease_until: leaseUntil })
+    .where("id", "in", ids)
+    .where("locked_by", "=", nodeId)
+    .where("state", "=", "running")
+    .returning("id")
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** True while this node still holds the occurrence: checked right before every call that publishes. */
+export async function holdsLease(db: Db, id: number, nodeId: string, now: number): Promise<boolean> {
+  const row = await db
+    .selectFrom("occurrences")
+    .select("id")
+    .where("id", "=", id)
+    .where("locked_by", "=", nodeId)
+    .where("state", "=", "running")
+    .where("lease_until", ">", now)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export interface Outcome {
+  state: Exclude<OccurrenceState, "running">;
+  reason?: string | null;
+  /** For planned / needs_check: when to try again. */
+  runAt?: number;
+  groupId?: number | null;
+  /** Reset the attempt counter (nothing was sent: the run has not really started). */
+  resetAttempts?: boolean;
+}
+
+/** Ends this node's run of an occurrence; does nothing (returns false) when the lease was lost meanwhile. */
+export async function settle(
+  db: Db,
+  id: number,
+  nodeId: string,
+  now: number,
+  outcome: Outcome,
+): Promise<boolean> {
+  const terminal = outcome.state !== "planned" && outcome.state !== "needs_check";
+  const result = await db
+    .updateTable("occurrences")
+    .set({
+      state: outcome.state,
+      reason: outcome.reason ?? null,
+      locked_by: null,
+      lease_until: null,
+      updated_at: now,
+      ...(outcome.runAt !== undefined ? { run_at: outcome.runAt } : {}),
+      ...(outcome.groupId !== undefined ? { group_id: outcome.groupId } : {}),
+      ...(outcome.resetAttempts ? { attempts: 0 } : {}),
+      finished_at: terminal ? now : null,
+    })
+    .where("id", "=", id)
+    .where("locked_by", "=", nodeId)
+    .where("state", "=", "running")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function setGroup(db: Db, id: number, groupId: number): Promise<void> {
+  await db.updateTable("occurrences").set({ group_id: groupId }).where("id", "=", id).execute();
+}
+
+/**
+ * Running occurrences whose lease ran out (their node died or stalled) go to `needs_check`: something may
+ * have reached Threads, so nothing is published again before Threads has been asked.
+ */
+export async function recoverExpiredLeases(db: Database, now: number): Promise<OccurrenceRow[]> {
+  return db
+    .updateTable("occurrences")
+    .set((eb) => ({
+      state: "needs_check",
+      reason: sql<string>`${"lease expired (node "} || coalesce(${eb.ref("locked_by")}, '?') || ${" stopped or stalled); checking Threads before any retry"}`,
+      locked_by: null,
+      lease_until: null,
+      run_at: now,
+      updated_at: now,
+    }))
+    .where("state", "=", "running")
+    .where("lease_until", "<", now)
+    .returningAll()
+    .execute();
+}
+
+/**
+ * Posts not started within their schedule's misfire grace become `missed`, with the reason; never dropped
+ * silently. Token refresh runs are exempt (a late refresh still helps).
+ */
+export async function markMissed(
+  db: Database,
+  now: number,
+  defaultGraceMinutes = 15,
+): Promise<OccurrenceRow[]> {
+  const graceMs = sql<number>`coalesce((select s.misfire_grace_minutes from schedules s where s.id = occurrences.schedule_id), ${defaultGraceMinutes}) * 60000`;
+  return db
+    .updateTable("occurrences")
+    .set((eb) => ({
+      state: "missed",
+      reason: sql<string>`case
+        when exists (select 1 from accounts a where a.id = occurrences.account_id and a.status = 'reauth_required')
+          then 'missed: the account must be reconnected (token invalid) and the grace period ran out'
+        else 'missed: not started within the misfire grace (the scheduler was not running or was busy)' end
+        || case when ${eb.ref("reason")} is not null then '; before: ' || ${eb.ref("reason")} else '' end`,
+      finished_at: now,
+      updated_at: now,
+    }))
+    .where("state", "=", "planned")
+    .where("job", "=", "post")
+    .where("attempts", "=", 0)
+    .where(sql<boolean>`due_at + ${graceMs} < ${now}`)
+    .returningAll()
+    .execute();
+}
+
+/** The earliest instant any claimable occurrence becomes due (for the wake-up timer). */
+export async function nextRunAt(db: Database): Promise<number | undefined> {
+  const row = await db
+    .selectFrom("occurrences")
+    .select((eb) => eb.fn.min("run_at").as("next"))
+    .where("state", "in", CLAIMABLE)
+    .executeTakeFirst();
+  return row?.next == null ? undefined : Number(row.next);
+}
+
+export async function getOccurrence(db: Db, id: number): Promise<OccurrenceRow | undefined> {
+  return db.selectFrom("occurrences").selectAll().where("id", "=", id).executeTakeFirst();
+}

@@ -1,0 +1,19 @@
+export { planDay } from "./day.js";
+export { planFixedDay } from "./fixed.js";
+export { drawRandomDay, randomWindow } from "./random.js";
+export { seededRng } from "./rng.js";
+export { MAX_POSTS_PER_DAY, runsOn, validateSpec, windowMinutes } from "./spec.js";
+export {
+  addDays,
+  formatHhMm,
+  localDateAt,
+  localDatesBetween,
+  minutesOfDay,
+  nextDailyRun,
+  parseHhMm,
+  previousDailyRun,
+  resolveLocalTime,
+  type TimeOfDay,
+  weekdayOf,
+} from "./time.js";
+export { type PlannedInstant, type ScheduleSpec, WEEKDAYS, type Weekday } from "./types.js";

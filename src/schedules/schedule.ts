@@ -1,0 +1,188 @@
+import type { Insertable } from "kysely";
+import type { PickPolicy, ScheduleKind, ScheduleRow, SchedulesTable } from "../db/schema.js";
+import {
+  formatHhMm,
+  parseHhMm,
+  type ScheduleSpec,
+  validateSpec,
+  WEEKDAYS,
+  type Weekday,
+} from "../scheduler/planning/index.js";
+
+export type { PickPolicy, ScheduleKind, Weekday };
+export const PICK_POLICIES: readonly PickPolicy[] = ["random", "shuffle", "sequential"];
+/** Posts found late by more than this become `missed` (the design's default for posts). */
+export const DEFAULT_MISFIRE_GRACE_MINUTES = 15;
+
+export interface Schedule {
+  id: number;
+  accountId: number;
+  kind: ScheduleKind;
+  /** fixed: local "HH:MM" times, sorted. */
+  times?: string[];
+  /** random: local window; end <= start crosses midnight. */
+  windowStart?: string;
+  windowEnd?: string;
+  postsPerDay?: number;
+  minGapMinutes?: number;
+  days: Weekday[];
+  /** IANA zone; null means the account's zone. */
+  timezone: string | null;
+  active: boolean;
+  pick: PickPolicy;
+  /** Groups to draw from; null means every enabled group of the account. */
+  groupIds: number[] | null;
+  misfireGraceMinutes: number;
+  /** Bumped on every edit. */
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What a schedule says, without identity and bookkeeping: the shape `add` takes and `update` patches. */
+export interface ScheduleSettings {
+  kind: ScheduleKind;
+  times?: string[];
+  windowStart?: string;
+  windowEnd?: string;
+  postsPerDay?: number;
+  minGapMinutes?: number;
+  /** Default: every day. */
+  days?: Weekday[];
+  timezone?: string | null;
+  active?: boolean;
+  /** Default "random", as the original system picked. */
+  pick?: PickPolicy;
+  groupIds?: number[] | null;
+  misfireGraceMinutes?: number;
+}
+
+export function toSchedule(row: ScheduleRow): Schedule {
+  const schedule: Schedule = {
+    id: row.id,
+    accountId: row.account_id,
+    kind: row.kind,
+    days: JSON.parse(row.days_json) as Weekday[],
+    timezone: row.timezone,
+    active: row.active === 1,
+    pick: row.pick,
+    groupIds: row.group_ids_json === null ? null : (JSON.parse(row.group_ids_json) as number[]),
+    misfireGraceMinutes: row.misfire_grace_minutes,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+  if (row.times_json !== null) schedule.times = JSON.parse(row.times_json) as string[];
+  if (row.window_start !== null) schedule.windowStart = row.window_start;
+  if (row.window_end !== null) schedule.windowEnd = row.window_end;
+  if (row.posts_per_day !== null) schedule.postsPerDay = row.posts_per_day;
+  if (row.min_gap_minutes !== null) schedule.minGapMinutes = row.min_gap_minutes;
+  return schedule;
+}
+
+/** Settings after defaults, with only the fields of its kind: what gets validated and stored. */
+export type ResolvedSettings = Required<Pick<ScheduleSettings, "kind" | "days" | "pick" | "active">> & {
+  times?: string[];
+  windowStart?: string;
+  windowEnd?: string;
+  postsPerDay?: number;
+  minGapMinutes?: number;
+  timezone: string | null;
+  groupIds: number[] | null;
+  misfireGraceMinutes: number;
+};
+
+export function withDefaults(settings: ScheduleSettings): ResolvedSettings {
+  const base = {
+    kind: settings.kind,
+    days: settings.days ?? [...WEEKDAYS],
+    pick: settings.pick ?? "random",
+    active: settings.active ?? true,
+    timezone: settings.timezone ?? null,
+    groupIds: settings.groupIds ?? null,
+    misfireGraceMinutes: settings.misfireGraceMinutes ?? DEFAULT_MISFIRE_GRACE_MINUTES,
+  };
+  if (settings.kind === "fixed") return { ...base, times: settings.times };
+  return {
+    ...base,
+    windowStart: settings.windowStart,
+    windowEnd: settings.windowEnd,
+    postsPerDay: settings.postsPerDay,
+    minGapMinutes: settings.minGapMinutes ?? 0,
+  };
+}
+
+/** Settings of an existing schedule, for merging a patch over them. */
+export function settingsOf(schedule: Schedule): ScheduleSettings {
+  const { id: _id, accountId: _a, version: _v, createdAt: _c, updatedAt: _u, ...settings } = schedule;
+  return settings;
+}
+
+/**
+ * Canonical storage form of validated settings: "9:05" becomes "09:05" (slots and job ids read the same
+ * everywhere), fixed times sorted, days in week order, group ids sorted without repeats.
+ */
+export function toScheduleColumns(
+  s: ResolvedSettings,
+): Omit<Insertable<SchedulesTable>, "account_id" | "created_at" | "updated_at"> {
+  const hhmm = (text: string) => formatHhMm(parseHhMm(text));
+  const fixed = s.kind === "fixed";
+  return {
+    kind: s.kind,
+    times_json: fixed ? JSON.stringify([...new Set((s.times ?? []).map(hhmm))].sort()) : null,
+    window_start: !fixed && s.windowStart !== undefined ? hhmm(s.windowStart) : null,
+    window_end: !fixed && s.windowEnd !== undefined ? hhmm(s.windowEnd) : null,
+    posts_per_day: fixed ? null : (s.postsPerDay ?? null),
+    min_gap_minutes: fixed ? null : (s.minGapMinutes ?? 0),
+    days_json: JSON.stringify(WEEKDAYS.filter((d) => s.days.includes(d))),
+    timezone: s.timezone,
+    active: s.active ? 1 : 0,
+    pick: s.pick,
+    group_ids_json:
+      s.groupIds === null ? null : JSON.stringify([...new Set(s.groupIds)].sort((a, b) => a - b)),
+    misfire_grace_minutes: s.misfireGraceMinutes,
+  };
+}
+
+/** The timing part, in the zone it will run in (the account's when the schedule has none). */
+export function specOf(s: ResolvedSettings, accountTimezone: string): ScheduleSpec {
+  return {
+    kind: s.kind,
+    times: s.times,
+    windowStart: s.windowStart,
+    windowEnd: s.windowEnd,
+    postsPerDay: s.postsPerDay,
+    minGapMinutes: s.minGapMinutes,
+    days: s.days,
+    timezone: s.timezone ?? accountTimezone,
+  };
+}
+
+/**
+ * Everything wrong with the settings, as messages a user can act on (empty when they are fine). Timing
+ * rules are the planner's own (`validateSpec`), so what is accepted here is exactly what can be planned.
+ */
+export function settingsProblems(s: ResolvedSettings, accountTimezone: string): string[] {
+  const problems: string[] = [];
+  if (s.timezone !== null && typeof s.timezone !== "string") {
+    problems.push("The time zone must be an IANA zone name such as Asia/Tokyo, or empty for the account's.");
+  }
+  problems.push(...validateSpec(specOf(s, accountTimezone)));
+  if (!PICK_POLICIES.includes(s.pick)) {
+    problems.push(`"${String(s.pick)}" is not a pick policy: use ${PICK_POLICIES.join(", ")}.`);
+  }
+  if (typeof s.active !== "boolean") problems.push("active must be true or false.");
+  if (!Number.isInteger(s.misfireGraceMinutes) || s.misfireGraceMinutes < 0) {
+    problems.push("The misfire grace must be a whole number of minutes, 0 or more.");
+  }
+  if (s.groupIds !== null) {
+    if (!Array.isArray(s.groupIds) || !s.groupIds.every((id) => Number.isInteger(id) && id > 0)) {
+      problems.push("Group ids must be a list of post group ids (whole numbers).");
+    } else if (s.groupIds.length === 0) {
+      problems.push(
+        "Choose at least one post group, or leave the groups out to draw from every enabled group.",
+      );
+    }
+  }
+  return problems;
+}

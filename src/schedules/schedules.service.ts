@@ -1,0 +1,149 @@
+import { getAccount } from "../accounts/accounts.repository.js";
+import type { Clock } from "../clock.js";
+import type { Database } from "../db/connect.js";
+import { AppError, notFound } from "../errors.js";
+import { listGroupIdsOfAccount } from "../groups/groups.repository.js";
+import { clearFuturePlan, replanSchedule } from "../scheduler/plan-writer.js";
+import {
+  type ResolvedSettings,
+  type Schedule,
+  type ScheduleSettings,
+  settingsOf,
+  settingsProblems,
+  toSchedule,
+  toScheduleColumns,
+  withDefaults,
+} from "./schedule.js";
+import {
+  getSchedule,
+  insertSchedule,
+  listSchedules,
+  removeSchedule,
+  setScheduleActive,
+  updateSchedule,
+} from "./schedules.repository.js";
+
+export interface ScheduleServiceDeps {
+  db: Database;
+  clock: Clock;
+  /** Zone for accounts without one (only matters for rows written by older versions). */
+  defaultTimezone: string;
+  /** How far ahead occurrences are planned (ms). */
+  horizonMs: number;
+  /** Randomness for random windows (default Math.random); tests pass a seeded one. */
+  rng?: () => number;
+}
+
+export type NewSchedule = ScheduleSettings & { accountId: number };
+/** Fields to change; `timezone: null` / `groupIds: null` go back to the account's zone / every enabled group. */
+export type SchedulePatch = Partial<ScheduleSettings>;
+
+export type ScheduleService = ReturnType<typeof createScheduleService>;
+
+/**
+ * Schedules and their plan change together: every edit runs in one transaction with the re-plan of its
+ * future occurrences, so no planner ever sees a schedule whose plan belongs to other settings.
+ */
+export function createScheduleService(deps: ScheduleServiceDeps) {
+  const { db, clock } = deps;
+  const planOptions = (now: number) => ({
+    now,
+    horizonMs: deps.horizonMs,
+    defaultTimezone: deps.defaultTimezone,
+    ...(deps.rng ? { rng: deps.rng } : {}),
+  });
+
+  /** Account exists, settings can be planned, groups are the account's; throws AppError otherwise. */
+  async function checkSettings(trx: Database, accountId: number, s: ResolvedSettings): Promise<void> {
+    const account = Number.isInteger(accountId) ? await getAccount(trx, accountId) : undefined;
+    if (!account) throw notFound("account", accountId);
+    const problems = settingsProblems(s, account.timezone || deps.defaultTimezone);
+    if (problems.length === 0 && s.groupIds !== null) {
+      const own = new Set(await listGroupIdsOfAccount(trx, accountId, s.groupIds));
+      const foreign = s.groupIds.filter((id) => !own.has(id));
+      if (foreign.length > 0) {
+        problems.push(
+          `Post group${foreign.length === 1 ? "" : "s"} ${foreign.join(", ")} ${foreign.length === 1 ? "is" : "are"} not one of @${account.username}'s groups. ` +
+            `Run \`threads-scheduler groups list --account ${accountId}\` to see them.`,
+        );
+      }
+    }
+    if (problems.length > 0) {
+      throw new AppError("invalid_input", problems.join(" "), { details: { problems } });
+    }
+  }
+
+  async function mustGet(trx: Database, id: number) {
+    const row = await getSchedule(trx, id);
+    if (!row) throw notFound("schedule", id);
+    return row;
+  }
+
+  async function add(input: NewSchedule): Promise<Schedule> {
+    const settings = withDefaults(input);
+    return db.transaction().execute(async (trx) => {
+      await checkSettings(trx, input.accountId, settings);
+      const now = clock.now();
+      const row = await insertSchedule(trx, {
+        account_id: input.accountId,
+        ...toScheduleColumns(settings),
+        created_at: now,
+        updated_at: now,
+      });
+      await replanSchedule(trx, row.id, planOptions(now));
+      return toSchedule(row);
+    });
+  }
+
+  async function update(id: number, patch: SchedulePatch): Promise<Schedule> {
+    return db.transaction().execute(async (trx) => {
+      const current = toSchedule(await mustGet(trx, id));
+      const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+      const settings = withDefaults({ ...settingsOf(current), ...given });
+      await checkSettings(trx, current.accountId, settings);
+      const now = clock.now();
+      const row = await updateSchedule(trx, id, { ...toScheduleColumns(settings), updated_at: now });
+      // Re-planning deletes the unclaimed future runs and plans the new settings; running ones are kept.
+      await replanSchedule(trx, id, planOptions(now));
+      return toSchedule(row!);
+    });
+  }
+
+  async function setActive(id: number, active: boolean): Promise<Schedule> {
+    return db.transaction().execute(async (trx) => {
+      await mustGet(trx, id);
+      const now = clock.now();
+      const row = await setScheduleActive(trx, id, active, now);
+      if (active) await replanSchedule(trx, id, planOptions(now));
+      else await clearFuturePlan(trx, id, now);
+      return toSchedule(row!);
+    });
+  }
+
+  /** Deletes the schedule and its unclaimed future runs; past and in-flight runs stay as history. */
+  async function remove(id: number): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      await mustGet(trx, id);
+      await clearFuturePlan(trx, id, clock.now());
+      await removeSchedule(trx, id);
+    });
+  }
+
+  async function get(id: number): Promise<Schedule> {
+    return toSchedule(await mustGet(db, id));
+  }
+
+  async function list(filter: { accountId?: number; active?: boolean } = {}): Promise<Schedule[]> {
+    return (await listSchedules(db, filter)).map(toSchedule);
+  }
+
+  return {
+    add,
+    update,
+    pause: (id: number) => setActive(id, false),
+    resume: (id: number) => setActive(id, true),
+    remove,
+    get,
+    list,
+  };
+}

@@ -1,0 +1,316 @@
+/**
+ * The Threads Graph API client. One method per call the project makes; no hidden retries except the two the
+ * API itself calls for (polling a container, and a short bounded retry of a publish refused as "not ready").
+ */
+import { type Clock, systemClock } from "../clock.js";
+import { type ContainerParams, containerFormFields } from "./container-params.js";
+import { ThreadsApiError } from "./errors.js";
+import { GraphTransport, type Params, requireId } from "./graph-request.js";
+import {
+  toContainerState,
+  toDebugTokenInfo,
+  toPostInsights,
+  toPublishingLimit,
+  toThreadsPage,
+  toTokenGrant,
+  toUserInsights,
+} from "./response-mappers.js";
+import type {
+  ContainerState,
+  DebugTokenInfo,
+  Profile,
+  PublishingLimit,
+  ThreadsMedia,
+  ThreadsPage,
+  TokenGrant,
+  UserInsights,
+} from "./types.js";
+
+export { type ContainerParams, containerParamsFor } from "./container-params.js";
+export { type PartHooks, type PublishedPart, publishPart } from "./publish-part.js";
+
+export interface ThreadsClientOptions {
+  /** Base URL without version or trailing slash, e.g. "https://graph.threads.net" or the sandbox's URL. */
+  graphUrl: string;
+  /** Default globalThis.fetch; injected so tests and proxies can supply their own. */
+  fetch?: typeof fetch;
+  /** Timeout of every call in ms. Default 30 000: Meta answers in well under a second when healthy. */
+  timeoutMs?: number;
+  appId?: string;
+  appSecret?: string;
+  redirectUri?: string;
+  /** Used for container polling and publish backoff. Default: a real timer; tests advance a FakeClock instead. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Default systemClock; bounds container polling. */
+  clock?: Clock;
+}
+
+const VERSION = "/v1.0";
+const PROFILE_FIELDS = "id,username,name,threads_profile_picture_url,threads_biography,is_verified";
+const MEDIA_FIELDS = ["id", "text", "media_type", "permalink", "timestamp"];
+const POST_METRICS = ["views", "likes", "replies", "reposts", "quotes", "shares"];
+const USER_METRICS = ["views", "likes", "replies", "reposts", "quotes", "clicks", "followers_count"];
+/** Meta serves user insights only from this instant (2024-04-13) on. */
+const USER_INSIGHTS_EPOCH_S = 1712991600;
+
+/** Container polling: 1 s, then ×1.5 up to 10 s between polls; give up after 5 minutes. */
+const POLL = { initialMs: 1000, factor: 1.5, capMs: 10_000, timeoutMs: 5 * 60_000 };
+/** Publish refused as 24/4279009: 4 tries, waiting 2, 4 and 8 s in between (~14 s in all). */
+const PUBLISH_RETRY = { tries: 4, initialMs: 2000, factor: 2 };
+
+export interface ListOptions {
+  /** Epoch ms. */
+  since?: number;
+  /** Epoch ms. */
+  until?: number;
+  /** 1–100; Meta's default is 25. */
+  limit?: number;
+  /** Cursor from the previous page's `after`. */
+  after?: string;
+  fields?: string[];
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export class ThreadsClient {
+  private readonly http: GraphTransport;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly clock: Clock;
+
+  constructor(private readonly options: ThreadsClientOptions) {
+    const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
+    this.http = new GraphTransport(
+      options.graphUrl.replace(/\/+$/u, ""),
+      fetchFn,
+      options.timeoutMs ?? 30_000,
+    );
+    this.sleep = options.sleep ?? realSleep;
+    this.clock = options.clock ?? systemClock;
+  }
+
+  private graph<T = Record<string, unknown>>(
+    method: "GET" | "POST",
+    path: string,
+    token: string,
+    params?: Params,
+  ): Promise<T> {
+    return this.http.request<T>({ method, path: VERSION + path, token, params });
+  }
+
+  async getProfile(token: string): Promise<Profile> {
+    const body = await this.graph<Record<string, unknown>>("GET", "/me", token, { fields: PROFILE_FIELDS });
+    return { ...body, id: requireId(body, "id", "GET /v1.0/me", "GET") } as Profile;
+  }
+
+  async debugToken(token: string): Promise<DebugTokenInfo> {
+    // The token inspects itself: Threads accepts the user token as both input_token and access_token.
+    const body = await this.graph("GET", "/debug_token", token, { input_token: token });
+    return toDebugTokenInfo(body);
+  }
+
+  /** `POST /{user-id}/threads`; returns the container id. */
+  async createContainer(token: string, userId: string, params: ContainerParams): Promise<string> {
+    const path = `/${encodeURIComponent(userId)}/threads`;
+    const body = await this.graph("POST", path, token, containerFormFields(params));
+    return requireId(body, "id", `POST ${VERSION}${path}`, "POST");
+  }
+
+  async getContainer(token: string, containerId: string): Promise<ContainerState> {
+    const body = await this.graph("GET", `/${encodeURIComponent(containerId)}`, token, {
+      fields: "id,status,error_message",
+    });
+    return toContainerState(body, containerId);
+  }
+
+  /**
+   * Polls until the container is FINISHED, ERROR, EXPIRED or PUBLISHED and returns that state (the caller
+   * decides what ERROR means). Transient failures of a poll are polled through; giving up after `timeoutMs`
+   * throws a `not_ready` error.
+   */
+  async waitForContainer(
+    token: string,
+    containerId: string,
+    opts: { timeoutMs?: number; onPoll?: (s: ContainerState) => void } = {},
+  ): Promise<ContainerState> {
+    const deadline = this.clock.now() + (opts.timeoutMs ?? POLL.timeoutMs);
+    let delay = POLL.initialMs;
+    let last: string | undefined;
+    for (;;) {
+      try {
+        const state = await this.getContainer(token, containerId);
+        opts.onPoll?.(state);
+        if (state.status !== "IN_PROGRESS") return state;
+        last = "IN_PROGRESS";
+      } catch (error) {
+        if (!(error instanceof ThreadsApiError) || !error.retryable) throw error;
+        last = error.message;
+      }
+      const remaining = deadline - this.clock.now();
+      if (remaining <= 0) {
+        throw new ThreadsApiError({
+          kind: "not_ready",
+          endpoint: `GET ${VERSION}/{container-id}`,
+          message: `Threads container ${containerId} was not ready after ${Math.round((opts.timeoutMs ?? POLL.timeoutMs) / 1000)} s (last: ${last}); try again later.`,
+        });
+      }
+      await this.sleep(Math.min(delay, remaining));
+      delay = Math.min(delay * POLL.factor, POLL.capMs);
+    }
+  }
+
+  /**
+   * `POST /{user-id}/threads_publish`; returns the media id. Retries only "container not ready" (24/4279009),
+   * which Meta returns for a while even after FINISHED and which certainly published nothing. Every other
+   * error is thrown as is: a publish whose outcome is unknown must be checked, never repeated blindly.
+   */
+  async publishContainer(token: string, userId: string, containerId: string): Promise<string> {
+    const path = `/${encodeURIComponent(userId)}/threads_publish`;
+    let delay = PUBLISH_RETRY.initialMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const body = await this.graph("POST", path, token, { creation_id: containerId });
+        return requireId(body, "id", `POST ${VERSION}${path}`, "POST");
+      } catch (error) {
+        const notReady = error instanceof ThreadsApiError && error.kind === "not_ready";
+        if (!notReady || attempt >= PUBLISH_RETRY.tries) throw error;
+      }
+      await this.sleep(delay);
+      delay *= PUBLISH_RETRY.factor;
+    }
+  }
+
+  async getPermalink(token: string, mediaId: string): Promise<string> {
+    const media = await this.getMedia(token, mediaId, ["id", "permalink"]);
+    if (!media.permalink) {
+      throw new ThreadsApiError({
+        kind: "transient",
+        endpoint: `GET ${VERSION}/{media-id}`,
+        message: `Threads returned no permalink for post ${mediaId} yet; ask again later.`,
+      });
+    }
+    return media.permalink;
+  }
+
+  async getMedia(token: string, mediaId: string, fields: string[] = MEDIA_FIELDS): Promise<ThreadsMedia> {
+    const path = `/${encodeURIComponent(mediaId)}`;
+    const body = await this.graph("GET", path, token, { fields: fields.join(",") });
+    return { ...body, id: requireId(body, "id", `GET ${VERSION}/{media-id}`, "GET") } as ThreadsMedia;
+  }
+
+  async getPublishingLimit(token: string, userId: string): Promise<PublishingLimit> {
+    const body = await this.graph("GET", `/${encodeURIComponent(userId)}/threads_publishing_limit`, token, {
+      fields: "quota_usage,config,reply_quota_usage,reply_config",
+    });
+    return toPublishingLimit(body);
+  }
+
+  /** Authorization code → short-lived token. The code may arrive with Meta's trailing "#_". */
+  async exchangeCode(code: string): Promise<TokenGrant> {
+    const { appId, appSecret, redirectUri } = this.options;
+    if (!appId || !appSecret || !redirectUri) {
+      throw new Error(
+        "Exchanging an OAuth code needs the Threads app id, app secret and redirect URI; set THREADS_APP_ID, THREADS_APP_SECRET and THREADS_REDIRECT_URI.",
+      );
+    }
+    const cleanCode = code.replace(/#_$/u, "");
+    const body = await this.http.request({
+      method: "POST",
+      path: "/oauth/access_token",
+      params: {
+        client_id: appId,
+        client_secret: appSecret,
+        code: cleanCode,
+        grant_type: "authorization_code",
+        redirect_uri: redirectUri,
+      },
+      secrets: [appSecret, cleanCode],
+    });
+    return this.grantFrom(body, "POST /oauth/access_token");
+  }
+
+  /** Short-lived (1 h) → long-lived (60 days) token. Server side only: it needs the app secret. */
+  async exchangeForLongLived(shortToken: string): Promise<TokenGrant> {
+    const appSecret = this.options.appSecret;
+    if (!appSecret) {
+      throw new Error("Getting a long-lived token needs the Threads app secret; set THREADS_APP_SECRET.");
+    }
+    const body = await this.http.request({
+      method: "GET",
+      path: "/access_token",
+      token: shortToken,
+      params: { grant_type: "th_exchange_token", client_secret: appSecret },
+      secrets: [appSecret],
+    });
+    return this.grantFrom(body, "GET /access_token");
+  }
+
+  /** A long-lived token at least 24 h old and not expired → a new one valid 60 days from now. */
+  async refreshToken(longToken: string): Promise<TokenGrant> {
+    const body = await this.http.request({
+      method: "GET",
+      path: "/refresh_access_token",
+      token: longToken,
+      params: { grant_type: "th_refresh_token" },
+    });
+    return this.grantFrom(body, "GET /refresh_access_token");
+  }
+
+  private grantFrom(body: Record<string, unknown>, endpoint: string): TokenGrant {
+    const method = endpoint.startsWith("POST") ? "POST" : "GET";
+    requireId(body, "access_token", endpoint, method);
+    return toTokenGrant(body);
+  }
+
+  /**
+   * One page of the user's own top-level posts, newest first; times in epoch ms (sent as unix seconds).
+   * Replies, including the later parts of a chain, are not in this list: see listReplies.
+   */
+  listThreads(token: string, opts: ListOptions = {}): Promise<ThreadsPage> {
+    return this.listEdge(token, "/me/threads", opts);
+  }
+
+  /** One page of the user's own replies (`/me/replies`, scope threads_read_replies), newest first. */
+  listReplies(token: string, opts: ListOptions = {}): Promise<ThreadsPage> {
+    return this.listEdge(token, "/me/replies", opts);
+  }
+
+  private async listEdge(token: string, path: string, opts: ListOptions): Promise<ThreadsPage> {
+    const body = await this.graph("GET", path, token, {
+      fields: (opts.fields ?? MEDIA_FIELDS).join(","),
+      since: toUnixSeconds(opts.since),
+      until: toUnixSeconds(opts.until),
+      limit: opts.limit,
+      after: opts.after,
+    });
+    return toThreadsPage(body);
+  }
+
+  async getPostInsights(
+    token: string,
+    mediaId: string,
+    metrics: string[] = POST_METRICS,
+  ): Promise<Record<string, number>> {
+    const body = await this.graph("GET", `/${encodeURIComponent(mediaId)}/insights`, token, {
+      metric: metrics.join(","),
+    });
+    return toPostInsights(body);
+  }
+
+  async getUserInsights(
+    token: string,
+    userId: string,
+    opts: { since?: number; until?: number; metrics?: string[] } = {},
+  ): Promise<UserInsights> {
+    const since = toUnixSeconds(opts.since);
+    const body = await this.graph("GET", `/${encodeURIComponent(userId)}/threads_insights`, token, {
+      metric: (opts.metrics ?? USER_METRICS).join(","),
+      since: since === undefined ? undefined : Math.max(since, USER_INSIGHTS_EPOCH_S),
+      until: toUnixSeconds(opts.until),
+    });
+    return toUserInsights(body);
+  }
+}
+
+function toUnixSeconds(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : Math.floor(ms / 1000);
+}

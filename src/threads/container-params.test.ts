@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import { containerFormFields, containerParamsFor } from "./container-params.js";
+
+describe("containerParamsFor", () => {
+  it("maps a text part with its options to one TEXT container", () => {
+    const { parent, children } = containerParamsFor(
+      {
+        text: "hello",
+        topicTag: "Books",
+        linkAttachment: "https://example.com",
+        replyControl: "mentioned_only",
+        quotePostId: "42",
+      },
+      { replyToId: "9" },
+    );
+    expect(children).toEqual([]);
+    expect(parent).toMatchObject({
+      mediaType: "TEXT",
+      text: "hello",
+      topicTag: "Books",
+      linkAttachment: "https://example.com",
+      replyControl: "mentioned_only",
+      quotePostId: "42",
+      replyToId: "9",
+    });
+  });
+
+  it("maps one image or video to a single media container with alt text", () => {
+    expect(
+      containerParamsFor({
+        text: " ",
+        media: [{ kind: "VIDEO", url: "https://e.com/v.mp4", altText: "a clip" }],
+      }).parent,
+    ).toMatchObject({
+      mediaType: "VIDEO",
+      videoUrl: "https://e.com/v.mp4",
+      altText: "a clip",
+      text: undefined,
+    });
+    expect(
+      containerParamsFor({ media: [{ kind: "IMAGE", url: "https://e.com/i.jpg" }] }).parent,
+    ).toMatchObject({
+      mediaType: "IMAGE",
+      imageUrl: "https://e.com/i.jpg",
+    });
+  });
+
+  it("maps a carousel to children marked as items and a CAROUSEL parent carrying the post options", () => {
+    const { parent, children } = containerParamsFor(
+      {
+        text: "three",
+        topicTag: "Art",
+        media: [
+          { kind: "IMAGE", url: "https://e.com/1.jpg", altText: "one" },
+          { kind: "VIDEO", url: "https://e.com/2.mp4" },
+          { kind: "IMAGE", url: "https://e.com/3.jpg" },
+        ],
+      },
+      { replyToId: "7" },
+    );
+    expect(children).toEqual([
+      expect.objectContaining({
+        mediaType: "IMAGE",
+        imageUrl: "https://e.com/1.jpg",
+        isCarouselItem: true,
+        altText: "one",
+      }),
+      expect.objectContaining({ mediaType: "VIDEO", videoUrl: "https://e.com/2.mp4", isCarouselItem: true }),
+      expect.objectContaining({ mediaType: "IMAGE", imageUrl: "https://e.com/3.jpg", isCarouselItem: true }),
+    ]);
+    for (const child of children) expect(child.replyToId).toBeUndefined();
+    expect(parent).toMatchObject({
+      mediaType: "CAROUSEL",
+      text: "three",
+      topicTag: "Art",
+      replyToId: "7",
+      children: [],
+    });
+  });
+});
+
+describe("containerFormFields", () => {
+  it("spells the parameters as the API does", () => {
+    expect(
+      containerFormFields({
+        mediaType: "CAROUSEL",
+        text: "t",
+        children: ["1", "2"],
+        replyToId: "5",
+        replyControl: "everyone",
+        topicTag: "x",
+        quotePostId: "3",
+      }),
+    ).toMatchObject({
+      media_type: "CAROUSEL",
+      text: "t",
+      children: "1,2",
+      reply_to_id: "5",
+      reply_control: "everyone",
+      topic_tag: "x",
+      quote_post_id: "3",
+      is_carousel_item: undefined,
+    });
+    expect(
+      containerFormFields({ mediaType: "IMAGE", imageUrl: "u", isCarouselItem: true, altText: "a" }),
+    ).toMatchObject({ media_type: "IMAGE", image_url: "u", is_carousel_item: "true", alt_text: "a" });
+  });
+
+  it("sends a poll as a JSON poll_attachment", () => {
+    const fields = containerFormFields({
+      mediaType: "TEXT",
+      text: "pick",
+      pollOptions: ["Red", " Blue ", "Green"],
+    });
+    expect(JSON.parse(fields.poll_attachment!)).toEqual({
+      option_a: "Red",
+      option_b: "Blue",
+      option_c: "Green",
+    });
+  });
+});

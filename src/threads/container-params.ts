@@ -1,0 +1,96 @@
+/** How a PostPart becomes container-creation calls, and how those calls are spelled on the wire. Pure. */
+import { type MediaType, mediaTypeOf, type PostPart, type ReplyControl } from "./post.js";
+
+export interface ContainerParams {
+  mediaType: MediaType | "IMAGE" | "VIDEO";
+  text?: string;
+  imageUrl?: string;
+  videoUrl?: string;
+  isCarouselItem?: boolean;
+  /** Ids of FINISHED child containers; CAROUSEL parents only. */
+  children?: string[];
+  replyToId?: string;
+  replyControl?: ReplyControl;
+  topicTag?: string;
+  linkAttachment?: string;
+  quotePostId?: string;
+  altText?: string;
+  pollOptions?: string[];
+}
+
+/**
+ * The calls that publish one part: a carousel's children (each an IMAGE/VIDEO item) and the parent; the parent
+ * of a carousel gets its `children` once they exist. Post-level options (reply, topic, quote, reply control)
+ * go on the parent only.
+ */
+export function containerParamsFor(
+  part: PostPart,
+  opts: { replyToId?: string } = {},
+): { parent: ContainerParams; children: ContainerParams[] } {
+  const mediaType = mediaTypeOf(part);
+  const media = part.media ?? [];
+  const text = part.text !== undefined && part.text.trim() !== "" ? part.text : undefined;
+  const common: ContainerParams = {
+    mediaType,
+    text,
+    replyToId: opts.replyToId,
+    replyControl: part.replyControl,
+    topicTag: part.topicTag,
+    quotePostId: part.quotePostId,
+  };
+
+  if (mediaType === "TEXT") {
+    return {
+      parent: { ...common, linkAttachment: part.linkAttachment, pollOptions: part.pollOptions },
+      children: [],
+    };
+  }
+  if (mediaType === "CAROUSEL") {
+    const children = media.map(
+      (item): ContainerParams => ({ ...mediaFields(item), mediaType: item.kind, isCarouselItem: true }),
+    );
+    return { parent: { ...common, children: [] }, children };
+  }
+  return { parent: { ...common, ...mediaFields(media[0]!) }, children: [] };
+}
+
+function mediaFields(item: {
+  kind: "IMAGE" | "VIDEO";
+  url: string;
+  altText?: string;
+}): Partial<ContainerParams> {
+  return {
+    imageUrl: item.kind === "IMAGE" ? item.url : undefined,
+    videoUrl: item.kind === "VIDEO" ? item.url : undefined,
+    altText: item.altText,
+  };
+}
+
+/** The form fields of `POST /{user-id}/threads`. */
+export function containerFormFields(params: ContainerParams): Record<string, string | undefined> {
+  return {
+    media_type: params.mediaType,
+    text: params.text,
+    image_url: params.imageUrl,
+    video_url: params.videoUrl,
+    is_carousel_item: params.isCarouselItem ? "true" : undefined,
+    children: params.children && params.children.length > 0 ? params.children.join(",") : undefined,
+    reply_to_id: params.replyToId,
+    reply_control: params.replyControl,
+    topic_tag: params.topicTag,
+    link_attachment: params.linkAttachment,
+    quote_post_id: params.quotePostId,
+    alt_text: params.altText,
+    poll_attachment: params.pollOptions ? pollAttachment(params.pollOptions) : undefined,
+  };
+}
+
+const POLL_KEYS = ["option_a", "option_b", "option_c", "option_d"] as const;
+
+function pollAttachment(options: string[]): string {
+  const poll: Record<string, string> = {};
+  options.slice(0, POLL_KEYS.length).forEach((option, i) => {
+    poll[POLL_KEYS[i]!] = option.trim();
+  });
+  return JSON.stringify(poll);
+}

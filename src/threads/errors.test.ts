@@ -1,0 +1,135 @@
+import { describe, expect, it } from "vitest";
+import { classifyMetaError, httpError, networkError, ThreadsApiError } from "./errors.js";
+
+const meta = (error: Record<string, unknown>) => ({ error: { type: "OAuthException", ...error } });
+
+describe("classifyMetaError", () => {
+  it.each([
+    [500, meta({ code: 1, message: "An unknown error occurred" }), "transient"],
+    [400, meta({ code: 2, message: "Service temporarily unavailable" }), "transient"],
+    [400, meta({ code: 100, message: "x", is_transient: true }), "transient"],
+    [503, "Service Unavailable", "transient"],
+    [502, undefined, "transient"],
+    [400, meta({ code: 4, message: "Application request limit reached" }), "rate_limited"],
+    [400, meta({ code: 17, message: "User request limit reached" }), "rate_limited"],
+    [400, meta({ code: 341, message: "Application limit reached" }), "rate_limited"],
+    [429, {}, "rate_limited"],
+    [400, meta({ code: 190, error_subcode: 463, message: "Error validating access token" }), "auth"],
+    [401, meta({ code: 190, message: "Invalid OAuth access token" }), "auth"],
+    [400, meta({ code: 24, error_subcode: 4279009, message: "Media Not Found" }), "not_ready"],
+    [400, meta({ code: 24, message: "Other" }), "permanent"],
+    [403, meta({ code: 10, message: "Application does not have permission" }), "permanent"],
+    [403, meta({ code: 200, message: "Permissions error" }), "permanent"],
+    [400, meta({ code: 100, message: "Invalid parameter" }), "permanent"],
+    [
+      400,
+      { error_type: "OAuthException", code: 400, error_message: "Matching code was not found" },
+      "permanent",
+    ],
+  ])("HTTP %i %j → %s", (status, body, kind) => {
+    expect(classifyMetaError(status, body).kind).toBe(kind);
+  });
+
+  it("keeps Meta's message, codes, trace id and user message", () => {
+    const c = classifyMetaError(
+      400,
+      meta({
+        code: 24,
+        error_subcode: 4279009,
+        message: "Media Not Found",
+        fbtrace_id: "AbC",
+        error_user_title: "Not found",
+        error_user_msg: "The media could not be found",
+      }),
+    );
+    expect(c).toMatchObject({
+      code: 24,
+      subcode: 4279009,
+      fbtraceId: "AbC",
+      userTitle: "Not found",
+      userMessage: "The media could not be found",
+      metaMessage: "Media Not Found",
+      type: "OAuthException",
+    });
+    expect(c.message).toContain("Media Not Found");
+  });
+
+  it("tells the user to reconnect on token and permission errors", () => {
+    expect(classifyMetaError(400, meta({ code: 190, message: "Session has expired" })).message).toMatch(
+      /Session has expired.*reconnect the Threads account/,
+    );
+    const permission = classifyMetaError(403, meta({ code: 10, message: "Permission denied" })).message;
+    expect(permission).toContain("Permission denied");
+    expect(permission).toMatch(/reconnect it and allow/);
+  });
+
+  it("reads the token endpoints' flat shape", () => {
+    const c = classifyMetaError(400, {
+      error_type: "OAuthException",
+      code: 400,
+      error_message: "Matching code was not found or was already used",
+    });
+    expect(c.message).toContain("Matching code was not found or was already used");
+    expect(c.type).toBe("OAuthException");
+  });
+
+  it("describes a body that is not Meta's shape", () => {
+    expect(classifyMetaError(502, "<html>Bad gateway</html>").metaMessage).toBe("<html>Bad gateway</html>");
+    expect(classifyMetaError(500, null).metaMessage).toContain("HTTP 500");
+  });
+});
+
+describe("httpError", () => {
+  it("marks 5xx and unknown errors on a POST as outcome unknown, never a GET or a 4xx", () => {
+    expect(httpError("POST /v1.0/1/threads_publish", "POST", 500, {}).outcomeUnknown).toBe(true);
+    expect(httpError("POST /v1.0/1/threads_publish", "POST", 400, meta({ code: 1 })).outcomeUnknown).toBe(
+      true,
+    );
+    expect(httpError("GET /v1.0/me", "GET", 500, {}).outcomeUnknown).toBe(false);
+    expect(httpError("POST /v1.0/1/threads", "POST", 400, meta({ code: 4 })).outcomeUnknown).toBe(false);
+    expect(httpError("POST /v1.0/1/threads", "POST", 400, meta({ code: 190 })).outcomeUnknown).toBe(false);
+  });
+
+  it("builds a ThreadsApiError with retryable per kind", () => {
+    const e = httpError("GET /v1.0/me", "GET", 400, meta({ code: 190, error_subcode: 463, fbtrace_id: "T" }));
+    expect(e).toBeInstanceOf(ThreadsApiError);
+    expect(e).toMatchObject({
+      name: "ThreadsApiError",
+      kind: "auth",
+      code: 190,
+      subcode: 463,
+      httpStatus: 400,
+    });
+    expect(e.fbtraceId).toBe("T");
+    expect(e.endpoint).toBe("GET /v1.0/me");
+    expect(e.retryable).toBe(false);
+    expect(httpError("GET /v1.0/me", "GET", 503, {}).retryable).toBe(true);
+    expect(httpError("GET /x", "GET", 400, meta({ code: 17 })).retryable).toBe(true);
+    expect(httpError("GET /x", "GET", 400, meta({ code: 24, error_subcode: 4279009 })).retryable).toBe(true);
+  });
+});
+
+describe("networkError", () => {
+  const fetchFailed = (code: string) =>
+    Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error(code), { code }) });
+
+  it("a refused connection or DNS failure never reached Threads", () => {
+    for (const code of ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN"]) {
+      const e = networkError("POST /v1.0/1/threads_publish", "POST", fetchFailed(code), 30_000);
+      expect(e).toMatchObject({ kind: "transient", outcomeUnknown: false });
+      expect(e.message).toContain(code);
+    }
+  });
+
+  it("a timeout or reset after sending a POST has an unknown outcome", () => {
+    const timeout = new DOMException("The operation was aborted due to timeout", "TimeoutError");
+    expect(networkError("POST /p", "POST", timeout, 500)).toMatchObject({
+      kind: "transient",
+      outcomeUnknown: true,
+    });
+    expect(networkError("POST /p", "POST", timeout, 500).message).toContain("no answer within 500 ms");
+    expect(networkError("POST /p", "POST", fetchFailed("ECONNRESET"), 500).outcomeUnknown).toBe(true);
+    expect(networkError("POST /p", "POST", fetchFailed("UND_ERR_SOCKET"), 500).outcomeUnknown).toBe(true);
+    expect(networkError("GET /p", "GET", timeout, 500).outcomeUnknown).toBe(false);
+  });
+});

@@ -1,0 +1,268 @@
+/**
+ * What a failed Threads call means for the caller: retry later, reconnect the account, wait for the container,
+ * or give up on this post. Callers branch on `kind`, `retryable` and `outcomeUnknown`, never on messages.
+ */
+
+export type ThreadsErrorKind = "transient" | "rate_limited" | "auth" | "not_ready" | "permanent";
+
+export interface ThreadsApiErrorInit {
+  kind: ThreadsErrorKind;
+  message: string;
+  endpoint: string;
+  code?: number;
+  subcode?: number;
+  httpStatus?: number;
+  fbtraceId?: string;
+  userMessage?: string;
+  outcomeUnknown?: boolean;
+  cause?: unknown;
+}
+
+export class ThreadsApiError extends Error {
+  override name = "ThreadsApiError";
+  readonly kind: ThreadsErrorKind;
+  readonly code?: number;
+  readonly subcode?: number;
+  readonly httpStatus?: number;
+  readonly fbtraceId?: string;
+  /** Meta's `error_user_msg`, meant for end users, when it sent one. */
+  readonly userMessage?: string;
+  /** "METHOD /path" of the call, without query string (which would carry the token). */
+  readonly endpoint: string;
+  /**
+   * true when the request may have reached Threads and changed something (timeout, 5xx or dropped connection
+   * after sending a POST): the caller must check before repeating it.
+   */
+  readonly outcomeUnknown: boolean;
+
+  constructor(init: ThreadsApiErrorInit) {
+    super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.kind = init.kind;
+    this.code = init.code;
+    this.subcode = init.subcode;
+    this.httpStatus = init.httpStatus;
+    this.fbtraceId = init.fbtraceId;
+    this.userMessage = init.userMessage;
+    this.endpoint = init.endpoint;
+    this.outcomeUnknown = init.outcomeUnknown ?? false;
+  }
+
+  get retryable(): boolean {
+    return this.kind === "transient" || this.kind === "rate_limited" || this.kind === "not_ready";
+  }
+}
+
+export interface MetaErrorClassification {
+  kind: ThreadsErrorKind;
+  code?: number;
+  subcode?: number;
+  /** Meta's own message, with advice on what to do appended. */
+  message: string;
+  /** Meta's message alone. */
+  metaMessage: string;
+  type?: string;
+  fbtraceId?: string;
+  userTitle?: string;
+  userMessage?: string;
+  isTransient: boolean;
+}
+
+export const NOT_READY_CODE = 24;
+export const NOT_READY_SUBCODE = 4279009;
+const RATE_LIMIT_CODES = new Set([4, 17, 341]);
+const TRANSIENT_CODES = new Set([1, 2]);
+
+/**
+ * Reads Meta's error body — the Graph shape `{"error":{message,type,code,error_subcode,…}}` or the token
+ * endpoints' flat `{"error_type","code","error_message"}` — and says what kind of failure it is. Pure.
+ */
+export function classifyMetaError(httpStatus: number, body: unknown): MetaErrorClassification {
+  const fields = readErrorFields(body);
+  const { code, subcode } = fields;
+  const metaMessage = fields.message ?? fallbackMessage(httpStatus, body);
+  const isTransient = fields.isTransient === true;
+  const kind = kindOf(httpStatus, code, subcode, isTransient);
+  const label = code === undefined ? `HTTP ${httpStatus}` : `code ${code}${subcode ? `/${subcode}` : ""}`;
+  return {
+    kind,
+    code,
+    subcode,
+    message: `Threads API error (${label}): ${metaMessage}${advice(kind, code)}`,
+    metaMessage,
+    type: fields.type,
+    fbtraceId: fields.fbtraceId,
+    userTitle: fields.userTitle,
+    userMessage: fields.userMessage,
+    isTransient,
+  };
+}
+
+function kindOf(
+  httpStatus: number,
+  code: number | undefined,
+  subcode: number | undefined,
+  isTransient: boolean,
+): ThreadsErrorKind {
+  if (code === 190) return "auth";
+  if (code === NOT_READY_CODE && subcode === NOT_READY_SUBCODE) return "not_ready";
+  if ((code !== undefined && RATE_LIMIT_CODES.has(code)) || httpStatus === 429) return "rate_limited";
+  if (isTransient || httpStatus >= 500 || (code !== undefined && TRANSIENT_CODES.has(code)))
+    return "transient";
+  return "permanent";
+}
+
+export function isPermissionCode(code: number | undefined): boolean {
+  return code === 10 || (code !== undefined && code >= 200 && code <= 299);
+}
+
+function advice(kind: ThreadsErrorKind, code: number | undefined): string {
+  switch (kind) {
+    case "auth":
+      return " — the access token is invalid or expired; reconnect the Threads account.";
+    case "rate_limited":
+      return " — Threads is limiting calls for this account; it will be retried later.";
+    case "not_ready":
+      return " — the media container is not ready yet; it will be retried shortly.";
+    case "transient":
+      return " — a temporary problem at Threads; it will be retried.";
+    default:
+      return isPermissionCode(code)
+        ? " — the account did not grant a permission this needs; reconnect it and allow all requested permissions (threads_basic, threads_content_publish, threads_manage_replies, threads_manage_insights)."
+        : "";
+  }
+}
+
+interface ErrorFields {
+  message?: string;
+  type?: string;
+  code?: number;
+  subcode?: number;
+  fbtraceId?: string;
+  userTitle?: string;
+  userMessage?: string;
+  isTransient?: boolean;
+}
+
+function readErrorFields(body: unknown): ErrorFields {
+  if (!isRecord(body)) return {};
+  const graph = isRecord(body.error) ? body.error : undefined;
+  if (graph) {
+    return {
+      message: str(graph.message),
+      type: str(graph.type),
+      code: num(graph.code),
+      subcode: num(graph.error_subcode),
+      fbtraceId: str(graph.fbtrace_id),
+      userTitle: str(graph.error_user_title),
+      userMessage: str(graph.error_user_msg),
+      isTransient: graph.is_transient === true,
+    };
+  }
+  // Token endpoints answer flat; their `code` is an HTTP-like status (400), not a Graph error code.
+  return {
+    message: str(body.error_message) ?? str(body.error_description) ?? str(body.error),
+    type: str(body.error_type),
+    code: num(body.code),
+    subcode: num(body.error_subcode),
+  };
+}
+
+function fallbackMessage(httpStatus: number, body: unknown): string {
+  if (typeof body === "string" && body.trim() !== "") return body.trim().slice(0, 200);
+  return `HTTP ${httpStatus} without an error description`;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+function str(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+function num(value: unknown): number | undefined {
+  if (typeof value === "number" && Number.isFinite(value)) return value;
+  if (typeof value === "string" && /^\d+$/u.test(value)) return Number(value);
+  return undefined;
+}
+
+/** Failures that happen before the request leaves this machine: the server cannot have seen it. */
+const NOT_SENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EADDRNOTAVAIL",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "ERR_INVALID_URL",
+]);
+
+/**
+ * A fetch that threw (no HTTP response): always transient. Whether it may have changed something depends on
+ * how far it got: refused or unresolved connections never sent the request; a timeout or a reset after sending
+ * a POST may have created a container or published a post.
+ */
+export function networkError(
+  endpoint: string,
+  method: string,
+  thrown: unknown,
+  timeoutMs: number,
+): ThreadsApiError {
+  const timedOut = isTimeout(thrown);
+  const code = causeCode(thrown);
+  const sent = timedOut || code === undefined || !NOT_SENT_CODES.has(code);
+  const what = timedOut
+    ? `no answer within ${timeoutMs} ms`
+    : `network error${code ? ` ${code}` : ""}: ${causeMessage(thrown)}`;
+  const outcomeUnknown = sent && method === "POST";
+  return new ThreadsApiError({
+    kind: "transient",
+    endpoint,
+    outcomeUnknown,
+    cause: thrown,
+    message: `Threads API ${endpoint}: ${what}${outcomeUnknown ? " — the request may have been applied; check before repeating it." : " — it will be retried."}`,
+  });
+}
+
+function isTimeout(thrown: unknown): boolean {
+  return thrown instanceof Error && (thrown.name === "TimeoutError" || thrown.name === "AbortError");
+}
+
+function causeCode(thrown: unknown): string | undefined {
+  for (let e: unknown = thrown, depth = 0; isRecord(e) && depth < 5; e = e.cause, depth++) {
+    if (typeof e.code === "string") return e.code;
+  }
+  return undefined;
+}
+
+function causeMessage(thrown: unknown): string {
+  let deepest: unknown = thrown;
+  for (let depth = 0; isRecord(deepest) && deepest.cause !== undefined && depth < 5; depth++) {
+    deepest = deepest.cause;
+  }
+  return deepest instanceof Error ? deepest.message : String(deepest);
+}
+
+/**
+ * An HTTP error response as a ThreadsApiError. A 5xx or an "unknown error" (codes 1 and 2) to a POST may have
+ * been applied before the server failed, so its outcome is unknown; a 4xx was refused and changed nothing.
+ */
+export function httpError(
+  endpoint: string,
+  method: string,
+  httpStatus: number,
+  body: unknown,
+): ThreadsApiError {
+  const c = classifyMetaError(httpStatus, body);
+  const maybeApplied = httpStatus >= 500 || (c.code !== undefined && TRANSIENT_CODES.has(c.code));
+  return new ThreadsApiError({
+    kind: c.kind,
+    message: `${c.message} [${endpoint}]`,
+    endpoint,
+    code: c.code,
+    subcode: c.subcode,
+    httpStatus,
+    fbtraceId: c.fbtraceId,
+    userMessage: c.userMessage,
+    outcomeUnknown: method === "POST" && maybeApplied,
+  });
+}

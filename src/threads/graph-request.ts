@@ -1,0 +1,112 @@
+/**
+ * One HTTP call to the Threads API: URL building, the access token, a timeout on every call, and turning
+ * every failure into a ThreadsApiError. Nothing here retries; callers decide with the error's kind.
+ */
+import { httpError, networkError, ThreadsApiError } from "./errors.js";
+
+export type Params = Record<string, string | number | boolean | undefined>;
+
+export interface GraphRequest {
+  method: "GET" | "POST";
+  /** Path after the base URL, e.g. "/v1.0/me" or "/oauth/access_token". */
+  path: string;
+  /** GET: all parameters go in the query. POST: in a form body, as Meta's samples send them. */
+  params?: Params;
+  /** Sent as `access_token`; never appears in error messages. */
+  token?: string;
+  /** Further values to keep out of error messages (app secret, OAuth code). */
+  secrets?: Array<string | undefined>;
+}
+
+export class GraphTransport {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly fetchFn: typeof fetch,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async request<T = Record<string, unknown>>(req: GraphRequest): Promise<T> {
+    const secrets = [req.token, ...(req.secrets ?? [])].filter((s): s is string => !!s && s.length >= 4);
+    try {
+      return await this.send<T>(req);
+    } catch (error) {
+      if (error instanceof Error) redact(error, secrets);
+      throw error;
+    }
+  }
+
+  private async send<T>(req: GraphRequest): Promise<T> {
+    const endpoint = `${req.method} ${req.path}`;
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(req.params ?? {})) {
+      if (value !== undefined) params.set(key, String(value));
+    }
+    if (req.token !== undefined) params.set("access_token", req.token);
+
+    const url = new URL(this.baseUrl + req.path);
+    const init: RequestInit = { method: req.method, signal: AbortSignal.timeout(this.timeoutMs) };
+    if (req.method === "GET") {
+      for (const [key, value] of params) url.searchParams.set(key, value);
+    } else {
+      init.body = params;
+      init.headers = { "content-type": "application/x-www-form-urlencoded" };
+    }
+
+    let status: number;
+    let text: string;
+    try {
+      // The body is read under the same timeout: a server that sends headers and then stalls is a timeout too.
+      const response = await this.fetchFn(url, init);
+      status = response.status;
+      text = await response.text();
+    } catch (thrown) {
+      throw networkError(endpoint, req.method, thrown, this.timeoutMs);
+    }
+
+    const body = parseJson(text);
+    if (status < 200 || status >= 300) throw httpError(endpoint, req.method, status, body ?? text);
+    if (body === undefined || typeof body !== "object" || body === null) {
+      const outcomeUnknown = req.method === "POST";
+      throw new ThreadsApiError({
+        kind: "transient",
+        endpoint,
+        httpStatus: status,
+        outcomeUnknown,
+        message: `Threads API ${endpoint}: HTTP ${status} with an unreadable body${outcomeUnknown ? " — the request may have been applied; check before repeating it." : " — it will be retried."}`,
+      });
+    }
+    return body as T;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function redact(error: Error, secrets: string[]): void {
+  for (const secret of secrets) {
+    if (error.message.includes(secret)) error.message = error.message.replaceAll(secret, "[redacted]");
+  }
+}
+
+/** A response field that must be there, as a string (ids arrive as strings or numbers). */
+export function requireId(
+  body: Record<string, unknown>,
+  field: string,
+  endpoint: string,
+  method: string,
+): string {
+  const value = body[field];
+  if (typeof value === "string" && value !== "") return value;
+  if (typeof value === "number") return String(value);
+  throw new ThreadsApiError({
+    kind: "transient",
+    endpoint,
+    outcomeUnknown: method === "POST",
+    message: `Threads API ${endpoint}: the answer has no "${field}"${method === "POST" ? " — the request may have been applied; check before repeating it." : "."}`,
+  });
+}

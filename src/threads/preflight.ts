@@ -1,0 +1,195 @@
+/**
+ * Checks a post group against the limits Threads enforces, before anything is sent: a part refused half-way
+ * through a chain leaves a broken chain on the profile. Pure; messages are shown to users as they are.
+ */
+import { type MediaItem, type PostPart, REPLY_CONTROLS } from "./post.js";
+import { codePointLength, countLinks, threadsTextLength } from "./text-metrics.js";
+
+export { countLinks, threadsTextLength } from "./text-metrics.js";
+
+export interface PreflightIssue {
+  /** 0-based index of the part in its group. */
+  part: number;
+  field: string;
+  /** English; says what is wrong and what to do. */
+  message: string;
+}
+
+export const MAX_TEXT_LENGTH = 500;
+export const MAX_LINKS = 5;
+export const MAX_CAROUSEL_ITEMS = 20;
+export const MAX_ALT_TEXT_LENGTH = 1000;
+export const MAX_TOPIC_TAG_LENGTH = 50;
+export const MAX_POLL_OPTION_LENGTH = 25;
+
+export function validatePart(part: PostPart, index: number): PreflightIssue[] {
+  const issues: PreflightIssue[] = [];
+  const add = (field: string, message: string) => issues.push({ part: index, field, message });
+  const media = Array.isArray(part.media) ? part.media : [];
+  const text = typeof part.text === "string" ? part.text : "";
+  const isText = media.length === 0;
+
+  if (part.text !== undefined && typeof part.text !== "string") add("text", "text must be a string.");
+  const length = threadsTextLength(text);
+  if (length > MAX_TEXT_LENGTH) {
+    add(
+      "text",
+      `${length} characters; Threads allows at most ${MAX_TEXT_LENGTH} (emoji count as several). Shorten it or move the rest to another part.`,
+    );
+  }
+  if (isText && text.trim() === "" && !part.linkAttachment) {
+    add("text", "the part is empty; write some text or add media.");
+  }
+
+  if (part.media !== undefined && !Array.isArray(part.media)) add("media", "media must be a list.");
+  if (media.length > MAX_CAROUSEL_ITEMS) {
+    add(
+      "media",
+      `${media.length} media items; a carousel holds 2 to ${MAX_CAROUSEL_ITEMS}. Remove ${media.length - MAX_CAROUSEL_ITEMS} or split them over several parts.`,
+    );
+  }
+  media.forEach((item, i) => {
+    validateMediaItem(item, `media[${i}]`, add);
+  });
+
+  const links = countLinks(text, part.linkAttachment ? [part.linkAttachment] : []);
+  if (links > MAX_LINKS) {
+    add(
+      "text",
+      `${links} different links; Threads allows at most ${MAX_LINKS} per post (text and link attachment together). Remove ${links - MAX_LINKS}.`,
+    );
+  }
+
+  if (part.topicTag !== undefined) validateTopicTag(part.topicTag, add);
+
+  if (part.linkAttachment !== undefined) {
+    if (!isText) {
+      add(
+        "linkAttachment",
+        "a link attachment works only on text posts; remove the media or the link attachment.",
+      );
+    }
+    if (!isHttpUrl(part.linkAttachment)) {
+      add(
+        "linkAttachment",
+        "the link attachment is not a valid http(s) URL; use a full address like https://example.com/page.",
+      );
+    }
+  }
+
+  if (part.pollOptions !== undefined) validatePoll(part, isText, add);
+
+  if (part.replyControl !== undefined && !(REPLY_CONTROLS as readonly string[]).includes(part.replyControl)) {
+    add(
+      "replyControl",
+      `"${String(part.replyControl)}" is not a reply setting; use one of ${REPLY_CONTROLS.join(", ")}.`,
+    );
+  }
+
+  if (
+    part.quotePostId !== undefined &&
+    (typeof part.quotePostId !== "string" || part.quotePostId.trim() === "")
+  ) {
+    add("quotePostId", "the quoted post id is empty; paste the id of the post to quote or remove the quote.");
+  }
+  return issues;
+}
+
+function validateMediaItem(
+  item: MediaItem,
+  field: string,
+  add: (field: string, message: string) => void,
+): void {
+  if (item === null || typeof item !== "object") {
+    add(field, "the media item is not an object with kind and url.");
+    return;
+  }
+  if (item.kind !== "IMAGE" && item.kind !== "VIDEO") {
+    add(`${field}.kind`, `"${String(item.kind)}" is not a media kind; use IMAGE or VIDEO.`);
+  }
+  if (!isHttpUrl(item.url)) {
+    add(
+      `${field}.url`,
+      "the media URL is not a valid http(s) URL; Threads downloads media from a public address like https://example.com/photo.jpg.",
+    );
+  }
+  if (item.altText !== undefined) {
+    const altLength = typeof item.altText === "string" ? codePointLength(item.altText) : Number.NaN;
+    if (!(altLength <= MAX_ALT_TEXT_LENGTH)) {
+      add(
+        `${field}.altText`,
+        `alt text of ${Number.isNaN(altLength) ? "an invalid type" : `${altLength} characters`}; Threads allows at most ${MAX_ALT_TEXT_LENGTH}. Shorten it.`,
+      );
+    }
+  }
+}
+
+function validateTopicTag(tag: string, add: (field: string, message: string) => void): void {
+  const length = typeof tag === "string" ? codePointLength(tag) : 0;
+  if (length < 1 || length > MAX_TOPIC_TAG_LENGTH) {
+    add("topicTag", `the topic tag must be 1 to ${MAX_TOPIC_TAG_LENGTH} characters (it has ${length}).`);
+  }
+  if (typeof tag === "string" && /[.&]/u.test(tag)) {
+    add("topicTag", 'the topic tag may not contain "." or "&"; remove them.');
+  }
+}
+
+function validatePoll(part: PostPart, isText: boolean, add: (field: string, message: string) => void): void {
+  const options = Array.isArray(part.pollOptions) ? part.pollOptions : [];
+  if (options.length < 2 || options.length > 4) {
+    add("pollOptions", `a poll needs 2 to 4 options (it has ${options.length}).`);
+  }
+  options.forEach((option, i) => {
+    const length = typeof option === "string" ? codePointLength(option.trim()) : 0;
+    if (length < 1 || length > MAX_POLL_OPTION_LENGTH) {
+      add(
+        `pollOptions[${i}]`,
+        `poll option ${i + 1} must be 1 to ${MAX_POLL_OPTION_LENGTH} characters (it has ${length}).`,
+      );
+    }
+  });
+  if (!isText) add("pollOptions", "a poll works only on text posts; remove the media or the poll.");
+  if (part.linkAttachment !== undefined) {
+    add("pollOptions", "a poll cannot go with a link attachment; remove one of them.");
+  }
+}
+
+export function validateGroup(parts: PostPart[]): PreflightIssue[] {
+  if (!Array.isArray(parts) || parts.length === 0) {
+    return [{ part: 0, field: "parts", message: "the group has no parts; add at least one." }];
+  }
+  return parts.flatMap((part, index) =>
+    part === null || typeof part !== "object"
+      ? [{ part: index, field: "part", message: "the part is not an object; remove it or fill it in." }]
+      : validatePart(part, index),
+  );
+}
+
+export class ValidationError extends Error {
+  override name = "ValidationError";
+  readonly issues: PreflightIssue[];
+  constructor(issues: PreflightIssue[]) {
+    super(formatIssues(issues));
+    this.issues = issues;
+  }
+}
+
+/** "part 1: text: 501 characters; …" — 1-based, as users count parts. */
+export function formatIssues(issues: readonly PreflightIssue[]): string {
+  return issues.map((issue) => `part ${issue.part + 1}: ${issue.field}: ${issue.message}`).join("\n");
+}
+
+export function assertValidGroup(parts: PostPart[]): void {
+  const issues = validateGroup(parts);
+  if (issues.length > 0) throw new ValidationError(issues);
+}
+
+export function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== "string" || /\s/u.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}

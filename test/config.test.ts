@@ -1,0 +1,75 @@
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.js";
+
+const dir = () => mkdtempSync(join(tmpdir(), "ts-config-"));
+
+describe("loadConfig", () => {
+  it("defaults to SQLite in DATA_DIR, the sandbox, and a generated 0600 secret key", () => {
+    const d = dir();
+    const c = loadConfig({ DATA_DIR: d, DEFAULT_TIMEZONE: "Asia/Tokyo" });
+    expect(c.databaseUrl).toBe(join(d, "threads-scheduler.db"));
+    expect(c.threads).toEqual({ kind: "sandbox" });
+    expect(c.port).toBe(3000);
+    expect(c.sandboxPort).toBe(3001);
+    expect(c.publicBaseUrl).toBe("http://127.0.0.1:3000");
+    expect(c.threadsRedirectUri).toBe("http://127.0.0.1:3000/oauth/callback");
+    expect(c.secretKeySource).toBe("generated");
+    expect(c.secretKey).toHaveLength(32);
+    const file = join(d, "secret.key");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    // The same key is read back on the next start.
+    const again = loadConfig({ DATA_DIR: d });
+    expect(again.secretKeySource).toBe("file");
+    expect(again.secretKey.equals(c.secretKey)).toBe(true);
+    expect(readFileSync(file, "utf8").trim()).toBe(c.secretKey.toString("hex"));
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it("lets flags override the environment", () => {
+    const c = loadConfig({ DATA_DIR: dir(), PORT: "4000" }, { PORT: "5000" });
+    expect(c.port).toBe(5000);
+  });
+
+  it("treats THREADS_GRAPH_URL as Threads whatever else is configured", () => {
+    const c = loadConfig({
+      DATA_DIR: dir(),
+      THREADS_GRAPH_URL: "http://127.0.0.1:9999/",
+      THREADS_APP_ID: "1",
+      THREADS_APP_SECRET: "s",
+    });
+    expect(c.threads).toEqual({
+      kind: "remote",
+      graphUrl: "http://127.0.0.1:9999",
+      authorizeUrl: "http://127.0.0.1:9999/oauth/authorize",
+      live: false,
+    });
+  });
+
+  it("uses Meta's API in live mode", () => {
+    const c = loadConfig({ DATA_DIR: dir(), THREADS_APP_ID: "1", THREADS_APP_SECRET: "s" });
+    expect(c.threads).toMatchObject({ kind: "remote", graphUrl: "https://graph.threads.net", live: true });
+  });
+
+  it.each([
+    [{ PORT: "70000" }, "PORT"],
+    [{ DEFAULT_TIMEZONE: "Mars/Olympus" }, "DEFAULT_TIMEZONE"],
+    [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    [{ THREADS_APP_ID: "1" }, "THREADS_APP_SECRET"],
+    [{ SECRET_KEY: "short" }, "SECRET_KEY"],
+    [{ DATABASE_URL: "mysql://x" }, "DATABASE_URL"],
+    [{ THREADS_GRAPH_URL: "not a url" }, "THREADS_GRAPH_URL"],
+    [{ SCHEDULER_CONCURRENCY: "0" }, "SCHEDULER_CONCURRENCY"],
+  ])("names the variable in errors: %o", (env, variable) => {
+    try {
+      loadConfig({ DATA_DIR: dir(), ...env });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).variable).toBe(variable);
+      expect((error as Error).message).toContain(variable);
+    }
+  });
+});

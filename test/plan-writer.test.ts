@@ -1,0 +1,515 @@
+import type { Insertable } from "kysely";
+import { afterEach, describe, expect, it } from "vitest";
+import { type Database, openDatabase } from "../src/db/connect.js";
+import type { SchedulesTable } from "../src/db/schema.js";
+import { createLogger } from "../src/log.js";
+import {
+  clearFuturePlan,
+  type PlanOptions,
+  planAll,
+  planSchedule,
+  replanSchedule,
+  scheduleSpecOf,
+} from "../src/scheduler/plan-writer.js";
+import { seededRng } from "../src/scheduler/planning/index.js";
+import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/** Monday 2026-03-09 09:00 in Tokyo. */
+const NOW = Date.parse("2026-03-09T00:00:00Z");
+const EVERY_DAY = JSON.stringify(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+const opts = (over: Partial<PlanOptions> = {}): PlanOptions => ({
+  now: NOW,
+  horizonMs: 48 * HOUR,
+  defaultTimezone: "UTC",
+  rng: seededRng("plan"),
+  ...over,
+});
+
+let accountSeq = 0;
+async function addAccount(db: Database, timezone = "Asia/Tokyo"): Promise<number> {
+  accountSeq++;
+  const row = await db
+    .insertInto("accounts")
+    .values({
+      threads_user_id: `user-${accountSeq}`,
+      username: `user${accountSeq}`,
+      token_ciphertext: "ciphertext",
+      token_expires_at: NOW + 50 * 24 * HOUR,
+      token_issued_at: NOW,
+      status: "active",
+      timezone,
+      created_at: NOW,
+      updated_at: NOW,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+type ScheduleFields = Partial<Insertable<SchedulesTable>>;
+const fixedTimes = (...times: string[]): ScheduleFields => ({
+  kind: "fixed",
+  times_json: JSON.stringify(times),
+});
+const randomWindow = (start: string, end: string, posts: number, gap = 0): ScheduleFields => ({
+  kind: "random",
+  window_start: start,
+  window_end: end,
+  posts_per_day: posts,
+  min_gap_minutes: gap,
+});
+
+async function addSchedule(db: Database, accountId: number, fields: ScheduleFields): Promise<number> {
+  const row = await db
+    .insertInto("schedules")
+    .values({
+      account_id: accountId,
+      kind: "fixed",
+      days_json: EVERY_DAY,
+      pick: "random",
+      misfire_grace_minutes: 15,
+      created_at: NOW,
+      updated_at: NOW,
+      ...fields,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+function occurrencesOf(db: Database, scheduleId: number) {
+  return db
+    .selectFrom("occurrences")
+    .selectAll()
+    .where("schedule_id", "=", scheduleId)
+    .orderBy("due_at")
+    .execute();
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
+}
+
+describe.each(DIALECTS)("plan writer on %s", (dialect) => {
+  let t: TestDb;
+  const extra: Database[] = [];
+  afterEach(async () => {
+    for (const db of extra.splice(0)) await db.destroy();
+    await t?.destroy();
+  });
+
+  it("writes fixed runs for whole local days up to the horizon, once", async () => {
+    t = await createTestDb(dialect);
+    const account = await addAccount(t.db);
+    const id = await addSchedule(t.db, account, fixedTimes("20:00", "10:00", "15:00"));
+
+    // Tokyo 09:00 Monday + 48 h -> Wednesday 09:00: Monday, Tuesday and all of Wednesday are planned.
+    expect(await planSchedule(t.db, id, opts())).toBe(9);
+    const rows = await occurrencesOf(t.db, id);
+    expect(rows.map((r) => [r.local_date, r.slot, iso(r.due_at)])).toEqual([
+      ["2026-03-09", "10:00", "2026-03-09T01:00:00.000Z"],
+      ["2026-03-09", "15:00", "2026-03-09T06:00:00.000Z"],
+      ["2026-03-09", "20:00", "2026-03-09T11:00:00.000Z"],
+      ["2026-03-10", "10:00", "2026-03-10T01:00:00.000Z"],
+      ["2026-03-10", "15:00", "2026-03-10T06:00:00.000Z"],
+      ["2026-03-10", "20:00", "2026-03-10T11:00:00.000Z"],
+      ["2026-03-11", "10:00", "2026-03-11T01:00:00.000Z"],
+      ["2026-03-11", "15:00", "2026-03-11T06:00:00.000Z"],
+      ["2026-03-11", "20:00", "2026-03-11T11:00:00.000Z"],
+    ]);
+    expect(rows[0]).toMatchObject({
+      job: "post",
+      job_key: `schedule:${id}`,
+      schedule_id: id,
+      account_id: account,
+      run_at: rows[0]!.due_at,
+      state: "planned",
+      attempts: 0,
+      group_id: null,
+      locked_by: null,
+      created_at: NOW,
+      updated_at: NOW,
+    });
+
+    expect(await planSchedule(t.db, id, opts())).toBe(0);
+    expect(await planSchedule(t.db, id, opts({ now: NOW + HOUR }))).toBe(0);
+    expect(await occurrencesOf(t.db, id)).toEqual(rows);
+    // A day later the horizon reaches Thursday.
+    expect(await planSchedule(t.db, id, opts({ now: NOW + 24 * HOUR }))).toBe(3);
+  });
+
+  it("draws a random day once and never re-rolls it", async () => {
+    t = await createTestDb(dialect);
+    const id = await addSchedule(t.db, await addAccount(t.db), randomWindow("22:00", "02:00", 5, 20));
+    expect(await planSchedule(t.db, id, opts({ rng: seededRng("first") }))).toBeGreaterThan(0);
+    const rows = await occurrencesOf(t.db, id);
+    expect(await planSchedule(t.db, id, opts({ rng: seededRng("second") }))).toBe(0);
+    expect(await occurrencesOf(t.db, id)).toEqual(rows);
+
+    const byDate = groupBy(rows, (r) => r.local_date);
+    expect([...byDate.keys()]).toEqual(["2026-03-09", "2026-03-10", "2026-03-11"]);
+    for (const [date, runs] of byDate) {
+      expect(runs.map((r) => r.slot)).toEqual([
+        "random 1/5",
+        "random 2/5",
+        "random 3/5",
+        "random 4/5",
+        "random 5/5",
+      ]);
+      // 22:00 JST on the date to 02:00 JST the next day.
+      const start = Date.parse(`${date}T13:00:00Z`);
+      for (const run of runs) expect(run.due_at).toBeGreaterThanOrEqual(start);
+      for (const run of runs) expect(run.due_at).toBeLessThan(start + 4 * HOUR);
+    }
+    const days = await t.db.selectFrom("planned_days").selectAll().orderBy("local_date").execute();
+    // Sunday's window (started 2026-03-08 22:00) ended before now - grace: recorded, nothing written.
+    expect(days.map((d) => [d.local_date, d.schedule_version])).toEqual([
+      ["2026-03-08", 1],
+      ["2026-03-09", 1],
+      ["2026-03-10", 1],
+      ["2026-03-11", 1],
+    ]);
+  });
+
+  it("plans a run due within the misfire grace so it fires late, but not older ones", async () => {
+    t = await createTestDb(dialect);
+    const account = await addAccount(t.db);
+    // 08:50 JST is 10 min before now (grace 15): planned. 08:30 is 30 min before: not planned.
+    const id = await addSchedule(t.db, account, fixedTimes("08:30", "08:50"));
+    await planSchedule(t.db, id, opts({ horizonMs: HOUR }));
+    expect((await occurrencesOf(t.db, id)).map((r) => [r.local_date, r.slot])).toEqual([
+      ["2026-03-09", "08:50"],
+    ]);
+
+    // After an edit the user chose the times just now: replanning does not fire a run in the past.
+    const edited = await addSchedule(t.db, account, fixedTimes("08:50", "12:00"));
+    await replanSchedule(t.db, edited, opts({ horizonMs: HOUR }));
+    expect((await occurrencesOf(t.db, edited)).map((r) => r.slot)).toEqual(["12:00"]);
+    // ... and a later planner does not back-fill it either, the day being recorded.
+    expect(await planSchedule(t.db, edited, opts({ now: NOW + MINUTE, horizonMs: HOUR }))).toBe(0);
+  });
+
+  it("two planners at once produce each occurrence once and draw each random day once", async () => {
+    t = await createTestDb(dialect);
+    const accounts = [await addAccount(t.db), await addAccount(t.db, "America/New_York")];
+    const ids = [
+      await addSchedule(t.db, accounts[0]!, fixedTimes("10:00", "15:00", "20:00")),
+      await addSchedule(t.db, accounts[0]!, randomWindow("10:00", "22:00", 4, 30)),
+      await addSchedule(t.db, accounts[1]!, randomWindow("20:00", "20:00", 6)),
+    ];
+    // Two pools on PostgreSQL. Two better-sqlite3 connections in one thread would block each other for the
+    // whole busy timeout (SQLite is single-process by design), so there both planners share the instance.
+    const other = dialect === "postgres" ? openDatabase(t.url) : t.db;
+    if (other !== t.db) extra.push(other);
+
+    const counts = await Promise.all([
+      planAll(t.db, opts({ rng: seededRng("a") })),
+      planAll(other, opts({ rng: seededRng("b") })),
+      ...ids.map((id, i) => planSchedule(i % 2 ? other : t.db, id, opts({ rng: seededRng(`c${i}`) }))),
+    ]);
+    const rows = await t.db.selectFrom("occurrences").selectAll().execute();
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(rows.length);
+    expect(new Set(rows.map((r) => `${r.job_key}@${r.due_at}`)).size).toBe(rows.length);
+    // One draw per random day: a second one would repeat slot labels or exceed N.
+    const perDay = groupBy(
+      rows.filter((r) => r.schedule_id !== ids[0]),
+      (r) => `${r.schedule_id}|${r.local_date}`,
+    );
+    expect(perDay.size).toBeGreaterThanOrEqual(5);
+    for (const runs of perDay.values()) {
+      const n = Number(runs[0]!.slot.split("/")[1]);
+      expect(runs.length).toBeLessThanOrEqual(n);
+      expect(new Set(runs.map((r) => r.slot)).size).toBe(runs.length);
+    }
+    expect(perDay.get(`${ids[1]}|2026-03-10`)).toHaveLength(4);
+    expect(perDay.get(`${ids[2]}|2026-03-09`)).toHaveLength(6);
+    expect(rows.filter((r) => r.schedule_id === ids[0])).toHaveLength(9);
+
+    // Another connection (a restarted process) finds everything planned.
+    const restarted = openDatabase(t.url);
+    extra.push(restarted);
+    expect(await planAll(restarted, opts({ rng: seededRng("restart") }))).toBe(0);
+  });
+
+  it("replans after an edit: unclaimed future rows replaced, running and published ones kept", async () => {
+    t = await createTestDb(dialect);
+    const account = await addAccount(t.db);
+    const fixedId = await addSchedule(t.db, account, fixedTimes("10:00", "15:00", "20:00"));
+    const randomId = await addSchedule(t.db, account, randomWindow("10:00", "22:00", 3, 30));
+    await planAll(t.db, opts());
+
+    // 15:30 JST: the 10:00 run was published, the 15:00 one is running.
+    const later = NOW + 6.5 * HOUR;
+    const today = (await occurrencesOf(t.db, fixedId)).filter((r) => r.local_date === "2026-03-09");
+    await t.db
+      .updateTable("occurrences")
+      .set({ state: "published" })
+      .where("id", "=", today[0]!.id)
+      .execute();
+    await t.db
+      .updateTable("occurrences")
+      .set({ state: "running", locked_by: "node-1", lease_until: later + MINUTE })
+      .where("id", "=", today[1]!.id)
+      .execute();
+    const randomBefore = await occurrencesOf(t.db, randomId);
+    const randomPast = randomBefore.filter((r) => r.due_at < later);
+    for (const row of randomPast) {
+      await t.db.updateTable("occurrences").set({ state: "published" }).where("id", "=", row.id).execute();
+    }
+
+    // The edit and the re-plan in one transaction, as the schedules service does it.
+    await t.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable("schedules")
+        .set({ times_json: JSON.stringify(["11:00", "16:00", "21:00"]), version: 2 })
+        .where("id", "=", fixedId)
+        .execute();
+      await trx
+        .updateTable("schedules")
+        .set({ posts_per_day: 2, version: 2 })
+        .where("id", "=", randomId)
+        .execute();
+      await replanSchedule(trx, fixedId, opts({ now: later }));
+      await replanSchedule(trx, randomId, opts({ now: later, rng: seededRng("v2") }));
+    });
+
+    const fixedRows = await occurrencesOf(t.db, fixedId);
+    expect(fixedRows.map((r) => [r.local_date, r.slot, r.state])).toEqual([
+      ["2026-03-09", "10:00", "published"],
+      ["2026-03-09", "15:00", "running"],
+      ["2026-03-09", "16:00", "planned"],
+      ["2026-03-09", "21:00", "planned"],
+      ["2026-03-10", "11:00", "planned"],
+      ["2026-03-10", "16:00", "planned"],
+      ["2026-03-10", "21:00", "planned"],
+      ["2026-03-11", "11:00", "planned"],
+      ["2026-03-11", "16:00", "planned"],
+      ["2026-03-11", "21:00", "planned"],
+    ]);
+
+    const randomRows = await occurrencesOf(t.db, randomId);
+    expect(randomRows.filter((r) => r.state === "published").map((r) => r.id)).toEqual(
+      randomPast.map((r) => r.id),
+    );
+    const future = randomRows.filter((r) => r.state === "planned");
+    expect(future.every((r) => r.due_at >= later)).toBe(true);
+    for (const date of ["2026-03-10", "2026-03-11"]) {
+      expect(future.filter((r) => r.local_date === date).map((r) => r.slot)).toEqual([
+        "random 1/2",
+        "random 2/2",
+      ]);
+    }
+    const versions = await t.db
+      .selectFrom("planned_days")
+      .select(["local_date", "schedule_version"])
+      .where("schedule_id", "=", randomId)
+      .where("local_date", ">=", "2026-03-09")
+      .execute();
+    expect(versions.every((d) => d.schedule_version === 2)).toBe(true);
+  });
+
+  it("re-draws days planned by a stale version even without an explicit replan", async () => {
+    t = await createTestDb(dialect);
+    const id = await addSchedule(t.db, await addAccount(t.db), randomWindow("10:00", "22:00", 3));
+    await planSchedule(t.db, id, opts());
+    await t.db.updateTable("schedules").set({ posts_per_day: 4, version: 2 }).where("id", "=", id).execute();
+    const later = NOW + 12 * HOUR; // 21:00 JST
+    await planSchedule(t.db, id, opts({ now: later, rng: seededRng("v2") }));
+    const rows = await occurrencesOf(t.db, id);
+    const tomorrow = rows.filter((r) => r.local_date === "2026-03-10");
+    expect(tomorrow.map((r) => r.slot)).toEqual(["random 1/4", "random 2/4", "random 3/4", "random 4/4"]);
+    // Today's runs before `later` are history and stay; only its future is re-drawn.
+    const today = rows.filter((r) => r.local_date === "2026-03-09");
+    expect(today.filter((r) => r.due_at >= later).every((r) => r.slot.endsWith("/4"))).toBe(true);
+    expect(today.filter((r) => r.due_at < later).every((r) => r.slot.endsWith("/3"))).toBe(true);
+  });
+
+  it("plans nothing for a paused schedule and clears its future when it is paused", async () => {
+    t = await createTestDb(dialect);
+    const account = await addAccount(t.db);
+    const paused = await addSchedule(t.db, account, { ...fixedTimes("10:00"), active: 0 });
+    expect(await planSchedule(t.db, paused, opts())).toBe(0);
+    expect(await planAll(t.db, opts())).toBe(0);
+    expect(await occurrencesOf(t.db, paused)).toEqual([]);
+
+    const active = await addSchedule(t.db, account, fixedTimes("10:00"));
+    expect(await planAll(t.db, opts())).toBe(3);
+    await t.db.updateTable("schedules").set({ active: 0, version: 2 }).where("id", "=", active).execute();
+    await replanSchedule(t.db, active, opts());
+    expect(await occurrencesOf(t.db, active)).toEqual([]);
+    expect(await planAll(t.db, opts())).toBe(0);
+  });
+
+  it("clearFuturePlan deletes only planned rows from now on, and today's planned days", async () => {
+    t = await createTestDb(dialect);
+    const id = await addSchedule(t.db, await addAccount(t.db), fixedTimes("08:50", "10:00"));
+    await planSchedule(t.db, id, opts());
+    const rows = await occurrencesOf(t.db, id);
+    await t.db
+      .updateTable("occurrences")
+      .set({ state: "failed" })
+      .where("id", "=", rows.at(-1)!.id)
+      .execute();
+    // 08:50 today (due before now) stays, the failed one stays; four planned future rows go.
+    expect(await clearFuturePlan(t.db, id, NOW)).toBe(4);
+    expect((await occurrencesOf(t.db, id)).map((r) => [r.local_date, r.slot, r.state])).toEqual([
+      ["2026-03-09", "08:50", "planned"],
+      ["2026-03-11", "10:00", "failed"],
+    ]);
+    const days = await t.db
+      .selectFrom("planned_days")
+      .select("local_date")
+      .where("schedule_id", "=", id)
+      .execute();
+    expect(days.map((d) => d.local_date)).toEqual(["2026-03-08"]);
+  });
+
+  it("runs inside the caller's transaction: a rollback undoes the re-plan", async () => {
+    t = await createTestDb(dialect);
+    const id = await addSchedule(t.db, await addAccount(t.db), fixedTimes("10:00"));
+    await planSchedule(t.db, id, opts());
+    const before = await occurrencesOf(t.db, id);
+    await expect(
+      t.db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable("schedules")
+          .set({ times_json: '["11:00"]', version: 2 })
+          .where("id", "=", id)
+          .execute();
+        await replanSchedule(trx, id, opts());
+        expect((await occurrencesOf(trx, id)).map((r) => r.slot)).toEqual(["11:00", "11:00", "11:00"]);
+        throw new Error("edit rejected");
+      }),
+    ).rejects.toThrow("edit rejected");
+    expect(await occurrencesOf(t.db, id)).toEqual(before);
+  });
+
+  it("refuses to plan invalid settings: planSchedule throws, planAll reports and goes on", async () => {
+    t = await createTestDb(dialect);
+    const account = await addAccount(t.db);
+    const bad = await addSchedule(t.db, account, { ...randomWindow("10:00", "10:30", 5, 10) });
+    const good = await addSchedule(t.db, account, fixedTimes("10:00"));
+    await expect(planSchedule(t.db, bad, opts())).rejects.toThrow(
+      `Schedule ${bad} cannot be planned: The window 10:00–10:30 is 30 minutes long`,
+    );
+    const lines: string[] = [];
+    const logger = createLogger("warn", {}, (line) => lines.push(line));
+    expect(await planAll(t.db, opts({ logger }))).toBe(3);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ level: "warn", scheduleId: bad });
+    expect(await occurrencesOf(t.db, good)).toHaveLength(3);
+  });
+
+  it("uses the schedule's zone, else the account's, else the default", async () => {
+    t = await createTestDb(dialect);
+    const tokyo = await addAccount(t.db, "Asia/Tokyo");
+    const blank = await addAccount(t.db, "");
+    const own = await addSchedule(t.db, tokyo, { ...fixedTimes("10:00"), timezone: "Europe/Berlin" });
+    const inherited = await addSchedule(t.db, tokyo, fixedTimes("10:00"));
+    const fallback = await addSchedule(t.db, blank, fixedTimes("10:00"));
+    const horizon = opts({ horizonMs: 24 * HOUR, defaultTimezone: "America/New_York" });
+    for (const id of [own, inherited, fallback]) await planSchedule(t.db, id, horizon);
+    expect((await occurrencesOf(t.db, own)).map((r) => iso(r.due_at))[0]).toBe("2026-03-09T09:00:00.000Z");
+    expect((await occurrencesOf(t.db, inherited)).map((r) => iso(r.due_at))[0]).toBe(
+      "2026-03-09T01:00:00.000Z",
+    );
+    expect((await occurrencesOf(t.db, fallback)).map((r) => iso(r.due_at))[0]).toBe(
+      "2026-03-09T14:00:00.000Z",
+    );
+
+    const row = await t.db
+      .selectFrom("schedules")
+      .selectAll()
+      .where("id", "=", inherited)
+      .executeTakeFirstOrThrow();
+    expect(scheduleSpecOf(row, "Asia/Tokyo")).toEqual({
+      kind: "fixed",
+      times: ["10:00"],
+      windowStart: undefined,
+      windowEnd: undefined,
+      postsPerDay: undefined,
+      minGapMinutes: 0,
+      days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+      timezone: "Asia/Tokyo",
+    });
+  });
+
+  it("plans every active schedule of 200 accounts in batches", async () => {
+    t = await createTestDb(dialect);
+    const zones = ["Asia/Tokyo", "Europe/Berlin", "America/New_York", "Australia/Sydney"];
+    const accounts = await t.db
+      .insertInto("accounts")
+      .values(
+        Array.from({ length: 200 }, (_, i) => ({
+          threads_user_id: `bulk-${i}`,
+          username: `bulk${i}`,
+          token_ciphertext: "ciphertext",
+          token_expires_at: NOW + 50 * 24 * HOUR,
+          token_issued_at: NOW,
+          status: "active" as const,
+          timezone: zones[i % zones.length]!,
+          created_at: NOW,
+          updated_at: NOW,
+        })),
+      )
+      .returning("id")
+      .execute();
+    const schedules = accounts.flatMap(({ id }, i) => [
+      {
+        account_id: id,
+        kind: "fixed" as const,
+        times_json: '["09:00","21:00"]',
+        days_json: EVERY_DAY,
+        pick: "random" as const,
+        misfire_grace_minutes: 15,
+        active: i % 10 === 9 ? 0 : 1,
+        created_at: NOW,
+        updated_at: NOW,
+      },
+      {
+        account_id: id,
+        kind: "random" as const,
+        window_start: "08:00",
+        window_end: "23:00",
+        posts_per_day: 3,
+        min_gap_minutes: 60,
+        days_json: EVERY_DAY,
+        active: 1,
+        pick: "random" as const,
+        misfire_grace_minutes: 15,
+        created_at: NOW,
+        updated_at: NOW,
+      },
+    ]);
+    for (let i = 0; i < schedules.length; i += 100) {
+      await t.db
+        .insertInto("schedules")
+        .values(schedules.slice(i, i + 100))
+        .execute();
+    }
+
+    const inserted = await planAll(t.db, opts({ horizonMs: 24 * HOUR }));
+    const rows = await t.db
+      .selectFrom("occurrences")
+      .select(["schedule_id", "local_date", "due_at", "slot"])
+      .where("due_at", ">=", NOW - 15 * MINUTE)
+      .execute();
+    expect(inserted).toBe(rows.length);
+    const paused = new Set(
+      (await t.db.selectFrom("schedules").select("id").where("active", "=", 0).execute()).map((s) => s.id),
+    );
+    expect(paused.size).toBe(20);
+    expect(rows.some((r) => paused.has(r.schedule_id!))).toBe(false);
+    const bySchedule = groupBy(rows, (r) => r.schedule_id!);
+    expect(bySchedule.size).toBe(380);
+    // Whole days: every planned (schedule, date) has all of its runs from the cut on, none twice.
+    const days = await t.db.selectFrom("planned_days").select(["schedule_id", "local_date"]).execute();
+    expect(new Set(days.map((d) => `${d.schedule_id}|${d.local_date}`)).size).toBe(days.length);
+    expect(await planAll(t.db, opts({ horizonMs: 24 * HOUR }))).toBe(0);
+  });
+});
