@@ -1,7 +1,8 @@
 import { DateTime } from "luxon";
 import type { Database } from "../db/connect.js";
 import type { OccurrenceState } from "../db/schema.js";
-import { TOKEN_REFRESH_KEY } from "./jobs/token-refresh-job.js";
+import { TOKEN_REFRESH_KEY, TOKEN_REFRESH_TIME } from "./jobs/token-refresh-job.js";
+import { nextDailyRun } from "./planning/index.js";
 
 /** A recurring job as the original scheduler listed it: `schedule_{id}_{HH:MM}`, `token_refresh`, random plans. */
 export interface JobInfo {
@@ -17,8 +18,10 @@ export interface JobInfo {
 }
 
 export function formatInZone(ms: number, zone: string): string {
+  const seconds = Math.floor(ms / 1000) * 1000;
   return (
-    DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true }) ?? new Date(ms).toISOString()
+    DateTime.fromMillis(seconds, { zone }).toISO({ suppressMilliseconds: true }) ??
+    new Date(seconds).toISOString()
   );
 }
 
@@ -103,7 +106,15 @@ export async function listJobs(db: Database, now: number, defaultTimezone: strin
     .filter((n) => n.job_key === TOKEN_REFRESH_KEY)
     .map((n) => Number(n.next))
     .sort((a, b) => a - b)[0];
-  add(TOKEN_REFRESH_KEY, "token_refresh", null, null, defaultTimezone, refresh);
+  // Before any scheduler has planned it, the refresh still runs at the next 03:00: say so rather than "nothing".
+  add(
+    TOKEN_REFRESH_KEY,
+    "token_refresh",
+    null,
+    null,
+    defaultTimezone,
+    refresh ?? nextDailyRun(TOKEN_REFRESH_TIME, defaultTimezone, now),
+  );
   return jobs.sort(
     (a, b) => (a.nextRunAt ?? Number.POSITIVE_INFINITY) - (b.nextRunAt ?? Number.POSITIVE_INFINITY),
   );
