@@ -84,6 +84,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
     default: "20",
     description: "Publications running at once in this process",
   },
+  {
+    name: "SANDBOX_PORT",
+    default: "PORT + 1",
+    description: "Port of the built-in Threads sandbox (sandbox mode only; 0 picks a free port)",
+  },
 ];
 
 export class ConfigError extends Error {

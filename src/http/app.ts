@@ -47,7 +47,9 @@ export function createHttpApp(deps: HttpDeps): Hono {
       .orderBy("id")
       .execute();
     const jobs = (await listJobs(deps.db, now, deps.defaultTimezone)).slice(0, 50);
-    const runs = await listRuns(deps.db, { limit: 50, to: now + 1 }, (tz) => tz ?? deps.defaultTimezone);
+    const zoneOf = (tz: string | null) => tz ?? deps.defaultTimezone;
+    const upcoming = await listRuns(deps.db, { state: "planned", from: now, limit: 20 }, zoneOf);
+    const runs = await listRuns(deps.db, { limit: 50, to: now + 1 }, zoneOf);
     return c.html(
       renderStatusPage({
         threadsMode: deps.threadsMode,
@@ -58,6 +60,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
           tokenExpires: formatInZone(a.token_expires_at, a.timezone),
         })),
         jobs,
+        upcoming,
         runs,
       }),
     );

@@ -12,6 +12,9 @@ export interface StatusPageData {
     tokenExpires: string;
   }>;
   jobs: JobInfo[];
+  /** The next planned occurrences. */
+  upcoming: RunInfo[];
+  /** Recent runs, newest first. */
   runs: RunInfo[];
 }
 
@@ -48,6 +51,14 @@ export function renderStatusPage(d: StatusPageData): string {
   const jobs = d.jobs
     .map((j) => `<tr><td><code>${escapeHtml(j.id)}</code></td><td>${escapeHtml(j.nextRun ?? "—")}</td></tr>`)
     .join("");
+  const upcoming = d.upcoming.length
+    ? d.upcoming
+        .map(
+          (r) =>
+            `<tr><td>${r.id}</td><td>${escapeHtml(r.dueAt)}</td><td>${r.username ? `@${escapeHtml(r.username)}` : escapeHtml(r.job)}</td><td>${escapeHtml(r.slot)}</td><td class="st-${escapeHtml(r.state)}">${escapeHtml(STATE_LABEL[r.state] ?? r.state)}${r.reason ? `<small>${escapeHtml(r.reason)}</small>` : ""}</td></tr>`,
+        )
+        .join("")
+    : `<tr><td colspan="5">予定された投稿はありません / Nothing planned: <code>threads-scheduler schedules add …</code></td></tr>`;
   const runs = d.runs.length
     ? d.runs
         .map(
@@ -72,6 +83,8 @@ ${banner}
 <table><thead><tr><th>ID</th><th>ユーザー名 / Username</th><th>状態 / Status</th><th>トークン期限 / Token expires</th></tr></thead><tbody>${accounts}</tbody></table>
 <h2>登録済みジョブ / Registered jobs</h2>
 <table><thead><tr><th>ジョブ / Job</th><th>次回実行 / Next run</th></tr></thead><tbody>${jobs}</tbody></table>
+<h2>次の予定 / Upcoming</h2>
+<table><thead><tr><th>ID</th><th>予定時刻 / Due</th><th>アカウント / Account</th><th>枠 / Slot</th><th>状態 / State</th></tr></thead><tbody>${upcoming}</tbody></table>
 <h2>最近の実行 / Recent runs</h2>
 <table><thead><tr><th>ID</th><th>予定時刻 / Due</th><th>アカウント / Account</th><th>状態 / State</th><th>リンク・理由 / Links, reason</th></tr></thead><tbody>${runs}</tbody></table>
 </body></html>`;

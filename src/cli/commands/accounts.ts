@@ -114,7 +114,7 @@ function accountAction(
 
 export const accountsRemoveCommand = accountAction(
   "accounts remove",
-  "Remove an account with its groups and schedules (its published history stays)",
+  "Remove an account with its groups, schedules and run history (posts on Threads stay)",
   async (ctx, id) => {
     await (await ctx.services()).accounts.remove(id);
     return undefined;
