@@ -14,27 +14,13 @@ import {
 } from "../src/accounts/accounts.repository.js";
 import type { NewAccount } from "../src/db/schema.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
+import { accountRow } from "./helpers/fixtures.js";
 
 const T0 = Date.UTC(2025, 9, 22, 0, 0, 0);
 const DAY = 86_400_000;
 
 function newAccount(n: number, overrides: Partial<NewAccount> = {}): NewAccount {
-  return {
-    threads_user_id: `u${n}`,
-    username: `user${n}`,
-    name: null,
-    picture_url: null,
-    token_ciphertext: `cipher${n}`,
-    token_expires_at: T0 + 60 * DAY,
-    token_issued_at: T0,
-    token_refreshed_at: null,
-    status: "active",
-    status_reason: null,
-    timezone: "Asia/Tokyo",
-    created_at: T0,
-    updated_at: T0,
-    ...overrides,
-  };
+  return accountRow(n, T0, { timezone: "Asia/Tokyo", ...overrides });
 }
 
 describe.each(DIALECTS)("accounts repository on %s", (dialect) => {

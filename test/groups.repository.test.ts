@@ -12,25 +12,12 @@ import {
 } from "../src/groups/groups.repository.js";
 import type { PostPart } from "../src/threads/post.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
+import { accountRow } from "./helpers/fixtures.js";
 
 const T0 = Date.UTC(2025, 9, 22);
 
 async function account(t: TestDb, n: number): Promise<number> {
-  const row = await insertAccount(t.db, {
-    threads_user_id: `u${n}`,
-    username: `user${n}`,
-    name: null,
-    picture_url: null,
-    token_ciphertext: "c",
-    token_expires_at: T0,
-    token_issued_at: T0,
-    token_refreshed_at: null,
-    status: "active",
-    status_reason: null,
-    timezone: "UTC",
-    created_at: T0,
-    updated_at: T0,
-  });
+  const row = await insertAccount(t.db, accountRow(n, T0, { token_expires_at: T0 }));
   return row.id;
 }
 

@@ -4,25 +4,12 @@ import { FakeClock } from "../src/clock.js";
 import { AppError } from "../src/errors.js";
 import { createGroupService } from "../src/groups/groups.service.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
+import { accountRow } from "./helpers/fixtures.js";
 
 const T0 = Date.UTC(2025, 9, 22);
 
 async function setup(t: TestDb) {
-  const account = await insertAccount(t.db, {
-    threads_user_id: "u1",
-    username: "alice",
-    name: null,
-    picture_url: null,
-    token_ciphertext: "c",
-    token_expires_at: T0,
-    token_issued_at: T0,
-    token_refreshed_at: null,
-    status: "active",
-    status_reason: null,
-    timezone: "UTC",
-    created_at: T0,
-    updated_at: T0,
-  });
+  const account = await insertAccount(t.db, accountRow(1, T0, { username: "alice", token_expires_at: T0 }));
   return { accountId: account.id, service: createGroupService({ db: t.db, clock: new FakeClock(T0) }) };
 }
 

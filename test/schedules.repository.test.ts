@@ -10,6 +10,7 @@ import {
   updateSchedule,
 } from "../src/schedules/schedules.repository.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
+import { accountRow } from "./helpers/fixtures.js";
 
 const T0 = Date.UTC(2025, 9, 22);
 
@@ -21,21 +22,7 @@ describe.each(DIALECTS)("schedules repository on %s", (dialect) => {
     t = await createTestDb(dialect);
     const ids: number[] = [];
     for (const n of [1, 2]) {
-      const account = await insertAccount(t.db, {
-        threads_user_id: `u${n}`,
-        username: `user${n}`,
-        name: null,
-        picture_url: null,
-        token_ciphertext: "c",
-        token_expires_at: T0,
-        token_issued_at: T0,
-        token_refreshed_at: null,
-        status: "active",
-        status_reason: null,
-        timezone: "UTC",
-        created_at: T0,
-        updated_at: T0,
-      });
+      const account = await insertAccount(t.db, accountRow(n, T0, { token_expires_at: T0 }));
       ids.push(account.id);
     }
     const columns = toScheduleColumns(withDefaults({ kind: "fixed", times: ["10:00"] }));

@@ -6,6 +6,7 @@ import { insertGroup } from "../src/groups/groups.repository.js";
 import { seededRng } from "../src/scheduler/planning/index.js";
 import { createScheduleService } from "../src/schedules/schedules.service.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
+import { accountRow } from "./helpers/fixtures.js";
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2025, 9, 22, 0, 0); // Wednesday 2025-10-22 00:00 UTC
@@ -13,21 +14,10 @@ const at = (day: number, hh: number, mm = 0) => Date.UTC(2025, 9, day, hh, mm);
 
 async function setup(t: TestDb, timezone = "UTC") {
   const clock = new FakeClock(T0);
-  const account = await insertAccount(t.db, {
-    threads_user_id: "u1",
-    username: "alice",
-    name: null,
-    picture_url: null,
-    token_ciphertext: "c",
-    token_expires_at: T0 + 50 * 24 * HOUR,
-    token_issued_at: T0,
-    token_refreshed_at: null,
-    status: "active",
-    status_reason: null,
-    timezone,
-    created_at: T0,
-    updated_at: T0,
-  });
+  const account = await insertAccount(
+    t.db,
+    accountRow(1, T0, { username: "alice", token_expires_at: T0 + 50 * 24 * HOUR, timezone }),
+  );
   const service = createScheduleService({
     db: t.db,
     clock,
@@ -128,21 +118,7 @@ describe.each(DIALECTS)("schedule service on %s", (dialect) => {
   it("rejects bad input with clear messages and changes nothing", async () => {
     t = await createTestDb(dialect);
     const { service, accountId } = await setup(t);
-    const other = await insertAccount(t.db, {
-      threads_user_id: "u2",
-      username: "bob",
-      name: null,
-      picture_url: null,
-      token_ciphertext: "c",
-      token_expires_at: T0,
-      token_issued_at: T0,
-      token_refreshed_at: null,
-      status: "active",
-      status_reason: null,
-      timezone: "UTC",
-      created_at: T0,
-      updated_at: T0,
-    });
+    const other = await insertAccount(t.db, accountRow(2, T0, { username: "bob", token_expires_at: T0 }));
     const foreign = await insertGroup(t.db, {
       accountId: other.id,
       name: "b",

@@ -1,3 +1,4 @@
+import { REPLY_CONTROLS } from "../threads/post.js";
 import { threadsTextLength } from "../threads/preflight.js";
 import { invalidParam, MetaError } from "./errors.js";
 import { uniqueLinks } from "./links.js";
@@ -24,13 +25,6 @@ export interface ContainerInput {
 
 export const MAX_TEXT_LENGTH = 500;
 export const MAX_LINKS = 5;
-export const REPLY_CONTROLS = [
-  "everyone",
-  "accounts_you_follow",
-  "mentioned_only",
-  "parent_post_author_only",
-  "followers_only",
-];
 const MEDIA_TYPES: CreateMediaType[] = ["TEXT", "IMAGE", "VIDEO", "CAROUSEL"];
 const EXTRA_PARAMS = ["text_entities", "is_spoiler_media", "location_id"];
 
@@ -86,7 +80,7 @@ export function validateContainerParams(p: Record<string, string>): ContainerInp
 
   const replyControl = nonEmpty(p.reply_control);
   if (replyControl !== undefined) {
-    if (!REPLY_CONTROLS.includes(replyControl)) {
+    if (!(REPLY_CONTROLS as readonly string[]).includes(replyControl)) {
       throw invalidParam(
         `reply_control must be one of ${REPLY_CONTROLS.join(", ")} (got "${replyControl}").`,
       );
