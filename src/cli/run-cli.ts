@@ -8,6 +8,10 @@ import { COMMANDS } from "./commands/index.js";
 import { createCliContext } from "./context.js";
 import type { Output } from "./output.js";
 
+/** Said on stderr by every command in sandbox mode (stdout stays clean for --json). */
+const SANDBOX_NOTE =
+  "[sandbox mode] Threads is the built-in emulator: nothing is published to Threads. Set THREADS_APP_ID and THREADS_APP_SECRET (or THREADS_GRAPH_URL) to publish for real.";
+
 /** Flags every command accepts; they override the environment. */
 const GLOBAL_FLAGS: Record<string, keyof ConfigOverrides> = {
   "--database-url": "DATABASE_URL",
@@ -60,6 +64,9 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, output: Out
   }
   const ctx = createCliContext(env, overrides, output);
   try {
+    if (command.name !== "start" && command.name !== "sandbox" && ctx.config().threads.kind === "sandbox") {
+      output.err(SANDBOX_NOTE);
+    }
     return (await command.run(ctx, parsed)) ?? 0;
   } catch (error) {
     return reportError(error, command, output);

@@ -40,7 +40,6 @@ export const accountsAddCommand: Command = {
       `${created ? "Added" : "Updated"} account ${account.id}: @${account.username} (${account.timezone}), token valid until ${formatInZone(account.tokenExpiresAt, account.timezone)}.`,
     );
     if (account.statusReason) ctx.output.out(`Note: ${account.statusReason}`);
-    if (threads.mode === "sandbox") ctx.output.err(threads.banner);
     return 0;
   },
 };

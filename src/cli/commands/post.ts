@@ -42,7 +42,6 @@ export const postCommand: Command = {
       },
       group !== undefined ? { accountId, groupId: parseId(group, "--group") } : { accountId, parts },
     );
-    if (threads.mode === "sandbox") ctx.output.err(threads.banner);
     if (flag(args, "json")) {
       printJson(ctx.output, [{ id: result.occurrenceId, ...result }]);
       return result.state === "published" ? 0 : 1;
