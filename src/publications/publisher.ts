@@ -18,8 +18,11 @@ import { reconcilePart } from "./reconcile.js";
 /** What a publication attempt ended with; the engine turns it into the occurrence's next state. */
 export type PublishOutcome =
   | { kind: "published"; permalinks: Array<string | null> }
-  /** Nothing uncertain happened: safe to try again later. */
-  | { kind: "retry"; reason: string; retryAfterMs?: number }
+  /**
+   * Nothing uncertain happened: safe to try again later. `quota`: the 24 h publishing quota is used up; such a
+   * retry waits for it to free up and never counts towards giving up.
+   */
+  | { kind: "retry"; reason: string; retryAfterMs?: number; quota?: boolean }
   /** A call's outcome is unknown: Threads must be asked before anything is published again. */
   | { kind: "needs_check"; reason: string }
   | { kind: "reauth"; reason: string }
@@ -62,6 +65,10 @@ const POST_QUOTA = 250;
 const REPLY_QUOTA = 1000;
 /** Ask Threads for the live quota only when our own ledger is this close to it (saves a call per post). */
 const QUOTA_MARGIN = 10;
+/** How long a post refused for quota waits before looking again. */
+const QUOTA_RETRY_MS = 30 * 60_000;
+/** Meta's "publishing limit reached" (the sandbox answers it on threads_publish; not transient, yet not final). */
+const QUOTA_CODE = 9;
 
 /**
  * Publishes a group part by part, writing the ledger before every call that can change anything on Threads,
@@ -249,14 +256,16 @@ async function checkQuota(
     return {
       kind: "retry",
       reason: `publishing quota reached (${live.quotaUsage}/${live.quotaTotal} posts in 24 h); waiting for it to free up`,
-      retryAfterMs: 30 * 60_000,
+      retryAfterMs: QUOTA_RETRY_MS,
+      quota: true,
     };
   }
   if (needReplies > 0 && live.replyQuotaUsage + needReplies > live.replyQuotaTotal) {
     return {
       kind: "retry",
       reason: `reply quota reached (${live.replyQuotaUsage}/${live.replyQuotaTotal} replies in 24 h); waiting for it to free up`,
-      retryAfterMs: 30 * 60_000,
+      retryAfterMs: QUOTA_RETRY_MS,
+      quota: true,
     };
   }
   return undefined;
@@ -269,9 +278,22 @@ export function outcomeOfError(error: unknown): PublishOutcome {
   if (error instanceof ThreadsApiError) {
     const meta = error.message;
     if (error.outcomeUnknown) {
+      // Only a publish can make a post exist; a container created by a call whose answer was lost is unused,
+      // harmless, and expires after 24 h, so that call is simply retried.
+      if (!error.endpoint.endsWith("/threads_publish")) {
+        return { kind: "retry", reason: `${meta} (nothing was published)` };
+      }
       return {
         kind: "needs_check",
         reason: `outcome unknown (${meta}); Threads will be checked before any retry`,
+      };
+    }
+    if (error.code === QUOTA_CODE) {
+      return {
+        kind: "retry",
+        reason: `publishing quota reached at Threads: ${meta}; waiting for it to free up`,
+        retryAfterMs: QUOTA_RETRY_MS,
+        quota: true,
       };
     }
     switch (error.kind) {

@@ -1,5 +1,5 @@
 import type { PublicationPartRow } from "../db/schema.js";
-import type { ThreadsClient } from "../threads/client.js";
+import type { ListOptions, ThreadsClient } from "../threads/client.js";
 import { ThreadsApiError } from "../threads/errors.js";
 import type { PostPart } from "../threads/post.js";
 
@@ -15,7 +15,8 @@ const LISTING_PAGES = 5;
 /**
  * Asks Threads whether a part whose publish call had an unknown outcome exists. First the container's status
  * (PUBLISHED, or the code-100 refusal Threads gives for published containers, means it exists; FINISHED means
- * it does not); then `/me/threads` to find the media id, matched by text and, for replies, by parent.
+ * it does not); then the media id: a root part is listed in `/me/threads`, matched by text; a reply (parts
+ * 2..n of a chain) only in `/me/replies`, matched by text and parent.
  */
 export async function reconcilePart(
   threads: ThreadsClient,
@@ -52,7 +53,7 @@ export async function reconcilePart(
   }
   return {
     kind: "unknown",
-    reason: `container ${row.container_id} is published but the post was not found in /me/threads yet`,
+    reason: `container ${row.container_id} is published but the post was not found in ${replyToId === null ? "/me/threads" : "/me/replies"} yet`,
   };
 }
 
@@ -65,21 +66,24 @@ async function findInListing(
 ) {
   const since = around - 10 * 60_000;
   let after: string | undefined;
-  for (let page = 0; page < LISTING_PAGES; page++) {
-    const list = await threads.listThreads(token, {
+  // Replies (the later parts of a chain) are not in /me/threads: they are listed under /me/replies.
+  const list = (opts: ListOptions) =>
+    replyToId === null ? threads.listThreads(token, opts) : threads.listReplies(token, opts);
+  for (let i = 0; i < LISTING_PAGES; i++) {
+    const page = await list({
       since,
       limit: 50,
       ...(after ? { after } : {}),
       fields: ["id", "text", "media_type", "permalink", "timestamp", "replied_to"],
     });
-    const match = list.data.find(
+    const match = page.data.find(
       (m) =>
         (m.text ?? "") === (part.text ?? "") &&
         (replyToId === null || m.replied_to === undefined || m.replied_to.id === replyToId),
     );
     if (match) return match;
-    if (!list.after) return undefined;
-    after = list.after;
+    if (!page.after) return undefined;
+    after = page.after;
   }
   return undefined;
 }

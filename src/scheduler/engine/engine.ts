@@ -159,9 +159,9 @@ export class Engine {
     return count;
   }
 
-  /** Asks for a pass soon (coalesced). */
+  /** Asks for a pass soon (coalesced). Only a started engine runs passes on its own timers. */
   wake(): void {
-    if (this.stopping) return;
+    if (this.stopping || !this.started) return;
     if (this.ticking) {
       this.tickAgain = true;
       return;

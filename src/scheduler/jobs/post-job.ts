@@ -88,7 +88,8 @@ export function outcomeToState(
         groupId,
       };
     case "retry": {
-      if (attempt >= deps.backoff.maxAttempts) {
+      // Waiting for the quota is not a failure: it is retried until the quota frees up.
+      if (attempt >= deps.backoff.maxAttempts && !outcome.quota) {
         return { state: "failed", reason: `gave up after ${attempt} attempts: ${outcome.reason}`, groupId };
       }
       const delay = Math.max(outcome.retryAfterMs ?? 0, retryDelay(attempt, deps.backoff, deps.random()));

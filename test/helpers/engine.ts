@@ -1,0 +1,279 @@
+/**
+ * Engine test rig: a fresh database (either dialect), the real in-process sandbox and the real services and
+ * engine, all on one FakeClock. Nothing sleeps: container polls advance the fake clock, and the engine is
+ * driven with `runDue()` instead of its timers.
+ */
+
+import { createEngine } from "../../src/app/scheduler-runtime.js";
+import { createServices, type Services } from "../../src/app/services.js";
+import { FakeClock } from "../../src/clock.js";
+import type { Config } from "../../src/config.js";
+import { loadConfig } from "../../src/config.js";
+import { type Database, openDatabase } from "../../src/db/connect.js";
+import type { Account, OccurrenceRow } from "../../src/db/schema.js";
+import { silentLogger } from "../../src/log.js";
+import { createSandbox, type Sandbox } from "../../src/sandbox/index.js";
+import type { Engine, EngineOptions } from "../../src/scheduler/engine/engine.js";
+import type { EngineEvent } from "../../src/scheduler/events.js";
+import type { ScheduleSettings } from "../../src/schedules/schedule.js";
+import { ThreadsClient } from "../../src/threads/client.js";
+import type { PostPart } from "../../src/threads/post.js";
+import { createTestDb, type TestDb } from "./db.js";
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+const SECRET_KEY = "11".repeat(32);
+
+/** Media URLs are "downloaded" at once; a URL containing "broken" cannot be downloaded. */
+async function fakeFetchMedia(url: string) {
+  if (url.includes("broken")) return { ok: false };
+  return { ok: true, contentType: url.endsWith(".mp4") ? "video/mp4" : "image/jpeg" };
+}
+
+/** What a request looks like to the interceptor: method, path and its parameters (query or form). */
+export interface SeenRequest {
+  method: string;
+  path: string;
+  params: URLSearchParams;
+}
+
+/**
+ * What to do with a request before it reaches the sandbox:
+ * - "pass": forward it (the default);
+ * - "hang-after": forward it (it takes effect in the sandbox) and never answer: the process died while waiting;
+ * - "hang-before": never forward and never answer: the process died before the request left.
+ */
+export type Intercept = (req: SeenRequest) => "pass" | "hang-after" | "hang-before";
+
+export interface EnvOptions {
+  start: number | string;
+  defaultTimezone?: string;
+  mediaProcessingMs?: number;
+  /** Client timeout of every Threads call (real ms); default 5 000. */
+  timeoutMs?: number;
+  engine?: Partial<EngineOptions>;
+}
+
+export interface EngineEnv {
+  t: TestDb;
+  db: Database;
+  clock: FakeClock;
+  sandbox: Sandbox;
+  threads: ThreadsClient;
+  services: Services;
+  config: Config;
+  engine: Engine;
+  events: EngineEvent[];
+  /** Replaces the client's sleep (default: advance the fake clock, then yield a moment). */
+  sleep: (ms: number) => Promise<void>;
+  /** Requests seen by the sandbox fetch, in order. */
+  requests: SeenRequest[];
+  intercept: Intercept | undefined;
+  /** Another engine on the same data (PostgreSQL: its own connection pool) with its own nodeId. */
+  newEngine(nodeId: string, overrides?: Partial<EngineOptions>): Promise<Engine>;
+  addAccount(input?: {
+    username?: string;
+    timezone?: string;
+    tokenAgeMs?: number;
+  }): Promise<{ account: Account; userId: string; token: string }>;
+  addGroup(accountId: number, parts: PostPart[] | string, name?: string): Promise<number>;
+  addSchedule(accountId: number, settings: ScheduleSettings): Promise<number>;
+  /** Sets the clock (epoch ms or ISO string) and runs everything due. */
+  runAt(when: number | string): Promise<void>;
+  /** Steps the clock from now to `until` in `stepMs` steps, running everything due at each step. */
+  stepTo(until: number | string, stepMs: number): Promise<void>;
+  occurrences(filter?: { scheduleId?: number; job?: "post" | "token_refresh" }): Promise<OccurrenceRow[]>;
+  account(id: number): Promise<Account>;
+  close(): Promise<void>;
+}
+
+export const at = (when: number | string): number => (typeof when === "number" ? when : Date.parse(when));
+
+let seq = 0;
+
+export async function createEngineEnv(dialect: TestDb["dialect"], options: EnvOptions): Promise<EngineEnv> {
+  const t = await createTestDb(dialect);
+  const clock = new FakeClock(at(options.start));
+  const sandbox = createSandbox({
+    clock,
+    mediaProcessingMs: options.mediaProcessingMs ?? 3000,
+    fetchMedia: fakeFetchMedia,
+  });
+  const config = loadConfig(
+    {},
+    {
+      DATABASE_URL: t.url,
+      SECRET_KEY,
+      DEFAULT_TIMEZONE: options.defaultTimezone ?? "UTC",
+      DATA_DIR: "/nonexistent-data-dir-not-used",
+    },
+  );
+  const extraDbs: Database[] = [];
+  const env = {} as EngineEnv;
+  env.requests = [];
+  env.intercept = undefined;
+  env.sleep = async (ms: number) => {
+    clock.advance(ms);
+    // Media "downloads" settle on real promises; let them.
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  const sandboxFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input, init);
+    const url = new URL(request.url);
+    const params =
+      request.method === "GET" ? url.searchParams : new URLSearchParams(await request.clone().text());
+    const seen: SeenRequest = { method: request.method, path: url.pathname, params };
+    env.requests.push(seen);
+    const action = env.intercept?.(seen) ?? "pass";
+    if (action === "hang-before") return new Promise<Response>(() => {});
+    const answer = sandbox.app.fetch(request);
+    if (action === "hang-after") {
+      await answer;
+      return new Promise<Response>(() => {});
+    }
+    // A real fetch rejects when its signal aborts (the client's timeout); the in-process app does not.
+    const signal = init?.signal;
+    if (!signal) return answer;
+    return new Promise<Response>((resolve, reject) => {
+      if (signal.aborted) return reject(signal.reason);
+      const onAbort = () => reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      Promise.resolve(answer).then(
+        (r) => {
+          signal.removeEventListener("abort", onAbort);
+          resolve(r);
+        },
+        (e) => {
+          signal.removeEventListener("abort", onAbort);
+          reject(e);
+        },
+      );
+    });
+  };
+
+  const threads = new ThreadsClient({
+    graphUrl: "http://sandbox.invalid",
+    fetch: sandboxFetch as typeof fetch,
+    clock,
+    sleep: (ms) => env.sleep(ms),
+    timeoutMs: options.timeoutMs ?? 5000,
+    appId: "sandbox-app-id",
+    appSecret: "sandbox-app-secret",
+    redirectUri: "http://127.0.0.1:9/oauth/callback",
+  });
+  const services = createServices({ db: t.db, threads, config, clock, canExchangeTokens: true });
+  const events: EngineEvent[] = [];
+  const build = (db: Database, nodeId: string, overrides: Partial<EngineOptions> = {}) => {
+    const engine = createEngine(
+      { config, db, threads, services, clock, logger: silentLogger },
+      { nodeId, subscribe: undefined, ...options.engine, ...overrides },
+    );
+    engine.on((event) => events.push(event));
+    return engine;
+  };
+
+  Object.assign(env, {
+    t,
+    db: t.db,
+    clock,
+    sandbox,
+    threads,
+    services,
+    config,
+    events,
+    engine: build(t.db, "node-a"),
+    async newEngine(nodeId: string, overrides: Partial<EngineOptions> = {}) {
+      // Two better-sqlite3 connections in one thread would block each other: SQLite engines share one.
+      let db = t.db;
+      if (dialect === "postgres") {
+        db = openDatabase(t.url);
+        extraDbs.push(db);
+      }
+      return build(db, nodeId, overrides);
+    },
+    async addAccount(input: { username?: string; timezone?: string; tokenAgeMs?: number } = {}) {
+      seq++;
+      const user = sandbox.createUser({
+        username: input.username ?? `engine_user_${seq}`,
+        ...(input.tokenAgeMs === undefined ? {} : { tokenAgeMs: input.tokenAgeMs }),
+      });
+      const { account } = await services.accounts.addWithToken(user.accessToken, {
+        timezone: input.timezone ?? config.defaultTimezone,
+      });
+      return { account: await env.account(account.id), userId: user.userId, token: user.accessToken };
+    },
+    async addGroup(accountId: number, parts: PostPart[] | string, name?: string) {
+      const list = typeof parts === "string" ? [{ text: parts }] : parts;
+      const group = await services.groups.add(accountId, { name: name ?? `group ${++seq}`, parts: list });
+      return group.id;
+    },
+    async addSchedule(accountId: number, settings: ScheduleSettings) {
+      const schedule = await services.schedules.add({ accountId, ...settings });
+      return schedule.id;
+    },
+    async runAt(when: number | string) {
+      clock.set(at(when));
+      await env.engine.runDue();
+    },
+    async stepTo(until: number | string, stepMs: number) {
+      const end = at(until);
+      while (clock.now() < end) {
+        clock.set(Math.min(end, clock.now() + stepMs));
+        await env.engine.runDue();
+      }
+    },
+    async occurrences(filter: { scheduleId?: number; job?: "post" | "token_refresh" } = {}) {
+      let q = t.db.selectFrom("occurrences").selectAll().orderBy("due_at").orderBy("id");
+      if (filter.scheduleId !== undefined) q = q.where("schedule_id", "=", filter.scheduleId);
+      if (filter.job !== undefined) q = q.where("job", "=", filter.job);
+      return q.execute();
+    },
+    async account(id: number) {
+      return t.db.selectFrom("accounts").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
+    },
+    async close() {
+      env.intercept = undefined;
+      await sandbox.close();
+      for (const db of extraDbs) await db.destroy();
+      await t.destroy();
+    },
+  });
+  return env;
+}
+
+/** Text of every post the sandbox holds for this user (or all users), in publish order. */
+export function publishedTexts(sandbox: Sandbox, userId?: string): string[] {
+  return sandbox.published(userId).map((p) => p.text ?? "");
+}
+
+/** Resolves when the engine reports an event matching `match` (already reported ones count). */
+export function waitForEvent(
+  env: EngineEnv,
+  match: (e: EngineEvent) => boolean,
+  engine: Engine = env.engine,
+): Promise<EngineEvent> {
+  const seen = env.events.find(match);
+  if (seen) return Promise.resolve(seen);
+  return new Promise((resolve) => {
+    const off = engine.on((e) => {
+      if (match(e)) {
+        off();
+        resolve(e);
+      }
+    });
+  });
+}
+
+/**
+ * Polls until `done()` holds. A guard against hanging, not a timed assertion: it waits up to ~30 s, as long
+ * as a loaded machine may need, and fails only if the condition never comes.
+ */
+export async function until(done: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 3000; i++) {
+    if (await done()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
