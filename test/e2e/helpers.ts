@@ -1,0 +1,469 @@
+/**
+ * End-to-end rig: real `threads-scheduler` processes (`node --import tsx src/cli.ts …`) against a standalone
+ * sandbox process reached through THREADS_GRAPH_URL, i.e. "a Threads-compatible server that is not the
+ * built-in one". Every test gets its own DATA_DIR and database (a SQLite file or a fresh PostgreSQL schema).
+ * Every spawned process is tracked; `killAll()` (in afterEach/afterAll) SIGKILLs whatever is still alive.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createServices } from "../../src/app/services.js";
+import { systemClock } from "../../src/clock.js";
+import { CONFIG_VARIABLES, loadConfig } from "../../src/config.js";
+import type { Database } from "../../src/db/connect.js";
+import type { Dialect } from "../../src/db/dialect.js";
+import type { FaultRule } from "../../src/sandbox/faults.js";
+import type { PublishedRecord } from "../../src/sandbox/types.js";
+import { ThreadsClient } from "../../src/threads/client.js";
+import type { PostPart } from "../../src/threads/post.js";
+import { createTestDb } from "../helpers/db.js";
+
+export { DIALECTS } from "../helpers/db.js";
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/** Fixed so that processes started in parallel never race to generate the key file. */
+export const SECRET_KEY = "2b".repeat(32);
+export const SECOND = 1_000;
+export const MINUTE = 60 * SECOND;
+export const DAY = 24 * 60 * MINUTE;
+
+/** A port nobody listens on right now: listen on 0, read it, close. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface Proc {
+  child: ChildProcess;
+  pid: number;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<Exit>;
+  /** Resolves with the first match of `pattern` in stdout (or stderr); rejects on exit or timeout. */
+  waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+const live = new Set<Proc>();
+
+/** The environment of a child: the parent's, minus every variable the service reads, plus `vars`. */
+export function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const v of CONFIG_VARIABLES) delete env[v.name];
+  delete env.NODE_OPTIONS;
+  return { ...env, ...vars };
+}
+
+/** Starts `threads-scheduler ARGS` as a real process. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv): Proc {
+  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
+    cwd: REPO,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  const watchers = new Set<() => void>();
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+    out += d;
+    for (const w of watchers) w();
+  });
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+    err += d;
+    for (const w of watchers) w();
+  });
+  const exited = new Promise<Exit>((resolveExit) => {
+    child.once("close", (code, signal) => resolveExit({ code, signal }));
+  });
+  const proc: Proc = {
+    child,
+    pid: child.pid ?? -1,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitFor(pattern, timeoutMs) {
+      return new Promise((resolveMatch, reject) => {
+        let done = false;
+        const finish = (error?: Error, match?: RegExpMatchArray) => {
+          if (done) return;
+          done = true;
+          clearTimeout(timer);
+          watchers.delete(check);
+          if (error) reject(error);
+          else resolveMatch(match!);
+        };
+        const check = () => {
+          const m = out.match(pattern) ?? err.match(pattern);
+          if (m) finish(undefined, m);
+        };
+        const timer = setTimeout(
+          () =>
+            finish(
+              new Error(
+                `timed out after ${timeoutMs} ms waiting for ${pattern} from \`${args.join(" ")}\`\nstdout: ${out}\nstderr: ${err}`,
+              ),
+            ),
+          timeoutMs,
+        );
+        watchers.add(check);
+        check();
+        void exited.then((e) => {
+          check();
+          finish(
+            new Error(
+              `\`${args.join(" ")}\` exited (code ${e.code}, signal ${e.signal}) before printing ${pattern}\nstdout: ${out}\nstderr: ${err}`,
+            ),
+          );
+        });
+      });
+    },
+    kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+  live.add(proc);
+  void exited.then(() => live.delete(proc));
+  return proc;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `threads-scheduler ARGS` to completion (SIGKILLed after `timeoutMs`). */
+export async function runCliProcess(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 45_000,
+): Promise<CliResult> {
+  const proc = spawnCli(args, env);
+  const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
+  const exit = await proc.exited;
+  clearTimeout(timer);
+  return { code: exit.signal ? -1 : exit.code, stdout: proc.stdout(), stderr: proc.stderr() };
+}
+
+/** SIGKILLs every process still running (but those in `keep`) and waits until they are gone. */
+export async function killAll(opts: { keep?: Array<Proc | undefined> } = {}): Promise<void> {
+  const procs = [...live].filter((p) => !opts.keep?.includes(p));
+  for (const p of procs) p.kill("SIGKILL");
+  await Promise.all(procs.map((p) => p.exited));
+}
+
+/** Runs `work` over `items` with at most `limit` at a time, keeping the order of results. */
+export async function mapLimit<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await work(items[i]!);
+  });
+  await Promise.all(runners);
+  return results;
+}
+
+export interface SandboxUser {
+  user_id: string;
+  username: string;
+  access_token: string;
+  expires_at: number;
+  issued_at: number;
+}
+
+/** The standalone sandbox process and its admin API (/__sandbox/*). */
+export interface SandboxProcess {
+  url: string;
+  proc: Proc;
+  sampleImage: string;
+  createUser(input?: { username?: string; token_age_seconds?: number }): Promise<SandboxUser>;
+  published(userId?: string): Promise<PublishedRecord[]>;
+  addFault(rule: FaultRule): Promise<void>;
+  clearFaults(): Promise<void>;
+  /** GET a Graph path with a token (e.g. a container's status). */
+  graph(path: string, token: string): Promise<Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+export async function startSandboxProcess(
+  opts: { processingMs?: number; latencyMs?: number } = {},
+): Promise<SandboxProcess> {
+  const args = ["sandbox", "--port", "0", "--processing-ms", String(opts.processingMs ?? 200)];
+  if (opts.latencyMs !== undefined) args.push("--latency-ms", String(opts.latencyMs));
+  const proc = spawnCli(args, childEnv({ LOG_LEVEL: "warn" }));
+  const match = await proc.waitFor(/listening on (http:\/\/\S+)/, 30_000);
+  const url = match[1]!;
+  const json = async <T>(res: Response, what: string): Promise<T> => {
+    const text = await res.text();
+    if (!res.ok) throw new Error(`sandbox ${what}: HTTP ${res.status} ${text}`);
+    return JSON.parse(text) as T;
+  };
+  return {
+    url,
+    proc,
+    sampleImage: `${url}/__sandbox/media/sample.jpg`,
+    async createUser(input = {}) {
+      const res = await fetch(`${url}/__sandbox/users`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(input),
+      });
+      return json<SandboxUser>(res, "create user");
+    },
+    async published(userId) {
+      const q = userId === undefined ? "" : `?user_id=${encodeURIComponent(userId)}`;
+      return json<PublishedRecord[]>(await fetch(`${url}/__sandbox/published${q}`), "published");
+    },
+    async addFault(rule) {
+      const res = await fetch(`${url}/__sandbox/faults`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(rule),
+      });
+      await json(res, "add fault");
+    },
+    async clearFaults() {
+      await json(await fetch(`${url}/__sandbox/faults`, { method: "DELETE" }), "clear faults");
+    },
+    async graph(path, token) {
+      const sep = path.includes("?") ? "&" : "?";
+      const res = await fetch(`${url}/v1.0/${path}${sep}access_token=${encodeURIComponent(token)}`);
+      return json(res, `GET ${path}`);
+    },
+    async stop() {
+      proc.kill("SIGTERM");
+      await proc.exited;
+    },
+  };
+}
+
+/** One test's service installation: its own DATA_DIR and database, pointed at the sandbox process. */
+export interface E2eEnv {
+  dialect: Dialect;
+  /** An in-process connection to the same database, for setup and inspection. */
+  db: Database;
+  databaseUrl: string;
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  vars: Record<string, string>;
+  cli(args: string[], timeoutMs?: number): Promise<CliResult>;
+  /** `cli` that must exit 0; parses stdout as JSON when `--json` is among the args. */
+  ok(args: string[], timeoutMs?: number): Promise<CliResult>;
+  json<T = Record<string, unknown>[]>(args: string[]): Promise<T>;
+  spawn(args: string[], extra?: Record<string, string>): Proc;
+  destroy(): Promise<void>;
+}
+
+export async function createE2eEnv(
+  dialect: Dialect,
+  sandboxUrl: string,
+  extra: Record<string, string> = {},
+): Promise<E2eEnv> {
+  const t = await createTestDb(dialect);
+  const dataDir = mkdtempSync(join(tmpdir(), "ts-e2e-"));
+  const vars: Record<string, string> = {
+    DATA_DIR: dataDir,
+    DATABASE_URL: t.url,
+    THREADS_GRAPH_URL: sandboxUrl,
+    DEFAULT_TIMEZONE: "UTC",
+    SECRET_KEY,
+    LOG_LEVEL: "warn",
+    ...extra,
+  };
+  const env = childEnv(vars);
+  const e: E2eEnv = {
+    dialect,
+    db: t.db,
+    databaseUrl: t.url,
+    dataDir,
+    env,
+    vars,
+    cli: (args, timeoutMs) => runCliProcess(args, env, timeoutMs),
+    async ok(args, timeoutMs) {
+      const r = await runCliProcess(args, env, timeoutMs);
+      if (r.code !== 0) {
+        throw new Error(
+          `\`threads-scheduler ${args.join(" ")}\` exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`,
+        );
+      }
+      return r;
+    },
+    async json<T>(args: string[]) {
+      const r = await e.ok([...args, "--json"]);
+      return JSON.parse(r.stdout) as T;
+    },
+    spawn: (args, more = {}) => spawnCli(args, childEnv({ ...vars, ...more })),
+    async destroy() {
+      await t.destroy().catch(() => {});
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return e;
+}
+
+/** Polls `probe` until it returns a value other than undefined/false. */
+export async function waitUntil<T>(
+  probe: () => Promise<T | undefined | false>,
+  opts: { timeoutMs: number; intervalMs?: number; what: string; alive?: Proc[] },
+): Promise<T> {
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    const dead = opts.alive?.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+    if (dead) {
+      throw new Error(
+        `a process exited (code ${dead.child.exitCode}, signal ${dead.child.signalCode}) while waiting for ${opts.what}\nstdout: ${dead.stdout()}\nstderr: ${dead.stderr().slice(-4000)}`,
+      );
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${opts.timeoutMs} ms waiting for ${opts.what}`);
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
+  }
+}
+
+/** Counts published root posts (replies excluded) per sandbox user id. */
+export function rootPostsPerUser(records: PublishedRecord[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of records) {
+    if (r.replyToId !== undefined) continue;
+    counts.set(r.userId, (counts.get(r.userId) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** "HH:MM" in UTC of an instant. */
+export function hhmmUtc(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 16);
+}
+
+/** The next whole minute at least `minLeadMs` away. */
+export function nextWholeMinute(now: number, minLeadMs: number): number {
+  let t = Math.ceil(now / MINUTE) * MINUTE;
+  if (t - now < minLeadMs) t += MINUTE;
+  return t;
+}
+
+const TABLES = [
+  "accounts",
+  "post_groups",
+  "post_parts",
+  "schedules",
+  "planned_days",
+  "occurrences",
+  "publications",
+  "publication_parts",
+  "insight_snapshots",
+] as const;
+
+/** Every row of every table (app_state aside), to show that a refused command changed nothing. */
+export async function snapshotTables(db: Database): Promise<Record<string, unknown[]>> {
+  const snapshot: Record<string, unknown[]> = {};
+  for (const table of TABLES) snapshot[table] = await db.selectFrom(table).selectAll().execute();
+  return snapshot;
+}
+
+export interface SeededAccount {
+  accountId: number;
+  user: SandboxUser;
+  scheduleId: number;
+}
+
+/**
+ * Writes `count` accounts (real sandbox users, tokens checked with /me through the real services), each with
+ * one post group and one fixed schedule, in-process before any service process is spawned; then moves every
+ * schedule's first occurrence to `dueAt`, so that all of them fall due at the same instant.
+ */
+export async function seedDueAccounts(
+  e: E2eEnv,
+  sandbox: SandboxProcess,
+  opts: { count: number; prefix: string; dueAt: number; parts?: (i: number) => PostPart[] },
+): Promise<SeededAccount[]> {
+  const config = loadConfig(e.vars);
+  const services = createServices({
+    db: e.db,
+    threads: new ThreadsClient({ graphUrl: sandbox.url }),
+    config,
+    clock: systemClock,
+    canExchangeTokens: false,
+  });
+  // A fixed time far from now; its first instant is then moved to `dueAt`.
+  const time = hhmmUtc(Date.now() + 6 * 3_600_000);
+  const seeded = await mapLimit(
+    Array.from({ length: opts.count }, (_, i) => i),
+    10,
+    async (i): Promise<SeededAccount> => {
+      const user = await sandbox.createUser({ username: `${opts.prefix}${i}` });
+      const { account } = await services.accounts.addWithToken(user.access_token);
+      await services.groups.add(account.id, {
+        name: `group ${i}`,
+        parts: opts.parts?.(i) ?? [{ text: `${opts.prefix} post ${i}` }],
+      });
+      const schedule = await services.schedules.add({ accountId: account.id, kind: "fixed", times: [time] });
+      return { accountId: account.id, user, scheduleId: schedule.id };
+    },
+  );
+  const first = await e.db
+    .selectFrom("occurrences")
+    .select((eb) => eb.fn.min("due_at").as("first"))
+    .where("job", "=", "post")
+    .executeTakeFirstOrThrow();
+  const moved = await e.db
+    .updateTable("occurrences")
+    .set({ due_at: opts.dueAt, run_at: opts.dueAt })
+    .where("job", "=", "post")
+    .where("due_at", "=", Number(first.first))
+    .executeTakeFirst();
+  if (Number(moved.numUpdatedRows) !== opts.count) {
+    throw new Error(`expected ${opts.count} first occurrences, moved ${moved.numUpdatedRows}`);
+  }
+  return seeded;
+}
+
+/** Occurrence states of the post runs due at `dueAt`, counted. */
+export async function statesAt(db: Database, dueAt: number): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom("occurrences")
+    .select(["state", (eb) => eb.fn.countAll<number>().as("n")])
+    .where("job", "=", "post")
+    .where("due_at", "=", dueAt)
+    .groupBy("state")
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+}
+
+/** True when no post run due at `dueAt` is still planned, running or waiting for a check. */
+export function settled(states: Record<string, number>): boolean {
+  return !states.planned && !states.running && !states.needs_check;
+}
+
+/** Engine events a process logged (LOG_LEVEL=info writes one JSON object per line on stderr). */
+export function loggedEvents(proc: Proc, msg: string): Array<Record<string, unknown>> {
+  return proc
+    .stderr()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => {
+      try {
+        return JSON.parse(l) as Record<string, unknown>;
+      } catch {
+        return {};
+      }
+    })
+    .filter((o) => o.msg === msg);
+}
