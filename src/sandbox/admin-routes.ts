@@ -1,4 +1,5 @@
 import type { Context, Hono } from "hono";
+import type { CallLog } from "./call-log.js";
 import type { FaultController, FaultRule } from "./faults.js";
 import { ruleToJson } from "./faults.js";
 import { SAMPLE_MEDIA } from "./sample-media.js";
@@ -8,6 +9,7 @@ import type { PublishedRecord, TokenKind } from "./types.js";
 export interface AdminApi {
   state: SandboxState;
   faults: FaultController;
+  calls: CallLog;
   createUser(input: { username?: string; tokenKind?: TokenKind; tokenAgeMs?: number }): {
     userId: string;
     username: string;
@@ -49,6 +51,9 @@ export function registerAdminRoutes(app: Hono, api: AdminApi): void {
   app.get("/__sandbox/published", function listPublished(c) {
     return c.json(api.published(c.req.query("user_id") || undefined));
   });
+
+  // Per-user first/last arrival and count of API calls (benchmarks measure "due → first call" with it).
+  app.get("/__sandbox/calls", (c) => c.json(api.calls.toJson()));
 
   app.get("/__sandbox/faults", (c) => c.json(api.faults.list().map(ruleToJson)));
   app.post("/__sandbox/faults", async function addFault(c) {

@@ -1,4 +1,5 @@
 import type { Clock } from "../clock.js";
+import type { CallLog } from "./call-log.js";
 import type { FaultController } from "./faults.js";
 import type { FetchMedia } from "./media.js";
 import type { Sleeper } from "./sleeper.js";
@@ -17,4 +18,6 @@ export interface SandboxContext {
   sleeper: Sleeper;
   /** Downloads still running; awaited on close so nothing writes after shutdown. */
   downloads: Set<Promise<void>>;
+  /** API calls per user (benchmarks read it at /__sandbox/calls). */
+  calls: CallLog;
 }

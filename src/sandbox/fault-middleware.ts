@@ -14,12 +14,11 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 export function faultMiddleware(ctx: SandboxContext): MiddlewareHandler {
   return async function injectFaults(c: Context, next: Next) {
     if (c.req.path.startsWith("/__sandbox")) return next();
+    const arrivedAt = ctx.clock.now();
     await ctx.sleeper.sleep(ctx.latencyMs, c.req.raw.signal);
-    const rule = ctx.faults.take({
-      path: c.req.path,
-      method: c.req.method,
-      userId: await requestUserId(c, ctx),
-    });
+    const userId = await requestUserId(c, ctx);
+    ctx.calls.record(userId, arrivedAt);
+    const rule = ctx.faults.take({ path: c.req.path, method: c.req.method, userId });
     if (!rule) return next();
     switch (rule.kind) {
       case "http_500":

@@ -4,6 +4,7 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { type Clock, systemClock } from "../clock.js";
 import { registerAdminRoutes } from "./admin-routes.js";
+import { CallLog } from "./call-log.js";
 import { startDownload } from "./containers.js";
 import type { SandboxContext } from "./context.js";
 import { MetaError } from "./errors.js";
@@ -88,6 +89,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     faults: new FaultController(),
     sleeper: new Sleeper(),
     downloads: new Set(),
+    calls: new CallLog(),
   };
 
   // Downloads cut short by a restart are simply run again.
@@ -131,7 +133,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   });
   app.notFound((c) => unknownPath(c.req.path).toResponse());
   app.use("*", faultMiddleware(ctx));
-  registerAdminRoutes(app, { state, faults: ctx.faults, createUser, published });
+  registerAdminRoutes(app, { state, faults: ctx.faults, calls: ctx.calls, createUser, published });
   registerOAuthRoutes(app, ctx);
   registerPublishRoutes(app, ctx);
   registerInsightsRoutes(app, ctx);

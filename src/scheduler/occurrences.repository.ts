@@ -187,34 +187,45 @@ export async function markMissed(
   defaultGraceMinutes = 15,
 ): Promise<OccurrenceRow[]> {
   const graceMs = sql<number>`coalesce((select s.misfire_grace_minutes from schedules s where s.id = occurrences.schedule_id), ${defaultGraceMinutes}) * 60000`;
-  return db
-    .updateTable("occurrences")
-    .set((eb) => ({
-      state: "missed",
-      reason: sql<string>`case
+  return (
+    db
+      .updateTable("occurrences")
+      .set((eb) => ({
+        state: "missed",
+        reason: sql<string>`case
         when exists (select 1 from accounts a where a.id = occurrences.account_id and a.status = 'reauth_required')
           then 'missed: the account must be reconnected (token invalid) and the grace period ran out'
         else 'missed: not started within the misfire grace (the scheduler was not running or was busy)' end
         || case when ${eb.ref("reason")} is not null then '; before: ' || ${eb.ref("reason")} else '' end`,
-      finished_at: now,
-      updated_at: now,
-    }))
-    .where("state", "=", "planned")
-    .where("job", "=", "post")
-    .where("attempts", "=", 0)
-    .where(sql<boolean>`due_at + ${graceMs} < ${now}`)
-    .returningAll()
-    .execute();
+        finished_at: now,
+        updated_at: now,
+      }))
+      .where("state", "=", "planned")
+      .where("job", "=", "post")
+      .where("attempts", "=", 0)
+      // Implied by the next condition (a grace is never negative) and answered by the (state, due_at) index,
+      // so a pass reads only the planned rows already due, not the whole horizon.
+      .where("due_at", "<", now)
+      .where(sql<boolean>`due_at + ${graceMs} < ${now}`)
+      .returningAll()
+      .execute()
+  );
 }
 
 /** The earliest instant any claimable occurrence becomes due (for the wake-up timer). */
 export async function nextRunAt(db: Database): Promise<number | undefined> {
-  const row = await db
-    .selectFrom("occurrences")
-    .select((eb) => eb.fn.min("run_at").as("next"))
-    .where("state", "in", CLAIMABLE)
-    .executeTakeFirst();
-  return row?.next == null ? undefined : Number(row.next);
+  // One min() per state: each is a single step down the (state, run_at) index. With `state in (…)` PostgreSQL
+  // read every planned row instead (150 ms at 10,000 accounts, on every engine pass).
+  let next: number | undefined;
+  for (const state of CLAIMABLE) {
+    const row = await db
+      .selectFrom("occurrences")
+      .select((eb) => eb.fn.min("run_at").as("next"))
+      .where("state", "=", state)
+      .executeTakeFirst();
+    if (row?.next != null && (next === undefined || Number(row.next) < next)) next = Number(row.next);
+  }
+  return next;
 }
 
 export async function getOccurrence(db: Db, id: number): Promise<OccurrenceRow | undefined> {
