@@ -110,6 +110,29 @@ describe.each(DIALECTS)("faults on %s", (dialect) => {
     expect(env.sandbox.published()).toEqual([]);
   });
 
+  it("a publish that keeps answering 503 (certainly not published) fails after the attempts, never loops", async () => {
+    const { today } = await setup({
+      start: START,
+      engine: { backoff: { baseMs: 30_000, capMs: 60_000, maxAttempts: 3 }, random: () => 0.5 },
+    });
+    env.sandbox.faults.add({
+      kind: "http_503",
+      path: "threads_publish",
+      times: Number.POSITIVE_INFINITY,
+    });
+    await env.runAt(TEN);
+    for (let i = 0; i < 12; i++) {
+      const occ = await today();
+      if (occ.state !== "planned" && occ.state !== "needs_check") break;
+      await env.runAt(occ.run_at);
+    }
+    const last = await today();
+    expect(last.state).toBe("failed");
+    expect(last.attempts).toBe(4);
+    expect(last.reason).toMatch(/certainly not on Threads, and the attempts are used up/);
+    expect(env.sandbox.published()).toEqual([]);
+  });
+
   it("a permanent error fails at once with Meta's message", async () => {
     const { today } = await setup();
     env.sandbox.faults.add({

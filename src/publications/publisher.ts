@@ -35,6 +35,12 @@ export interface PublishRequest {
   account: { id: number; threadsUserId: string; token: string };
   groupId: number | null;
   parts: PostPart[];
+  /**
+   * Whether a part that Threads confirms was NOT published may be published again (default true). False once
+   * the attempts are used up: a publish call that keeps ending with an unknown outcome then fails the run,
+   * after the check, instead of looping check → publish → unknown forever.
+   */
+  republishAllowed?: boolean;
 }
 
 export interface PublisherDeps {
@@ -129,6 +135,12 @@ async function publishParts(
         continue;
       }
       if (found.kind === "unknown") return { kind: "needs_check", reason: found.reason };
+      if (req.republishAllowed === false) {
+        return {
+          kind: "failed",
+          reason: `gave up: part ${row.position + 1} was checked and is certainly not on Threads, and the attempts are used up (last error: ${row.error ?? "the publish call's outcome was unknown"})`,
+        };
+      }
       // Certainly not published: publish again (the container may still be usable).
       row.state = found.containerUsable ? "container_created" : "pending";
       if (!found.containerUsable) row.container_id = null;
@@ -147,7 +159,16 @@ async function publishParts(
 
     await deps.assertLease();
     await updatePart(db, row.id, { state: "publish_requested", container_id: containerId }, clock.now());
-    const mediaId = await threads.publishContainer(token, threadsUserId, containerId);
+    let mediaId: string;
+    try {
+      mediaId = await threads.publishContainer(token, threadsUserId, containerId);
+    } catch (error) {
+      if (error instanceof ThreadsApiError && !error.outcomeUnknown) {
+        // Threads answered: nothing was published. The next try publishes the same container without a check.
+        await updatePart(db, row.id, { state: "container_created", error: error.message }, clock.now());
+      }
+      throw error;
+    }
     await updatePart(db, row.id, { state: "published", media_id: mediaId, error: null }, clock.now());
     previousMediaId = mediaId;
     try {

@@ -58,6 +58,7 @@ export async function runPostJob(deps: PostJobDeps, occ: OccurrenceRow): Promise
     account: { id: account.id, threadsUserId: account.threads_user_id, token: deps.tokenOf(account) },
     groupId: chosen.groupId,
     parts: chosen.parts,
+    republishAllowed: occ.attempts <= deps.backoff.maxAttempts,
   });
   if (outcome.kind === "reauth") await deps.markReauth(account.id, outcome.reason);
   return outcomeToState(outcome, occ, deps, chosen.groupId);
