@@ -13,6 +13,12 @@ interface Holder {
   heartbeatAt: number;
 }
 
+export interface InstanceLock {
+  /** The node id of a previous scheduler that died holding the lock (its runs can be recovered at once). */
+  deadHolder: string | undefined;
+  release(): Promise<void>;
+}
+
 export class InstanceLockError extends Error {
   override name = "InstanceLockError";
 }
@@ -27,9 +33,10 @@ export async function acquireInstanceLock(
   nodeId: string,
   now: () => number,
   where: string,
-): Promise<{ release(): Promise<void> } | undefined> {
+): Promise<InstanceLock | undefined> {
   if (dialectOf(db) === "postgres") return undefined;
   const me: Holder = { nodeId, pid: process.pid, host: hostname(), heartbeatAt: now() };
+  let deadHolder: string | undefined;
   await db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom("app_state").select("value").where("key", "=", KEY).executeTakeFirst();
     if (row) {
@@ -40,6 +47,7 @@ export async function acquireInstanceLock(
             "SQLite allows one running scheduler: stop the other one first, or use PostgreSQL (DATABASE_URL=postgres://…) to run several.",
         );
       }
+      if (other.nodeId !== nodeId) deadHolder = other.nodeId;
     }
     await trx
       .insertInto("app_state")
@@ -60,6 +68,7 @@ export async function acquireInstanceLock(
   }, STALE_MS / 4);
   beat.unref();
   return {
+    deadHolder,
     async release() {
       clearInterval(beat);
       const row = await db.selectFrom("app_state").select("value").where("key", "=", KEY).executeTakeFirst();

@@ -231,3 +231,24 @@ export async function nextRunAt(db: Database): Promise<number | undefined> {
 export async function getOccurrence(db: Db, id: number): Promise<OccurrenceRow | undefined> {
   return db.selectFrom("occurrences").selectAll().where("id", "=", id).executeTakeFirst();
 }
+
+/**
+ * The runs a node held when it died (known dead, e.g. the previous SQLite scheduler whose process is gone) go to
+ * `needs_check` at once instead of waiting for their leases to run out; Threads is asked before anything else.
+ */
+export async function recoverLeasesOf(db: Database, nodeId: string, now: number): Promise<OccurrenceRow[]> {
+  return db
+    .updateTable("occurrences")
+    .set({
+      state: "needs_check",
+      reason: `the scheduler ${nodeId} stopped while running this; checking Threads before any retry`,
+      locked_by: null,
+      lease_until: null,
+      run_at: now,
+      updated_at: now,
+    })
+    .where("state", "=", "running")
+    .where("locked_by", "=", nodeId)
+    .returningAll()
+    .execute();
+}

@@ -2,6 +2,7 @@ import { serve } from "@hono/node-server";
 import { createEngine } from "../../app/scheduler-runtime.js";
 import { createHttpApp } from "../../http/app.js";
 import { acquireInstanceLock } from "../../scheduler/instance-lock.js";
+import { recoverLeasesOf } from "../../scheduler/occurrences.repository.js";
 import { type Command, flag } from "../command.js";
 import { describeDb } from "../context.js";
 
@@ -31,6 +32,16 @@ export const startCommand: Command = {
     const lock = engine
       ? await acquireInstanceLock(db, engine.nodeId, () => ctx.clock.now(), describeDb(config.databaseUrl))
       : undefined;
+
+    if (lock?.deadHolder) {
+      const recovered = await recoverLeasesOf(db, lock.deadHolder, ctx.clock.now());
+      if (recovered.length > 0) {
+        logger.warn("recovered the runs of a scheduler that stopped without finishing them", {
+          node: lock.deadHolder,
+          occurrences: recovered.map((o) => o.id),
+        });
+      }
+    }
 
     let server: ReturnType<typeof serve> | undefined;
     if (web) {
