@@ -184,6 +184,22 @@ describe.each(DIALECTS)("faults on %s", (dialect) => {
     expect(publishedTexts(env.sandbox, userId).at(-1)).toBe("through the storm");
   });
 
+  it("quota: the cap answered with another error code (UNVERIFIED in the API notes) still waits, not fails", async () => {
+    const { userId, token, today } = await setup({ start: START });
+    env.clock.set(TEN - 2 * HOUR);
+    await publishElsewhere(token, userId, 250);
+    env.sandbox.faults.add({
+      kind: "error",
+      path: "threads_publish",
+      error: { code: 2207051, message: "The user has reached the posting limit", status: 400 },
+    });
+    await env.runAt(TEN);
+    const occ = await today();
+    expect(occ.state).toBe("planned");
+    expect(occ.reason).toMatch(/post quota used up; waiting/);
+    expect(env.sandbox.published(userId)).toHaveLength(250);
+  });
+
   it("quota: our own ledger near 250 asks Threads first and does not even try to publish", async () => {
     const { account, userId, token, today } = await setup();
     const then = TEN - 2 * HOUR;

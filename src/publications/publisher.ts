@@ -95,9 +95,38 @@ export async function publishGroup(deps: PublisherDeps, req: PublishRequest): Pr
     await recordOutcome(deps, ledger, outcome);
     return outcome;
   } catch (error) {
-    const outcome = outcomeOfError(error);
+    const outcome = (await quotaBehind(deps, req, error)) ?? outcomeOfError(error);
     await recordOutcome(deps, ledger, outcome);
     return outcome;
+  }
+}
+
+/**
+ * Which error Meta gives when the 24 h cap is hit is not documented (the sandbox answers code 9). So a publish
+ * refused with any other "permanent" error asks Threads for the limit: when it is used up, the post waits for
+ * it like any quota wait instead of failing.
+ */
+async function quotaBehind(
+  deps: PublisherDeps,
+  req: PublishRequest,
+  error: unknown,
+): Promise<PublishOutcome | undefined> {
+  if (!(error instanceof ThreadsApiError) || error.kind !== "permanent" || error.code === QUOTA_CODE)
+    return undefined;
+  if (!error.endpoint.endsWith("/threads_publish")) return undefined;
+  try {
+    const live = await deps.threads.getPublishingLimit(req.account.token, req.account.threadsUserId);
+    const postsFull = live.quotaUsage >= live.quotaTotal;
+    const repliesFull = live.replyQuotaUsage >= live.replyQuotaTotal;
+    if (!postsFull && !repliesFull) return undefined;
+    return {
+      kind: "retry",
+      reason: `Threads refused the publish (${error.message}) with its ${postsFull ? "post" : "reply"} quota used up; waiting for it to free up`,
+      retryAfterMs: QUOTA_RETRY_MS,
+      quota: true,
+    };
+  } catch {
+    return undefined;
   }
 }
 
