@@ -122,4 +122,20 @@ describe.each(DIALECTS)("misfires and account states on %s", (dialect) => {
     expect(publishedTexts(env.sandbox, userId)).toEqual(["on time or not at all"]);
     expect(await today()).toMatchObject({ state: "published" });
   });
+  it("code 190: a post still held when the grace runs out is missed with the reason, not published late", async () => {
+    const { account, userId, today } = await setup();
+    env.sandbox.faults.add({ kind: "token_expired", userId, times: Number.POSITIVE_INFINITY });
+    await env.runAt(TEN);
+    expect((await today()).state).toBe("planned");
+    await env.runAt(TEN + 16 * MINUTE);
+    const missed = await today();
+    expect(missed.state).toBe("missed");
+    expect(missed.reason).toMatch(/must be reconnected/);
+    env.sandbox.faults.clear();
+    await env.services.accounts.addWithToken(
+      env.sandbox.createUser({ username: account.username }).accessToken,
+    );
+    await env.runAt(TEN + 20 * MINUTE);
+    expect(env.sandbox.published()).toEqual([]);
+  });
 });

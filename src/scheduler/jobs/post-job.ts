@@ -80,7 +80,15 @@ export function outcomeToState(
     case "handed_back":
       return { state: "planned", runAt: now, reason: outcome.reason, groupId };
     case "reauth":
-      return { state: "planned", runAt: now + HELD_RECHECK_MS, reason: `held: ${outcome.reason}`, groupId };
+      // Held like a post whose account was already disconnected: the attempts start again, so the misfire
+      // grace applies and a post is not published days late when the account is finally reconnected.
+      return {
+        state: "planned",
+        runAt: now + HELD_RECHECK_MS,
+        reason: `held: ${outcome.reason}`,
+        groupId,
+        resetAttempts: true,
+      };
     case "needs_check":
       return {
         state: "needs_check",
