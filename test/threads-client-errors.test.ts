@@ -202,7 +202,7 @@ describe("classification of sandbox errors", () => {
     running.sandbox.faults.add({ path: id, method: "GET", kind: "http_500", times: 2 });
     const state = await client.waitForContainer(user.accessToken, id);
     expect(state.status).toBe("FINISHED");
-    expect(sleeps).toEqual([1000, 1500]);
+    expect(sleeps).toEqual([500, 625]);
   });
 });
 

@@ -183,8 +183,9 @@ describe("publishing", () => {
     expect(polls.slice(0, -1).every((s) => s.status === "IN_PROGRESS")).toBe(true);
     publishedAt = clock.now();
     expect(publishedAt - createdAt).toBeGreaterThanOrEqual(PROCESSING_MS);
-    // Backoff, not a fixed sleep: 1 s growing by half each time.
-    expect(sleeps.slice(0, 4)).toEqual([1000, 1500, 2250, 3375]);
+    // Backoff, not a fixed sleep: 500 ms growing by a quarter each time (at most 2 s apart in the first 30 s).
+    expect(sleeps.slice(0, 4)).toEqual([500, 625, 781, 977]);
+    expect(Math.max(...sleeps)).toBeLessThanOrEqual(2000);
 
     const mediaId = await client.publishContainer(user.accessToken, user.userId, containerId);
     expect(running.sandbox.published(user.userId)).toEqual([

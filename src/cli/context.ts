@@ -43,7 +43,9 @@ export function createCliContext(
     db() {
       db ??= (async () => {
         const c = ctx.config();
-        const d = openDatabase(c.databaseUrl);
+        // PostgreSQL: a connection per publication slot, plus a few for the engine's pass, the heartbeat and the
+        // web UI. With the default 10 for 20 slots, every statement of a burst queued for a connection.
+        const d = openDatabase(c.databaseUrl, { poolSize: c.schedulerConcurrency + 5 });
         try {
           await migrateToLatest(d);
         } catch (error) {

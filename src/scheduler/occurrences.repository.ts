@@ -28,6 +28,37 @@ export interface ClaimOptions {
  * the same account: the loser gets a unique violation and claims nothing this time.
  */
 export async function claimNext(db: Database, opts: ClaimOptions): Promise<OccurrenceRow | undefined> {
+  return (await claimDue(db, { ...opts, limit: 1 }))[0];
+}
+
+/**
+ * Claims up to `limit` due occurrences in one statement (earliest first), as `claimNext` does for one: a
+ * pass with several free slots costs one round trip instead of one per slot. Two due rows of the same
+ * account in one batch (or a race with another node for an account) break the one-running-per-account
+ * index; the statement then claims nothing and this falls back to claiming a single row, which the
+ * `not exists running` condition keeps consistent.
+ */
+export async function claimDue(
+  db: Database,
+  opts: ClaimOptions & { limit: number },
+): Promise<OccurrenceRow[]> {
+  if (opts.limit <= 0) return [];
+  try {
+    const rows = await claimStatement(db, opts, opts.limit);
+    return rows.sort((a, b) => a.run_at - b.run_at || a.id - b.id);
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+  }
+  if (opts.limit === 1) return [];
+  try {
+    return await claimStatement(db, opts, 1);
+  } catch (error) {
+    if (isUniqueViolation(error)) return [];
+    throw error;
+  }
+}
+
+function claimStatement(db: Database, opts: ClaimOptions, limit: number): Promise<OccurrenceRow[]> {
   const pg = dialectOf(db) === "postgres";
   let pick = db
     .selectFrom("occurrences as o")
@@ -59,26 +90,21 @@ export async function claimNext(db: Database, opts: ClaimOptions): Promise<Occur
     )
     .orderBy("o.run_at")
     .orderBy("o.id")
-    .limit(1);
+    .limit(limit);
   if (opts.id !== undefined) pick = pick.where("o.id", "=", opts.id);
   if (pg) pick = pick.forUpdate().skipLocked();
-  try {
-    return await db
-      .updateTable("occurrences")
-      .set((eb) => ({
-        state: "running",
-        locked_by: opts.nodeId,
-        lease_until: opts.now + opts.leaseMs,
-        attempts: eb("attempts", "+", 1),
-        updated_at: opts.now,
-      }))
-      .where("id", "=", (eb) => eb.selectFrom(pick.as("p")).select("p.id"))
-      .returningAll()
-      .executeTakeFirst();
-  } catch (error) {
-    if (isUniqueViolation(error)) return undefined;
-    throw error;
-  }
+  return db
+    .updateTable("occurrences")
+    .set((eb) => ({
+      state: "running",
+      locked_by: opts.nodeId,
+      lease_until: opts.now + opts.leaseMs,
+      attempts: eb("attempts", "+", 1),
+      updated_at: opts.now,
+    }))
+    .where("id", "in", (eb) => eb.selectFrom(pick.as("p")).select("p.id"))
+    .returningAll()
+    .execute();
 }
 
 /** Extends the leases this node holds; returns the ids it still holds (a lost lease means stop). */

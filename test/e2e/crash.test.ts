@@ -3,8 +3,9 @@
  * `kill -9` in the middle of a 100-account burst then a restart (SQLite), and three processes on one
  * PostgreSQL with one of them killed part-way. Each ends with every due post published exactly once.
  *
- * A killed node's in-flight runs keep their lease (60 s) until it runs out; then a live engine moves them to
- * needs_check and asks Threads before anything is sent again. So each test lasts a little over a minute.
+ * On PostgreSQL a killed node's in-flight runs keep their lease (60 s) until it runs out; then a live engine moves
+ * them to needs_check and asks Threads before anything is sent again, so that test lasts a little over a minute.
+ * On SQLite the restarted scheduler knows its predecessor is dead and sends its runs to needs_check at once.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {

@@ -1,5 +1,5 @@
 import { serve } from "@hono/node-server";
-import { createEngine } from "../../app/scheduler-runtime.js";
+import { createEngine, logEvent } from "../../app/scheduler-runtime.js";
 import { createHttpApp } from "../../http/app.js";
 import { acquireInstanceLock } from "../../scheduler/instance-lock.js";
 import { recoverLeasesOf } from "../../scheduler/occurrences.repository.js";
@@ -34,11 +34,12 @@ export const startCommand: Command = {
       : undefined;
 
     if (lock?.deadHolder) {
-      const recovered = await recoverLeasesOf(db, lock.deadHolder, ctx.clock.now());
-      if (recovered.length > 0) {
-        logger.warn("recovered the runs of a scheduler that stopped without finishing them", {
-          node: lock.deadHolder,
-          occurrences: recovered.map((o) => o.id),
+      // The previous scheduler on this SQLite file died mid-run: its runs are checked now, not in a minute.
+      for (const occ of await recoverLeasesOf(db, lock.deadHolder, ctx.clock.now())) {
+        logEvent(logger, {
+          type: "abandoned",
+          occurrenceId: occ.id,
+          reason: occ.reason ?? "its scheduler died",
         });
       }
     }

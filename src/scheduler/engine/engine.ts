@@ -16,7 +16,7 @@ import {
   type TokenRefresher,
 } from "../jobs/token-refresh-job.js";
 import {
-  claimNext,
+  claimDue,
   holdsLease,
   markMissed,
   nextRunAt,
@@ -58,6 +58,9 @@ export interface EngineOptions {
   containerTimeoutMs?: number;
 }
 
+/** A claim-only pass (after a run finished) still recovers leases and marks misfires if this is old. */
+const HOUSEKEEPING_MS = 1_000;
+
 interface Running {
   occurrence: OccurrenceRow;
   promise: Promise<void>;
@@ -79,7 +82,14 @@ export class Engine {
   private unsubscribe: (() => Promise<void>) | undefined;
   private ticking: Promise<void> | undefined;
   private tickAgain = false;
+  /** Counts wake-ups, so that `arm` never replaces the timer of a wake that came while it was querying. */
+  private wakes = 0;
+  /** Recover leases and mark misfires on the next pass (timers, NOTIFY, start); a finished run's pass only claims. */
+  private housekeepingWanted = true;
+  private housekeptAt = Number.NEGATIVE_INFINITY;
   private lastPlanAt = Number.NEGATIVE_INFINITY;
+  /** The instant the last pass's claim looked at: a row due by then and still unclaimed is blocked. */
+  private lastClaimAt = Number.NEGATIVE_INFINITY;
   private started = false;
   private stopping = false;
   private stopSignal: { promise: Promise<never>; reject: (e: Error) => void } = makeStopSignal();
@@ -159,13 +169,20 @@ export class Engine {
     return count;
   }
 
-  /** Asks for a pass soon (coalesced). Only a started engine runs passes on its own timers. */
-  wake(): void {
+  /**
+   * Asks for a pass soon (coalesced). Only a started engine runs passes on its own timers. `housekeeping:
+   * false` (a run finished, a slot is free) makes it a claim-only pass unless the last housekeeping is
+   * HOUSEKEEPING_MS old: at a burst's pace, every finished run used to pay two more statements, one of
+   * them reading every due row.
+   */
+  wake(housekeeping = true): void {
+    if (housekeeping) this.housekeepingWanted = true;
     if (this.stopping || !this.started) return;
     if (this.ticking) {
       this.tickAgain = true;
       return;
     }
+    this.wakes++;
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => void this.tick(), 0);
   }
@@ -182,7 +199,7 @@ export class Engine {
         this.ticking = undefined;
         if (this.tickAgain && !this.stopping) {
           this.tickAgain = false;
-          this.wake();
+          this.wake(false);
         } else {
           void this.arm();
         }
@@ -193,6 +210,7 @@ export class Engine {
   /** For tests and one-shot runs: pass and wait for everything claimed to settle, until nothing is due. */
   async runDue(): Promise<void> {
     for (;;) {
+      this.housekeepingWanted = true;
       await this.pass();
       if (this.running.size === 0) return;
       await Promise.allSettled([...this.running.values()].map((r) => r.promise));
@@ -206,35 +224,59 @@ export class Engine {
   private async pass(): Promise<void> {
     const { db, clock } = this.o;
     const now = clock.now();
-    for (const occ of await recoverExpiredLeases(db, now)) {
-      this.emit({ type: "abandoned", occurrenceId: occ.id, reason: occ.reason ?? "lease expired" });
-    }
-    for (const occ of await markMissed(db, now)) {
-      this.emit({ type: "missed", occurrenceId: occ.id, dueAt: occ.due_at, reason: occ.reason ?? "missed" });
+    if (this.housekeepingWanted || now - this.housekeptAt >= HOUSEKEEPING_MS || now < this.housekeptAt) {
+      this.housekeepingWanted = false;
+      this.housekeptAt = now;
+      for (const occ of await recoverExpiredLeases(db, now)) {
+        this.emit({ type: "abandoned", occurrenceId: occ.id, reason: occ.reason ?? "lease expired" });
+      }
+      for (const occ of await markMissed(db, now)) {
+        this.emit({
+          type: "missed",
+          occurrenceId: occ.id,
+          dueAt: occ.due_at,
+          reason: occ.reason ?? "missed",
+        });
+      }
     }
     if (now - this.lastPlanAt >= this.o.replanEveryMs || now < this.lastPlanAt) await this.plan();
-    while (!this.stopping && this.pool.tryAcquire()) {
-      const occ = await claimNext(db, { nodeId: this.nodeId, now: clock.now(), leaseMs: this.o.leaseMs });
-      if (!occ) {
-        this.pool.release();
-        break;
-      }
-      this.dispatch(occ);
-    }
+    // Every free slot in one statement (a burst used to cost one claim per slot).
+    let free = 0;
+    while (!this.stopping && this.pool.tryAcquire()) free++;
+    if (free === 0) return;
+    const claimAt = clock.now();
+    this.lastClaimAt = claimAt;
+    const claimed = this.stopping
+      ? []
+      : await claimDue(db, { nodeId: this.nodeId, now: claimAt, leaseMs: this.o.leaseMs, limit: free });
+    for (let i = claimed.length; i < free; i++) this.pool.release();
+    for (const occ of claimed) this.dispatch(occ);
   }
 
   private async arm(): Promise<void> {
     if (this.stopping || !this.started) return;
+    const wakes = this.wakes;
     let delay = this.o.pollMs;
-    try {
-      const next = await nextRunAt(this.o.db);
-      if (next !== undefined) delay = Math.min(delay, Math.max(0, next - this.o.clock.now()));
-    } catch (error) {
-      this.emit({ type: "error", where: "arm", error: coerceError(error) });
+    // With every slot busy, a finishing run wakes the engine: no timer to the (already due) next row, which
+    // used to spin passes back to back for as long as a burst lasted.
+    if (this.pool.free > 0) {
+      try {
+        const next = await nextRunAt(this.o.db);
+        // Due before the last claim yet not claimed: blocked (its account has a run, another node holds it, or
+        // the account must be reconnected); a finishing run or the poll looks again, not a tight loop.
+        if (next !== undefined && next > this.lastClaimAt) {
+          delay = Math.min(delay, Math.max(0, next - this.o.clock.now()));
+        }
+      } catch (error) {
+        this.emit({ type: "error", where: "arm", error: coerceError(error) });
+      }
     }
-    if (this.stopping || this.ticking) return;
+    if (this.stopping || this.ticking || this.wakes !== wakes) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), delay);
+    this.timer = setTimeout(() => {
+      this.housekeepingWanted = true;
+      void this.tick();
+    }, delay);
   }
 
   private dispatch(occ: OccurrenceRow): void {
@@ -254,7 +296,7 @@ export class Engine {
       .finally(() => {
         this.running.delete(occ.id);
         this.pool.release();
-        this.wake();
+        this.wake(false);
       });
     this.running.set(occ.id, entry);
   }
@@ -323,6 +365,8 @@ export class Engine {
   /** Gives the pool slot back while waiting; a stop interrupts the wait. */
   private async idle<T>(wait: () => Promise<T>): Promise<T> {
     this.pool.release();
+    // The freed slot can take another due run now (arm does not poll while every slot is busy).
+    this.wake(false);
     try {
       return await Promise.race([wait(), this.stopSignal.promise]);
     } finally {
