@@ -39,6 +39,13 @@ export interface AccountServiceDeps {
 
 export type AccountService = ReturnType<typeof createAccountService>;
 
+/** An account added or given a new token; `timezoneChanged`: its zone changed, so its plans must follow. */
+export interface AddedAccount {
+  account: Account;
+  created: boolean;
+  timezoneChanged: boolean;
+}
+
 export function createAccountService(deps: AccountServiceDeps) {
   const { db, threads, secretKey, clock } = deps;
   const canExchange = deps.canExchangeTokens ?? true;
@@ -63,7 +70,7 @@ export function createAccountService(deps: AccountServiceDeps) {
     profile: Profile,
     learned: LearnedToken,
     timezone: string | undefined,
-  ): Promise<{ account: Account; created: boolean }> {
+  ): Promise<AddedAccount> {
     const now = clock.now();
     const ciphertext = encryptToken(learned.accessToken, secretKey);
     const fields = {
@@ -88,7 +95,7 @@ export function createAccountService(deps: AccountServiceDeps) {
           created_at: now,
           updated_at: now,
         });
-        if (row) return { account: toAccount(row), created: true };
+        if (row) return { account: toAccount(row), created: true, timezoneChanged: false };
         // Another request added this user a moment ago: update it instead.
       }
       const current = (await getAccountByThreadsUserId(trx, profile.id))!;
@@ -103,15 +110,16 @@ export function createAccountService(deps: AccountServiceDeps) {
       if (timezone !== undefined) await setAccountTimezone(trx, current.id, timezone, now);
       // A paused account stays paused (the user's choice); any other becomes active with the new token.
       if (current.status !== "paused") await setAccountStatus(trx, current.id, "active", learned.note, now);
-      return { account: toAccount((await getAccount(trx, current.id))!), created: false };
+      return {
+        account: toAccount((await getAccount(trx, current.id))!),
+        created: false,
+        timezoneChanged: timezone !== undefined && timezone !== current.timezone,
+      };
     });
   }
 
   /** Adds an account from an access token pasted by the user (or re-tokens a known one). */
-  async function addWithToken(
-    token: string,
-    opts: { timezone?: string } = {},
-  ): Promise<{ account: Account; created: boolean }> {
+  async function addWithToken(token: string, opts: { timezone?: string } = {}): Promise<AddedAccount> {
     const trimmed = typeof token === "string" ? token.trim() : "";
     if (trimmed === "") {
       throw new AppError("invalid_input", "The access token is empty: paste the token Threads gave you.");
@@ -128,10 +136,7 @@ export function createAccountService(deps: AccountServiceDeps) {
   }
 
   /** The OAuth callback: code → short-lived token → long-lived token → profile → account. */
-  async function connectWithCode(
-    code: string,
-    opts: { timezone?: string } = {},
-  ): Promise<{ account: Account; created: boolean }> {
+  async function connectWithCode(code: string, opts: { timezone?: string } = {}): Promise<AddedAccount> {
     checkTimezone(opts.timezone);
     const refused = (e: ThreadsApiError) =>
       `Threads did not accept the authorization code: "${e.message}". A code works once and for one hour: start connecting the account again.`;

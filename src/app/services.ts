@@ -1,4 +1,4 @@
-import { createAccountService } from "../accounts/accounts.service.js";
+import { type AddedAccount, createAccountService } from "../accounts/accounts.service.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/connect.js";
@@ -55,5 +55,25 @@ export function createServices(deps: ServiceDeps) {
     resume: notifying(planned.resume),
     remove: notifying(planned.remove),
   };
-  return { accounts, groups, schedules };
+  // A schedule without its own zone follows the account's: a new zone re-plans its future runs.
+  const followZone =
+    <A extends unknown[]>(fn: (...args: A) => Promise<AddedAccount>) =>
+    async (...args: A): Promise<AddedAccount> => {
+      const added = await fn(...args);
+      if (added.timezoneChanged) {
+        for (const s of await planned.list({ accountId: added.account.id })) {
+          if (s.timezone === null && s.active) await schedules.update(s.id, {});
+        }
+      }
+      return added;
+    };
+  return {
+    accounts: {
+      ...accounts,
+      addWithToken: followZone(accounts.addWithToken),
+      connectWithCode: followZone(accounts.connectWithCode),
+    },
+    groups,
+    schedules,
+  };
 }
