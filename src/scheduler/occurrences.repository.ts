@@ -1,4 +1,12 @@
-import { type Kysely, sql, type Transaction } from "kysely";
+import {
+  type ExpressionBuilder,
+  type Kysely,
+  type RawBuilder,
+  sql,
+  type Transaction,
+  type UpdateQueryBuilder,
+  type UpdateResult,
+} from "kysely";
 import type { Database } from "../db/connect.js";
 import { dialectOf } from "../db/dialect.js";
 import type { DB, OccurrenceRow, OccurrenceState } from "../db/schema.js";
@@ -186,21 +194,14 @@ export async function setGroup(db: Db, id: number, groupId: number): Promise<voi
  * Running occurrences whose lease ran out (their node died or stalled) go to `needs_check`: something may
  * have reached Threads, so nothing is published again before Threads has been asked.
  */
-export async function recoverExpiredLeases(db: Database, now: number): Promise<OccurrenceRow[]> {
-  return db
-    .updateTable("occurrences")
-    .set((eb) => ({
-      state: "needs_check",
-      reason: sql<string>`${"lease expired (node "} || coalesce(${eb.ref("locked_by")}, '?') || ${" stopped or stalled); checking Threads before any retry"}`,
-      locked_by: null,
-      lease_until: null,
-      run_at: now,
-      updated_at: now,
-    }))
-    .where("state", "=", "running")
-    .where("lease_until", "<", now)
-    .returningAll()
-    .execute();
+export function recoverExpiredLeases(db: Database, now: number): Promise<OccurrenceRow[]> {
+  return sendToCheck(
+    db,
+    now,
+    (eb) =>
+      sql<string>`${"lease expired (node "} || coalesce(${eb.ref("locked_by")}, '?') || ${" stopped or stalled); checking Threads before any retry"}`,
+    (q) => q.where("lease_until", "<", now),
+  );
 }
 
 /**
@@ -262,19 +263,38 @@ export async function getOccurrence(db: Db, id: number): Promise<OccurrenceRow |
  * The runs a node held when it died (known dead, e.g. the previous SQLite scheduler whose process is gone) go to
  * `needs_check` at once instead of waiting for their leases to run out; Threads is asked before anything else.
  */
-export async function recoverLeasesOf(db: Database, nodeId: string, now: number): Promise<OccurrenceRow[]> {
-  return db
-    .updateTable("occurrences")
-    .set({
-      state: "needs_check",
-      reason: `the scheduler ${nodeId} stopped while running this; checking Threads before any retry`,
-      locked_by: null,
-      lease_until: null,
-      run_at: now,
-      updated_at: now,
-    })
-    .where("state", "=", "running")
-    .where("locked_by", "=", nodeId)
+export function recoverLeasesOf(db: Database, nodeId: string, now: number): Promise<OccurrenceRow[]> {
+  return sendToCheck(
+    db,
+    now,
+    () =>
+      sql<string>`${`the scheduler ${nodeId} stopped while running this; checking Threads before any retry`}`,
+    (q) => q.where("locked_by", "=", nodeId),
+  );
+}
+
+type RunningUpdate = UpdateQueryBuilder<DB, "occurrences", "occurrences", UpdateResult>;
+
+/** Releases the running rows `which` selects to `needs_check`, due again at once, with the reason. */
+function sendToCheck(
+  db: Database,
+  now: number,
+  reason: (eb: ExpressionBuilder<DB, "occurrences">) => RawBuilder<string>,
+  which: (q: RunningUpdate) => RunningUpdate,
+): Promise<OccurrenceRow[]> {
+  return which(
+    db
+      .updateTable("occurrences")
+      .set((eb) => ({
+        state: "needs_check",
+        reason: reason(eb),
+        locked_by: null,
+        lease_until: null,
+        run_at: now,
+        updated_at: now,
+      }))
+      .where("state", "=", "running"),
+  )
     .returningAll()
     .execute();
 }
