@@ -7,12 +7,11 @@
  * them to needs_check and asks Threads before anything is sent again, so that test lasts a little over a minute.
  * On SQLite the restarted scheduler knows its predecessor is dead and sends its runs to needs_check at once.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createE2eEnv,
   DIALECTS,
   type E2eEnv,
-  killAll,
   loggedEvents,
   type Proc,
   rootPostsPerUser,
@@ -20,8 +19,8 @@ import {
   type SeededAccount,
   seedDueAccounts,
   settled,
-  startSandboxProcess,
   statesAt,
+  useSandboxProcess,
   waitUntil,
 } from "./helpers.js";
 
@@ -30,20 +29,8 @@ const ACCOUNTS = 100;
 const LATENCY_MS = 150;
 
 let sandbox: SandboxProcess;
-const envs: E2eEnv[] = [];
-
-beforeAll(async () => {
-  sandbox = await startSandboxProcess({ processingMs: 200, latencyMs: LATENCY_MS });
-}, 40_000);
-
-afterEach(async () => {
-  await killAll({ keep: [sandbox.proc] });
-  await sandbox.clearFaults();
-  for (const e of envs.splice(0)) await e.destroy();
-});
-
-afterAll(async () => {
-  await killAll();
+const envs = useSandboxProcess({ processingMs: 200, latencyMs: LATENCY_MS }, (s) => {
+  sandbox = s;
 });
 
 async function publishedCount(seeded: SeededAccount[]): Promise<number> {

@@ -4,37 +4,25 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { COMMANDS } from "../../src/cli/commands/index.js";
 import {
   childEnv,
   createE2eEnv,
   DIALECTS,
   type E2eEnv,
-  killAll,
   mapLimit,
   runCliProcess,
   type SandboxProcess,
   snapshotTables,
-  startSandboxProcess,
+  useSandboxProcess,
 } from "./helpers.js";
 
 const PROCESSING_MS = 1_500;
 
 let sandbox: SandboxProcess;
-const envs: E2eEnv[] = [];
-
-beforeAll(async () => {
-  sandbox = await startSandboxProcess({ processingMs: PROCESSING_MS });
-}, 40_000);
-
-afterEach(async () => {
-  await killAll({ keep: [sandbox.proc] });
-  for (const e of envs.splice(0)) await e.destroy();
-});
-
-afterAll(async () => {
-  await killAll();
+const envs = useSandboxProcess({ processingMs: PROCESSING_MS }, (s) => {
+  sandbox = s;
 });
 
 interface Row {

@@ -10,6 +10,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { createServices } from "../../src/app/services.js";
 import { systemClock } from "../../src/clock.js";
 import { CONFIG_VARIABLES, loadConfig } from "../../src/config.js";
@@ -198,6 +199,32 @@ export interface SandboxProcess {
   /** GET a Graph path with a token (e.g. a container's status). */
   graph(path: string, token: string): Promise<Record<string, unknown>>;
   stop(): Promise<void>;
+}
+
+/**
+ * The lifecycle every e2e file shares: one sandbox process for the file (handed to `use`), and after each test
+ * every other spawned process killed, injected faults cleared and the test's environments destroyed (push them
+ * on the returned array). Call at the top level of a test file.
+ */
+export function useSandboxProcess(
+  opts: { processingMs?: number; latencyMs?: number },
+  use: (sandbox: SandboxProcess) => void,
+): E2eEnv[] {
+  let sandbox: SandboxProcess | undefined;
+  const envs: E2eEnv[] = [];
+  beforeAll(async () => {
+    sandbox = await startSandboxProcess(opts);
+    use(sandbox);
+  }, 40_000);
+  afterEach(async () => {
+    await killAll({ keep: [sandbox?.proc] });
+    await sandbox?.clearFaults();
+    for (const e of envs.splice(0)) await e.destroy();
+  });
+  afterAll(async () => {
+    await killAll();
+  });
+  return envs;
 }
 
 export async function startSandboxProcess(

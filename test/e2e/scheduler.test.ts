@@ -3,22 +3,20 @@
  * publishes once at that minute; `check`, `jobs` and `runs` report it; SIGTERM stops `start` gracefully and
  * hands back work in flight, which a restart then publishes exactly once.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   createE2eEnv,
   DIALECTS,
-  type E2eEnv,
   freePort,
   hhmmUtc,
-  killAll,
   MINUTE,
   nextWholeMinute,
   rootPostsPerUser,
   type SandboxProcess,
   seedDueAccounts,
   settled,
-  startSandboxProcess,
   statesAt,
+  useSandboxProcess,
   waitUntil,
 } from "./helpers.js";
 
@@ -26,19 +24,8 @@ import {
 const PROCESSING_MS = 15_000;
 
 let sandbox: SandboxProcess;
-const envs: E2eEnv[] = [];
-
-beforeAll(async () => {
-  sandbox = await startSandboxProcess({ processingMs: PROCESSING_MS });
-}, 40_000);
-
-afterEach(async () => {
-  await killAll({ keep: [sandbox.proc] });
-  for (const e of envs.splice(0)) await e.destroy();
-});
-
-afterAll(async () => {
-  await killAll();
+const envs = useSandboxProcess({ processingMs: PROCESSING_MS }, (s) => {
+  sandbox = s;
 });
 
 interface Run {

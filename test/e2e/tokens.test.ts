@@ -3,34 +3,14 @@
  * 59 days old, `tokens refresh --account` reports a token under 24 h old as not refreshable yet, and the
  * 03:00 job (run at start-up because its last run was missed) renews a 59-day-old token too.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  createE2eEnv,
-  DAY,
-  DIALECTS,
-  type E2eEnv,
-  killAll,
-  type SandboxProcess,
-  startSandboxProcess,
-  waitUntil,
-} from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { createE2eEnv, DAY, DIALECTS, type SandboxProcess, useSandboxProcess, waitUntil } from "./helpers.js";
 
 const AGE_59_DAYS = 59 * 86_400;
 
 let sandbox: SandboxProcess;
-const envs: E2eEnv[] = [];
-
-beforeAll(async () => {
-  sandbox = await startSandboxProcess({ processingMs: 200 });
-}, 40_000);
-
-afterEach(async () => {
-  await killAll({ keep: [sandbox.proc] });
-  for (const e of envs.splice(0)) await e.destroy();
-});
-
-afterAll(async () => {
-  await killAll();
+const envs = useSandboxProcess({ processingMs: 200 }, (s) => {
+  sandbox = s;
 });
 
 interface AccountJson {
