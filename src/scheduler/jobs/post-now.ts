@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Account, OccurrenceState, PublicationPartRow } from "../../db/schema.js";
 import { AppError, notFound } from "../../errors.js";
+import { getGroup } from "../../groups/groups.repository.js";
 import { getLedgerByOccurrence } from "../../publications/publications.repository.js";
 import type { PublisherDeps } from "../../publications/publisher.js";
 import { LeaseLostError } from "../../publications/publisher.js";
@@ -64,25 +65,15 @@ export async function postNow(deps: PostNowDeps, req: PostNowRequest): Promise<P
   let groupId: number | null = null;
   let parts: PostPart[];
   if ("groupId" in req) {
-    const group = await db
-      .selectFrom("post_groups")
-      .select(["id", "account_id"])
-      .where("id", "=", req.groupId)
-      .executeTakeFirst();
+    const group = await getGroup(db, req.groupId);
     if (!group) throw notFound("post group", req.groupId);
-    if (group.account_id !== account.id) {
+    if (group.accountId !== account.id) {
       throw new AppError(
         "invalid_input",
         `Post group ${req.groupId} belongs to another account, not @${account.username}. Run \`threads-scheduler groups list --account ${account.id}\` to see its groups.`,
       );
     }
-    const rows = await db
-      .selectFrom("post_parts")
-      .select("spec_json")
-      .where("group_id", "=", group.id)
-      .orderBy("position")
-      .execute();
-    parts = rows.map((r) => JSON.parse(r.spec_json) as PostPart);
+    parts = group.parts;
     groupId = group.id;
   } else {
     parts = req.parts;
