@@ -16,6 +16,7 @@ import type { Dialect } from "../src/db/dialect.js";
 import { notifyWork } from "../src/scheduler/notify.js";
 import { planAll } from "../src/scheduler/plan-writer.js";
 import { flags, intFlag, listFlag } from "./lib/args.js";
+import { type CpuUse, cpuBetween, cpuSnapshot } from "./lib/cpu.js";
 import { freshDb } from "./lib/db.js";
 import { spawnTsx, stop, waitForOutput } from "./lib/proc.js";
 import { ms, percentile, printTable, writeResults } from "./lib/report.js";
@@ -69,6 +70,8 @@ export interface BurstRun {
   states: Record<string, number>;
   /** From our ledger: due → publication opened (≈ claim), and publication opened → occurrence settled. */
   timings?: Record<string, number>;
+  /** CPU used from just before the due time until every post settled (services, sandbox, PostgreSQL). */
+  cpu?: CpuUse;
 }
 
 const runs: BurstRun[] = [];
@@ -137,11 +140,15 @@ async function runScenario(scenario: Scenario): Promise<BurstRun> {
     const planned = await countDue(b.db, dueAt);
     if (planned !== posts) throw new Error(`expected ${posts} occurrences due at ${hhmm}, found ${planned}`);
 
+    const pids = children.map((c) => c.pid);
+    await new Promise((r) => setTimeout(r, Math.max(0, dueAt - 100 - Date.now())));
+    const cpuBefore = cpuSnapshot(pids, sandbox.child.pid);
     const settledMs = await waitSettled(b.db, dueAt, posts, kind === "text" ? 180_000 : 300_000);
+    const cpu = cpuBetween(cpuBefore, cpuSnapshot(pids, sandbox.child.pid));
     const outcome = await burstOutcome(sandbox.url, users, dueAt, callsBefore);
     const states = await statesOf(b.db, dueAt);
     const timings = await timingsOf(b.db, dueAt, outcome.perUser);
-    console.log(`[burst] ${scenario}: ${JSON.stringify({ states, timings, settledMs })}`);
+    console.log(`[burst] ${scenario}: ${JSON.stringify({ states, timings, settledMs, cpu })}`);
     if (stderr.length > 0)
       console.log(`[burst] ${scenario}: service stderr (last 1 kB): ${stderr.join("").slice(-1000)}`);
     const extra = kind === "image" ? processingMs : 0;
@@ -161,6 +168,7 @@ async function runScenario(scenario: Scenario): Promise<BurstRun> {
       settledMs,
       states,
       timings,
+      cpu,
     };
   } finally {
     await Promise.all(children.map((c) => stop(c)));
@@ -268,6 +276,8 @@ export function printBurstTable(title: string, list: BurstRun[], latency: number
       "dup",
       "lost",
       "calls",
+      "CPU/post svc+sbx+pg",
+      "CPU busy",
     ],
     list.map((r) => [
       r.scenario,
@@ -286,6 +296,18 @@ export function printBurstTable(title: string, list: BurstRun[], latency: number
       r.outcome.duplicates,
       r.outcome.losses,
       r.outcome.calls,
+      r.cpu ? cpuPerPost(r.cpu, r.posts) : "–",
+      r.cpu ? `${Math.round((100 * cpuTotal(r.cpu)) / (r.cpu.cores * r.settledMs))} %` : "–",
     ]),
   );
+}
+
+function cpuTotal(cpu: CpuUse): number {
+  return cpu.serviceMs + cpu.sandboxMs + cpu.postgresMs;
+}
+
+/** "6.1+1.9+3.0 ms": CPU per post of the services, the sandbox and PostgreSQL. */
+function cpuPerPost(cpu: CpuUse, posts: number): string {
+  const each = [cpu.serviceMs, cpu.sandboxMs, cpu.postgresMs].map((v) => (v / posts).toFixed(1));
+  return `${each.join("+")} ms`;
 }
