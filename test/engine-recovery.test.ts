@@ -95,6 +95,37 @@ describe.each(DIALECTS)("lease recovery on %s", (dialect) => {
     expect(parts.map((p) => p.media_id)).toEqual(posts.map((p) => p.id));
   });
 
+  it("a stalled node whose lease was taken over does not publish: the database refuses its publish_requested", async () => {
+    const { userId, scheduleId } = await setup(["published once"]);
+    const stalled = await env.newEngine("stalled-node");
+    let release: () => void = () => {};
+    let held = false;
+    env.intercept = (req) => {
+      if (held || req.method !== "POST" || !req.path.endsWith("/threads")) return "pass";
+      held = true;
+      return new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    };
+    env.clock.set(TEN);
+    await stalled.tick();
+    await until(() => held, "the stalled node's container call");
+
+    // Its lease runs out while its call is stuck; this engine checks Threads (nothing there) and publishes.
+    await env.runAt(TEN + LEASE_MS + 1000);
+    expect(publishedTexts(env.sandbox, userId)).toEqual(["published once"]);
+    expect(await today(scheduleId)).toMatchObject({ state: "published", locked_by: null });
+
+    // The stalled node's call returns: it must not publish, and must not touch the settled run.
+    release();
+    await until(() => stalled.inFlight === 0, "the stalled node to give up");
+    expect(env.sandbox.published(userId)).toHaveLength(1);
+    expect(env.requests.filter((r) => r.path.endsWith("/threads_publish"))).toHaveLength(1);
+    expect(await today(scheduleId)).toMatchObject({ state: "published", locked_by: null });
+    const [part] = await env.db.selectFrom("publication_parts").selectAll().execute();
+    expect(part).toMatchObject({ state: "published", media_id: env.sandbox.published(userId)[0]!.id });
+  });
+
   it("a node killed before its publish left: Threads has nothing, so it is published once", async () => {
     const { userId, scheduleId } = await setup(["never left"]);
     const dead = await env.newEngine("dead-node");

@@ -8,50 +8,64 @@ export interface Ledger {
   parts: PublicationPartRow[];
 }
 
-/** The ledger of an occurrence's publication, created on first use with one row per part. */
+/**
+ * The ledger of an occurrence's publication, created on first use with one row per part. A first run costs
+ * two statements (the publication, then its parts, each returning its rows). No transaction is needed: only
+ * the lease holder opens a ledger, and a crash between the two inserts leaves a publication without parts,
+ * which the next open completes.
+ */
 export async function openLedger(
   db: Kysely<DB>,
   input: { occurrenceId: number; accountId: number; groupId: number | null; partCount: number; now: number },
 ): Promise<Ledger> {
-  return db.transaction().execute(async (trx) => {
-    await trx
-      .insertInto("publications")
-      .values({
-        occurrence_id: input.occurrenceId,
-        account_id: input.accountId,
-        group_id: input.groupId,
-        state: "publishing",
-        created_at: input.now,
+  const created = await db
+    .insertInto("publications")
+    .values({
+      occurrence_id: input.occurrenceId,
+      account_id: input.accountId,
+      group_id: input.groupId,
+      state: "publishing",
+      created_at: input.now,
+      updated_at: input.now,
+    })
+    .onConflict((oc) => oc.column("occurrence_id").doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (created) return { publication: created, parts: await insertParts(db, created.id, [], input) };
+  // A retry or a resumed chain: the ledger exists; add the parts a crash left out.
+  const publication = await db
+    .selectFrom("publications")
+    .selectAll()
+    .where("occurrence_id", "=", input.occurrenceId)
+    .executeTakeFirstOrThrow();
+  const existing = await listParts(db, publication.id);
+  const added = await insertParts(db, publication.id, existing, input);
+  const parts = [...existing, ...added].sort((a, b) => a.position - b.position);
+  return { publication, parts };
+}
+
+/** Inserts the part rows `existing` lacks (positions 0 … partCount-1) and returns them. */
+async function insertParts(
+  db: Db,
+  publicationId: number,
+  existing: PublicationPartRow[],
+  input: { partCount: number; now: number },
+): Promise<PublicationPartRow[]> {
+  const have = new Set(existing.map((p) => p.position));
+  const missing = [];
+  for (let position = 0; position < input.partCount; position++) {
+    if (!have.has(position)) {
+      missing.push({
+        publication_id: publicationId,
+        position,
+        state: "pending" as const,
         updated_at: input.now,
-      })
-      .onConflict((oc) => oc.column("occurrence_id").doNothing())
-      .execute();
-    const publication = await trx
-      .selectFrom("publications")
-      .selectAll()
-      .where("occurrence_id", "=", input.occurrenceId)
-      .executeTakeFirstOrThrow();
-    const existing = await trx
-      .selectFrom("publication_parts")
-      .select("position")
-      .where("publication_id", "=", publication.id)
-      .execute();
-    const have = new Set(existing.map((p) => p.position));
-    const missing = [];
-    for (let position = 0; position < input.partCount; position++) {
-      if (!have.has(position)) {
-        missing.push({
-          publication_id: publication.id,
-          position,
-          state: "pending" as const,
-          updated_at: input.now,
-        });
-      }
+      });
     }
-    if (missing.length > 0) await trx.insertInto("publication_parts").values(missing).execute();
-    const parts = await listParts(trx, publication.id);
-    return { publication, parts };
-  });
+  }
+  if (missing.length === 0) return [];
+  const rows = await db.insertInto("publication_parts").values(missing).returningAll().execute();
+  return rows.sort((a, b) => a.position - b.position);
 }
 
 export async function getLedgerByOccurrence(db: Db, occurrenceId: number): Promise<Ledger | undefined> {
@@ -88,6 +102,37 @@ export async function updatePart(db: Db, partId: number, patch: PartPatch, now: 
     .set({ ...patch, updated_at: now })
     .where("id", "=", partId)
     .execute();
+}
+
+/**
+ * Records that the part's publish call is about to be sent, in the same statement as the lease check: the
+ * row changes only while `lease.nodeId` still holds the occurrence (running, lease not run out). Returns
+ * false, writing nothing, when the lease was lost: the caller must not publish.
+ */
+export async function markPublishRequested(
+  db: Db,
+  partId: number,
+  containerId: string,
+  now: number,
+  lease: { occurrenceId: number; nodeId: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable("publication_parts")
+    .set({ state: "publish_requested", container_id: containerId, updated_at: now })
+    .where("id", "=", partId)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom("occurrences")
+          .select("occurrences.id")
+          .where("occurrences.id", "=", lease.occurrenceId)
+          .where("occurrences.locked_by", "=", lease.nodeId)
+          .where("occurrences.state", "=", "running")
+          .where("occurrences.lease_until", ">", now),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
 }
 
 export async function setPublicationState(

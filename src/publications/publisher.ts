@@ -9,6 +9,7 @@ import type { PostPart } from "../threads/post.js";
 import {
   countPublishedSince,
   type Ledger,
+  markPublishRequested,
   openLedger,
   setPublicationState,
   updatePart,
@@ -50,8 +51,13 @@ export interface PublisherDeps {
   logger: Logger;
   /** Gives the pool slot back while waiting for Threads to process media. */
   idle<T>(wait: () => Promise<T>): Promise<T>;
-  /** Throws when this process no longer holds the occurrence; called right before every publish. */
-  assertLease(): Promise<void>;
+  /**
+   * This process's node id. A part is marked `publish_requested` (and then published) only while this node
+   * holds the occurrence's lease, checked by the database in the same statement.
+   */
+  nodeId: string;
+  /** Throws when this process must not publish any more (it is stopping, or its heartbeat lost the lease). */
+  assertRunning?(): void;
   /** How long to wait for one container to finish processing (default 10 minutes). */
   containerTimeoutMs?: number;
 }
@@ -160,6 +166,9 @@ async function publishParts(
           { state: "published", media_id: found.mediaId, permalink: found.permalink },
           clock.now(),
         );
+        row.state = "published";
+        row.media_id = found.mediaId;
+        row.permalink = found.permalink;
         previousMediaId = found.mediaId;
         continue;
       }
@@ -186,8 +195,13 @@ async function publishParts(
     const containerId = await ensureContainer(deps, req, row, part, replyToId);
     if (typeof containerId !== "string") return containerId;
 
-    await deps.assertLease();
-    await updatePart(db, row.id, { state: "publish_requested", container_id: containerId }, clock.now());
+    deps.assertRunning?.();
+    const lease = { occurrenceId: req.occurrenceId, nodeId: deps.nodeId };
+    if (!(await markPublishRequested(db, row.id, containerId, clock.now(), lease))) {
+      throw new LeaseLostError(
+        `lease on occurrence ${req.occurrenceId} was lost; Threads will be checked before any retry`,
+      );
+    }
     let mediaId: string;
     try {
       mediaId = await threads.publishContainer(token, threadsUserId, containerId);
@@ -210,13 +224,7 @@ async function publishParts(
     row.state = "published";
     row.media_id = mediaId;
   }
-  const parts = await db
-    .selectFrom("publication_parts")
-    .select("permalink")
-    .where("publication_id", "=", ledger.publication.id)
-    .orderBy("position")
-    .execute();
-  return { kind: "published", permalinks: parts.map((p) => p.permalink) };
+  return { kind: "published", permalinks: ledger.parts.map((p) => p.permalink) };
 }
 
 /** Creates (or re-uses) the part's container and waits until Threads has processed it. */
@@ -250,7 +258,12 @@ async function ensureContainer(
       parentParams = { ...plan.parent, children: childIds };
     }
     const containerId = await threads.createContainer(token, threadsUserId, parentParams);
-    await updatePart(db, row.id, { state: "container_created", container_id: containerId }, clock.now());
+    // A media container is recorded before the wait, so a retry re-uses it instead of uploading again. A text
+    // container is published at once, and its id is written with `publish_requested`: a crash in between
+    // leaves an unused container, which Threads lets expire (one statement less per text post).
+    if (plan.parent.mediaType !== "TEXT") {
+      await updatePart(db, row.id, { state: "container_created", container_id: containerId }, clock.now());
+    }
     row.container_id = containerId;
     row.state = "container_created";
   }

@@ -134,19 +134,6 @@ export async function renewLeases(
   return rows.map((r) => r.id);
 }
 
-/** True while this node still holds the occurrence: checked right before every call that publishes. */
-export async function holdsLease(db: Db, id: number, nodeId: string, now: number): Promise<boolean> {
-  const row = await db
-    .selectFrom("occurrences")
-    .select("id")
-    .where("id", "=", id)
-    .where("locked_by", "=", nodeId)
-    .where("state", "=", "running")
-    .where("lease_until", ">", now)
-    .executeTakeFirst();
-  return row !== undefined;
-}
-
 export interface Outcome {
   state: Exclude<OccurrenceState, "running">;
   reason?: string | null;

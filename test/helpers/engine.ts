@@ -42,9 +42,10 @@ export interface SeenRequest {
  * What to do with a request before it reaches the sandbox:
  * - "pass": forward it (the default);
  * - "hang-after": forward it (it takes effect in the sandbox) and never answer: the process died while waiting;
- * - "hang-before": never forward and never answer: the process died before the request left.
+ * - "hang-before": never forward and never answer: the process died before the request left;
+ * - a promise: hold the request until it resolves, then forward it: the process stalled before sending.
  */
-export type Intercept = (req: SeenRequest) => "pass" | "hang-after" | "hang-before";
+export type Intercept = (req: SeenRequest) => "pass" | "hang-after" | "hang-before" | Promise<void>;
 
 export interface EnvOptions {
   start: number | string;
@@ -128,6 +129,7 @@ export async function createEngineEnv(dialect: TestDb["dialect"], options: EnvOp
     env.requests.push(seen);
     const action = env.intercept?.(seen) ?? "pass";
     if (action === "hang-before") return new Promise<Response>(() => {});
+    if (action instanceof Promise) await action;
     const answer = sandbox.app.fetch(request);
     if (action === "hang-after") {
       await answer;

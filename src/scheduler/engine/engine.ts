@@ -17,7 +17,6 @@ import {
 } from "../jobs/token-refresh-job.js";
 import {
   claimDue,
-  holdsLease,
   markMissed,
   nextRunAt,
   type Outcome,
@@ -348,10 +347,10 @@ export class Engine {
         markReauth: o.markReauth,
         containerTimeoutMs: o.containerTimeoutMs,
         idle: (wait) => this.idle(wait),
-        assertLease: async () => {
+        nodeId: this.nodeId,
+        assertRunning: () => {
           if (this.stopping) throw new StoppingError("the scheduler is stopping");
-          if (entry.lost || !(await holdsLease(o.db, occ.id, this.nodeId, o.clock.now()))) {
-            entry.lost = true;
+          if (entry.lost) {
             throw new LeaseLostError(
               `lease on occurrence ${occ.id} was lost; Threads will be checked before any retry`,
             );

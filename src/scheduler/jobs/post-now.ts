@@ -5,17 +5,10 @@ import { AppError, notFound } from "../../errors.js";
 import { getGroup } from "../../groups/groups.repository.js";
 import { getLedgerByOccurrence } from "../../publications/publications.repository.js";
 import type { PublisherDeps } from "../../publications/publisher.js";
-import { LeaseLostError } from "../../publications/publisher.js";
 import type { PostPart } from "../../threads/post.js";
 import { assertValidGroup } from "../../threads/preflight.js";
 import { DEFAULT_BACKOFF } from "../backoff.js";
-import {
-  holdsLease,
-  isUniqueViolation,
-  type Outcome,
-  renewLeases,
-  settle,
-} from "../occurrences.repository.js";
+import { isUniqueViolation, type Outcome, renewLeases, settle } from "../occurrences.repository.js";
 import { runPostJob } from "./post-job.js";
 
 export interface PostNowDeps
@@ -133,11 +126,7 @@ export async function postNow(deps: PostNowDeps, req: PostNowRequest): Promise<P
         backoff: DEFAULT_BACKOFF,
         random: Math.random,
         idle: (wait) => wait(),
-        assertLease: async () => {
-          if (!(await holdsLease(db, occurrenceId, nodeId, clock.now()))) {
-            throw new LeaseLostError(`lease on occurrence ${occurrenceId} was lost`);
-          }
-        },
+        nodeId,
       },
       occurrence,
     );

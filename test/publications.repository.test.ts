@@ -1,0 +1,128 @@
+/**
+ * The publication ledger on both databases: opening it (first run, retry, a crash between its two inserts)
+ * and the lease-conditional `publish_requested` write that stands between a stalled node and a duplicate.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { insertAccount } from "../src/accounts/accounts.repository.js";
+import { listParts, markPublishRequested, openLedger } from "../src/publications/publications.repository.js";
+import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
+import { accountRow } from "./helpers/fixtures.js";
+
+const T0 = Date.UTC(2026, 10, 29, 9);
+const LEASE_MS = 60_000;
+
+describe.each(DIALECTS)("publications repository on %s", (dialect) => {
+  let t: TestDb;
+  afterEach(async () => t?.destroy());
+
+  /** An account and one occurrence running on `node-a` with a lease until T0 + LEASE_MS. */
+  async function running() {
+    t = await createTestDb(dialect);
+    const account = await insertAccount(t.db, accountRow(1, T0));
+    const occ = await t.db
+      .insertInto("occurrences")
+      .values({
+        job: "post",
+        job_key: "manual:1",
+        account_id: account.id,
+        due_at: T0,
+        run_at: T0,
+        slot: "manual",
+        state: "running",
+        attempts: 1,
+        locked_by: "node-a",
+        lease_until: T0 + LEASE_MS,
+        created_at: T0,
+        updated_at: T0,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    return { accountId: account.id, occurrenceId: occ.id };
+  }
+
+  const input = (ids: { accountId: number; occurrenceId: number }, partCount: number) => ({
+    ...ids,
+    groupId: null,
+    partCount,
+    now: T0,
+  });
+
+  it("opens a ledger with one pending part per position, and returns the same rows on a retry", async () => {
+    const ids = await running();
+    const first = await openLedger(t.db, input(ids, 3));
+    expect(first.publication).toMatchObject({
+      occurrence_id: ids.occurrenceId,
+      account_id: ids.accountId,
+      state: "publishing",
+    });
+    expect(first.parts.map((p) => [p.position, p.state])).toEqual([
+      [0, "pending"],
+      [1, "pending"],
+      [2, "pending"],
+    ]);
+    expect(first.parts.every((p) => p.publication_id === first.publication.id)).toBe(true);
+
+    const again = await openLedger(t.db, input(ids, 3));
+    expect(again.publication.id).toBe(first.publication.id);
+    expect(again.parts.map((p) => p.id)).toEqual(first.parts.map((p) => p.id));
+    expect(await t.db.selectFrom("publications").select("id").execute()).toHaveLength(1);
+  });
+
+  it("completes a ledger a crash left without parts (or with some of them)", async () => {
+    const ids = await running();
+    const publication = await t.db
+      .insertInto("publications")
+      .values({
+        occurrence_id: ids.occurrenceId,
+        account_id: ids.accountId,
+        group_id: null,
+        state: "publishing",
+        created_at: T0,
+        updated_at: T0,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await t.db
+      .insertInto("publication_parts")
+      .values({ publication_id: publication.id, position: 1, state: "published", updated_at: T0 })
+      .execute();
+
+    const ledger = await openLedger(t.db, input(ids, 3));
+    expect(ledger.publication.id).toBe(publication.id);
+    expect(ledger.parts.map((p) => [p.position, p.state])).toEqual([
+      [0, "pending"],
+      [1, "published"],
+      [2, "pending"],
+    ]);
+    expect((await listParts(t.db, publication.id)).map((p) => p.id)).toEqual(ledger.parts.map((p) => p.id));
+  });
+
+  it("marks a part publish_requested only while the node holds the occurrence's lease", async () => {
+    const ids = await running();
+    const [part] = (await openLedger(t.db, input(ids, 1))).parts;
+    const lease = { occurrenceId: ids.occurrenceId, nodeId: "node-a" };
+    const state = async () =>
+      (await t.db.selectFrom("publication_parts").selectAll().where("id", "=", part!.id).executeTakeFirst())!;
+
+    // Another node, or this node after its lease ran out: nothing is written.
+    expect(await markPublishRequested(t.db, part!.id, "c-1", T0, { ...lease, nodeId: "node-b" })).toBe(false);
+    expect(await markPublishRequested(t.db, part!.id, "c-1", T0 + LEASE_MS, lease)).toBe(false);
+    expect(await state()).toMatchObject({ state: "pending", container_id: null });
+
+    expect(await markPublishRequested(t.db, part!.id, "c-1", T0 + 1_000, lease)).toBe(true);
+    expect(await state()).toMatchObject({
+      state: "publish_requested",
+      container_id: "c-1",
+      updated_at: T0 + 1_000,
+    });
+
+    // Once the run is settled (or handed to needs_check), the lease is gone.
+    await t.db
+      .updateTable("occurrences")
+      .set({ state: "needs_check", locked_by: null, lease_until: null })
+      .where("id", "=", ids.occurrenceId)
+      .execute();
+    expect(await markPublishRequested(t.db, part!.id, "c-2", T0 + 2_000, lease)).toBe(false);
+    expect(await state()).toMatchObject({ container_id: "c-1" });
+  });
+});
