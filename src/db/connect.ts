@@ -6,6 +6,7 @@ import pg from "pg";
 import { dialectOf, isPostgresUrl } from "./dialect.js";
 import { migrationProvider } from "./migrations/index.js";
 import type { DB } from "./schema.js";
+import { cachingStatements } from "./statement-cache.js";
 
 export type Database = Kysely<DB>;
 
@@ -55,7 +56,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): Database {
   sqlite.pragma("synchronous = NORMAL");
   sqlite.pragma("busy_timeout = 10000");
   sqlite.pragma("foreign_keys = ON");
-  return new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<DB>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
 }
 
 /** Runs every pending migration; throws with the failing migration's name. */
