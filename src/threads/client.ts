@@ -6,6 +6,7 @@ import { type Clock, systemClock } from "../clock.js";
 import { type ContainerParams, containerFormFields } from "./container-params.js";
 import { ThreadsApiError } from "./errors.js";
 import { GraphTransport, type Params, requireId } from "./graph-request.js";
+import { fetchSend, nodeHttpSend } from "./http-send.js";
 import {
   toContainerState,
   toDebugTokenInfo,
@@ -32,7 +33,7 @@ export { type PartHooks, type PublishedPart, publishPart } from "./publish-part.
 export interface ThreadsClientOptions {
   /** Base URL without version or trailing slash, e.g. "https://graph.threads.net" or the sandbox's URL. */
   graphUrl: string;
-  /** Default globalThis.fetch; injected so tests and proxies can supply their own. */
+  /** Sends through this fetch instead of node:http(s) (tests use the in-process sandbox; proxies). */
   fetch?: typeof fetch;
   /** Timeout of every call in ms. Default 30 000: Meta answers in well under a second when healthy. */
   timeoutMs?: number;
@@ -90,10 +91,9 @@ export class ThreadsClient {
   private readonly clock: Clock;
 
   constructor(private readonly options: ThreadsClientOptions) {
-    const fetchFn = options.fetch ?? globalThis.fetch.bind(globalThis);
     this.http = new GraphTransport(
       options.graphUrl.replace(/\/+$/u, ""),
-      fetchFn,
+      options.fetch ? fetchSend(options.fetch) : nodeHttpSend,
       options.timeoutMs ?? 30_000,
     );
     this.sleep = options.sleep ?? realSleep;

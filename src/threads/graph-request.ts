@@ -3,6 +3,7 @@
  * every failure into a ThreadsApiError. Nothing here retries; callers decide with the error's kind.
  */
 import { httpError, networkError, ThreadsApiError } from "./errors.js";
+import type { HttpAnswer, HttpSend } from "./http-send.js";
 
 export type Params = Record<string, string | number | boolean | undefined>;
 
@@ -21,21 +22,21 @@ export interface GraphRequest {
 export class GraphTransport {
   constructor(
     private readonly baseUrl: string,
-    private readonly fetchFn: typeof fetch,
+    private readonly send: HttpSend,
     private readonly timeoutMs: number,
   ) {}
 
   async request<T = Record<string, unknown>>(req: GraphRequest): Promise<T> {
     const secrets = [req.token, ...(req.secrets ?? [])].filter((s): s is string => !!s && s.length >= 4);
     try {
-      return await this.send<T>(req);
+      return await this.call<T>(req);
     } catch (error) {
       if (error instanceof Error) redact(error, secrets);
       throw error;
     }
   }
 
-  private async send<T>(req: GraphRequest): Promise<T> {
+  private async call<T>(req: GraphRequest): Promise<T> {
     const endpoint = `${req.method} ${req.path}`;
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(req.params ?? {})) {
@@ -44,24 +45,22 @@ export class GraphTransport {
     if (req.token !== undefined) params.set("access_token", req.token);
 
     const url = new URL(this.baseUrl + req.path);
-    const init: RequestInit = { method: req.method, signal: AbortSignal.timeout(this.timeoutMs) };
     if (req.method === "GET") {
       for (const [key, value] of params) url.searchParams.set(key, value);
-    } else {
-      init.body = params;
-      init.headers = { "content-type": "application/x-www-form-urlencoded" };
     }
-
-    let status: number;
-    let text: string;
+    let answer: HttpAnswer;
     try {
       // The body is read under the same timeout: a server that sends headers and then stalls is a timeout too.
-      const response = await this.fetchFn(url, init);
-      status = response.status;
-      text = await response.text();
+      answer = await this.send({
+        method: req.method,
+        url,
+        ...(req.method === "POST" ? { form: params } : {}),
+        timeoutMs: this.timeoutMs,
+      });
     } catch (thrown) {
       throw networkError(endpoint, req.method, thrown, this.timeoutMs);
     }
+    const { status, text } = answer;
 
     const body = parseJson(text);
     if (status < 200 || status >= 300) throw httpError(endpoint, req.method, status, body ?? text);
