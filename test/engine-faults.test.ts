@@ -242,6 +242,7 @@ describe.each(DIALECTS)("faults on %s", (dialect) => {
       .values(
         publications.map((p, i) => ({
           publication_id: p.id,
+          account_id: account.id,
           position: 0,
           state: "published" as const,
           media_id: `m${i}`,

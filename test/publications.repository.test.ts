@@ -61,6 +61,7 @@ describe.each(DIALECTS)("publications repository on %s", (dialect) => {
       [2, "pending"],
     ]);
     expect(first.parts.every((p) => p.publication_id === first.publication.id)).toBe(true);
+    expect(first.parts.every((p) => p.account_id === ids.accountId)).toBe(true);
 
     const again = await openLedger(t.db, input(ids, 3));
     expect(again.publication.id).toBe(first.publication.id);

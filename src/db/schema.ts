@@ -157,6 +157,8 @@ export type PartState = "pending" | "container_created" | "publish_requested" | 
 export interface PublicationPartsTable {
   id: Id;
   publication_id: number;
+  /** The publication's account, for the quota count. Always set; nullable only as SQLite added the column. */
+  account_id: number | null;
   position: number;
   state: PartState;
   /** JSON array of carousel child container ids. */

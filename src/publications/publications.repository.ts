@@ -31,7 +31,7 @@ export async function openLedger(
     .onConflict((oc) => oc.column("occurrence_id").doNothing())
     .returningAll()
     .executeTakeFirst();
-  if (created) return { publication: created, parts: await insertParts(db, created.id, [], input) };
+  if (created) return { publication: created, parts: await insertParts(db, created, [], input) };
   // A retry or a resumed chain: the ledger exists; add the parts a crash left out.
   const publication = await db
     .selectFrom("publications")
@@ -39,7 +39,7 @@ export async function openLedger(
     .where("occurrence_id", "=", input.occurrenceId)
     .executeTakeFirstOrThrow();
   const existing = await listParts(db, publication.id);
-  const added = await insertParts(db, publication.id, existing, input);
+  const added = await insertParts(db, publication, existing, input);
   const parts = [...existing, ...added].sort((a, b) => a.position - b.position);
   return { publication, parts };
 }
@@ -47,7 +47,7 @@ export async function openLedger(
 /** Inserts the part rows `existing` lacks (positions 0 … partCount-1) and returns them. */
 async function insertParts(
   db: Db,
-  publicationId: number,
+  publication: Pick<PublicationRow, "id" | "account_id">,
   existing: PublicationPartRow[],
   input: { partCount: number; now: number },
 ): Promise<PublicationPartRow[]> {
@@ -56,7 +56,8 @@ async function insertParts(
   for (let position = 0; position < input.partCount; position++) {
     if (!have.has(position)) {
       missing.push({
-        publication_id: publicationId,
+        publication_id: publication.id,
+        account_id: publication.account_id,
         position,
         state: "pending" as const,
         updated_at: input.now,
@@ -155,14 +156,14 @@ export async function countPublishedSince(
   accountId: number,
   since: number,
 ): Promise<{ posts: number; replies: number }> {
+  // One range of the (account_id, state, updated_at) index, whatever the statistics say.
   const rows = await db
-    .selectFrom("publication_parts as pp")
-    .innerJoin("publications as p", "p.id", "pp.publication_id")
-    .select((eb) => ["pp.position", eb.fn.countAll<number>().as("n")])
-    .where("p.account_id", "=", accountId)
-    .where("pp.state", "=", "published")
-    .where("pp.updated_at", ">=", since)
-    .groupBy("pp.position")
+    .selectFrom("publication_parts")
+    .select((eb) => ["position", eb.fn.countAll<number>().as("n")])
+    .where("account_id", "=", accountId)
+    .where("state", "=", "published")
+    .where("updated_at", ">=", since)
+    .groupBy("position")
     .execute();
   let posts = 0;
   let replies = 0;
