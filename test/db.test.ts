@@ -74,7 +74,7 @@ describe.each(DIALECTS)("database on %s", (dialect) => {
       t.db,
     );
 
-    expect(await migrateToLatest(t.db)).toEqual(["0003-parts-account"]);
+    expect(await migrateToLatest(t.db)).toContain("0003-parts-account");
     const parts = await t.db.selectFrom("publication_parts").select("account_id").execute();
     expect(parts.map((p) => p.account_id)).toEqual([account.id, account.id]);
     expect(await countPublishedSince(t.db, account.id, now - 1)).toEqual({ posts: 1, replies: 1 });

@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from "kysely";
 import * as m0001 from "./0001-initial.js";
 import * as m0002 from "./0002-performance-indexes.js";
 import * as m0003 from "./0003-parts-account.js";
+import * as m0004 from "./0004-claimable-index.js";
 
 /** Ordered and immutable: add a new file for every change, never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
   "0001-initial": m0001,
   "0002-performance-indexes": m0002,
   "0003-parts-account": m0003,
+  "0004-claimable-index": m0004,
 };
 
 export const migrationProvider: MigrationProvider = {
