@@ -6,7 +6,7 @@ import { dialectOf } from "../src/db/dialect.js";
 import { migrationProvider } from "../src/db/migrations/index.js";
 import { countPublishedSince } from "../src/publications/publications.repository.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
-import { accountRow } from "./helpers/fixtures.js";
+import { accountRow, occurrenceRow } from "./helpers/fixtures.js";
 
 describe.each(DIALECTS)("database on %s", (dialect) => {
   let t: TestDb;
@@ -43,18 +43,7 @@ describe.each(DIALECTS)("database on %s", (dialect) => {
     const account = await insertAccount(t.db, accountRow(1, now));
     const occ = await t.db
       .insertInto("occurrences")
-      .values({
-        job: "post",
-        job_key: "manual:1",
-        account_id: account.id,
-        due_at: now,
-        run_at: now,
-        slot: "manual",
-        state: "published",
-        attempts: 1,
-        created_at: now,
-        updated_at: now,
-      })
+      .values(occurrenceRow(account.id, now, { state: "published", attempts: 1 }))
       .returning("id")
       .executeTakeFirstOrThrow();
     const publication = await t.db

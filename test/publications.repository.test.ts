@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { insertAccount } from "../src/accounts/accounts.repository.js";
 import { listParts, markPublishRequested, openLedger } from "../src/publications/publications.repository.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
-import { accountRow } from "./helpers/fixtures.js";
+import { accountRow, occurrenceRow } from "./helpers/fixtures.js";
 
 const T0 = Date.UTC(2026, 10, 29, 9);
 const LEASE_MS = 60_000;
@@ -21,20 +21,14 @@ describe.each(DIALECTS)("publications repository on %s", (dialect) => {
     const account = await insertAccount(t.db, accountRow(1, T0));
     const occ = await t.db
       .insertInto("occurrences")
-      .values({
-        job: "post",
-        job_key: "manual:1",
-        account_id: account.id,
-        due_at: T0,
-        run_at: T0,
-        slot: "manual",
-        state: "running",
-        attempts: 1,
-        locked_by: "node-a",
-        lease_until: T0 + LEASE_MS,
-        created_at: T0,
-        updated_at: T0,
-      })
+      .values(
+        occurrenceRow(account.id, T0, {
+          state: "running",
+          attempts: 1,
+          locked_by: "node-a",
+          lease_until: T0 + LEASE_MS,
+        }),
+      )
       .returning("id")
       .executeTakeFirstOrThrow();
     return { accountId: account.id, occurrenceId: occ.id };

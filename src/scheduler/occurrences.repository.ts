@@ -15,7 +15,7 @@ type Db = Kysely<DB> | Transaction<DB>;
 
 /**
  * States an occurrence may be claimed from, as SQL literals: the partial index `occurrences_claimable`
- * (migration 0004) has exactly this condition, and a planner can only match it against constants, not bound
+ * (migration 0004, PostgreSQL) has exactly this condition, and a planner can only match it against constants, not bound
  * parameters.
  */
 const CLAIMABLE = sql<boolean>`state in ('planned', 'needs_check')`;
@@ -230,14 +230,20 @@ export async function markMissed(
   );
 }
 
-/** The earliest instant any claimable occurrence becomes due (for the wake-up timer): the claimable index's first entry. */
+/**
+ * The earliest instant any claimable occurrence becomes due (for the wake-up timer): the first entry of the
+ * claimable index, in the claim's own order.
+ */
 export async function nextRunAt(db: Database): Promise<number | undefined> {
   const row = await db
     .selectFrom("occurrences")
-    .select((eb) => eb.fn.min("run_at").as("next"))
+    .select("run_at")
     .where(CLAIMABLE)
+    .orderBy("run_at")
+    .orderBy("id")
+    .limit(1)
     .executeTakeFirst();
-  return row?.next == null ? undefined : Number(row.next);
+  return row === undefined ? undefined : Number(row.run_at);
 }
 
 export async function getOccurrence(db: Db, id: number): Promise<OccurrenceRow | undefined> {

@@ -1,4 +1,5 @@
-import type { NewAccount } from "../../src/db/schema.js";
+import type { Insertable } from "kysely";
+import type { NewAccount, OccurrencesTable } from "../../src/db/schema.js";
 
 const DAY = 86_400_000;
 
@@ -19,6 +20,27 @@ export function accountRow(n: number, at: number, overrides: Partial<NewAccount>
     status: "active",
     status_reason: null,
     timezone: "UTC",
+    created_at: at,
+    updated_at: at,
+    ...overrides,
+  };
+}
+
+/** A manual post occurrence row of `accountId`, due at `at`, in `state` (default planned). */
+export function occurrenceRow(
+  accountId: number,
+  at: number,
+  overrides: Partial<Insertable<OccurrencesTable>> = {},
+): Insertable<OccurrencesTable> {
+  return {
+    job: "post",
+    job_key: `manual:${accountId}:${at}`,
+    account_id: accountId,
+    due_at: at,
+    run_at: at,
+    slot: "manual",
+    state: "planned",
+    attempts: 0,
     created_at: at,
     updated_at: at,
     ...overrides,
