@@ -157,7 +157,7 @@ export type PartState = "pending" | "container_created" | "publish_requested" | 
 export interface PublicationPartsTable {
   id: Id;
   publication_id: number;
-  /** The publication's account, for the quota count. Always set; nullable only as SQLite added the column. */
+  /** The publication's account, for the quota count. Always set by this code; nullable because migration 0003 added it. */
   account_id: number | null;
   position: number;
   state: PartState;

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
+import { dialectOf } from "../db/dialect.js";
 import type { DB, PartState, PublicationPartRow, PublicationRow, PublicationState } from "../db/schema.js";
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -121,17 +122,21 @@ export async function markPublishRequested(
     .updateTable("publication_parts")
     .set({ state: "publish_requested", container_id: containerId, updated_at: now })
     .where("id", "=", partId)
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom("occurrences")
-          .select("occurrences.id")
-          .where("occurrences.id", "=", lease.occurrenceId)
-          .where("occurrences.locked_by", "=", lease.nodeId)
-          .where("occurrences.state", "=", "running")
-          .where("occurrences.lease_until", ">", now),
-      ),
-    )
+    .where((eb) => {
+      let held = eb
+        .selectFrom("occurrences")
+        .select("occurrences.id")
+        .where("occurrences.id", "=", lease.occurrenceId)
+        .where("occurrences.locked_by", "=", lease.nodeId)
+        .where("occurrences.state", "=", "running")
+        .where("occurrences.lease_until", ">", now);
+      // PostgreSQL reads the occurrence from this statement's snapshot: without a lock, lease recovery could
+      // commit (and another node read the part as `pending`) while this write still goes through. FOR SHARE
+      // makes recovery wait for this write, or this write re-check the recovered row and do nothing.
+      // SQLite serialises writers, so there is nothing to lock.
+      if (dialectOf(db) === "postgres") held = held.forShare();
+      return eb.exists(held);
+    })
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

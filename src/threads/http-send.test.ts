@@ -93,6 +93,9 @@ describe("node:http sender", () => {
   it("refuses a URL that is not http(s)", async () => {
     await expect(
       nodeHttpSend({ method: "GET", url: new URL("ftp://example.com/x"), timeoutMs: 100 }),
-    ).rejects.toThrow(/unsupported URL scheme ftp:/);
+    ).rejects.toMatchObject({
+      message: expect.stringMatching(/unsupported URL scheme ftp:/),
+      code: "ERR_INVALID_URL",
+    });
   });
 });

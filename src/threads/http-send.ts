@@ -30,9 +30,14 @@ export class HttpTimeoutError extends Error {
   override name = "TimeoutError";
 }
 
+/**
+ * Idle sockets are closed after 4 s, before a server's usual 5 s keep-alive timeout (Node's own global agent
+ * uses 5 s): a request sent on a socket the server is closing fails with ECONNRESET, which for a publish means
+ * "outcome unknown" and a check with Threads.
+ */
 const agents = {
-  "http:": new http.Agent({ keepAlive: true }),
-  "https:": new https.Agent({ keepAlive: true }),
+  "http:": new http.Agent({ keepAlive: true, timeout: 4_000 }),
+  "https:": new https.Agent({ keepAlive: true, timeout: 4_000 }),
 };
 
 /** The default sender: node:http(s), keep-alive, the body decoded as UTF-8. */
@@ -41,7 +46,8 @@ export const nodeHttpSend: HttpSend = (exchange) =>
     const { url, method, form, timeoutMs } = exchange;
     const isHttps = url.protocol === "https:";
     if (!isHttps && url.protocol !== "http:") {
-      reject(new TypeError(`unsupported URL scheme ${url.protocol} (use http: or https:)`));
+      const error = new TypeError(`unsupported URL scheme ${url.protocol} (use http: or https:)`);
+      reject(Object.assign(error, { code: "ERR_INVALID_URL" }));
       return;
     }
     const body = form ? Buffer.from(form.toString(), "utf8") : undefined;
@@ -77,10 +83,19 @@ export const nodeHttpSend: HttpSend = (exchange) =>
         finish(Object.assign(new Error("the answer was cut off"), { code: "ECONNRESET" })),
       );
     });
-    const timer = setTimeout(
-      () => finish(new HttpTimeoutError(`no whole answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
+    // A timeout before the connection was made cannot have sent anything (fetch's connect timeout says so too).
+    let connected = false;
+    request.on("socket", (socket) => {
+      if (!socket.connecting) connected = true;
+      else socket.once("connect", () => (connected = true));
+    });
+    const timer = setTimeout(() => {
+      if (connected) finish(new HttpTimeoutError(`no whole answer within ${timeoutMs} ms`));
+      else {
+        const error = new Error(`could not connect within ${timeoutMs} ms`);
+        finish(Object.assign(error, { code: "UND_ERR_CONNECT_TIMEOUT" }));
+      }
+    }, timeoutMs);
     request.on("error", (error) => finish(error));
     request.end(body);
   });
