@@ -64,6 +64,12 @@ export interface PublisherDeps {
 
 export class LeaseLostError extends Error {
   override name = "LeaseLostError";
+
+  static of(occurrenceId: number): LeaseLostError {
+    return new LeaseLostError(
+      `lease on occurrence ${occurrenceId} was lost; Threads will be checked before any retry`,
+    );
+  }
 }
 
 /** Thrown (by `assertLease` or `idle`) when the process is shutting down. */
@@ -198,9 +204,7 @@ async function publishParts(
     deps.assertRunning?.();
     const lease = { occurrenceId: req.occurrenceId, nodeId: deps.nodeId };
     if (!(await markPublishRequested(db, row.id, containerId, clock.now(), lease))) {
-      throw new LeaseLostError(
-        `lease on occurrence ${req.occurrenceId} was lost; Threads will be checked before any retry`,
-      );
+      throw LeaseLostError.of(req.occurrenceId);
     }
     let mediaId: string;
     try {
@@ -239,6 +243,8 @@ async function ensureContainer(
   const { token, threadsUserId } = req.account;
   const timeoutMs = deps.containerTimeoutMs ?? 10 * 60_000;
   const plan = containerParamsFor(part, replyToId ? { replyToId } : {});
+  // Text is ready at once; media is processed by Threads and polled until FINISHED.
+  const processed = plan.parent.mediaType !== "TEXT";
 
   if (row.state === "pending" || !row.container_id) {
     let parentParams = plan.parent;
@@ -261,15 +267,15 @@ async function ensureContainer(
     // A media container is recorded before the wait, so a retry re-uses it instead of uploading again. A text
     // container is published at once, and its id is written with `publish_requested`: a crash in between
     // leaves an unused container, which Threads lets expire (one statement less per text post).
-    if (plan.parent.mediaType !== "TEXT") {
+    if (processed) {
       await updatePart(db, row.id, { state: "container_created", container_id: containerId }, clock.now());
     }
     row.container_id = containerId;
     row.state = "container_created";
   }
   const containerId = row.container_id!;
-  // Text is ready at once; media is polled until FINISHED (never a fixed sleep), without holding a slot.
-  if (plan.parent.mediaType !== "TEXT") {
+  // Media is polled until FINISHED (never a fixed sleep), without holding a slot.
+  if (processed) {
     const status = await deps.idle(() => threads.waitForContainer(token, containerId, { timeoutMs }));
     if (status.status !== "FINISHED") {
       await updatePart(

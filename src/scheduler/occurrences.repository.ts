@@ -15,8 +15,8 @@ type Db = Kysely<DB> | Transaction<DB>;
 
 /**
  * States an occurrence may be claimed from, as SQL literals: the partial index `occurrences_claimable`
- * (migration 0004, PostgreSQL) has exactly this condition, and a planner can only match it against constants, not bound
- * parameters.
+ * (migration 0004, PostgreSQL) has exactly this condition, and a planner matches it only against constants,
+ * not bound parameters.
  */
 const CLAIMABLE = sql<boolean>`state in ('planned', 'needs_check')`;
 

@@ -350,11 +350,7 @@ export class Engine {
         nodeId: this.nodeId,
         assertRunning: () => {
           if (this.stopping) throw new StoppingError("the scheduler is stopping");
-          if (entry.lost) {
-            throw new LeaseLostError(
-              `lease on occurrence ${occ.id} was lost; Threads will be checked before any retry`,
-            );
-          }
+          if (entry.lost) throw LeaseLostError.of(occ.id);
         },
       },
       occ,

@@ -4,7 +4,7 @@ import { type PublisherDeps, type PublishOutcome, publishGroup } from "../../pub
 import type { PostPart } from "../../threads/post.js";
 import { validateGroup } from "../../threads/preflight.js";
 import { type BackoffPolicy, retryDelay } from "../backoff.js";
-import type { Outcome } from "../occurrences.repository.js";
+import { type Outcome, setGroup } from "../occurrences.repository.js";
 import { type PickState, pickGroup } from "../pick.js";
 
 export interface PostJobDeps extends PublisherDeps {
@@ -145,7 +145,7 @@ async function choosePost(db: Database, occ: OccurrenceRow, random: () => number
     .set({ pick_state_json: JSON.stringify(picked.state) })
     .where("id", "=", schedule.id)
     .execute();
-  await db.updateTable("occurrences").set({ group_id: picked.groupId }).where("id", "=", occ.id).execute();
+  await setGroup(db, occ.id, picked.groupId);
   const parts = await loadParts(db, picked.groupId);
   return { groupId: picked.groupId, parts };
 }
