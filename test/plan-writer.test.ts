@@ -1,4 +1,4 @@
-import type { Insertable } from "kysely";
+import { type Insertable, sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Database, openDatabase } from "../src/db/connect.js";
 import type { SchedulesTable } from "../src/db/schema.js";
@@ -439,59 +439,9 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     });
   });
 
-  it("plans every active schedule of 200 accounts in batches", async () => {
+  it("plans every active schedule of 800 accounts, pages in flight", async () => {
     t = await createTestDb(dialect);
-    const zones = ["Asia/Tokyo", "Europe/Berlin", "America/New_York", "Australia/Sydney"];
-    const accounts = await t.db
-      .insertInto("accounts")
-      .values(
-        Array.from({ length: 200 }, (_, i) => ({
-          threads_user_id: `bulk-${i}`,
-          username: `bulk${i}`,
-          token_ciphertext: "ciphertext",
-          token_expires_at: NOW + 50 * 24 * HOUR,
-          token_issued_at: NOW,
-          status: "active" as const,
-          timezone: zones[i % zones.length]!,
-          created_at: NOW,
-          updated_at: NOW,
-        })),
-      )
-      .returning("id")
-      .execute();
-    const schedules = accounts.flatMap(({ id }, i) => [
-      {
-        account_id: id,
-        kind: "fixed" as const,
-        times_json: '["09:00","21:00"]',
-        days_json: EVERY_DAY,
-        pick: "random" as const,
-        misfire_grace_minutes: 15,
-        active: i % 10 === 9 ? 0 : 1,
-        created_at: NOW,
-        updated_at: NOW,
-      },
-      {
-        account_id: id,
-        kind: "random" as const,
-        window_start: "08:00",
-        window_end: "23:00",
-        posts_per_day: 3,
-        min_gap_minutes: 60,
-        days_json: EVERY_DAY,
-        active: 1,
-        pick: "random" as const,
-        misfire_grace_minutes: 15,
-        created_at: NOW,
-        updated_at: NOW,
-      },
-    ]);
-    for (let i = 0; i < schedules.length; i += 100) {
-      await t.db
-        .insertInto("schedules")
-        .values(schedules.slice(i, i + 100))
-        .execute();
-    }
+    await addManySchedules(t.db, 800);
 
     const inserted = await planAll(t.db, opts({ horizonMs: 24 * HOUR }));
     const rows = await t.db
@@ -503,13 +453,124 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     const paused = new Set(
       (await t.db.selectFrom("schedules").select("id").where("active", "=", 0).execute()).map((s) => s.id),
     );
-    expect(paused.size).toBe(20);
+    expect(paused.size).toBe(80);
     expect(rows.some((r) => paused.has(r.schedule_id!))).toBe(false);
     const bySchedule = groupBy(rows, (r) => r.schedule_id!);
-    expect(bySchedule.size).toBe(380);
+    // 1,520 active schedules: four pages, up to two of them written at once.
+    expect(bySchedule.size).toBe(1520);
     // Whole days: every planned (schedule, date) has all of its runs from the cut on, none twice.
     const days = await t.db.selectFrom("planned_days").select(["schedule_id", "local_date"]).execute();
     expect(new Set(days.map((d) => `${d.schedule_id}|${d.local_date}`)).size).toBe(days.length);
+    expect(new Set(rows.map((r) => `${r.schedule_id}|${r.due_at}`)).size).toBe(rows.length);
     expect(await planAll(t.db, opts({ horizonMs: 24 * HOUR }))).toBe(0);
   });
+
+  it("a page that fails fails planAll after the pages in flight settle; the next pass plans the rest", async () => {
+    t = await createTestDb(dialect);
+    await addManySchedules(t.db, 800);
+    const active = await t.db
+      .selectFrom("schedules")
+      .select("id")
+      .where("active", "=", 1)
+      .orderBy("id")
+      .execute();
+    // A schedule on the third page (ids 1,001-1,500 of the active ones) cannot be written.
+    const doomed = active[1200]!.id;
+    await failInsertsOf(t.db, dialect, doomed);
+
+    await expect(planAll(t.db, opts({ horizonMs: 24 * HOUR }))).rejects.toThrow(/planned to fail/);
+    const planned = async () =>
+      new Set(
+        (await t.db.selectFrom("occurrences").select("schedule_id").distinct().execute()).map(
+          (r) => r.schedule_id!,
+        ),
+      );
+    const before = await planned();
+    // The failed page left nothing behind (its transaction rolled back), the first two pages are written.
+    expect(before.has(doomed)).toBe(false);
+    expect(before.has(active[1000]!.id)).toBe(false);
+    for (const { id } of active.slice(0, 1000)) expect(before.has(id)).toBe(true);
+    // Every statement of every page has finished: the database is idle and usable at once.
+    await dropFailure(t.db, dialect);
+    expect(await planAll(t.db, opts({ horizonMs: 24 * HOUR }))).toBeGreaterThan(0);
+    const after = await planned();
+    expect(active.every(({ id }) => after.has(id))).toBe(true);
+  });
 });
+
+/** `count` accounts in four zones, each with a fixed schedule (every tenth paused) and a random one. */
+async function addManySchedules(db: Database, count: number): Promise<void> {
+  const zones = ["Asia/Tokyo", "Europe/Berlin", "America/New_York", "Australia/Sydney"];
+  const accounts = await db
+    .insertInto("accounts")
+    .values(
+      Array.from({ length: count }, (_, i) => ({
+        threads_user_id: `bulk-${i}`,
+        username: `bulk${i}`,
+        token_ciphertext: "ciphertext",
+        token_expires_at: NOW + 50 * 24 * HOUR,
+        token_issued_at: NOW,
+        status: "active" as const,
+        timezone: zones[i % zones.length]!,
+        created_at: NOW,
+        updated_at: NOW,
+      })),
+    )
+    .returning("id")
+    .execute();
+  const schedules = accounts.flatMap(({ id }, i) => [
+    {
+      account_id: id,
+      kind: "fixed" as const,
+      times_json: '["09:00","21:00"]',
+      days_json: EVERY_DAY,
+      pick: "random" as const,
+      misfire_grace_minutes: 15,
+      active: i % 10 === 9 ? 0 : 1,
+      created_at: NOW,
+      updated_at: NOW,
+    },
+    {
+      account_id: id,
+      kind: "random" as const,
+      window_start: "08:00",
+      window_end: "23:00",
+      posts_per_day: 3,
+      min_gap_minutes: 60,
+      days_json: EVERY_DAY,
+      active: 1,
+      pick: "random" as const,
+      misfire_grace_minutes: 15,
+      created_at: NOW,
+      updated_at: NOW,
+    },
+  ]);
+  for (let i = 0; i < schedules.length; i += 100) {
+    await db
+      .insertInto("schedules")
+      .values(schedules.slice(i, i + 100))
+      .execute();
+  }
+}
+
+/** A trigger that makes every insert of the schedule's occurrences fail. */
+async function failInsertsOf(db: Database, dialect: string, scheduleId: number): Promise<void> {
+  if (dialect === "sqlite") {
+    await sql
+      .raw(`create trigger fail_plan before insert on occurrences when new.schedule_id = ${scheduleId}
+      begin select raise(abort, 'planned to fail'); end`)
+      .execute(db);
+    return;
+  }
+  await sql
+    .raw(`create function fail_plan() returns trigger language plpgsql as $$
+    begin if new.schedule_id = ${scheduleId} then raise exception 'planned to fail'; end if; return new; end $$`)
+    .execute(db);
+  await sql
+    .raw("create trigger fail_plan before insert on occurrences for each row execute function fail_plan()")
+    .execute(db);
+}
+
+async function dropFailure(db: Database, dialect: string): Promise<void> {
+  await sql.raw(`drop trigger fail_plan${dialect === "sqlite" ? "" : " on occurrences"}`).execute(db);
+}

@@ -1,5 +1,6 @@
 import type { Insertable } from "kysely";
 import { isValidTimeZone } from "../config.js";
+import { insertSkippingConflicts } from "../db/bulk-insert.js";
 import type { Database } from "../db/connect.js";
 import type { OccurrencesTable, ScheduleRow } from "../db/schema.js";
 import type { Logger } from "../log.js";
@@ -27,8 +28,10 @@ import {
  */
 
 const MINUTE = 60_000;
-/** Rows per statement: far below the bound-parameter limits of SQLite (32766) and PostgreSQL (65535). */
+/** Schedules per page (and ids per `in (…)` list): far below the bound-parameter limits of SQLite and PostgreSQL. */
 const BATCH = 500;
+/** Pages planned at once by `planAll`: one being written while the next is read and computed. */
+const PAGES_IN_FLIGHT = 2;
 
 export interface PlanOptions {
   /** The planner's "now" (epoch ms), from the injected clock. */
@@ -99,21 +102,41 @@ export async function planSchedule(db: Database, scheduleId: number, opts: PlanO
  * A schedule whose settings cannot be planned is reported to `opts.logger` and skipped.
  */
 export async function planAll(db: Database, opts: PlanOptions): Promise<number> {
-  let inserted = 0;
-  for (let afterId = 0; ; ) {
-    const page = await selectTargets(db)
-      .where("schedules.active", "=", 1)
-      .where("schedules.id", ">", afterId)
-      .orderBy("schedules.id")
-      .limit(BATCH)
-      .execute();
-    if (page.length === 0) return inserted;
-    inserted += await planTargets(db, page, opts, "grace", (scheduleId, problems) =>
-      opts.logger?.warn("schedule cannot be planned; fix its settings", { scheduleId, problems }),
-    );
-    if (page.length < BATCH) return inserted;
-    afterId = page.at(-1)!.id;
+  // Pages are independent (disjoint schedules), so the next page is read and computed while the database
+  // writes the previous one: on PostgreSQL the planner's CPU and the server's then overlap. SQLite runs one
+  // statement at a time on its one connection, so there the pages simply follow each other.
+  const inFlight: Array<Promise<PromiseSettledResult<number>>> = [];
+  const results: Array<PromiseSettledResult<number>> = [];
+  try {
+    for (let afterId = 0; ; ) {
+      const page = await selectTargets(db)
+        .where("schedules.active", "=", 1)
+        .where("schedules.id", ">", afterId)
+        .orderBy("schedules.id")
+        .limit(BATCH)
+        .execute();
+      if (page.length > 0) {
+        // Settled at once, so a failing page is never an unhandled rejection while the next one is read.
+        const planned = planTargets(db, page, opts, "grace", (scheduleId, problems) =>
+          opts.logger?.warn("schedule cannot be planned; fix its settings", { scheduleId, problems }),
+        );
+        inFlight.push(Promise.allSettled([planned]).then(([r]) => r!));
+      }
+      if (page.length < BATCH) break;
+      afterId = page.at(-1)!.id;
+      if (inFlight.length >= PAGES_IN_FLIGHT) {
+        const done = await inFlight.shift()!;
+        results.push(done);
+        if (done.status === "rejected") break;
+      }
+    }
+  } finally {
+    // Never return while a page's transaction is still running.
+    results.push(...(await Promise.all(inFlight)));
   }
+  const failed = results.find((r) => r.status === "rejected");
+  if (failed) throw failed.reason;
+  return results.reduce((sum, r) => sum + (r.status === "fulfilled" ? r.value : 0), 0);
 }
 
 /**
@@ -257,15 +280,11 @@ async function writeDays(
       planned_at: opts.now,
     })),
   );
-  for (const chunk of chunks(freshRows, BATCH)) {
-    const claimed = await trx
-      .insertInto("planned_days")
-      .values(chunk)
-      .onConflict((oc) => oc.columns(["schedule_id", "local_date"]).doNothing())
-      .returning(["schedule_id", "local_date"])
-      .execute();
-    for (const row of claimed) won.add(dayKey(row.schedule_id, row.local_date));
-  }
+  const claimed = await insertSkippingConflicts(trx, "planned_days", freshRows, {
+    conflict: ["schedule_id", "local_date"],
+    returning: ["schedule_id", "local_date"],
+  });
+  for (const row of claimed.returned) won.add(dayKey(Number(row.schedule_id), String(row.local_date)));
 
   // Days planned by an older version of the schedule: take them over and drop their unclaimed future runs.
   const redrawn = new Set<string>();
@@ -319,15 +338,9 @@ async function writeDays(
     }
   }
 
-  let inserted = 0;
-  for (const chunk of chunks(rows, BATCH)) {
-    const result = await trx
-      .insertInto("occurrences")
-      .values(chunk)
-      .onConflict((oc) => oc.columns(["job_key", "due_at"]).doNothing())
-      .executeTakeFirst();
-    inserted += Number(result.numInsertedOrUpdatedRows ?? 0n);
-  }
+  const { inserted } = await insertSkippingConflicts(trx, "occurrences", rows, {
+    conflict: ["job_key", "due_at"],
+  });
   return inserted;
 }
 
