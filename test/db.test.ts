@@ -5,6 +5,7 @@ import { migrateToLatest } from "../src/db/connect.js";
 import { dialectOf } from "../src/db/dialect.js";
 import { migrationProvider } from "../src/db/migrations/index.js";
 import { countPublishedSince } from "../src/publications/publications.repository.js";
+import { planSchedule } from "../src/scheduler/plan-writer.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import { accountRow, occurrenceRow } from "./helpers/fixtures.js";
 
@@ -28,15 +29,7 @@ describe.each(DIALECTS)("database on %s", (dialect) => {
 
   it("0003 gives parts published before it their account, so the quota count sees them", async () => {
     t = await createTestDb(dialect);
-    const schema =
-      dialect === "postgres"
-        ? (await sql<{ s: string }>`select current_schema() as s`.execute(t.db)).rows[0]!.s
-        : undefined;
-    const migrator = new Migrator({
-      db: t.db,
-      provider: migrationProvider,
-      ...(schema ? { migrationTableSchema: schema } : {}),
-    });
+    const migrator = await migratorOf(t);
     const down = await migrator.migrateTo("0002-performance-indexes");
     expect(down.error).toBeUndefined();
     const now = Date.UTC(2026, 10, 29);
@@ -68,4 +61,55 @@ describe.each(DIALECTS)("database on %s", (dialect) => {
     expect(parts.map((p) => p.account_id)).toEqual([account.id, account.id]);
     expect(await countPublishedSince(t.db, account.id, now - 1)).toEqual({ posts: 1, replies: 1 });
   });
+
+  it("0005 keeps days planned before it as fully written: planning after it adds only new days", async () => {
+    t = await createTestDb(dialect);
+    const migrator = await migratorOf(t);
+    expect((await migrator.migrateTo("0004-claimable-index")).error).toBeUndefined();
+    const now = Date.parse("2026-11-29T00:00:00Z");
+    const account = await insertAccount(t.db, accountRow(1, now, { timezone: "UTC" }));
+    const schedule = await t.db
+      .insertInto("schedules")
+      .values({
+        account_id: account.id,
+        kind: "fixed",
+        times_json: '["10:00"]',
+        days_json: '["mon","tue","wed","thu","fri","sat","sun"]',
+        pick: "random",
+        misfire_grace_minutes: 15,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    // What the code before 0005 wrote: whole days, here today's and tomorrow's.
+    await sql`insert into planned_days (schedule_id, local_date, schedule_version, planned_at)
+      values (${schedule.id}, '2026-11-29', 1, ${now}), (${schedule.id}, '2026-11-30', 1, ${now})`.execute(
+      t.db,
+    );
+
+    expect(await migrateToLatest(t.db)).toEqual(["0005-rolling-days"]);
+    const days = await t.db.selectFrom("planned_days").selectAll().orderBy("local_date").execute();
+    expect(days.map((d) => [d.local_date, d.next_due_at, d.draw_json])).toEqual([
+      ["2026-11-29", null, null],
+      ["2026-11-30", null, null],
+    ]);
+    // 48 h from midnight: only 1 December's 10:00 is new (the two recorded days count as written).
+    const opts = { now, horizonMs: 48 * 3_600_000, defaultTimezone: "UTC" };
+    expect(await planSchedule(t.db, schedule.id, opts)).toBe(0);
+    expect(await planSchedule(t.db, schedule.id, { ...opts, now: now + 11 * 3_600_000 })).toBe(1);
+  });
 });
+
+/** A migrator over the test database's own schema (on PostgreSQL each test has one). */
+async function migratorOf(t: TestDb): Promise<Migrator> {
+  const schema =
+    t.dialect === "postgres"
+      ? (await sql<{ s: string }>`select current_schema() as s`.execute(t.db)).rows[0]!.s
+      : undefined;
+  return new Migrator({
+    db: t.db,
+    provider: migrationProvider,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
+}

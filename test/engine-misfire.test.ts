@@ -41,6 +41,24 @@ describe.each(DIALECTS)("misfires and account states on %s", (dialect) => {
     expect(env.events).toContainEqual(expect.objectContaining({ type: "missed", occurrenceId: occ.id }));
   });
 
+  it("after days stopped, the runs of a day the horizon had reached are missed, not published late", async () => {
+    const { userId, scheduleId } = await setup();
+    // Stopped from Monday 09:59 to Friday 12:00. Planned before: up to Wednesday 09:59 (48 h); Wednesday
+    // 10:00 was recorded but not yet written. The first pass after the restart plans, then marks misfires.
+    await env.runAt("2026-03-13T12:00:00Z");
+    const rows = await env.occurrences({ scheduleId });
+    expect(rows.map((r) => [r.local_date, r.state])).toEqual([
+      ["2026-03-09", "missed"],
+      ["2026-03-10", "missed"],
+      ["2026-03-11", "missed"],
+      ["2026-03-14", "planned"],
+      ["2026-03-15", "planned"],
+    ]);
+    for (const row of rows.slice(0, 3)) expect(row.reason).toMatch(/not started within the misfire grace/);
+    expect(publishedTexts(env.sandbox, userId)).toEqual([]);
+    expect(env.events.filter((e) => e.type === "missed")).toHaveLength(3);
+  });
+
   it("within the default 15-minute grace a late run still publishes once", async () => {
     const { userId, today } = await setup();
     await env.runAt(TEN + 14 * MINUTE);

@@ -1,8 +1,10 @@
-import { type Insertable, sql } from "kysely";
+import { type Insertable, type RootOperationNode, sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
+import { removeAccount } from "../src/accounts/accounts.repository.js";
 import { type Database, openDatabase } from "../src/db/connect.js";
 import type { SchedulesTable } from "../src/db/schema.js";
 import { createLogger } from "../src/log.js";
+import { markMissed } from "../src/scheduler/occurrences.repository.js";
 import {
   clearFuturePlan,
   type PlanOptions,
@@ -12,7 +14,9 @@ import {
   scheduleSpecOf,
 } from "../src/scheduler/plan-writer.js";
 import { seededRng } from "../src/scheduler/planning/index.js";
+import { setScheduleActive, updateSchedule } from "../src/schedules/schedules.repository.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
+import { queryGate, tableOf } from "./helpers/query-gate.js";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -103,13 +107,13 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     await t?.destroy();
   });
 
-  it("writes fixed runs for whole local days up to the horizon, once", async () => {
+  it("writes fixed runs up to the horizon, once, and the rest of a day as the horizon reaches it", async () => {
     t = await createTestDb(dialect);
     const account = await addAccount(t.db);
     const id = await addSchedule(t.db, account, fixedTimes("20:00", "10:00", "15:00"));
 
-    // Tokyo 09:00 Monday + 48 h -> Wednesday 09:00: Monday, Tuesday and all of Wednesday are planned.
-    expect(await planSchedule(t.db, id, opts())).toBe(9);
+    // Tokyo 09:00 Monday + 48 h -> Wednesday 09:00: Monday's and Tuesday's runs; Wednesday's are all later.
+    expect(await planSchedule(t.db, id, opts())).toBe(6);
     const rows = await occurrencesOf(t.db, id);
     expect(rows.map((r) => [r.local_date, r.slot, iso(r.due_at)])).toEqual([
       ["2026-03-09", "10:00", "2026-03-09T01:00:00.000Z"],
@@ -118,10 +122,14 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
       ["2026-03-10", "10:00", "2026-03-10T01:00:00.000Z"],
       ["2026-03-10", "15:00", "2026-03-10T06:00:00.000Z"],
       ["2026-03-10", "20:00", "2026-03-10T11:00:00.000Z"],
-      ["2026-03-11", "10:00", "2026-03-11T01:00:00.000Z"],
-      ["2026-03-11", "15:00", "2026-03-11T06:00:00.000Z"],
-      ["2026-03-11", "20:00", "2026-03-11T11:00:00.000Z"],
     ]);
+    // Wednesday touches the horizon: it is recorded, with the first run still to write.
+    const wednesday = await t.db
+      .selectFrom("planned_days")
+      .selectAll()
+      .where("local_date", "=", "2026-03-11")
+      .executeTakeFirstOrThrow();
+    expect(wednesday).toMatchObject({ next_due_at: Date.parse("2026-03-11T01:00:00Z"), draw_json: null });
     expect(rows[0]).toMatchObject({
       job: "post",
       job_key: `schedule:${id}`,
@@ -139,20 +147,37 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     expect(await planSchedule(t.db, id, opts())).toBe(0);
     expect(await planSchedule(t.db, id, opts({ now: NOW + HOUR }))).toBe(0);
     expect(await occurrencesOf(t.db, id)).toEqual(rows);
-    // A day later the horizon reaches Thursday.
-    expect(await planSchedule(t.db, id, opts({ now: NOW + 24 * HOUR }))).toBe(3);
+    // A minute later the horizon passes Wednesday 10:00; a day later it reaches the rest of Wednesday, and
+    // Thursday is recorded.
+    expect(await planSchedule(t.db, id, opts({ now: NOW + HOUR + MINUTE }))).toBe(1);
+    expect(await planSchedule(t.db, id, opts({ now: NOW + 24 * HOUR }))).toBe(2);
+    expect((await occurrencesOf(t.db, id)).slice(6).map((r) => [r.local_date, r.slot])).toEqual([
+      ["2026-03-11", "10:00"],
+      ["2026-03-11", "15:00"],
+      ["2026-03-11", "20:00"],
+    ]);
+    const days = await t.db.selectFrom("planned_days").selectAll().orderBy("local_date").execute();
+    // Sunday is a candidate too (a window crossing midnight would reach into Monday); all of it lies before.
+    expect(days.map((d) => [d.local_date, d.next_due_at])).toEqual([
+      ["2026-03-08", null],
+      ["2026-03-09", null],
+      ["2026-03-10", null],
+      ["2026-03-11", null],
+      ["2026-03-12", Date.parse("2026-03-12T01:00:00Z")],
+    ]);
   });
 
-  it("draws a random day once and never re-rolls it", async () => {
+  it("draws a random day once and never re-rolls it, also when its runs are written in parts", async () => {
     t = await createTestDb(dialect);
     const id = await addSchedule(t.db, await addAccount(t.db), randomWindow("22:00", "02:00", 5, 20));
-    expect(await planSchedule(t.db, id, opts({ rng: seededRng("first") }))).toBeGreaterThan(0);
+    expect(await planSchedule(t.db, id, opts({ rng: seededRng("first") }))).toBe(10);
     const rows = await occurrencesOf(t.db, id);
     expect(await planSchedule(t.db, id, opts({ rng: seededRng("second") }))).toBe(0);
     expect(await occurrencesOf(t.db, id)).toEqual(rows);
 
+    // Monday's and Tuesday's windows lie inside the horizon (Wednesday 09:00 JST).
     const byDate = groupBy(rows, (r) => r.local_date);
-    expect([...byDate.keys()]).toEqual(["2026-03-09", "2026-03-10", "2026-03-11"]);
+    expect([...byDate.keys()]).toEqual(["2026-03-09", "2026-03-10"]);
     for (const [date, runs] of byDate) {
       expect(runs.map((r) => r.slot)).toEqual([
         "random 1/5",
@@ -168,12 +193,64 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     }
     const days = await t.db.selectFrom("planned_days").selectAll().orderBy("local_date").execute();
     // Sunday's window (started 2026-03-08 22:00) ended before now - grace: recorded, nothing written.
-    expect(days.map((d) => [d.local_date, d.schedule_version])).toEqual([
-      ["2026-03-08", 1],
-      ["2026-03-09", 1],
-      ["2026-03-10", 1],
-      ["2026-03-11", 1],
+    // Wednesday's window starts after the horizon: drawn and recorded, nothing written yet.
+    expect(days.map((d) => [d.local_date, d.schedule_version, d.draw_json === null])).toEqual([
+      ["2026-03-08", 1, true],
+      ["2026-03-09", 1, true],
+      ["2026-03-10", 1, true],
+      ["2026-03-11", 1, false],
     ]);
+    const draw = JSON.parse(days[3]!.draw_json!) as Array<[number, string]>;
+    expect(draw.map(([, slot]) => slot)).toEqual([
+      "random 1/5",
+      "random 2/5",
+      "random 3/5",
+      "random 4/5",
+      "random 5/5",
+    ]);
+    expect(days[3]!.next_due_at).toBe(draw[0]![0]);
+
+    // As the horizon moves through Wednesday's window its runs are written from that draw, whatever the rng.
+    const middle = draw[2]![0] + MINUTE - 48 * HOUR;
+    expect(await planSchedule(t.db, id, opts({ now: middle, rng: seededRng("third") }))).toBe(3);
+    expect(await planSchedule(t.db, id, opts({ now: NOW + 24 * HOUR, rng: seededRng("fourth") }))).toBe(2);
+    const wednesday = (await occurrencesOf(t.db, id)).filter((r) => r.local_date === "2026-03-11");
+    expect(wednesday.map((r) => [r.due_at, r.slot])).toEqual(draw);
+    const done = await t.db
+      .selectFrom("planned_days")
+      .selectAll()
+      .where("local_date", "=", "2026-03-11")
+      .executeTakeFirstOrThrow();
+    expect(done).toMatchObject({ next_due_at: null, draw_json: null });
+  });
+
+  it("writes the runs of a recorded day that passed while nothing planned, and they become missed", async () => {
+    t = await createTestDb(dialect);
+    const id = await addSchedule(t.db, await addAccount(t.db), fixedTimes("10:00", "20:00"));
+    expect(await planSchedule(t.db, id, opts())).toBe(4);
+    // The service was down from Monday 09:00 to Friday 09:00. Wednesday was recorded (its runs to come): its
+    // runs are written now, late, so that they show as missed instead of vanishing. Thursday was never
+    // recorded: like any day first planned, it starts at now - grace.
+    const later = NOW + 96 * HOUR;
+    await planSchedule(t.db, id, opts({ now: later }));
+    const rows = await occurrencesOf(t.db, id);
+    expect(rows.map((r) => [r.local_date, r.slot])).toEqual([
+      ["2026-03-09", "10:00"],
+      ["2026-03-09", "20:00"],
+      ["2026-03-10", "10:00"],
+      ["2026-03-10", "20:00"],
+      ["2026-03-11", "10:00"],
+      ["2026-03-11", "20:00"],
+      ["2026-03-13", "10:00"],
+      ["2026-03-13", "20:00"],
+      ["2026-03-14", "10:00"],
+      ["2026-03-14", "20:00"],
+    ]);
+    const missed = await markMissed(t.db, later);
+    expect(missed.map((r) => r.local_date)).toEqual(
+      expect.arrayContaining(["2026-03-09", "2026-03-10", "2026-03-11"]),
+    );
+    expect(missed).toHaveLength(6);
   });
 
   it("plans a run due within the misfire grace so it fires late, but not older ones", async () => {
@@ -188,10 +265,10 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
 
     // After an edit the user chose the times just now: replanning does not fire a run in the past.
     const edited = await addSchedule(t.db, account, fixedTimes("08:50", "12:00"));
-    await replanSchedule(t.db, edited, opts({ horizonMs: HOUR }));
+    await replanSchedule(t.db, edited, opts({ horizonMs: 4 * HOUR }));
     expect((await occurrencesOf(t.db, edited)).map((r) => r.slot)).toEqual(["12:00"]);
     // ... and a later planner does not back-fill it either, the day being recorded.
-    expect(await planSchedule(t.db, edited, opts({ now: NOW + MINUTE, horizonMs: HOUR }))).toBe(0);
+    expect(await planSchedule(t.db, edited, opts({ now: NOW + MINUTE, horizonMs: 4 * HOUR }))).toBe(0);
   });
 
   it("two planners at once produce each occurrence once and draw each random day once", async () => {
@@ -207,13 +284,28 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     const other = dialect === "postgres" ? openDatabase(t.url) : t.db;
     if (other !== t.db) extra.push(other);
 
-    const counts = await Promise.all([
-      planAll(t.db, opts({ rng: seededRng("a") })),
-      planAll(other, opts({ rng: seededRng("b") })),
-      ...ids.map((id, i) => planSchedule(i % 2 ? other : t.db, id, opts({ rng: seededRng(`c${i}`) }))),
-    ]);
+    // Twice: first the fresh days, then, 12 h later, the rest of the days the horizon has reached meanwhile.
+    let total = 0;
+    const draws = new Map<string, string>();
+    for (const now of [NOW, NOW + 12 * HOUR]) {
+      for (const d of await t.db
+        .selectFrom("planned_days")
+        .selectAll()
+        .where("draw_json", "is not", null)
+        .execute()) {
+        draws.set(`${d.schedule_id}|${d.local_date}`, d.draw_json!);
+      }
+      const counts = await Promise.all([
+        planAll(t.db, opts({ now, rng: seededRng(`a${now}`) })),
+        planAll(other, opts({ now, rng: seededRng(`b${now}`) })),
+        ...ids.map((id, i) =>
+          planSchedule(i % 2 ? other : t.db, id, opts({ now, rng: seededRng(`c${i}${now}`) })),
+        ),
+      ]);
+      total += counts.reduce((a, b) => a + b, 0);
+    }
     const rows = await t.db.selectFrom("occurrences").selectAll().execute();
-    expect(counts.reduce((a, b) => a + b, 0)).toBe(rows.length);
+    expect(total).toBe(rows.length);
     expect(new Set(rows.map((r) => `${r.job_key}@${r.due_at}`)).size).toBe(rows.length);
     // One draw per random day: a second one would repeat slot labels or exceed N.
     const perDay = groupBy(
@@ -228,12 +320,23 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     }
     expect(perDay.get(`${ids[1]}|2026-03-10`)).toHaveLength(4);
     expect(perDay.get(`${ids[2]}|2026-03-09`)).toHaveLength(6);
+    // A day written in parts holds exactly its recorded draw's runs, whichever planner wrote which part.
+    expect(draws.size).toBeGreaterThan(0);
+    for (const [key, draw] of draws) {
+      const written = (perDay.get(key) ?? [])
+        .sort((a, b) => a.due_at - b.due_at)
+        .map((r) => [r.due_at, r.slot]);
+      const recorded = JSON.parse(draw) as Array<[number, string]>;
+      expect(written).toEqual(recorded.slice(0, written.length));
+      expect(written.length).toBeGreaterThan(0);
+    }
+    // Monday to Wednesday 21:00 JST: three days of 10:00, 15:00 and 20:00.
     expect(rows.filter((r) => r.schedule_id === ids[0])).toHaveLength(9);
 
     // Another connection (a restarted process) finds everything planned.
     const restarted = openDatabase(t.url);
     extra.push(restarted);
-    expect(await planAll(restarted, opts({ rng: seededRng("restart") }))).toBe(0);
+    expect(await planAll(restarted, opts({ now: NOW + 12 * HOUR, rng: seededRng("restart") }))).toBe(0);
   });
 
   it("replans after an edit: unclaimed future rows replaced, running and published ones kept", async () => {
@@ -287,9 +390,8 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
       ["2026-03-10", "11:00", "planned"],
       ["2026-03-10", "16:00", "planned"],
       ["2026-03-10", "21:00", "planned"],
+      // The horizon ends on Wednesday at 15:30.
       ["2026-03-11", "11:00", "planned"],
-      ["2026-03-11", "16:00", "planned"],
-      ["2026-03-11", "21:00", "planned"],
     ]);
 
     const randomRows = await occurrencesOf(t.db, randomId);
@@ -298,12 +400,13 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     );
     const future = randomRows.filter((r) => r.state === "planned");
     expect(future.every((r) => r.due_at >= later)).toBe(true);
-    for (const date of ["2026-03-10", "2026-03-11"]) {
-      expect(future.filter((r) => r.local_date === date).map((r) => r.slot)).toEqual([
-        "random 1/2",
-        "random 2/2",
-      ]);
-    }
+    expect(future.filter((r) => r.local_date === "2026-03-10").map((r) => r.slot)).toEqual([
+      "random 1/2",
+      "random 2/2",
+    ]);
+    // Wednesday's draw of the new version, written up to the horizon (15:30).
+    const wednesday = future.filter((r) => r.local_date === "2026-03-11");
+    expect(wednesday.every((r) => r.slot.endsWith("/2") && r.due_at < later + 48 * HOUR)).toBe(true);
     const versions = await t.db
       .selectFrom("planned_days")
       .select(["local_date", "schedule_version"])
@@ -338,7 +441,7 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     expect(await occurrencesOf(t.db, paused)).toEqual([]);
 
     const active = await addSchedule(t.db, account, fixedTimes("10:00"));
-    expect(await planAll(t.db, opts())).toBe(3);
+    expect(await planAll(t.db, opts())).toBe(2);
     await t.db.updateTable("schedules").set({ active: 0, version: 2 }).where("id", "=", active).execute();
     await replanSchedule(t.db, active, opts());
     expect(await occurrencesOf(t.db, active)).toEqual([]);
@@ -355,11 +458,11 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
       .set({ state: "failed" })
       .where("id", "=", rows.at(-1)!.id)
       .execute();
-    // 08:50 today (due before now) stays, the failed one stays; four planned future rows go.
-    expect(await clearFuturePlan(t.db, id, NOW)).toBe(4);
+    // 08:50 today (due before now) stays, the failed one stays; three planned future rows go.
+    expect(await clearFuturePlan(t.db, id, NOW)).toBe(3);
     expect((await occurrencesOf(t.db, id)).map((r) => [r.local_date, r.slot, r.state])).toEqual([
       ["2026-03-09", "08:50", "planned"],
-      ["2026-03-11", "10:00", "failed"],
+      ["2026-03-11", "08:50", "failed"],
     ]);
     const days = await t.db
       .selectFrom("planned_days")
@@ -382,7 +485,7 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
           .where("id", "=", id)
           .execute();
         await replanSchedule(trx, id, opts());
-        expect((await occurrencesOf(trx, id)).map((r) => r.slot)).toEqual(["11:00", "11:00", "11:00"]);
+        expect((await occurrencesOf(trx, id)).map((r) => r.slot)).toEqual(["11:00", "11:00"]);
         throw new Error("edit rejected");
       }),
     ).rejects.toThrow("edit rejected");
@@ -399,10 +502,10 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     );
     const lines: string[] = [];
     const logger = createLogger("warn", {}, (line) => lines.push(line));
-    expect(await planAll(t.db, opts({ logger }))).toBe(3);
+    expect(await planAll(t.db, opts({ logger }))).toBe(2);
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: "warn", scheduleId: bad });
-    expect(await occurrencesOf(t.db, good)).toHaveLength(3);
+    expect(await occurrencesOf(t.db, good)).toHaveLength(2);
   });
 
   it("uses the schedule's zone, else the account's, else the default", async () => {
@@ -439,6 +542,93 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     });
   });
 
+  if (dialect === "postgres") {
+    // Exact interleavings with a schedule change, on PostgreSQL (SQLite has one writer at a time): the planner
+    // is held inside its transaction, right after it took a day to write, while the change runs.
+    const hourly = JSON.stringify(Array.from({ length: 24 }, (_, h) => `${String(h).padStart(2, "0")}:30`));
+    const atPlannedDaysUpdate = (n: RootOperationNode) =>
+      n.kind === "UpdateQueryNode" && tableOf(n) === "planned_days";
+    const futurePlanned = (scheduleId: number, from: number) =>
+      t.db
+        .selectFrom("occurrences")
+        .select(["local_date", "slot"])
+        .where("schedule_id", "=", scheduleId)
+        .where("state", "=", "planned")
+        .where("due_at", ">=", from)
+        .orderBy("due_at")
+        .execute();
+
+    /** An hourly schedule; a planner 3 h later is held right after taking a day, while `change` runs. */
+    async function changeWhileWritingRest(change: (trx: Database, id: number, now: number) => Promise<void>) {
+      t = await createTestDb(dialect);
+      const id = await addSchedule(t.db, await addAccount(t.db), { kind: "fixed", times_json: hourly });
+      await planSchedule(t.db, id, opts());
+      const later = NOW + 3 * HOUR;
+      const gate = queryGate(atPlannedDaysUpdate);
+      const planner = planSchedule(t.db.withPlugin(gate.plugin), id, opts({ now: later }));
+      await gate.reached;
+      const changed = t.db.transaction().execute((trx) => change(trx, id, later));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      gate.release();
+      const written = await planner;
+      await changed;
+      return { written, future: await futurePlanned(id, later) };
+    }
+
+    it("a pause while a planner writes the rest of a day leaves no future run behind", async () => {
+      const { written, future } = await changeWhileWritingRest(async (trx, id, now) => {
+        await setScheduleActive(trx, id, false, now);
+        await clearFuturePlan(trx, id, now);
+      });
+      expect(written).toBe(3);
+      expect(future).toEqual([]);
+    });
+
+    it("an edit while a planner writes the rest of a day leaves only runs of the new settings", async () => {
+      const { future } = await changeWhileWritingRest(async (trx, id, now) => {
+        await updateSchedule(trx, id, { times_json: '["12:00"]', updated_at: now });
+        await replanSchedule(trx, id, opts({ now }));
+      });
+      expect(future.map((r) => r.slot)).toEqual(["12:00", "12:00"]);
+    });
+
+    it("a planner that read the previous version does not undo an edit", async () => {
+      t = await createTestDb(dialect);
+      const id = await addSchedule(t.db, await addAccount(t.db), randomWindow("10:00", "22:00", 3, 10));
+      await planSchedule(t.db, id, opts());
+      const gate = queryGate((n) => n.kind === "SelectQueryNode" && tableOf(n) === "schedules");
+      const planner = planSchedule(t.db.withPlugin(gate.plugin), id, opts({ now: NOW + MINUTE }));
+      await gate.reached; // it has read version 1
+      await t.db.transaction().execute(async (trx) => {
+        await updateSchedule(trx, id, { posts_per_day: 1, updated_at: NOW });
+        await replanSchedule(trx, id, opts({ rng: seededRng("edit") }));
+      });
+      const afterEdit = await occurrencesOf(t.db, id);
+      gate.release();
+      expect(await planner).toBe(0);
+      const days = await t.db.selectFrom("planned_days").selectAll().where("schedule_id", "=", id).execute();
+      expect(days.every((d) => d.schedule_version === 2)).toBe(true);
+      expect(await occurrencesOf(t.db, id)).toEqual(afterEdit);
+      expect(afterEdit.filter((r) => r.due_at >= NOW).every((r) => r.slot === "random 1/1")).toBe(true);
+    });
+
+    it("removing an account while a planner writes its schedule's day neither deadlocks nor leaves rows", async () => {
+      t = await createTestDb(dialect);
+      const account = await addAccount(t.db);
+      const id = await addSchedule(t.db, account, { kind: "fixed", times_json: hourly });
+      await planSchedule(t.db, id, opts());
+      const gate = queryGate(atPlannedDaysUpdate);
+      const planner = planSchedule(t.db.withPlugin(gate.plugin), id, opts({ now: NOW + 3 * HOUR }));
+      await gate.reached;
+      const removal = removeAccount(t.db, account);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      gate.release();
+      expect(await planner).toBe(3);
+      expect(await removal).toBe(true);
+      expect(await t.db.selectFrom("occurrences").select("id").execute()).toEqual([]);
+    });
+  }
+
   it("plans every active schedule of 800 accounts, pages in flight", async () => {
     t = await createTestDb(dialect);
     await addManySchedules(t.db, 800);
@@ -458,10 +648,13 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     const bySchedule = groupBy(rows, (r) => r.schedule_id!);
     // 1,520 active schedules: four pages, up to two of them written at once.
     expect(bySchedule.size).toBe(1520);
-    // Whole days: every planned (schedule, date) has all of its runs from the cut on, none twice.
+    // Up to the horizon, none twice; every fixed schedule has its two runs a day inside it.
+    expect(rows.every((r) => r.due_at < NOW + 24 * HOUR)).toBe(true);
     const days = await t.db.selectFrom("planned_days").select(["schedule_id", "local_date"]).execute();
     expect(new Set(days.map((d) => `${d.schedule_id}|${d.local_date}`)).size).toBe(days.length);
     expect(new Set(rows.map((r) => `${r.schedule_id}|${r.due_at}`)).size).toBe(rows.length);
+    const fixed = rows.filter((r) => !r.slot.startsWith("random"));
+    expect(fixed).toHaveLength(720 * 2);
     expect(await planAll(t.db, opts({ horizonMs: 24 * HOUR }))).toBe(0);
   });
 

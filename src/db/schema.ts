@@ -98,6 +98,10 @@ export interface PlannedDaysTable {
   local_date: string;
   schedule_version: number;
   planned_at: number;
+  /** The earliest run of the day not yet written as an occurrence (epoch ms); null once every run is. */
+  next_due_at: number | null;
+  /** A random day's draw while some of its runs are not yet written: JSON [[dueAt, slot], …]; else null. */
+  draw_json: string | null;
 }
 
 export type OccurrenceState =

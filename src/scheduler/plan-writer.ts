@@ -2,11 +2,13 @@ import type { Insertable } from "kysely";
 import { isValidTimeZone } from "../config.js";
 import { insertSkippingConflicts } from "../db/bulk-insert.js";
 import type { Database } from "../db/connect.js";
+import { dialectOf } from "../db/dialect.js";
 import type { OccurrencesTable, ScheduleRow } from "../db/schema.js";
 import type { Logger } from "../log.js";
 import {
   localDateAt,
   localDatesBetween,
+  type PlannedInstant,
   planDay,
   runsOn,
   type ScheduleSpec,
@@ -23,8 +25,12 @@ import {
  * lets steady-state planning skip known days with one indexed read, and stops a later planner from
  * back-filling, inside the misfire grace, runs that a re-plan after an edit deliberately left out.
  *
- * Whole local days are planned: a day is planned as soon as it reaches the horizon, and all of its runs are
- * written, so rows may reach up to a day beyond `now + horizonMs`.
+ * Runs are written only up to the horizon (`now + horizonMs`), not to the end of the horizon's last day: a
+ * day is claimed (and a random one drawn) as soon as it touches the horizon, and its row records the first
+ * run not yet written (`next_due_at`) and, for a random day, the draw (`draw_json`). Later passes write the
+ * rest from that record as the horizon reaches it, taking it over with a conditional update (`next_due_at`
+ * unchanged) so that of several planners exactly one writes each part. Whole days wrote ~2.8 days of rows
+ * for a 48 h horizon (docs/benchmarks.md); a recorded draw keeps "drawn once" true for days written in parts.
  */
 
 const MINUTE = 60_000;
@@ -36,7 +42,7 @@ const PAGES_IN_FLIGHT = 2;
 export interface PlanOptions {
   /** The planner's "now" (epoch ms), from the injected clock. */
   now: number;
-  /** How far ahead to plan (ms), e.g. 48 h; rounded up to whole local days. */
+  /** How far ahead to plan (ms), e.g. 48 h: runs due before `now + horizonMs` are written. */
   horizonMs: number;
   /** Randomness for random windows (default `Math.random`); pass `seededRng(...)` for reproducible draws. */
   rng?: () => number;
@@ -142,9 +148,14 @@ export async function planAll(db: Database, opts: PlanOptions): Promise<number> 
 /**
  * Deletes the schedule's unclaimed future occurrences (state `planned`, due_at >= now; rows in any other
  * state are history or in flight and stay) and its `planned_days` from today's local date on, so those days
- * are planned again. Returns the number of occurrences deleted.
+ * are planned again; earlier days are marked fully written. Returns the number of occurrences deleted.
  */
 export async function clearFuturePlan(db: Database, scheduleId: number, now: number): Promise<number> {
+  // A planner writing this schedule's days holds its row FOR SHARE: wait for it, so that what it writes is
+  // deleted below rather than left behind (edits and pauses have already updated the row, removal has not).
+  if (dialectOf(db) === "postgres") {
+    await db.selectFrom("schedules").select("id").where("id", "=", scheduleId).forUpdate().execute();
+  }
   const deleted = await db
     .deleteFrom("occurrences")
     .where("schedule_id", "=", scheduleId)
@@ -154,10 +165,19 @@ export async function clearFuturePlan(db: Database, scheduleId: number, now: num
   const target = await selectTargets(db).where("schedules.id", "=", scheduleId).executeTakeFirst();
   if (target) {
     const zone = target.timezone ?? target.account_timezone;
+    const today = localDateAt(isValidTimeZone(zone) ? zone : "UTC", now);
     await db
       .deleteFrom("planned_days")
       .where("schedule_id", "=", scheduleId)
-      .where("local_date", ">=", localDateAt(isValidTimeZone(zone) ? zone : "UTC", now))
+      .where("local_date", ">=", today)
+      .execute();
+    // Earlier days keep their past but nothing more is written to them: what they had still to write is
+    // gone with the plan (a paused schedule's runs do not come back as missed when it is resumed).
+    await db
+      .updateTable("planned_days")
+      .set({ next_due_at: null, draw_json: null })
+      .where("schedule_id", "=", scheduleId)
+      .where("next_due_at", "is not", null)
       .execute();
   }
   return Number(deleted.numDeletedRows);
@@ -231,117 +251,242 @@ async function planTargets(
   if (plans.length === 0) return 0;
 
   const known = await loadPlannedDays(db, plans);
-  const work = plans
-    .map((plan) => ({
-      ...plan,
-      fresh: plan.dates.filter((date) => !known.has(dayKey(plan.target.id, date))),
-      stale: plan.dates.filter((date) => {
-        const version = known.get(dayKey(plan.target.id, date));
-        return version !== undefined && version !== plan.target.version;
-      }),
-    }))
-    .filter((plan) => plan.fresh.length > 0 || plan.stale.length > 0);
+  // In (schedule, date) order, as every write of writeDays must be.
+  const work: DayWork[] = [];
+  for (const plan of plans) {
+    const days = known.get(plan.target.id);
+    // A day recorded with runs still to write, now older than the candidate dates: no planner ran while the
+    // horizon passed them (the service was stopped). They are written late, to become `missed` with a reason.
+    for (const [date, day] of days ?? []) {
+      if (date < plan.dates[0]! && day.version === plan.target.version && day.nextDueAt !== null) {
+        work.push({ plan, date, kind: "rest", day });
+      }
+    }
+    for (const date of plan.dates) {
+      const day = days?.get(date);
+      if (day === undefined) work.push({ plan, date, kind: "fresh" });
+      else if (day.version !== plan.target.version) work.push({ plan, date, kind: "stale" });
+      else if (day.nextDueAt !== null && day.nextDueAt < horizonEnd) {
+        work.push({ plan, date, kind: "rest", day });
+      }
+    }
+  }
   if (work.length === 0) return 0;
   return inTransaction(db, (trx) => writeDays(trx, work, opts));
 }
 
-async function loadPlannedDays(db: Database, plans: SchedulePlan[]): Promise<Map<string, number>> {
-  const known = new Map<string, number>();
+/** What a planner found recorded for a (schedule, date). */
+interface KnownDay {
+  version: number;
+  nextDueAt: number | null;
+  drawJson: string | null;
+}
+
+/**
+ * One (schedule, date) to write: `fresh` is not planned yet (claim it, draw it), `stale` was planned by an
+ * older version of the schedule (take it over, draw again from now), `rest` is planned but some of its runs
+ * have now come within the horizon (write them, from the recorded draw).
+ */
+type DayWork =
+  | { plan: SchedulePlan; date: string; kind: "fresh" | "stale" }
+  | { plan: SchedulePlan; date: string; kind: "rest"; day: KnownDay };
+
+/** Per schedule, its recorded days from the first candidate date on, and any older one not fully written. */
+async function loadPlannedDays(
+  db: Database,
+  plans: SchedulePlan[],
+): Promise<Map<number, Map<string, KnownDay>>> {
+  const known = new Map<number, Map<string, KnownDay>>();
   for (const chunk of chunks(plans, BATCH)) {
     const from = chunk.map((plan) => plan.dates[0]!).sort()[0]!;
-    const rows = await db
+    const ids = chunk.map((plan) => plan.target.id);
+    const read = db
       .selectFrom("planned_days")
-      .select(["schedule_id", "local_date", "schedule_version"])
-      .where(
-        "schedule_id",
-        "in",
-        chunk.map((plan) => plan.target.id),
-      )
-      .where("local_date", ">=", from)
-      .execute();
-    for (const row of rows) known.set(dayKey(row.schedule_id, row.local_date), row.schedule_version);
+      .select(["schedule_id", "local_date", "schedule_version", "next_due_at", "draw_json"])
+      .where("schedule_id", "in", ids);
+    // Two reads, each on its own index (the primary key; the partial index of unfinished days): one `or`
+    // made PostgreSQL read every recorded day of the schedules, and nothing prunes old ones.
+    const rows = [
+      ...(await read
+        .where("local_date", "<", from)
+        .where("next_due_at", "is not", null)
+        .orderBy("schedule_id")
+        .orderBy("local_date")
+        .execute()),
+      ...(await read.where("local_date", ">=", from).orderBy("schedule_id").orderBy("local_date").execute()),
+    ];
+    for (const row of rows) {
+      const days = known.get(row.schedule_id) ?? new Map<string, KnownDay>();
+      known.set(row.schedule_id, days);
+      days.set(row.local_date, {
+        version: row.schedule_version,
+        nextDueAt: row.next_due_at,
+        drawJson: row.draw_json,
+      });
+    }
   }
   return known;
 }
 
-async function writeDays(
-  trx: Database,
-  plans: Array<SchedulePlan & { fresh: string[]; stale: string[] }>,
-  opts: PlanOptions,
-): Promise<number> {
-  // Claim new days. Every planner inserts in (schedule id, date) order, so concurrent PostgreSQL planners
-  // wait on each other's rows in one order and cannot deadlock; the loser of a day gets no row back.
-  const won = new Set<string>();
-  const freshRows = plans.flatMap((plan) =>
-    plan.fresh.map((date) => ({
-      schedule_id: plan.target.id,
-      local_date: date,
-      schedule_version: plan.target.version,
-      planned_at: opts.now,
-    })),
-  );
-  const claimed = await insertSkippingConflicts(trx, "planned_days", freshRows, {
-    conflict: ["schedule_id", "local_date"],
-    returning: ["schedule_id", "local_date"],
-  });
-  for (const row of claimed.returned) won.add(dayKey(Number(row.schedule_id), String(row.local_date)));
+/** A day's runs split at the horizon: those to write now, and what to record about the rest. */
+function splitAtHorizon(runs: PlannedInstant[], from: number, horizonEnd: number, random: boolean) {
+  const now = runs.filter((run) => run.dueAt >= from && run.dueAt < horizonEnd);
+  const next = runs.find((run) => run.dueAt >= horizonEnd);
+  return {
+    now,
+    next_due_at: next?.dueAt ?? null,
+    // A random day's draw is kept until all of it is written: the rest must come from the same draw.
+    draw_json: next && random ? JSON.stringify(runs.map((run) => [run.dueAt, run.slot])) : null,
+  };
+}
 
-  // Days planned by an older version of the schedule: take them over and drop their unclaimed future runs.
-  const redrawn = new Set<string>();
-  for (const plan of plans.filter((p) => p.stale.length > 0)) {
-    const { id, version } = plan.target;
-    const taken = await trx
-      .updateTable("planned_days")
-      .set({ schedule_version: version, planned_at: opts.now })
-      .where("schedule_id", "=", id)
-      .where("local_date", "in", plan.stale)
-      .where("schedule_version", "<>", version)
-      .returning("local_date")
-      .execute();
-    if (taken.length === 0) continue;
-    const dates = taken.map((row) => row.local_date);
-    await trx
-      .deleteFrom("occurrences")
-      .where("schedule_id", "=", id)
-      .where("local_date", "in", dates)
-      .where("state", "=", "planned")
-      .where("due_at", ">=", opts.now)
-      .execute();
-    for (const date of dates) redrawn.add(dayKey(id, date));
+function recordedDraw(date: string, drawJson: string): PlannedInstant[] {
+  return (JSON.parse(drawJson) as Array<[number, string]>).map(([dueAt, slot]) => ({
+    dueAt,
+    slot,
+    localDate: date,
+  }));
+}
+
+async function writeDays(trx: Database, all: DayWork[], opts: PlanOptions): Promise<number> {
+  const horizonEnd = opts.now + opts.horizonMs;
+  const rng = opts.rng ?? Math.random;
+  const toWrite: Array<{ plan: SchedulePlan; runs: PlannedInstant[] }> = [];
+
+  // The schedules were read before this transaction: keep only those still active at the version read, and
+  // hold them so that an edit, pause or removal (which update or delete the schedule row first) waits for this
+  // transaction, or this one for it. Otherwise a pause committing while this wrote a day would leave that
+  // day's runs behind, and a planner that read the previous version would undo an edit.
+  const current = await lockSchedules(trx, [...new Set(all.map((w) => w.plan.target.id))]);
+  const work = all.filter((w) => current.get(w.plan.target.id) === w.plan.target.version);
+
+  // Claim new days. Every planner inserts in (schedule id, date) order, so concurrent PostgreSQL planners
+  // wait on each other's rows in one order and cannot deadlock; the loser of a day gets no row back, and its
+  // draw is thrown away unseen. A day is claimed (and drawn) as soon as it touches the horizon, whether or not
+  // any of its runs is inside yet: claiming only once a run falls inside would favour early draws.
+  const fresh = work
+    .filter((w) => w.kind === "fresh")
+    .map((w) => {
+      const random = w.plan.spec.kind === "random";
+      return { w, split: splitAtHorizon(planDay(w.plan.spec, w.date, rng), w.plan.cut, horizonEnd, random) };
+    });
+  const claimed = await insertSkippingConflicts(
+    trx,
+    "planned_days",
+    fresh.map(({ w, split }) => ({
+      schedule_id: w.plan.target.id,
+      local_date: w.date,
+      schedule_version: w.plan.target.version,
+      planned_at: opts.now,
+      next_due_at: split.next_due_at,
+      draw_json: split.draw_json,
+    })),
+    { conflict: ["schedule_id", "local_date"], returning: ["schedule_id", "local_date"] },
+  );
+  const won = new Set(claimed.returned.map((row) => dayKey(Number(row.schedule_id), String(row.local_date))));
+  for (const { w, split } of fresh) {
+    if (won.has(dayKey(w.plan.target.id, w.date))) toWrite.push({ plan: w.plan, runs: split.now });
   }
 
-  const rng = opts.rng ?? Math.random;
-  const rows: Insertable<OccurrencesTable>[] = [];
-  for (const plan of plans) {
-    for (const date of plan.dates) {
-      const key = dayKey(plan.target.id, date);
-      // A re-drawn day keeps its past (rows before `now` stayed), so it only gains runs from now on.
-      const cut = won.has(key) ? plan.cut : redrawn.has(key) ? opts.now : undefined;
-      if (cut === undefined) continue;
-      for (const run of planDay(plan.spec, date, rng)) {
-        if (run.dueAt < cut) continue;
-        rows.push({
-          job: "post",
-          job_key: `schedule:${plan.target.id}`,
-          schedule_id: plan.target.id,
-          account_id: plan.target.account_id,
-          due_at: run.dueAt,
-          run_at: run.dueAt,
-          slot: run.slot,
-          local_date: run.localDate,
-          state: "planned",
-          attempts: 0,
-          created_at: opts.now,
-          updated_at: opts.now,
-        });
-      }
+  for (const w of work) {
+    const { id, version } = w.plan.target;
+    const random = w.plan.spec.kind === "random";
+    if (w.kind === "stale") {
+      // Planned by an older version of the schedule: take the day over, drop its unclaimed future runs and
+      // draw it again. Its past stays (rows before `now` are history), so it only gains runs from now on.
+      const split = splitAtHorizon(planDay(w.plan.spec, w.date, rng), opts.now, horizonEnd, random);
+      const taken = await trx
+        .updateTable("planned_days")
+        .set({
+          schedule_version: version,
+          planned_at: opts.now,
+          next_due_at: split.next_due_at,
+          draw_json: split.draw_json,
+        })
+        .where("schedule_id", "=", id)
+        .where("local_date", "=", w.date)
+        .where("schedule_version", "<", version)
+        .executeTakeFirst();
+      if (Number(taken.numUpdatedRows) === 0) continue;
+      await trx
+        .deleteFrom("occurrences")
+        .where("schedule_id", "=", id)
+        .where("local_date", "=", w.date)
+        .where("state", "=", "planned")
+        .where("due_at", ">=", opts.now)
+        .execute();
+      toWrite.push({ plan: w.plan, runs: split.now });
+    } else if (w.kind === "rest") {
+      // The rest of a planned day, from its recorded draw (fixed days are the same on every computation).
+      // Runs already past are written too: they were planned, and the engine marks them `missed` (with the
+      // reason) before it claims anything.
+      const runs =
+        w.day.drawJson !== null
+          ? recordedDraw(w.date, w.day.drawJson)
+          : random
+            ? []
+            : planDay(w.plan.spec, w.date, rng);
+      const split = splitAtHorizon(runs, w.day.nextDueAt!, horizonEnd, random);
+      const taken = await trx
+        .updateTable("planned_days")
+        .set({
+          planned_at: opts.now,
+          next_due_at: split.next_due_at,
+          draw_json: split.draw_json,
+        })
+        .where("schedule_id", "=", id)
+        .where("local_date", "=", w.date)
+        .where("schedule_version", "=", version)
+        .where("next_due_at", "=", w.day.nextDueAt)
+        // The same draw as read: a pause and resume in between (same version) draws the day anew.
+        .where("draw_json", w.day.drawJson === null ? "is" : "=", w.day.drawJson)
+        .executeTakeFirst();
+      // Another planner wrote this part first.
+      if (Number(taken.numUpdatedRows) === 0) continue;
+      toWrite.push({ plan: w.plan, runs: split.now });
     }
   }
 
+  const rows: Insertable<OccurrencesTable>[] = toWrite.flatMap(({ plan, runs }) =>
+    runs.map((run) => ({
+      job: "post",
+      job_key: `schedule:${plan.target.id}`,
+      schedule_id: plan.target.id,
+      account_id: plan.target.account_id,
+      due_at: run.dueAt,
+      run_at: run.dueAt,
+      slot: run.slot,
+      local_date: run.localDate,
+      state: "planned" as const,
+      attempts: 0,
+      created_at: opts.now,
+      updated_at: opts.now,
+    })),
+  );
   const { inserted } = await insertSkippingConflicts(trx, "occurrences", rows, {
     conflict: ["job_key", "due_at"],
   });
   return inserted;
+}
+
+/**
+ * The active schedules among `ids`, with their versions. On PostgreSQL their rows are locked FOR SHARE and
+ * their accounts' FOR KEY SHARE, in id order: the account lock is the one the occurrence inserts' foreign
+ * key would take later anyway, taken first so that deleting an account (account row, then its schedules by
+ * cascade) waits for this transaction instead of deadlocking with it. SQLite runs one writer at a time.
+ */
+async function lockSchedules(trx: Database, ids: number[]): Promise<Map<number, number>> {
+  if (ids.length === 0) return new Map();
+  let query = trx
+    .selectFrom("schedules")
+    .innerJoin("accounts", "accounts.id", "schedules.account_id")
+    .select(["schedules.id", "schedules.version"])
+    .where("schedules.id", "in", ids)
+    .where("schedules.active", "=", 1)
+    .orderBy("schedules.id");
+  if (dialectOf(trx) === "postgres") query = query.forShare(["schedules"]).forKeyShare(["accounts"]);
+  const rows = await query.execute();
+  return new Map(rows.map((row) => [row.id, row.version]));
 }
 
 function dayKey(scheduleId: number, localDate: string): string {

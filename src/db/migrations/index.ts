@@ -3,6 +3,7 @@ import * as m0001 from "./0001-initial.js";
 import * as m0002 from "./0002-performance-indexes.js";
 import * as m0003 from "./0003-parts-account.js";
 import * as m0004 from "./0004-claimable-index.js";
+import * as m0005 from "./0005-rolling-days.js";
 
 /** Ordered and immutable: add a new file for every change, never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ export const migrations: Record<string, Migration> = {
   "0002-performance-indexes": m0002,
   "0003-parts-account": m0003,
   "0004-claimable-index": m0004,
+  "0005-rolling-days": m0005,
 };
 
 export const migrationProvider: MigrationProvider = {

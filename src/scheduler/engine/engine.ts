@@ -164,6 +164,8 @@ export class Engine {
     });
     await planTokenRefresh(this.o.db, this.o.defaultTimezone, now);
     this.lastPlanAt = now;
+    // What was written may be past due already: the next pass marks misfires before it claims.
+    this.housekeepingWanted = true;
     if (count > 0) this.emit({ type: "planned", count });
     return count;
   }
@@ -223,6 +225,9 @@ export class Engine {
   private async pass(): Promise<void> {
     const { db, clock } = this.o;
     const now = clock.now();
+    // Planning first: it may write runs already past their grace (the rest of a day the horizon passed while
+    // no scheduler ran), which the housekeeping below marks missed before anything is claimed.
+    if (now - this.lastPlanAt >= this.o.replanEveryMs || now < this.lastPlanAt) await this.plan();
     if (this.housekeepingWanted || now - this.housekeptAt >= HOUSEKEEPING_MS || now < this.housekeptAt) {
       this.housekeepingWanted = false;
       this.housekeptAt = now;
@@ -238,7 +243,6 @@ export class Engine {
         });
       }
     }
-    if (now - this.lastPlanAt >= this.o.replanEveryMs || now < this.lastPlanAt) await this.plan();
     // Every free slot in one statement (a burst used to cost one claim per slot).
     let free = 0;
     while (!this.stopping && this.pool.tryAcquire()) free++;
