@@ -209,6 +209,52 @@ describe.each(DIALECTS)("engine publishing on %s", (dialect) => {
     expect(waited).toBeLessThan(30_000);
   });
 
+  it("looks up permalinks without holding a pool slot: the next post publishes meanwhile", async () => {
+    env = await createEngineEnv(dialect, { start: START, engine: { concurrency: 1 } });
+    const first = await env.addAccount();
+    await env.addGroup(first.account.id, "first");
+    const firstSchedule = await env.addSchedule(first.account.id, { kind: "fixed", times: ["10:00"] });
+    const second = await env.addAccount();
+    await env.addGroup(second.account.id, "second");
+    const secondSchedule = await env.addSchedule(second.account.id, { kind: "fixed", times: ["10:00"] });
+    await env.runAt(TEN - MINUTE);
+
+    // Hold the first permalink lookup (a GET asking for the permalink field).
+    let releaseLookup!: () => void;
+    const lookupHeld = new Promise<void>((resolve) => {
+      releaseLookup = resolve;
+    });
+    let lookups = 0;
+    env.intercept = (req) =>
+      req.method === "GET" && req.params.get("fields")?.includes("permalink") && lookups++ === 0
+        ? lookupHeld
+        : "pass";
+    env.clock.set(TEN);
+    await env.engine.tick(); // claims the first post (the earliest id); it publishes, then looks up
+    await until(() => lookups > 0, "the first post's permalink lookup");
+    expect(env.sandbox.published().map((p) => p.text)).toEqual(["first"]);
+    // With one slot, the second post can only run if the first gave its slot back before its lookup.
+    await env.engine.tick();
+    await waitForEvent(env, (e) => e.type === "published" && e.accountId === second.account.id);
+    const firstRow = (await env.occurrences({ scheduleId: firstSchedule }))[0]!;
+    expect(firstRow.state).toBe("running");
+    releaseLookup();
+    await env.engine.runDue();
+
+    for (const scheduleId of [firstSchedule, secondSchedule]) {
+      const [occ] = await env.occurrences({ scheduleId });
+      expect(occ).toMatchObject({ state: "published" });
+      const parts = await env.db
+        .selectFrom("publication_parts")
+        .innerJoin("publications", "publications.id", "publication_parts.publication_id")
+        .select("publication_parts.permalink")
+        .where("publications.occurrence_id", "=", occ!.id)
+        .execute();
+      expect(parts.map((p) => p.permalink)).toEqual([expect.stringContaining("threads")]);
+    }
+    expect(publishedTexts(env.sandbox)).toEqual(["first", "second"]);
+  });
+
   it("publishes a chain: each reply answers the previous part", async () => {
     env = await createEngineEnv(dialect, { start: START });
     const { account, userId } = await env.addAccount();

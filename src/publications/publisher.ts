@@ -52,6 +52,11 @@ export interface PublisherDeps {
   /** Gives the pool slot back while waiting for Threads to process media. */
   idle<T>(wait: () => Promise<T>): Promise<T>;
   /**
+   * Gives the pool slot back for the rest of the run: called once every part is published, before the
+   * permalink lookups, which change nothing on Threads and need no slot (a text post's third call of three).
+   */
+  releaseSlot?(): void;
+  /**
    * This process's node id. A part is marked `publish_requested` (and then published) only while this node
    * holds the occurrence's lease, checked by the database in the same statement.
    */
@@ -218,15 +223,22 @@ async function publishParts(
     }
     await updatePart(db, row.id, { state: "published", media_id: mediaId, error: null }, clock.now());
     previousMediaId = mediaId;
+    row.state = "published";
+    row.media_id = mediaId;
+  }
+
+  // Everything is on Threads. The permalinks are bookkeeping: looked up without a slot, so the next due
+  // post can start publishing meanwhile. A failed lookup leaves the permalink empty; the post is published.
+  deps.releaseSlot?.();
+  for (const row of ledger.parts) {
+    if (row.permalink || !row.media_id) continue;
     try {
-      const permalink = await threads.getPermalink(token, mediaId);
+      const permalink = await threads.getPermalink(token, row.media_id);
       await updatePart(db, row.id, { permalink }, clock.now());
       row.permalink = permalink;
     } catch (error) {
-      deps.logger.warn("permalink lookup failed; the post is published", { mediaId, error });
+      deps.logger.warn("permalink lookup failed; the post is published", { mediaId: row.media_id, error });
     }
-    row.state = "published";
-    row.media_id = mediaId;
   }
   return { kind: "published", permalinks: ledger.parts.map((p) => p.permalink) };
 }

@@ -64,6 +64,8 @@ interface Running {
   occurrence: OccurrenceRow;
   promise: Promise<void>;
   lost: boolean;
+  /** The run gave its pool slot back for good (only lookups that publish nothing are left). */
+  slotReleased: boolean;
 }
 
 /**
@@ -291,14 +293,14 @@ export class Engine {
       dueAt: occ.due_at,
       delayMs: this.o.clock.now() - occ.due_at,
     });
-    const entry: Running = { occurrence: occ, lost: false, promise: Promise.resolve() };
+    const entry: Running = { occurrence: occ, lost: false, slotReleased: false, promise: Promise.resolve() };
     entry.promise = this.execute(entry)
       .catch((error) =>
         this.emit({ type: "error", where: `occurrence ${occ.id}`, error: coerceError(error) }),
       )
       .finally(() => {
         this.running.delete(occ.id);
-        this.pool.release();
+        if (!entry.slotReleased) this.pool.release();
         this.wake(false);
       });
     this.running.set(occ.id, entry);
@@ -350,7 +352,14 @@ export class Engine {
         tokenOf: o.tokenOf,
         markReauth: o.markReauth,
         containerTimeoutMs: o.containerTimeoutMs,
-        idle: (wait) => this.idle(wait),
+        idle: (wait) => (entry.slotReleased ? wait() : this.idle(wait)),
+        releaseSlot: () => {
+          if (entry.slotReleased) return;
+          entry.slotReleased = true;
+          this.pool.release();
+          // The freed slot can take another due run now.
+          this.wake(false);
+        },
         nodeId: this.nodeId,
         assertRunning: () => {
           if (this.stopping) throw new StoppingError("the scheduler is stopping");
