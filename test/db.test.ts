@@ -1,3 +1,4 @@
+import SqliteDatabase from "better-sqlite3";
 import { Migrator, sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { insertAccount } from "../src/accounts/accounts.repository.js";
@@ -26,6 +27,29 @@ describe.each(DIALECTS)("database on %s", (dialect) => {
     expect(row.updated_at).toBe(now);
     expect(typeof row.updated_at).toBe("number");
   });
+
+  if (dialect === "sqlite") {
+    it("a transaction holds SQLite's write lock from its start, even when it reads first", async () => {
+      t = await createTestDb(dialect);
+      const other = new SqliteDatabase(t.url);
+      other.pragma("busy_timeout = 0");
+      try {
+        await t.db.transaction().execute(async (trx) => {
+          await trx.selectFrom("app_state").selectAll().execute();
+          // A deferred transaction would only hold a snapshot here: the other writer would get in, and this
+          // transaction's first write would then fail at once (SQLITE_BUSY_SNAPSHOT).
+          expect(() =>
+            other.prepare("insert into app_state (key, value, updated_at) values ('x', 'y', 0)").run(),
+          ).toThrow(/locked|busy/i);
+          await trx.insertInto("app_state").values({ key: "k", value: "v", updated_at: 1 }).execute();
+        });
+        other.prepare("insert into app_state (key, value, updated_at) values ('x', 'y', 0)").run();
+        expect(other.prepare("select count(*) as n from app_state").get()).toEqual({ n: 2 });
+      } finally {
+        other.close();
+      }
+    });
+  }
 
   it("0003 gives parts published before it their account, so the quota count sees them", async () => {
     t = await createTestDb(dialect);
