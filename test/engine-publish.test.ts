@@ -209,51 +209,92 @@ describe.each(DIALECTS)("engine publishing on %s", (dialect) => {
     expect(waited).toBeLessThan(30_000);
   });
 
-  it("looks up permalinks without holding a pool slot: the next post publishes meanwhile", async () => {
+  it("looks up permalinks without holding a pool slot, as many at once as the pool has slots", async () => {
     env = await createEngineEnv(dialect, { start: START, engine: { concurrency: 1 } });
-    const first = await env.addAccount();
-    await env.addGroup(first.account.id, "first");
-    const firstSchedule = await env.addSchedule(first.account.id, { kind: "fixed", times: ["10:00"] });
-    const second = await env.addAccount();
-    await env.addGroup(second.account.id, "second");
-    const secondSchedule = await env.addSchedule(second.account.id, { kind: "fixed", times: ["10:00"] });
+    const users: Array<{ account: { id: number }; userId: string; scheduleId: number }> = [];
+    for (const text of ["first", "second", "third"]) {
+      const user = await env.addAccount();
+      await env.addGroup(user.account.id, text);
+      const scheduleId = await env.addSchedule(user.account.id, { kind: "fixed", times: ["10:00"] });
+      users.push({ ...user, scheduleId });
+    }
     await env.runAt(TEN - MINUTE);
 
-    // Hold the first permalink lookup (a GET asking for the permalink field).
-    let releaseLookup!: () => void;
-    const lookupHeld = new Promise<void>((resolve) => {
-      releaseLookup = resolve;
+    // Hold every permalink lookup (a GET asking for the permalink field) until released.
+    let releaseLookups!: () => void;
+    const lookupsHeld = new Promise<void>((resolve) => {
+      releaseLookups = resolve;
     });
     let lookups = 0;
-    env.intercept = (req) =>
-      req.method === "GET" && req.params.get("fields")?.includes("permalink") && lookups++ === 0
-        ? lookupHeld
-        : "pass";
+    env.intercept = (req) => {
+      if (req.method !== "GET" || !req.params.get("fields")?.includes("permalink")) return "pass";
+      lookups++;
+      return lookupsHeld;
+    };
     env.clock.set(TEN);
-    await env.engine.tick(); // claims the first post (the earliest id); it publishes, then looks up
-    await until(() => lookups > 0, "the first post's permalink lookup");
-    expect(env.sandbox.published().map((p) => p.text)).toEqual(["first"]);
-    // With one slot, the second post can only run if the first gave its slot back before its lookup.
-    await env.engine.tick();
-    await waitForEvent(env, (e) => e.type === "published" && e.accountId === second.account.id);
-    const firstRow = (await env.occurrences({ scheduleId: firstSchedule }))[0]!;
-    expect(firstRow.state).toBe("running");
-    releaseLookup();
-    await env.engine.runDue();
-
-    for (const scheduleId of [firstSchedule, secondSchedule]) {
-      const [occ] = await env.occurrences({ scheduleId });
-      expect(occ).toMatchObject({ state: "published" });
-      const parts = await env.db
-        .selectFrom("publication_parts")
-        .innerJoin("publications", "publications.id", "publication_parts.publication_id")
-        .select("publication_parts.permalink")
-        .where("publications.occurrence_id", "=", occ!.id)
-        .execute();
-      expect(parts.map((p) => p.permalink)).toEqual([expect.stringContaining("threads")]);
+    // With one slot, each post can only run once the one before gave its slot back for its lookup.
+    for (const user of users) {
+      const claimed = () => env.events.some((e) => e.type === "claimed" && e.accountId === user.account.id);
+      // Passes find the slot free only once the run before has published and reached its lookup.
+      await until(async () => {
+        await env.engine.tick();
+        return claimed();
+      }, `${user.userId}'s post to be claimed`);
+      await until(() => env.sandbox.published(user.userId).length === 1, `${user.userId} to publish`);
     }
-    expect(publishedTexts(env.sandbox)).toEqual(["first", "second"]);
+    expect(publishedTexts(env.sandbox)).toEqual(["first", "second", "third"]);
+    // One lookup at a time (the pool's size): the first is held, the others wait without calling Threads.
+    expect(lookups).toBe(1);
+    for (const user of users) {
+      expect((await env.occurrences({ scheduleId: user.scheduleId }))[0]!.state).toBe("running");
+    }
+    releaseLookups();
+    await env.engine.runDue();
+    await until(async () => {
+      const states = await Promise.all(users.map((u) => env.occurrences({ scheduleId: u.scheduleId })));
+      return states.every(([occ]) => occ?.state === "published");
+    }, "every run to settle");
+    expect(lookups).toBe(3);
+    for (const user of users) {
+      const [occ] = await env.occurrences({ scheduleId: user.scheduleId });
+      expect(await permalinksOf(occ!.id)).toEqual([expect.stringContaining("threads")]);
+    }
   });
+
+  it("a chain that fails at part 2 still records part 1's permalink", async () => {
+    env = await createEngineEnv(dialect, { start: START });
+    const { account, userId } = await env.addAccount();
+    await env.addGroup(account.id, [{ text: "one" }, { text: "two" }]);
+    const scheduleId = await env.addSchedule(account.id, { kind: "fixed", times: ["10:00"] });
+    await env.runAt(TEN - MINUTE);
+    env.intercept = (req) => {
+      if (req.method === "POST" && req.params.has("reply_to_id")) {
+        env.sandbox.faults.add({
+          kind: "error",
+          path: "/threads$",
+          method: "POST",
+          error: { code: 100, message: "(#100) Invalid parameter", status: 400 },
+        });
+      }
+      return "pass";
+    };
+    await env.runAt(TEN);
+    const [occ] = await env.occurrences({ scheduleId });
+    expect(occ).toMatchObject({ state: "failed" });
+    expect(publishedTexts(env.sandbox, userId)).toEqual(["one"]);
+    expect(await permalinksOf(occ!.id)).toEqual([expect.stringContaining("threads"), null]);
+  });
+
+  async function permalinksOf(occurrenceId: number) {
+    const parts = await env.db
+      .selectFrom("publication_parts")
+      .innerJoin("publications", "publications.id", "publication_parts.publication_id")
+      .select("publication_parts.permalink")
+      .where("publications.occurrence_id", "=", occurrenceId)
+      .orderBy("publication_parts.position")
+      .execute();
+    return parts.map((p) => p.permalink);
+  }
 
   it("publishes a chain: each reply answers the previous part", async () => {
     env = await createEngineEnv(dialect, { start: START });

@@ -52,10 +52,11 @@ export interface PublisherDeps {
   /** Gives the pool slot back while waiting for Threads to process media. */
   idle<T>(wait: () => Promise<T>): Promise<T>;
   /**
-   * Gives the pool slot back for the rest of the run: called once every part is published, before the
-   * permalink lookups, which change nothing on Threads and need no slot (a text post's third call of three).
+   * Runs the run's last calls, which publish nothing (the permalink lookups: a text post's third call of
+   * three), after giving the pool slot back for good, so the next due post can start meanwhile. The engine
+   * bounds how many runs look up at once (as many as the pool has slots). Default: just runs `work`.
    */
-  releaseSlot?(): void;
+  afterPublishing?<T>(work: () => Promise<T>): Promise<T>;
   /**
    * This process's node id. A part is marked `publish_requested` (and then published) only while this node
    * holds the occurrence's lease, checked by the database in the same statement.
@@ -107,14 +108,44 @@ export async function publishGroup(deps: PublisherDeps, req: PublishRequest): Pr
     partCount: req.parts.length,
     now: clock.now(),
   });
+  let outcome: PublishOutcome;
   try {
-    const outcome = await publishParts(deps, req, ledger);
-    await recordOutcome(deps, ledger, outcome);
-    return outcome;
+    outcome = await publishParts(deps, req, ledger);
   } catch (error) {
-    const outcome = (await quotaBehind(deps, req, error)) ?? outcomeOfError(error);
-    await recordOutcome(deps, ledger, outcome);
-    return outcome;
+    outcome = (await quotaBehind(deps, req, error)) ?? outcomeOfError(error);
+  }
+  // Whatever the outcome, the parts already out get their permalinks (a chain that failed at part 3 still
+  // shows where parts 1 and 2 are). Not when this process must stop or has lost the lease.
+  if (mayContinue(deps)) {
+    const lookUp = () => lookUpPermalinks(deps, req, ledger);
+    await (deps.afterPublishing ? deps.afterPublishing(lookUp) : lookUp());
+  }
+  if (outcome.kind === "published")
+    outcome = { ...outcome, permalinks: ledger.parts.map((p) => p.permalink) };
+  await recordOutcome(deps, ledger, outcome);
+  return outcome;
+}
+
+function mayContinue(deps: PublisherDeps): boolean {
+  try {
+    deps.assertRunning?.();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Looks up the permalink of every published part that has none yet; a failed lookup leaves it empty. */
+async function lookUpPermalinks(deps: PublisherDeps, req: PublishRequest, ledger: Ledger): Promise<void> {
+  for (const row of ledger.parts) {
+    if (row.state !== "published" || row.permalink || !row.media_id) continue;
+    try {
+      const permalink = await deps.threads.getPermalink(req.account.token, row.media_id);
+      await updatePart(deps.db, row.id, { permalink }, deps.clock.now());
+      row.permalink = permalink;
+    } catch (error) {
+      deps.logger.warn("permalink lookup failed; the post is published", { mediaId: row.media_id, error });
+    }
   }
 }
 
@@ -226,21 +257,8 @@ async function publishParts(
     row.state = "published";
     row.media_id = mediaId;
   }
-
-  // Everything is on Threads. The permalinks are bookkeeping: looked up without a slot, so the next due
-  // post can start publishing meanwhile. A failed lookup leaves the permalink empty; the post is published.
-  deps.releaseSlot?.();
-  for (const row of ledger.parts) {
-    if (row.permalink || !row.media_id) continue;
-    try {
-      const permalink = await threads.getPermalink(token, row.media_id);
-      await updatePart(db, row.id, { permalink }, clock.now());
-      row.permalink = permalink;
-    } catch (error) {
-      deps.logger.warn("permalink lookup failed; the post is published", { mediaId: row.media_id, error });
-    }
-  }
-  return { kind: "published", permalinks: ledger.parts.map((p) => p.permalink) };
+  // Everything is on Threads; publishGroup looks up the permalinks.
+  return { kind: "published", permalinks: [] };
 }
 
 /** Creates (or re-uses) the part's container and waits until Threads has processed it. */

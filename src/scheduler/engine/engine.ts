@@ -76,6 +76,8 @@ interface Running {
 export class Engine {
   readonly nodeId: string;
   private readonly pool: Pool;
+  /** Runs looking up permalinks after publishing (they hold no slot of `pool`). */
+  private readonly lookups: Pool;
   private readonly running = new Map<number, Running>();
   private readonly listeners = new Set<EngineEventListener>();
   private timer: NodeJS.Timeout | undefined;
@@ -113,6 +115,7 @@ export class Engine {
     };
     this.nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.pool = new Pool(this.o.concurrency);
+    this.lookups = new Pool(this.o.concurrency);
   }
 
   on(listener: EngineEventListener): () => void {
@@ -353,13 +356,7 @@ export class Engine {
         markReauth: o.markReauth,
         containerTimeoutMs: o.containerTimeoutMs,
         idle: (wait) => (entry.slotReleased ? wait() : this.idle(wait)),
-        releaseSlot: () => {
-          if (entry.slotReleased) return;
-          entry.slotReleased = true;
-          this.pool.release();
-          // The freed slot can take another due run now.
-          this.wake(false);
-        },
+        afterPublishing: (work) => this.afterPublishing(entry, work),
         nodeId: this.nodeId,
         assertRunning: () => {
           if (this.stopping) throw new StoppingError("the scheduler is stopping");
@@ -368,6 +365,26 @@ export class Engine {
       },
       occ,
     );
+  }
+
+  /**
+   * Gives the run's pool slot back for good and runs its last calls (permalink lookups), at most as many
+   * runs at once as the pool has slots: with Threads slow to answer them, publishing goes on, and the calls
+   * in flight stay bounded (twice the pool).
+   */
+  private async afterPublishing<T>(entry: Running, work: () => Promise<T>): Promise<T> {
+    if (!entry.slotReleased) {
+      entry.slotReleased = true;
+      this.pool.release();
+      // The freed slot can take another due run now.
+      this.wake(false);
+    }
+    await this.lookups.acquire();
+    try {
+      return await work();
+    } finally {
+      this.lookups.release();
+    }
   }
 
   /** Gives the pool slot back while waiting; a stop interrupts the wait. */
