@@ -126,6 +126,38 @@ describe.each(DIALECTS)("lease recovery on %s", (dialect) => {
     expect(part).toMatchObject({ state: "published", media_id: env.sandbox.published(userId)[0]!.id });
   });
 
+  it("a node that recovers and claims again its own stalled run does not start a second one", async () => {
+    const { userId, scheduleId } = await setup(["published once"]);
+    const held: Array<() => void> = [];
+    let containerCalls = 0;
+    env.intercept = (req) => {
+      if (req.method !== "POST") return "pass";
+      // Hold the first run's container call, and any second run's publish call.
+      const first = req.path.endsWith("/threads") && containerCalls++ === 0;
+      if (!first && !req.path.endsWith("/threads_publish")) return "pass";
+      if (!first && held.length === 0) return "pass";
+      return new Promise<void>((resolve) => held.push(resolve));
+    };
+    env.clock.set(TEN);
+    await env.engine.tick();
+    await until(() => held.length === 1, "the container call");
+
+    // No heartbeat reached the database for the whole lease (none runs here: the engine is not started), so
+    // this node's own housekeeping recovers the lease, and its claim takes the row again.
+    env.clock.set(TEN + LEASE_MS + 1000);
+    await env.engine.tick();
+    expect(await today(scheduleId)).toMatchObject({ state: "running", locked_by: env.engine.nodeId });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const release of held.splice(0)) release();
+    await until(() => env.engine.inFlight === 0, "the run to finish");
+    for (const release of held.splice(0)) release();
+    await env.engine.runDue();
+
+    expect(publishedTexts(env.sandbox, userId)).toEqual(["published once"]);
+    expect(env.requests.filter((r) => r.path.endsWith("/threads_publish"))).toHaveLength(1);
+    expect(await today(scheduleId)).toMatchObject({ state: "published" });
+  });
+
   it("a node killed before its publish left: Threads has nothing, so it is published once", async () => {
     const { userId, scheduleId } = await setup(["never left"]);
     const dead = await env.newEngine("dead-node");

@@ -258,7 +258,16 @@ export class Engine {
       ? []
       : await claimDue(db, { nodeId: this.nodeId, now: claimAt, leaseMs: this.o.leaseMs, limit: free });
     for (let i = claimed.length; i < free; i++) this.pool.release();
-    for (const occ of claimed) this.dispatch(occ);
+    for (const occ of claimed) {
+      if (this.running.has(occ.id)) {
+        // This node's own run of it is still going: its heartbeat failed (database errors) for as long as the
+        // lease, so this node recovered the lease and claimed the row again. A second run would pass every
+        // lease check too (same node) and could publish again; the first one goes on under the new lease.
+        this.pool.release();
+        continue;
+      }
+      this.dispatch(occ);
+    }
   }
 
   private async arm(): Promise<void> {
