@@ -10,6 +10,7 @@ import {
   type PlanOptions,
   planAll,
   planSchedule,
+  prunePlannedDays,
   replanSchedule,
   scheduleSpecOf,
 } from "../src/scheduler/plan-writer.js";
@@ -251,6 +252,47 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
       expect.arrayContaining(["2026-03-09", "2026-03-10", "2026-03-11"]),
     );
     expect(missed).toHaveLength(6);
+  });
+
+  it("prunes the records of days long past and fully written, and plans on as before", async () => {
+    t = await createTestDb(dialect);
+    const account = await addAccount(t.db);
+    const id = await addSchedule(t.db, account, fixedTimes("10:00"));
+    const slow = await addSchedule(t.db, account, {
+      ...fixedTimes("11:00"),
+      misfire_grace_minutes: 3 * 24 * 60,
+    });
+    for (let day = 0; day <= 10; day++) await planAll(t.db, opts({ now: NOW + day * 24 * HOUR }));
+    const later = NOW + 10 * 24 * HOUR; // Thursday 2026-03-19, 09:00 JST
+    const dates = async (scheduleId: number) =>
+      (
+        await t.db
+          .selectFrom("planned_days")
+          .select("local_date")
+          .where("schedule_id", "=", scheduleId)
+          .orderBy("local_date")
+          .execute()
+      ).map((d) => d.local_date);
+    expect((await dates(id))[0]).toBe("2026-03-08");
+
+    // The longest grace is 3 days: records from 6 days back (UTC) are kept, the older ones go.
+    const pruned = await prunePlannedDays(t.db, later);
+    expect(pruned).toBeGreaterThan(0);
+    expect((await dates(id))[0]).toBe("2026-03-13");
+    expect((await dates(slow))[0]).toBe("2026-03-13");
+    // Nothing the planner reads was lost: planning again at the same instant writes nothing.
+    const before = await t.db.selectFrom("occurrences").select("id").execute();
+    expect(await planAll(t.db, opts({ now: later }))).toBe(0);
+    expect(await t.db.selectFrom("occurrences").select("id").execute()).toHaveLength(before.length);
+    // An unfinished day is never pruned, however old (here the one marked so, and the last one planned).
+    await t.db
+      .updateTable("planned_days")
+      .set({ next_due_at: NOW })
+      .where("schedule_id", "=", id)
+      .where("local_date", "=", "2026-03-13")
+      .execute();
+    await prunePlannedDays(t.db, later + 30 * 24 * HOUR);
+    expect(await dates(id)).toEqual(["2026-03-13", "2026-03-21"]);
   });
 
   it("plans a run due within the misfire grace so it fires late, but not older ones", async () => {

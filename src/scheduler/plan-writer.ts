@@ -34,6 +34,7 @@ import {
  */
 
 const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
 /** Schedules per page (and ids per `in (…)` list): far below the bound-parameter limits of SQLite and PostgreSQL. */
 const BATCH = 500;
 /** Pages planned at once by `planAll`: one being written while the next is read and computed. */
@@ -181,6 +182,27 @@ export async function clearFuturePlan(db: Database, scheduleId: number, now: num
       .execute();
   }
   return Number(deleted.numDeletedRows);
+}
+
+/**
+ * Deletes the records of days long past and fully written (their occurrences stay: they are the history).
+ * The planner reads a schedule's days from a day before `now - grace` on (and any unfinished one), so days
+ * older than the longest grace plus a margin of three days (time zones, the window crossing midnight) are
+ * never read again. Without this, `planned_days` grew by a row per schedule and day for ever. Returns how
+ * many were deleted.
+ */
+export async function prunePlannedDays(db: Database, now: number): Promise<number> {
+  const longest = await db
+    .selectFrom("schedules")
+    .select((eb) => eb.fn.max("misfire_grace_minutes").as("grace"))
+    .executeTakeFirst();
+  const keepFrom = now - Number(longest?.grace ?? 0) * MINUTE - 3 * DAY;
+  const result = await db
+    .deleteFrom("planned_days")
+    .where("local_date", "<", localDateAt("UTC", keepFrom))
+    .where("next_due_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 /**

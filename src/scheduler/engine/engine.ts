@@ -24,7 +24,7 @@ import {
   renewLeases,
   settle,
 } from "../occurrences.repository.js";
-import { planAll } from "../plan-writer.js";
+import { planAll, prunePlannedDays } from "../plan-writer.js";
 import { Pool } from "./pool.js";
 
 export interface EngineOptions {
@@ -59,6 +59,8 @@ export interface EngineOptions {
 
 /** A claim-only pass (after a run finished) still recovers leases and marks misfires if this is old. */
 const HOUSEKEEPING_MS = 1_000;
+/** How often planning also deletes the records of days long past (one statement reading that table). */
+const PRUNE_EVERY_MS = 3_600_000;
 
 interface Running {
   occurrence: OccurrenceRow;
@@ -91,6 +93,7 @@ export class Engine {
   private housekeepingWanted = true;
   private housekeptAt = Number.NEGATIVE_INFINITY;
   private lastPlanAt = Number.NEGATIVE_INFINITY;
+  private lastPruneAt = Number.NEGATIVE_INFINITY;
   /** The instant the last pass's claim looked at: a row due by then and still unclaimed is blocked. */
   private lastClaimAt = Number.NEGATIVE_INFINITY;
   private started = false;
@@ -168,6 +171,10 @@ export class Engine {
       rng: this.o.random,
     });
     await planTokenRefresh(this.o.db, this.o.defaultTimezone, now);
+    if (now - this.lastPruneAt >= PRUNE_EVERY_MS || now < this.lastPruneAt) {
+      await prunePlannedDays(this.o.db, now);
+      this.lastPruneAt = now;
+    }
     this.lastPlanAt = now;
     // What was written may be past due already: the next pass marks misfires before it claims.
     this.housekeepingWanted = true;
