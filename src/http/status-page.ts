@@ -1,4 +1,4 @@
-import type { JobInfo, RunInfo } from "../scheduler/inspect.js";
+import { type JobInfo, type RunInfo, runStateLabel } from "../scheduler/inspect.js";
 
 export interface StatusPageData {
   threadsMode: "sandbox" | "remote" | "live";
@@ -26,6 +26,7 @@ const STATE_LABEL: Record<string, string> = {
   planned: "予定 planned",
   running: "実行中 running",
   published: "投稿済み published",
+  done: "完了 done",
   failed: "失敗 failed",
   missed: "見逃し missed",
   needs_check: "確認中 needs check",
@@ -63,7 +64,7 @@ export function renderStatusPage(d: StatusPageData): string {
     ? d.runs
         .map(
           (r) =>
-            `<tr><td>${r.id}</td><td>${escapeHtml(r.dueAt)}</td><td>${r.username ? `@${escapeHtml(r.username)}` : escapeHtml(r.job)}</td><td class="st-${escapeHtml(r.state)}">${escapeHtml(STATE_LABEL[r.state] ?? r.state)}</td><td>${r.permalinks.map((p) => `<a href="${escapeHtml(p)}">${escapeHtml(p)}</a>`).join("<br>")}${r.reason ? `<small>${escapeHtml(r.reason)}</small>` : ""}</td></tr>`,
+            `<tr><td>${r.id}</td><td>${escapeHtml(r.dueAt)}</td><td>${r.username ? `@${escapeHtml(r.username)}` : escapeHtml(r.job)}</td><td class="st-${escapeHtml(r.state)}">${escapeHtml(STATE_LABEL[runStateLabel(r)] ?? r.state)}</td><td>${r.permalinks.map((p) => `<a href="${escapeHtml(p)}">${escapeHtml(p)}</a>`).join("<br>")}${r.reason ? `<small>${escapeHtml(r.reason)}</small>` : ""}</td></tr>`,
         )
         .join("")
     : `<tr><td colspan="5">まだ実行はありません / Nothing has run yet.</td></tr>`;

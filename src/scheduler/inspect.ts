@@ -120,6 +120,14 @@ export async function listJobs(db: Database, now: number, defaultTimezone: strin
   );
 }
 
+/**
+ * The state to show for a run. A token refresh that ran is stored as `published` (the one terminal success
+ * state of the occurrence machine), which reads as if something had been posted: it is shown as `done`.
+ */
+export function runStateLabel(run: { job: string; state: OccurrenceState }): string {
+  return run.job === "token_refresh" && run.state === "published" ? "done" : run.state;
+}
+
 export interface RunInfo {
   id: number;
   job: string;

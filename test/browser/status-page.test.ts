@@ -61,6 +61,18 @@ describe.skipIf(!chromiumAvailable)("status page in Chromium", () => {
         },
         {
           ...base,
+          job: "token_refresh" as const,
+          job_key: "token_refresh",
+          account_id: null,
+          due_at: now - 7_200_000,
+          run_at: now - 7_200_000,
+          slot: "03:00",
+          state: "published",
+          reason: "refreshed 1, skipped 0, reconnect needed 0, retry later 0, failed 0",
+          finished_at: now - 7_000_000,
+        },
+        {
+          ...base,
           job_key: "manual:b",
           due_at: now + 3_600_000,
           run_at: now + 3_600_000,
@@ -107,6 +119,9 @@ describe.skipIf(!chromiumAvailable)("status page in Chromium", () => {
     expect(text).toContain("@hanako_shop");
     expect(text).toContain("失敗 failed");
     expect(text).toContain("予定 planned");
+    // A token refresh that ran is "done", not "published".
+    expect(text).toContain("完了 done");
+    expect(text).not.toContain("投稿済み");
     // A reason containing markup is shown as text, never run.
     expect(text).toContain("<script>alert(1)</script>");
     expect(errors).toEqual([]);

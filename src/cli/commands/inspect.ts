@@ -1,7 +1,7 @@
 import { createEngine } from "../../app/scheduler-runtime.js";
 import type { OccurrenceState } from "../../db/schema.js";
 import { silentLogger } from "../../log.js";
-import { formatForReport, listJobs, listRuns } from "../../scheduler/inspect.js";
+import { formatForReport, listJobs, listRuns, runStateLabel } from "../../scheduler/inspect.js";
 import { notifyWork } from "../../scheduler/notify.js";
 import { planAll } from "../../scheduler/plan-writer.js";
 import { type Command, flag, parseId, positiveInt, str, UsageError } from "../command.js";
@@ -110,7 +110,7 @@ export const runsCommand: Command = {
         r.dueAt,
         r.username ? `@${r.username}` : r.job,
         r.slot,
-        r.state,
+        runStateLabel(r),
         r.attempts,
         [r.permalinks.join(" "), r.reason ?? ""].filter(Boolean).join(" — "),
       ]),
