@@ -295,6 +295,29 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     expect(await dates(id)).toEqual(["2026-03-13", "2026-03-21"]);
   });
 
+  it("a longer grace set after old days were pruned does not back-fill them", async () => {
+    t = await createTestDb(dialect);
+    // A random day drawn again would land on other times: the unique key would not catch it.
+    const id = await addSchedule(t.db, await addAccount(t.db), randomWindow("10:00", "22:00", 3));
+    for (let day = 0; day <= 10; day++) {
+      await planAll(t.db, opts({ now: NOW + day * 24 * HOUR, rng: seededRng(`day ${day}`) }));
+    }
+    const later = NOW + 10 * 24 * HOUR;
+    expect(await prunePlannedDays(t.db, later)).toBeGreaterThan(0);
+    const before = await occurrencesOf(t.db, id);
+
+    // The user raises the grace to 5 days: an edit (new version, re-planned in its transaction).
+    await t.db.transaction().execute(async (trx) => {
+      await updateSchedule(trx, id, { misfire_grace_minutes: 5 * 24 * 60, updated_at: later });
+      await replanSchedule(trx, id, opts({ now: later, rng: seededRng("edit") }));
+    });
+    await planAll(t.db, opts({ now: later, rng: seededRng("after") }));
+    // Nothing before the edit is planned again (it would be posted late, inside the new grace).
+    const after = await occurrencesOf(t.db, id);
+    const added = after.filter((r) => !before.some((b) => b.due_at === r.due_at));
+    expect(added.filter((r) => r.due_at < later)).toEqual([]);
+  });
+
   it("plans a run due within the misfire grace so it fires late, but not older ones", async () => {
     t = await createTestDb(dialect);
     const account = await addAccount(t.db);

@@ -10,7 +10,7 @@ import type { DB } from "./schema.js";
 const SQLITE_BATCH = 500;
 const POSTGRES_BATCH = 5_000;
 
-export interface BulkInsertOptions<T extends keyof DB> {
+interface BulkInsertOptions<T extends keyof DB> {
   /** The unique key whose conflicts are skipped (ON CONFLICT … DO NOTHING). */
   conflict: Array<keyof DB[T] & string>;
   /** Columns to return for the rows actually inserted (not the skipped ones). */
@@ -18,7 +18,7 @@ export interface BulkInsertOptions<T extends keyof DB> {
 }
 
 /**
- * Inserts many rows, skipping those that conflict on `conflict`, in statements of thousands of rows; returns
+ * Inserts many rows, skipping those that conflict on `conflict`, in statements of up to 500 (SQLite) or 5,000 (PostgreSQL) rows; returns
  * the `returning` columns of the inserted rows (empty without `returning`) and how many were inserted.
  * Every row must have the same keys (the first row's columns are the ones written).
  *

@@ -22,7 +22,7 @@ import {
  * fixed schedules too: the planner whose `planned_days` insert wins computes that day (random times are drawn
  * here, exactly once) and inserts its occurrences in the same transaction; everyone else skips the day. The
  * unique key (job_key, due_at) with ON CONFLICT DO NOTHING is the second guard. Recording fixed days as well
- * lets steady-state planning skip known days with one indexed read, and stops a later planner from
+ * lets steady-state planning skip known days with two indexed reads, and stops a later planner from
  * back-filling, inside the misfire grace, runs that a re-plan after an edit deliberately left out.
  *
  * Runs are written only up to the horizon (`now + horizonMs`), not to the end of the horizon's last day: a
@@ -104,8 +104,9 @@ export async function planSchedule(db: Database, scheduleId: number, opts: PlanO
 }
 
 /**
- * Plans every active schedule of every account, a page of schedules at a time: per page one read of the
- * schedules, one of their planned days, and (only when some day is new) one transaction of batched inserts.
+ * Plans every active schedule of every account, a page of schedules at a time (two pages in flight): per
+ * page one read of the schedules, two of their planned days, and (only when some day is new, stale, or has
+ * runs the horizon has reached) one transaction of batched writes.
  * A schedule whose settings cannot be planned is reported to `opts.logger` and skipped.
  */
 export async function planAll(db: Database, opts: PlanOptions): Promise<number> {
@@ -266,8 +267,12 @@ async function planTargets(
       onInvalid(target.id, problems);
       continue;
     }
-    const cut = cutPolicy === "now" ? opts.now : opts.now - target.misfire_grace_minutes * MINUTE;
-    const dates = datesFor(spec.timezone, cut).filter((date) => runsOn(spec, date));
+    // The dates start at `now - grace` whatever the policy: a re-plan after an edit writes nothing before
+    // `now` but records those days, so a later pass does not back-fill them inside a grace just made longer
+    // (their records may have been pruned, and a random day drawn again would land on new times).
+    const graceStart = opts.now - target.misfire_grace_minutes * MINUTE;
+    const cut = cutPolicy === "now" ? opts.now : graceStart;
+    const dates = datesFor(spec.timezone, graceStart).filter((date) => runsOn(spec, date));
     if (dates.length > 0) plans.push({ target, spec, cut, dates });
   }
   if (plans.length === 0) return 0;
@@ -307,7 +312,8 @@ interface KnownDay {
 /**
  * One (schedule, date) to write: `fresh` is not planned yet (claim it, draw it), `stale` was planned by an
  * older version of the schedule (take it over, draw again from now), `rest` is planned but some of its runs
- * have now come within the horizon (write them, from the recorded draw).
+ * have now come within the horizon (write them: a random day from its recorded draw, a fixed day computed
+ * again).
  */
 type DayWork =
   | { plan: SchedulePlan; date: string; kind: "fresh" | "stale" }
@@ -327,7 +333,8 @@ async function loadPlannedDays(
       .select(["schedule_id", "local_date", "schedule_version", "next_due_at", "draw_json"])
       .where("schedule_id", "in", ids);
     // Two reads, each on its own index (the primary key; the partial index of unfinished days): one `or`
-    // made PostgreSQL read every recorded day of the schedules, and nothing prunes old ones.
+    // made PostgreSQL read every recorded day of the schedules (old ones are pruned only hourly, and only
+    // once fully written).
     const rows = [
       ...(await read
         .where("local_date", "<", from)

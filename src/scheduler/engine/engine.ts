@@ -200,7 +200,7 @@ export class Engine {
     this.timer = setTimeout(() => void this.tick(), 0);
   }
 
-  /** One pass: recover dead leases, mark misfires, extend the horizon when due, claim what fits. */
+  /** One pass: extend the horizon when due, recover dead leases, mark misfires, claim what fits. */
   tick(): Promise<void> {
     if (this.ticking) {
       this.tickAgain = true;
