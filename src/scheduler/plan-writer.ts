@@ -155,16 +155,15 @@ export async function planAll(db: Database, opts: PlanOptions): Promise<number> 
 export async function clearFuturePlan(db: Database, scheduleId: number, now: number): Promise<number> {
   // A planner writing this schedule's days holds its row FOR SHARE: wait for it, so that what it writes is
   // deleted below rather than left behind (edits and pauses have already updated the row, removal has not).
-  if (dialectOf(db) === "postgres") {
-    await db.selectFrom("schedules").select("id").where("id", "=", scheduleId).forUpdate().execute();
-  }
+  let read = selectTargets(db).where("schedules.id", "=", scheduleId);
+  if (dialectOf(db) === "postgres") read = read.forUpdate(["schedules"]);
+  const target = await read.executeTakeFirst();
   const deleted = await db
     .deleteFrom("occurrences")
     .where("schedule_id", "=", scheduleId)
     .where("state", "=", "planned")
     .where("due_at", ">=", now)
     .executeTakeFirst();
-  const target = await selectTargets(db).where("schedules.id", "=", scheduleId).executeTakeFirst();
   if (target) {
     const zone = target.timezone ?? target.account_timezone;
     const today = localDateAt(isValidTimeZone(zone) ? zone : "UTC", now);
@@ -358,7 +357,8 @@ async function loadPlannedDays(
 }
 
 /** A day's runs split at the horizon: those to write now, and what to record about the rest. */
-function splitAtHorizon(runs: PlannedInstant[], from: number, horizonEnd: number, random: boolean) {
+function splitAtHorizon(runs: PlannedInstant[], from: number, horizonEnd: number, spec: ScheduleSpec) {
+  const random = spec.kind === "random";
   const now = runs.filter((run) => run.dueAt >= from && run.dueAt < horizonEnd);
   const next = runs.find((run) => run.dueAt >= horizonEnd);
   return {
@@ -369,12 +369,19 @@ function splitAtHorizon(runs: PlannedInstant[], from: number, horizonEnd: number
   };
 }
 
-function recordedDraw(date: string, drawJson: string): PlannedInstant[] {
-  return (JSON.parse(drawJson) as Array<[number, string]>).map(([dueAt, slot]) => ({
-    dueAt,
-    slot,
-    localDate: date,
-  }));
+/**
+ * A recorded day's runs as first planned: a random day from its recorded draw, a fixed day computed again
+ * (the same on every computation). A random day without a draw has nothing left to write.
+ */
+function recordedRuns(plan: SchedulePlan, date: string, day: KnownDay, rng: () => number): PlannedInstant[] {
+  if (day.drawJson !== null) {
+    return (JSON.parse(day.drawJson) as Array<[number, string]>).map(([dueAt, slot]) => ({
+      dueAt,
+      slot,
+      localDate: date,
+    }));
+  }
+  return plan.spec.kind === "random" ? [] : planDay(plan.spec, date, rng);
 }
 
 async function writeDays(trx: Database, all: DayWork[], opts: PlanOptions): Promise<number> {
@@ -395,10 +402,10 @@ async function writeDays(trx: Database, all: DayWork[], opts: PlanOptions): Prom
   // any of its runs is inside yet: claiming only once a run falls inside would favour early draws.
   const fresh = work
     .filter((w) => w.kind === "fresh")
-    .map((w) => {
-      const random = w.plan.spec.kind === "random";
-      return { w, split: splitAtHorizon(planDay(w.plan.spec, w.date, rng), w.plan.cut, horizonEnd, random) };
-    });
+    .map((w) => ({
+      w,
+      split: splitAtHorizon(planDay(w.plan.spec, w.date, rng), w.plan.cut, horizonEnd, w.plan.spec),
+    }));
   const claimed = await insertSkippingConflicts(
     trx,
     "planned_days",
@@ -419,11 +426,10 @@ async function writeDays(trx: Database, all: DayWork[], opts: PlanOptions): Prom
 
   for (const w of work) {
     const { id, version } = w.plan.target;
-    const random = w.plan.spec.kind === "random";
     if (w.kind === "stale") {
       // Planned by an older version of the schedule: take the day over, drop its unclaimed future runs and
       // draw it again. Its past stays (rows before `now` are history), so it only gains runs from now on.
-      const split = splitAtHorizon(planDay(w.plan.spec, w.date, rng), opts.now, horizonEnd, random);
+      const split = splitAtHorizon(planDay(w.plan.spec, w.date, rng), opts.now, horizonEnd, w.plan.spec);
       const taken = await trx
         .updateTable("planned_days")
         .set({
@@ -446,16 +452,10 @@ async function writeDays(trx: Database, all: DayWork[], opts: PlanOptions): Prom
         .execute();
       toWrite.push({ plan: w.plan, runs: split.now });
     } else if (w.kind === "rest") {
-      // The rest of a planned day, from its recorded draw (fixed days are the same on every computation).
-      // Runs already past are written too: they were planned, and the engine marks them `missed` (with the
-      // reason) before it claims anything.
-      const runs =
-        w.day.drawJson !== null
-          ? recordedDraw(w.date, w.day.drawJson)
-          : random
-            ? []
-            : planDay(w.plan.spec, w.date, rng);
-      const split = splitAtHorizon(runs, w.day.nextDueAt!, horizonEnd, random);
+      // The rest of a planned day. Runs already past are written too: they were planned, and the engine
+      // marks them `missed` (with the reason) before it claims anything.
+      const runs = recordedRuns(w.plan, w.date, w.day, rng);
+      const split = splitAtHorizon(runs, w.day.nextDueAt!, horizonEnd, w.plan.spec);
       const taken = await trx
         .updateTable("planned_days")
         .set({
