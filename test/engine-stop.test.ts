@@ -64,10 +64,10 @@ describe.each(DIALECTS)("engine stop on %s", (dialect) => {
     await until(() => env.sandbox.published(userId).length === 1, "the publish to land at Threads");
 
     const result = await env.engine.stop(200);
-    expect(result).toEqual({ cutOff: 1, leftToCheck: 0 });
+    expect(result).toEqual({ cutOff: 1, handedBack: 0, toCheck: 1, leftToCheck: 0 });
     const cut = await today();
     expect(cut).toMatchObject({ state: "needs_check", locked_by: null, run_at: env.clock.now() });
-    expect(cut.reason).toMatch(/stopped while a publish call was in flight.*stop timeout \(200 ms\) ran out/);
+    expect(cut.reason).toMatch(/stopped while a publish call was in flight.*stop timeout of 200 ms ran out/);
 
     await nextStart();
     expect(publishedTexts(env.sandbox, userId)).toEqual(["cut off mid-publish"]);
@@ -77,7 +77,7 @@ describe.each(DIALECTS)("engine stop on %s", (dialect) => {
   it("a publish stalled before it left: cut off, checked, then published once", async () => {
     const { userId, today } = await setup([{ text: "stalled before sending" }]);
     await startUntil(isPublish, never);
-    expect(await env.engine.stop(100)).toEqual({ cutOff: 1, leftToCheck: 0 });
+    expect(await env.engine.stop(100)).toEqual({ cutOff: 1, handedBack: 0, toCheck: 1, leftToCheck: 0 });
     // fetch cannot tell whether the request left: it is checked, not published blindly.
     expect((await today()).state).toBe("needs_check");
     expect(env.sandbox.published(userId)).toEqual([]);
@@ -89,7 +89,7 @@ describe.each(DIALECTS)("engine stop on %s", (dialect) => {
   it("a container creation that never answers is handed back (nothing can have been published)", async () => {
     const { userId, today } = await setup([{ text: "container never made" }]);
     await startUntil((req) => req.method === "POST" && req.path.endsWith("/threads"), never);
-    expect(await env.engine.stop(100)).toEqual({ cutOff: 1, leftToCheck: 0 });
+    expect(await env.engine.stop(100)).toEqual({ cutOff: 1, handedBack: 1, toCheck: 0, leftToCheck: 0 });
     expect(await today()).toMatchObject({ state: "planned", reason: "handed back: the scheduler stopped" });
 
     await nextStart();
@@ -107,7 +107,12 @@ describe.each(DIALECTS)("engine stop on %s", (dialect) => {
       "pass",
     );
     // A timeout far beyond the test's own: the stop must not wait for it.
-    expect(await env.engine.stop(10 * MINUTE)).toEqual({ cutOff: 0, leftToCheck: 0 });
+    expect(await env.engine.stop(10 * MINUTE)).toEqual({
+      cutOff: 0,
+      handedBack: 0,
+      toCheck: 0,
+      leftToCheck: 0,
+    });
     expect(await today()).toMatchObject({ state: "planned", reason: "handed back: the scheduler stopped" });
     const after = env.requests.length;
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -120,7 +125,12 @@ describe.each(DIALECTS)("engine stop on %s", (dialect) => {
     const lookup = (req: SeenRequest) =>
       req.method === "GET" && req.params.get("fields") === "id,permalink" && !isPublish(req);
     await startUntil(lookup, never);
-    expect(await env.engine.stop(10 * MINUTE)).toEqual({ cutOff: 0, leftToCheck: 0 });
+    expect(await env.engine.stop(10 * MINUTE)).toEqual({
+      cutOff: 0,
+      handedBack: 0,
+      toCheck: 0,
+      leftToCheck: 0,
+    });
     expect(await today()).toMatchObject({ state: "published" });
     expect(publishedTexts(env.sandbox, userId)).toEqual(["published, link pending"]);
   });

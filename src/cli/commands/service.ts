@@ -119,8 +119,16 @@ export const startCommand: Command = {
       const closed = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve();
       const result = await engine?.stop(stopTimeoutMs);
       if (result?.cutOff) {
+        const parts = [
+          result.toCheck > 0
+            ? `${plural(result.toCheck, "post")} may have gone out and will be checked against Threads at the next start`
+            : "",
+          result.handedBack > 0
+            ? `${plural(result.handedBack, "run")} had published nothing and will run at the next start`
+            : "",
+        ].filter(Boolean);
         out.out(
-          `The stop timeout (${seconds}) cut off ${plural(result.cutOff, "run")} still waiting for Threads: ${result.cutOff === 1 ? "it goes" : "they go"} back to planned, or to needs_check when a publish may have gone out, and the next start handles ${result.cutOff === 1 ? "it" : "them"} exactly once.`,
+          `The stop timeout (${seconds}) cut off ${plural(result.cutOff, "run")} still waiting for Threads${parts.length ? `: ${parts.join("; ")}` : ""}. \`threads-scheduler runs\` shows them.`,
         );
       }
       await lock?.release().catch(() => {});

@@ -69,6 +69,13 @@ const SETTLE_AFTER_CUT_MS = 500;
 export interface StopResult {
   /** Runs the stop timeout cut off (their calls to Threads were ended). */
   cutOff: number;
+  /** Of those, the ones back in `planned` (nothing can have been published): the next start runs them. */
+  handedBack: number;
+  /**
+   * Of those, the ones in `needs_check` (a publish call may have gone out, or the run never wrote its state):
+   * the next start asks Threads before anything is published again.
+   */
+  toCheck: number;
   /**
    * Runs still not settled after that: their rows were sent to `needs_check` by the stop itself, so the next
    * scheduler checks Threads before anything is published again.
@@ -174,7 +181,7 @@ export class Engine {
    * sent to `needs_check` by the stop itself. Either way the next start handles it exactly once.
    */
   async stop(timeoutMs = 30_000): Promise<StopResult> {
-    const result: StopResult = { cutOff: 0, leftToCheck: 0 };
+    const result: StopResult = { cutOff: 0, handedBack: 0, toCheck: 0, leftToCheck: 0 };
     if (!this.started) return result;
     const deadline = Date.now() + timeoutMs;
     const stopping = new StoppingError("the scheduler is stopping");
@@ -194,10 +201,17 @@ export class Engine {
     );
     if (!(await this.settledWithin(deadline - Date.now()))) {
       result.cutOff = this.running.size;
-      this.cutRuns.abort(new StoppingError(`the scheduler's stop timeout (${formatMs(timeoutMs)}) ran out`));
+      const counting = this.on((event) => {
+        if (event.type !== "settled") return;
+        if (event.state === "planned") result.handedBack++;
+        if (event.state === "needs_check") result.toCheck++;
+      });
+      this.cutRuns.abort(new StoppingError(`the stop timeout of ${formatMs(timeoutMs)} ran out`));
       if (!(await this.settledWithin(SETTLE_AFTER_CUT_MS))) {
         result.leftToCheck = await this.sendOwnRunsToCheck();
+        result.toCheck += result.leftToCheck;
       }
+      counting();
     }
     // Waits that the stop interrupted (a container poll) end too: nothing of this engine keeps running.
     this.cutRuns.abort(stopping);
