@@ -28,6 +28,11 @@ export interface Config {
   secretKeySource: "env" | "file" | "generated";
   logLevel: LogLevel;
   schedulerConcurrency: number;
+  /**
+   * How long a stopping service lets the posts in flight finish (ms; default 30 s) before it cuts off their
+   * calls to Threads and exits. What it cuts is checked against Threads at the next start.
+   */
+  stopTimeoutMs: number;
   /** Loopback port of the built-in sandbox in sandbox mode. */
   sandboxPort: number;
 }
@@ -83,6 +88,11 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
     name: "SCHEDULER_CONCURRENCY",
     default: "20",
     description: "Publications running at once in this process",
+  },
+  {
+    name: "STOP_TIMEOUT",
+    default: "30",
+    description: "Seconds a stop waits for posts in flight before cutting them off and exiting",
   },
   {
     name: "SANDBOX_PORT",
@@ -191,6 +201,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     get("SCHEDULER_CONCURRENCY") ?? "20",
   );
 
+  const stopTimeoutMs = parseStopTimeout("STOP_TIMEOUT", get("STOP_TIMEOUT") ?? "30");
+
   const { key: secretKey, source: secretKeySource } = loadSecretKey(get("SECRET_KEY"), dataDir);
 
   return Object.freeze({
@@ -209,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     secretKeySource,
     logLevel: logLevel as LogLevel,
     schedulerConcurrency,
+    stopTimeoutMs,
     sandboxPort,
   });
 }
@@ -246,6 +259,18 @@ function parsePort(variable: string, text: string): number {
     throw new ConfigError(variable, `"${text}" is not a port number (0–65535).`);
   }
   return n;
+}
+
+/** Seconds (fractions allowed, at most an hour) as ms; `variable` names the variable or flag in the error. */
+export function parseStopTimeout(variable: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > 3600) {
+    throw new ConfigError(
+      variable,
+      `"${text}" is not a number of seconds between 0 and 3600 (for example 30).`,
+    );
+  }
+  return Math.round(n * 1000);
 }
 
 function parsePositiveInt(variable: string, text: string): number {

@@ -28,6 +28,20 @@ describe("loadConfig", () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it("reads STOP_TIMEOUT in seconds (default 30) and names it when it is wrong", () => {
+    expect(loadConfig({ DATA_DIR: dir() }).stopTimeoutMs).toBe(30_000);
+    expect(loadConfig({ DATA_DIR: dir(), STOP_TIMEOUT: "2.5" }).stopTimeoutMs).toBe(2_500);
+    expect(loadConfig({ DATA_DIR: dir(), STOP_TIMEOUT: "0" }).stopTimeoutMs).toBe(0);
+    for (const bad of ["-1", "soon", "7200"]) {
+      expect(() => loadConfig({ DATA_DIR: dir(), STOP_TIMEOUT: bad })).toThrow(
+        new ConfigError(
+          "STOP_TIMEOUT",
+          `"${bad}" is not a number of seconds between 0 and 3600 (for example 30).`,
+        ),
+      );
+    }
+  });
+
   it("lets flags override the environment", () => {
     const c = loadConfig({ DATA_DIR: dir(), PORT: "4000" }, { PORT: "5000" });
     expect(c.port).toBe(5000);

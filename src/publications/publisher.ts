@@ -24,8 +24,11 @@ export type PublishOutcome =
    * retry waits for it to free up and never counts towards giving up.
    */
   | { kind: "retry"; reason: string; retryAfterMs?: number; quota?: boolean }
-  /** A call's outcome is unknown: Threads must be asked before anything is published again. */
-  | { kind: "needs_check"; reason: string }
+  /**
+   * A call's outcome is unknown: Threads must be asked before anything is published again. `atOnce`: no
+   * backoff before the check (the call was cut off by a stop, not failed by Threads).
+   */
+  | { kind: "needs_check"; reason: string; atOnce?: boolean }
   | { kind: "reauth"; reason: string }
   | { kind: "failed"; reason: string }
   /** This process is stopping before anything uncertain happened: another run takes over at once. */
@@ -54,9 +57,10 @@ export interface PublisherDeps {
   /**
    * Runs the run's last calls, which publish nothing (the permalink lookups: a text post's third call of
    * three), after giving the pool slot back for good, so the next due post can start meanwhile. The engine
-   * bounds how many runs look up at once (as many as the pool has slots). Default: just runs `work`.
+   * bounds how many runs look up at once (as many as the pool has slots), and hands `work` a client that a
+   * stop cuts off at once. Default: runs `work` with `threads`.
    */
-  afterPublishing?<T>(work: () => Promise<T>): Promise<T>;
+  afterPublishing?<T>(work: (threads: ThreadsClient) => Promise<T>): Promise<T>;
   /**
    * This process's node id. A part is marked `publish_requested` (and then published) only while this node
    * holds the occurrence's lease, checked by the database in the same statement.
@@ -117,8 +121,8 @@ export async function publishGroup(deps: PublisherDeps, req: PublishRequest): Pr
   // Whatever the outcome, the parts already out get their permalinks (a chain that failed at part 3 still
   // shows where parts 1 and 2 are). Not when this process must stop or has lost the lease.
   if (mayContinue(deps)) {
-    const lookUp = () => lookUpPermalinks(deps, req, ledger);
-    await (deps.afterPublishing ? deps.afterPublishing(lookUp) : lookUp());
+    const lookUp = (threads: ThreadsClient) => lookUpPermalinks(deps, threads, req, ledger);
+    await (deps.afterPublishing ? deps.afterPublishing(lookUp) : lookUp(deps.threads));
   }
   if (outcome.kind === "published")
     outcome = { ...outcome, permalinks: ledger.parts.map((p) => p.permalink) };
@@ -135,15 +139,25 @@ function mayContinue(deps: PublisherDeps): boolean {
   }
 }
 
-/** Looks up the permalink of every published part that has none yet; a failed lookup leaves it empty. */
-async function lookUpPermalinks(deps: PublisherDeps, req: PublishRequest, ledger: Ledger): Promise<void> {
+/**
+ * Looks up the permalink of every published part that has none yet; a failed lookup leaves it empty. A stop
+ * ends the lookups (they publish nothing): the post is published either way.
+ */
+async function lookUpPermalinks(
+  deps: PublisherDeps,
+  threads: ThreadsClient,
+  req: PublishRequest,
+  ledger: Ledger,
+): Promise<void> {
   for (const row of ledger.parts) {
     if (row.state !== "published" || row.permalink || !row.media_id) continue;
+    if (!mayContinue(deps)) return;
     try {
-      const permalink = await deps.threads.getPermalink(req.account.token, row.media_id);
+      const permalink = await threads.getPermalink(req.account.token, row.media_id);
       await updatePart(deps.db, row.id, { permalink }, deps.clock.now());
       row.permalink = permalink;
     } catch (error) {
+      if (!mayContinue(deps)) return;
       deps.logger.warn("permalink lookup failed; the post is published", { mediaId: row.media_id, error });
     }
   }
@@ -374,6 +388,18 @@ export function outcomeOfError(error: unknown): PublishOutcome {
   if (error instanceof LeaseLostError) return { kind: "needs_check", reason: error.message };
   if (error instanceof StoppingError)
     return { kind: "handed_back", reason: "handed back: the scheduler stopped" };
+  const stop = error instanceof ThreadsApiError ? stoppingCause(error) : undefined;
+  if (stop && error instanceof ThreadsApiError) {
+    // A call the stop cut off. Only a publish that may have left can have made a post exist.
+    if (error.outcomeUnknown && error.endpoint.endsWith("/threads_publish")) {
+      return {
+        kind: "needs_check",
+        reason: `the scheduler stopped while a publish call was in flight (${stop.message}); Threads will be checked before any retry`,
+        atOnce: true,
+      };
+    }
+    return { kind: "handed_back", reason: "handed back: the scheduler stopped" };
+  }
   if (error instanceof ThreadsApiError) {
     const meta = error.message;
     if (error.outcomeUnknown) {
@@ -409,6 +435,15 @@ export function outcomeOfError(error: unknown): PublishOutcome {
   }
   const message = error instanceof Error ? error.message : String(error);
   return { kind: "retry", reason: `unexpected error: ${message}` };
+}
+
+/** The StoppingError that cut a call off (the abort reason, somewhere in the error's causes). */
+function stoppingCause(error: Error): StoppingError | undefined {
+  let e: unknown = error;
+  for (let depth = 0; e instanceof Error && depth < 5; depth++, e = e.cause) {
+    if (e instanceof StoppingError) return e;
+  }
+  return undefined;
 }
 
 async function recordOutcome(deps: PublisherDeps, ledger: Ledger, outcome: PublishOutcome): Promise<void> {

@@ -1,21 +1,31 @@
+import { realpathSync } from "node:fs";
 import { hostname } from "node:os";
+import SqliteDatabase from "better-sqlite3";
+import { sql } from "kysely";
 import type { Database } from "../db/connect.js";
 import { dialectOf } from "../db/dialect.js";
 
 const KEY = "scheduler_instance";
-/** A lock holder on another host is presumed dead when its heartbeat is older than this. */
-const STALE_MS = 60_000;
+/**
+ * How long a start waits for the lock before refusing: a holder that was just killed (`kill -9`, then a restart
+ * at once) may still be on its way out for a few milliseconds; the kernel frees its lock as it dies.
+ */
+const WAIT_MS = 1_000;
 
+/** Who holds the lock, for the message a refused start shows (the lock itself is the kernel's). */
 interface Holder {
   nodeId: string;
   pid: number;
   host: string;
-  heartbeatAt: number;
+  startedAt?: number;
 }
 
 export interface InstanceLock {
   /** The node id of a previous scheduler that died holding the lock (its runs can be recovered at once). */
   deadHolder: string | undefined;
+  /** The lock file held (undefined for an in-memory database). */
+  lockFile: string | undefined;
+  /** Idempotent. */
   release(): Promise<void>;
 }
 
@@ -24,9 +34,13 @@ export class InstanceLockError extends Error {
 }
 
 /**
- * SQLite is single-instance: a second scheduler on the same file refuses to start. The holder is known
- * dead when its pid is gone (same host) or its heartbeat is stale (another host), so a crash never
- * blocks a restart. PostgreSQL needs no lock: any number of engines share the work.
+ * SQLite is single-instance: a second scheduler on the same file refuses to start. The lock is an exclusive
+ * SQLite lock on a file next to the database (`<db>.lock`), held by a connection of its own for the life of the
+ * process. It is a POSIX record lock, which the kernel drops the moment the process dies, however it dies, so
+ * nothing can pass for a living holder: not a zombie, not a new process that got the same pid (a container
+ * restart). The `app_state` record only names the holder (pid, host) for the message, and a record left by a
+ * holder that no longer holds the lock names a scheduler that died, whose runs can be recovered at once.
+ * PostgreSQL needs no lock: any number of engines share the work.
  */
 export async function acquireInstanceLock(
   db: Database,
@@ -35,58 +49,108 @@ export async function acquireInstanceLock(
   where: string,
 ): Promise<InstanceLock | undefined> {
   if (dialectOf(db) === "postgres") return undefined;
-  const me: Holder = { nodeId, pid: process.pid, host: hostname(), heartbeatAt: now() };
+  const file = await databaseFile(db);
+  const lockFile = file ? `${file}.lock` : undefined;
+  const held = lockFile ? await holdLockFile(db, lockFile, where) : undefined;
+  const me: Holder = { nodeId, pid: process.pid, host: hostname(), startedAt: now() };
+  const mine = JSON.stringify(me);
   let deadHolder: string | undefined;
-  await db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom("app_state").select("value").where("key", "=", KEY).executeTakeFirst();
-    if (row) {
-      const other = JSON.parse(row.value) as Holder;
-      if (other.nodeId !== nodeId && isAlive(other, now())) {
-        throw new InstanceLockError(
-          `Another threads-scheduler (pid ${other.pid} on ${other.host}) is already running on the SQLite database ${where}. ` +
-            "SQLite allows one running scheduler: stop the other one first, or use PostgreSQL (DATABASE_URL=postgres://…) to run several.",
-        );
+  try {
+    await db.transaction().execute(async (trx) => {
+      const row = await trx.selectFrom("app_state").select("value").where("key", "=", KEY).executeTakeFirst();
+      const other = row ? parseHolder(row.value) : undefined;
+      if (other && other.nodeId !== nodeId) {
+        // An in-memory database has no file to lock; its record can only be from this very process.
+        if (!held) throw refusal(other, where, undefined);
+        deadHolder = other.nodeId;
       }
-      if (other.nodeId !== nodeId) deadHolder = other.nodeId;
-    }
-    await trx
-      .insertInto("app_state")
-      .values({ key: KEY, value: JSON.stringify(me), updated_at: me.heartbeatAt })
-      .onConflict((oc) =>
-        oc.column("key").doUpdateSet({ value: JSON.stringify(me), updated_at: me.heartbeatAt }),
-      )
-      .execute();
-  });
-  const beat = setInterval(() => {
-    const t = now();
-    void db
-      .updateTable("app_state")
-      .set({ value: JSON.stringify({ ...me, heartbeatAt: t }), updated_at: t })
-      .where("key", "=", KEY)
-      .execute()
-      .catch(() => {});
-  }, STALE_MS / 4);
-  beat.unref();
+      const value = mine;
+      await trx
+        .insertInto("app_state")
+        .values({ key: KEY, value, updated_at: me.startedAt! })
+        .onConflict((oc) => oc.column("key").doUpdateSet({ value, updated_at: me.startedAt! }))
+        .execute();
+    });
+  } catch (error) {
+    held?.close();
+    throw error;
+  }
+  let released = false;
   return {
     deadHolder,
+    lockFile,
     async release() {
-      clearInterval(beat);
-      const row = await db.selectFrom("app_state").select("value").where("key", "=", KEY).executeTakeFirst();
-      if (row && (JSON.parse(row.value) as Holder).nodeId === nodeId) {
-        await db.deleteFrom("app_state").where("key", "=", KEY).execute();
+      if (released) return;
+      released = true;
+      try {
+        // Only this process's own record (nothing rewrites it while the lock is held).
+        await db.deleteFrom("app_state").where("key", "=", KEY).where("value", "=", mine).execute();
+      } finally {
+        held?.close();
       }
     },
   };
 }
 
-function isAlive(holder: Holder, now: number): boolean {
-  if (holder.host === hostname()) {
-    try {
-      process.kill(holder.pid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === "EPERM";
-    }
+/** The main database's file (resolved through symlinks), or undefined for an in-memory database. */
+async function databaseFile(db: Database): Promise<string | undefined> {
+  const { rows } = await sql<{
+    file: string;
+  }>`select file from pragma_database_list where name = 'main'`.execute(db);
+  const file = rows[0]?.file;
+  if (!file) return undefined;
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
   }
-  return now - holder.heartbeatAt < STALE_MS;
+}
+
+/**
+ * Opens `lockFile` as a SQLite database of its own and holds an exclusive transaction on it: that takes the
+ * file's POSIX lock, which a second connection (in this process or another) cannot get while it is held. The
+ * journal stays in memory, so the file stays empty and a crash leaves nothing to roll back.
+ */
+async function holdLockFile(db: Database, lockFile: string, where: string): Promise<SqliteDatabase.Database> {
+  let conn: SqliteDatabase.Database;
+  try {
+    conn = new SqliteDatabase(lockFile, { timeout: WAIT_MS });
+  } catch (error) {
+    throw new InstanceLockError(
+      `Cannot open the scheduler's lock file ${lockFile}: ${(error as Error).message}. It lives next to the SQLite database: check that its folder is writable.`,
+      { cause: error },
+    );
+  }
+  try {
+    conn.pragma("journal_mode = MEMORY");
+    conn.exec("begin exclusive");
+    return conn;
+  } catch (error) {
+    conn.close();
+    if ((error as { code?: string }).code !== "SQLITE_BUSY") {
+      throw new InstanceLockError(`Cannot lock ${lockFile}: ${(error as Error).message}.`, { cause: error });
+    }
+    const row = await db.selectFrom("app_state").select("value").where("key", "=", KEY).executeTakeFirst();
+    throw refusal(row ? parseHolder(row.value) : undefined, where, lockFile);
+  }
+}
+
+function refusal(holder: Holder | undefined, where: string, lockFile: string | undefined): InstanceLockError {
+  const who = holder ? ` (pid ${holder.pid} on ${holder.host})` : "";
+  const how = lockFile ? ` It holds ${lockFile}.` : "";
+  return new InstanceLockError(
+    `Another threads-scheduler${who} is already running on the SQLite database ${where}.${how} ` +
+      "SQLite allows one running scheduler: stop the other one first, or use PostgreSQL (DATABASE_URL=postgres://…) to run several.",
+  );
+}
+
+function parseHolder(value: string): Holder | undefined {
+  try {
+    const h = JSON.parse(value) as Partial<Holder>;
+    return typeof h.nodeId === "string"
+      ? { nodeId: h.nodeId, pid: Number(h.pid), host: String(h.host ?? "?") }
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }

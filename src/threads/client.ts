@@ -90,7 +90,11 @@ export class ThreadsClient {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly clock: Clock;
 
-  constructor(private readonly options: ThreadsClientOptions) {
+  constructor(
+    private readonly options: ThreadsClientOptions,
+    /** The signals of a `withSignal` view; every call and wait of it ends when one fires. */
+    private readonly signals: readonly AbortSignal[] = [],
+  ) {
     this.http = new GraphTransport(
       options.graphUrl.replace(/\/+$/u, ""),
       options.fetch ? fetchSend(options.fetch) : nodeHttpSend,
@@ -100,13 +104,52 @@ export class ThreadsClient {
     this.clock = options.clock ?? systemClock;
   }
 
+  /**
+   * The same client, whose calls and waits (container polls, publish retries) end as soon as `signal` fires: a
+   * call in flight fails as a network error (a POST that was sent: outcome unknown), a wait throws the signal's
+   * reason. How a stopping scheduler stops waiting for Threads.
+   */
+  withSignal(signal: AbortSignal): ThreadsClient {
+    return new ThreadsClient(this.options, [...this.signals, signal]);
+  }
+
   private graph<T = Record<string, unknown>>(
     method: "GET" | "POST",
     path: string,
     token: string,
     params?: Params,
   ): Promise<T> {
-    return this.http.request<T>({ method, path: VERSION + path, token, params });
+    return this.http.request<T>({ method, path: VERSION + path, token, params, signals: this.signals });
+  }
+
+  /** Sleeps `ms`, or throws the reason of the first of this view's signals to fire. */
+  private async pause(ms: number): Promise<void> {
+    this.throwIfCut();
+    if (this.signals.length === 0) return this.sleep(ms);
+    let stop = () => {};
+    const cut = new Promise<never>((_, reject) => {
+      const listener = (event: Event) => reject((event.target as AbortSignal).reason);
+      for (const s of this.signals) s.addEventListener("abort", listener, { once: true });
+      stop = () => {
+        for (const s of this.signals) s.removeEventListener("abort", listener);
+      };
+    });
+    // The default sleep's timer is cleared when cut, so that it keeps no stopping process alive.
+    let timer: NodeJS.Timeout | undefined;
+    const slept = this.options.sleep
+      ? this.options.sleep(ms)
+      : new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+    try {
+      await Promise.race([slept, cut]);
+    } finally {
+      clearTimeout(timer);
+      stop();
+    }
+  }
+
+  private throwIfCut(): void {
+    const fired = this.signals.find((s) => s.aborted);
+    if (fired) throw fired.reason;
   }
 
   async getProfile(token: string): Promise<Profile> {
@@ -156,6 +199,8 @@ export class ThreadsClient {
         last = "IN_PROGRESS";
       } catch (error) {
         if (!(error instanceof ThreadsApiError) || !error.retryable) throw error;
+        // Cut off by this view's signal: not a poll to go through.
+        this.throwIfCut();
         last = error.message;
       }
       const remaining = deadline - this.clock.now();
@@ -166,7 +211,7 @@ export class ThreadsClient {
           message: `Threads container ${containerId} was not ready after ${Math.round((opts.timeoutMs ?? POLL.timeoutMs) / 1000)} s (last: ${last}); try again later.`,
         });
       }
-      await this.sleep(Math.round(Math.min(delay, remaining)));
+      await this.pause(Math.round(Math.min(delay, remaining)));
       const cap = this.clock.now() - started < POLL.slowAfterMs ? POLL.capMs : POLL.slowCapMs;
       delay = Math.min(delay * POLL.factor, cap);
     }
@@ -188,7 +233,7 @@ export class ThreadsClient {
         const notReady = error instanceof ThreadsApiError && error.kind === "not_ready";
         if (!notReady || attempt >= PUBLISH_RETRY.tries) throw error;
       }
-      await this.sleep(delay);
+      await this.pause(delay);
       delay *= PUBLISH_RETRY.factor;
     }
   }
@@ -238,6 +283,7 @@ export class ThreadsClient {
         redirect_uri: redirectUri,
       },
       secrets: [appSecret, cleanCode],
+      signals: this.signals,
     });
     return this.grantFrom(body, "POST /oauth/access_token");
   }
@@ -254,6 +300,7 @@ export class ThreadsClient {
       token: shortToken,
       params: { grant_type: "th_exchange_token", client_secret: appSecret },
       secrets: [appSecret],
+      signals: this.signals,
     });
     return this.grantFrom(body, "GET /access_token");
   }
@@ -265,6 +312,7 @@ export class ThreadsClient {
       path: "/refresh_access_token",
       token: longToken,
       params: { grant_type: "th_refresh_token" },
+      signals: this.signals,
     });
     return this.grantFrom(body, "GET /refresh_access_token");
   }

@@ -2,6 +2,7 @@
  * What a failed Threads call means for the caller: retry later, reconnect the account, wait for the container,
  * or give up on this post. Callers branch on `kind`, `retryable` and `outcomeUnknown`, never on messages.
  */
+import { HttpAbortError } from "./http-send.js";
 
 export type ThreadsErrorKind = "transient" | "rate_limited" | "auth" | "not_ready" | "permanent";
 
@@ -209,10 +210,13 @@ export function networkError(
 ): ThreadsApiError {
   const timedOut = isTimeout(thrown);
   const code = causeCode(thrown);
-  const sent = timedOut || code === undefined || !NOT_SENT_CODES.has(code);
-  const what = timedOut
-    ? `no answer within ${timeoutMs} ms`
-    : `network error${code ? ` ${code}` : ""}: ${causeMessage(thrown)}`;
+  const cutOff = thrown instanceof HttpAbortError;
+  const sent = cutOff ? thrown.sent : timedOut || code === undefined || !NOT_SENT_CODES.has(code);
+  const what = cutOff
+    ? thrown.message
+    : timedOut
+      ? `no answer within ${timeoutMs} ms`
+      : `network error${code ? ` ${code}` : ""}: ${causeMessage(thrown)}`;
   const outcomeUnknown = sent && method === "POST";
   return new ThreadsApiError({
     kind: "transient",

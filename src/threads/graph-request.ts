@@ -17,6 +17,8 @@ export interface GraphRequest {
   token?: string;
   /** Further values to keep out of error messages (app secret, OAuth code). */
   secrets?: Array<string | undefined>;
+  /** Any of these firing ends the call (it fails as a network error that names the signal's reason). */
+  signals?: readonly AbortSignal[];
 }
 
 export class GraphTransport {
@@ -56,6 +58,7 @@ export class GraphTransport {
         url,
         ...(req.method === "POST" ? { form: params } : {}),
         timeoutMs: this.timeoutMs,
+        ...(req.signals?.length ? { signals: req.signals } : {}),
       });
     } catch (thrown) {
       throw networkError(endpoint, req.method, thrown, this.timeoutMs);

@@ -3,7 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { networkError } from "./errors.js";
-import { fetchSend, type HttpSend, nodeHttpSend } from "./http-send.js";
+import { destroyHttpAgents, fetchSend, HttpAbortError, type HttpSend, nodeHttpSend } from "./http-send.js";
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -79,6 +79,46 @@ describe.each([
     const error = networkError("GET /x", "GET", thrown, 2_000);
     expect(error).toMatchObject({ kind: "transient", outcomeUnknown: false });
   });
+
+  it("a signal cuts off a call in flight at once: a POST that was sent has an unknown outcome", async () => {
+    let arrived!: () => void;
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
+    const url = await serve(() => arrived());
+    const stop = new AbortController();
+    const call = send({
+      method: "POST",
+      url: new URL(`${url}/v1.0/me/threads_publish`),
+      form: new URLSearchParams({ creation_id: "1" }),
+      timeoutMs: 60_000,
+      signals: [new AbortController().signal, stop.signal],
+    }).catch((e) => e);
+    await reached;
+    const reason = new Error("the scheduler is stopping");
+    stop.abort(reason);
+    const thrown = await call;
+    expect(thrown).toBeInstanceOf(HttpAbortError);
+    expect(thrown).toMatchObject({ sent: true, cause: reason });
+    const error = networkError("POST /x", "POST", thrown, 60_000);
+    expect(error).toMatchObject({ kind: "transient", outcomeUnknown: true });
+    expect(error.message).toContain("the call was cut off (the scheduler is stopping)");
+  });
+
+  it("a signal that already fired sends nothing", async () => {
+    let requests = 0;
+    const url = await serve((_req, res) => {
+      requests++;
+      res.end("{}");
+    });
+    const thrown = await send({
+      method: "POST",
+      url: new URL(`${url}/x`),
+      timeoutMs: 2_000,
+      signals: [AbortSignal.abort(new Error("stopped"))],
+    }).catch((e) => e);
+    expect(thrown).toMatchObject({ name: "HttpAbortError", sent: false });
+    expect(networkError("POST /x", "POST", thrown, 2_000).outcomeUnknown).toBe(false);
+    expect(requests).toBe(0);
+  });
 });
 
 describe("node:http sender", () => {
@@ -88,6 +128,23 @@ describe("node:http sender", () => {
       await nodeHttpSend({ method: "GET", url: new URL(`${url}/x?i=${i}`), timeoutMs: 2_000 });
     }
     expect(sockets.size).toBe(1);
+  });
+
+  it("destroying the agents ends the calls in flight (nothing is left to keep a stopping process alive)", async () => {
+    let arrived!: () => void;
+    const reached = new Promise<void>((resolve) => (arrived = resolve));
+    const url = await serve((req, res) => (req.url === "/slow" ? arrived() : res.end("{}")));
+    const call = nodeHttpSend({ method: "GET", url: new URL(`${url}/slow`), timeoutMs: 60_000 }).catch(
+      (e) => e,
+    );
+    await reached;
+    destroyHttpAgents();
+    const thrown = await call;
+    expect(networkError("GET /slow", "GET", thrown, 60_000)).toMatchObject({ kind: "transient" });
+    // The agents still serve later calls.
+    expect((await nodeHttpSend({ method: "GET", url: new URL(`${url}/x`), timeoutMs: 2_000 })).status).toBe(
+      200,
+    );
   });
 
   it("refuses a URL that is not http(s)", async () => {

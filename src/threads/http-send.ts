@@ -16,6 +16,8 @@ export interface HttpExchange {
   /** A form body (POST). */
   form?: URLSearchParams;
   timeoutMs: number;
+  /** Any of these firing ends the call at once (a stopping scheduler); none is the default. */
+  signals?: readonly AbortSignal[];
 }
 
 export interface HttpAnswer {
@@ -31,6 +33,41 @@ export class HttpTimeoutError extends Error {
 }
 
 /**
+ * Raised when one of the caller's signals ended the call. `sent` says whether the request may have reached the
+ * server (it was connected): a POST cut off then may have been applied. The signal's reason is the `cause`.
+ */
+export class HttpAbortError extends Error {
+  override name = "HttpAbortError";
+  constructor(
+    readonly sent: boolean,
+    reason: unknown,
+  ) {
+    super(`the call was cut off${reason instanceof Error ? ` (${reason.message})` : ""}`, { cause: reason });
+  }
+}
+
+/** The first of `signals` that has fired. */
+export function firedSignal(signals: readonly AbortSignal[] | undefined): AbortSignal | undefined {
+  return signals?.find((s) => s.aborted);
+}
+
+/** Calls `onAbort` when any of `signals` fires; returns the function that stops listening. */
+function onAnyAbort(
+  signals: readonly AbortSignal[] | undefined,
+  onAbort: (reason: unknown) => void,
+): () => void {
+  if (!signals?.length) return () => {};
+  const listeners = signals.map((signal) => {
+    const listener = () => onAbort(signal.reason);
+    signal.addEventListener("abort", listener, { once: true });
+    return () => signal.removeEventListener("abort", listener);
+  });
+  return () => {
+    for (const remove of listeners) remove();
+  };
+}
+
+/**
  * Idle sockets are closed after 4 s, before a server's usual 5 s keep-alive timeout (Node's own global agent
  * uses 5 s): a request sent on a socket the server is closing fails with ECONNRESET, which for a publish means
  * "outcome unknown" and a check with Threads.
@@ -40,10 +77,24 @@ const agents = {
   "https:": new https.Agent({ keepAlive: true, timeout: 4_000 }),
 };
 
+/**
+ * Destroys every socket of the default sender's keep-alive agents, in use or idle: a process that is stopping
+ * ends the calls still in flight (each fails as a network error) and leaves nothing that keeps it alive.
+ */
+export function destroyHttpAgents(): void {
+  agents["http:"].destroy();
+  agents["https:"].destroy();
+}
+
 /** The default sender: node:http(s), keep-alive, the body decoded as UTF-8. */
 export const nodeHttpSend: HttpSend = (exchange) =>
   new Promise<HttpAnswer>((resolve, reject) => {
-    const { url, method, form, timeoutMs } = exchange;
+    const { url, method, form, timeoutMs, signals } = exchange;
+    const fired = firedSignal(signals);
+    if (fired) {
+      reject(new HttpAbortError(false, fired.reason));
+      return;
+    }
     const isHttps = url.protocol === "https:";
     if (!isHttps && url.protocol !== "http:") {
       const error = new TypeError(`unsupported URL scheme ${url.protocol} (use http: or https:)`);
@@ -61,6 +112,7 @@ export const nodeHttpSend: HttpSend = (exchange) =>
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      stopListening();
       if (error) {
         request.destroy();
         reject(error);
@@ -96,19 +148,47 @@ export const nodeHttpSend: HttpSend = (exchange) =>
         finish(Object.assign(error, { code: "UND_ERR_CONNECT_TIMEOUT" }));
       }
     }, timeoutMs);
+    const stopListening = onAnyAbort(signals, (reason) => finish(new HttpAbortError(connected, reason)));
     request.on("error", (error) => finish(error));
     request.end(body);
   });
 
 /** A sender over a `fetch` function (tests, proxies). */
 export function fetchSend(fetchFn: typeof fetch): HttpSend {
-  return async ({ method, url, form, timeoutMs }) => {
-    const init: RequestInit = { method, signal: AbortSignal.timeout(timeoutMs) };
+  return async ({ method, url, form, timeoutMs, signals }) => {
+    const fired = firedSignal(signals);
+    if (fired) throw new HttpAbortError(false, fired.reason);
+    // One controller for the timeout and the caller's signals (AbortSignal.any's signals can be collected
+    // before they fire on Node 20). fetch cannot say whether the request left: a call cut off counts as sent.
+    // The race does not rely on the fetch function honouring its signal.
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, "TimeoutError")),
+      timeoutMs,
+    );
+    let rejectCut: (error: Error) => void = () => {};
+    const cutOff = new Promise<never>((_, reject) => (rejectCut = reject));
+    cutOff.catch(() => {});
+    let cutBy: { reason: unknown } | undefined;
+    const stopListening = onAnyAbort(signals, (reason) => {
+      cutBy = { reason };
+      controller.abort(reason);
+      rejectCut(new HttpAbortError(true, reason));
+    });
+    const init: RequestInit = { method, signal: controller.signal };
     if (form) {
       init.body = form;
       init.headers = { "content-type": "application/x-www-form-urlencoded" };
     }
-    const response = await fetchFn(url, init);
-    return { status: response.status, text: await response.text() };
+    try {
+      const response = await Promise.race([fetchFn(url, init), cutOff]);
+      return { status: response.status, text: await Promise.race([response.text(), cutOff]) };
+    } catch (error) {
+      if (cutBy) throw new HttpAbortError(true, cutBy.reason);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      stopListening();
+    }
   };
 }

@@ -1,25 +1,37 @@
+import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { createEngine, logEvent } from "../../app/scheduler-runtime.js";
+import { parseStopTimeout } from "../../config.js";
 import { createHttpApp } from "../../http/app.js";
 import { acquireInstanceLock } from "../../scheduler/instance-lock.js";
 import { recoverLeasesOf } from "../../scheduler/occurrences.repository.js";
-import { type Command, flag } from "../command.js";
+import { destroyHttpAgents } from "../../threads/http-send.js";
+import { type Command, flag, str, UsageError } from "../command.js";
 import { describeDb } from "../context.js";
 
 export const startCommand: Command = {
   name: "start",
   summary: "Run the service: web server and scheduler (SQLite in ./data and the built-in sandbox by default)",
-  usage: "[--no-web] [--no-scheduler]",
+  usage: "[--no-web] [--no-scheduler] [--stop-timeout SECONDS]",
   flags: [
     ["--no-web", "run only the scheduler"],
     ["--no-scheduler", "run only the web server"],
+    [
+      "--stop-timeout SECONDS",
+      "how long a stop waits for posts in flight before cutting them off (default 30, or STOP_TIMEOUT)",
+    ],
   ],
-  options: { "no-web": { type: "boolean" }, "no-scheduler": { type: "boolean" } },
+  options: {
+    "no-web": { type: "boolean" },
+    "no-scheduler": { type: "boolean" },
+    "stop-timeout": { type: "string" },
+  },
   async run(ctx, args) {
     const web = !flag(args, "no-web");
     const scheduler = !flag(args, "no-scheduler");
     if (!web && !scheduler) throw new Error("--no-web and --no-scheduler together leave nothing to run.");
     const config = ctx.config();
+    const stopTimeoutMs = stopTimeoutOf(args, config.stopTimeoutMs);
     const logger = ctx.logger();
     const db = await ctx.db();
     const threads = await ctx.threads({ serveSandbox: true });
@@ -71,27 +83,84 @@ export const startCommand: Command = {
 
     await new Promise<void>((resolve) => {
       let stopping = false;
-      const stop = async (signal: string) => {
+      // `on`, not `once`: a second signal must find a handler, and it exits at once.
+      const onSignal = (signal: NodeJS.Signals) => {
         if (stopping) {
           out.err(
-            `Second ${signal}: exiting now. Work in progress will be checked against Threads at the next start.`,
+            `Second ${signal}: exiting now, without waiting. Runs in flight will be checked against Threads at the next start.`,
           );
-          process.exit(130);
+          process.exit(signal === "SIGINT" ? 130 : 143);
         }
         stopping = true;
-        out.out(`${signal} received: finishing running posts (Ctrl+C again to force)…`);
-        await engine?.stop(30_000);
-        await lock?.release().catch(() => {});
-        await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-        out.out("Stopped.");
-        resolve();
+        void stopService(signal).then(resolve);
       };
-      process.once("SIGINT", () => void stop("SIGINT"));
-      process.once("SIGTERM", () => void stop("SIGTERM"));
+      process.on("SIGINT", onSignal);
+      process.on("SIGTERM", onSignal);
     });
     return 0;
+
+    /**
+     * Stops within the stop timeout, whatever Threads or the network do: the engine cuts off what is still in
+     * flight when it runs out, and if anything still holds the process after that, it exits all the same.
+     */
+    async function stopService(signal: NodeJS.Signals): Promise<void> {
+      const seconds = formatSeconds(stopTimeoutMs);
+      out.out(
+        `${signal} received: stopping. Posts in flight get up to ${seconds} to finish (STOP_TIMEOUT); ${signal === "SIGINT" ? "Ctrl+C again" : `a second ${signal}`} exits at once.`,
+      );
+      // Unref'd: it fires only if something keeps the process alive past the timeout; a clean stop never sees it.
+      setTimeout(() => {
+        out.err(
+          `Could not stop cleanly within ${seconds} (STOP_TIMEOUT): exiting now. Runs in flight will be checked against Threads at the next start.`,
+        );
+        process.exit(1);
+      }, stopTimeoutMs + LAST_RESORT_MS).unref();
+      // No new web requests; the ones under way finish while the engine stops.
+      const closed = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve();
+      const result = await engine?.stop(stopTimeoutMs);
+      if (result?.cutOff) {
+        const parts = [
+          result.toCheck > 0
+            ? `${plural(result.toCheck, "post")} may have gone out and will be checked against Threads at the next start`
+            : "",
+          result.handedBack > 0
+            ? `${plural(result.handedBack, "run")} had published nothing and will run at the next start`
+            : "",
+        ].filter(Boolean);
+        out.out(
+          `The stop timeout (${seconds}) cut off ${plural(result.cutOff, "run")} still waiting for Threads${parts.length ? `: ${parts.join("; ")}` : ""}. \`threads-scheduler runs\` shows them.`,
+        );
+      }
+      await lock?.release().catch(() => {});
+      (server as Server | undefined)?.closeAllConnections();
+      await closed;
+      // Keep-alive sockets (and any call still in flight outside the engine) end now.
+      destroyHttpAgents();
+      out.out("Stopped.");
+    }
   },
 };
+
+/** Past the stop timeout, how long the last steps (database, sandbox) get before the process exits anyway. */
+const LAST_RESORT_MS = 1_500;
+
+function stopTimeoutOf(args: Parameters<Command["run"]>[1], fallback: number): number {
+  const text = str(args, "stop-timeout");
+  if (text === undefined) return fallback;
+  try {
+    return parseStopTimeout("--stop-timeout", text);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return `${ms / 1000} s`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
 
 function listen(
   fetch: Parameters<typeof serve>[0]["fetch"],

@@ -21,6 +21,7 @@ import {
   nextRunAt,
   type Outcome,
   recoverExpiredLeases,
+  recoverLeasesOf,
   renewLeases,
   settle,
 } from "../occurrences.repository.js";
@@ -61,6 +62,26 @@ export interface EngineOptions {
 const HOUSEKEEPING_MS = 1_000;
 /** How often planning also deletes the records of days long past (one statement reading that table). */
 const PRUNE_EVERY_MS = 3_600_000;
+/** After the stop timeout has cut off the calls still in flight, how long their runs get to write their state. */
+const SETTLE_AFTER_CUT_MS = 500;
+
+/** What `stop()` ended with. */
+export interface StopResult {
+  /** Runs the stop timeout cut off (their calls to Threads were ended). */
+  cutOff: number;
+  /** Of those, the ones back in `planned` (nothing can have been published): the next start runs them. */
+  handedBack: number;
+  /**
+   * Of those, the ones in `needs_check` (a publish call may have gone out, or the run never wrote its state):
+   * the next start asks Threads before anything is published again.
+   */
+  toCheck: number;
+  /**
+   * Runs still not settled after that: their rows were sent to `needs_check` by the stop itself, so the next
+   * scheduler checks Threads before anything is published again.
+   */
+  leftToCheck: number;
+}
 
 interface Running {
   occurrence: OccurrenceRow;
@@ -99,6 +120,12 @@ export class Engine {
   private started = false;
   private stopping = false;
   private stopSignal: { promise: Promise<never>; reject: (e: Error) => void } = makeStopSignal();
+  /** Cuts off the Threads calls of this start's runs (the stop timeout ran out). */
+  private cutRuns = new AbortController();
+  /** Cuts off the permalink lookups (they publish nothing: a stop ends them at once). */
+  private cutLookups = new AbortController();
+  private runThreads: ThreadsClient;
+  private lookupThreads: ThreadsClient;
   private readonly o: Required<Omit<EngineOptions, "subscribe" | "nodeId">> &
     Pick<EngineOptions, "subscribe">;
 
@@ -119,6 +146,8 @@ export class Engine {
     this.nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.pool = new Pool(this.o.concurrency);
     this.lookups = new Pool(this.o.concurrency);
+    this.runThreads = this.o.threads.withSignal(this.cutRuns.signal);
+    this.lookupThreads = this.runThreads.withSignal(this.cutLookups.signal);
   }
 
   on(listener: EngineEventListener): () => void {
@@ -132,6 +161,10 @@ export class Engine {
     this.started = true;
     this.stopping = false;
     this.stopSignal = makeStopSignal();
+    this.cutRuns = new AbortController();
+    this.cutLookups = new AbortController();
+    this.runThreads = this.o.threads.withSignal(this.cutRuns.signal);
+    this.lookupThreads = this.runThreads.withSignal(this.cutLookups.signal);
     await this.plan();
     if (this.o.subscribe) this.unsubscribe = await this.o.subscribe(() => this.wake());
     this.heartbeat = setInterval(() => void this.renew(), this.o.heartbeatMs);
@@ -140,25 +173,78 @@ export class Engine {
   }
 
   /**
-   * Stops claiming, lets running work finish (up to `timeoutMs`), and hands back whatever has not finished:
-   * a run that has not called publish goes back to `planned`; anything uncertain to `needs_check`.
+   * Stops claiming and ends within `timeoutMs` (plus half a second), whatever Threads does. Runs waiting for a
+   * container go back to `planned` at once and permalink lookups end at once (the post is published); runs
+   * in the middle of a call get until `timeoutMs` to finish. Then their calls to Threads are cut off: a run
+   * that had not sent its publish goes back to `planned`, one whose publish may have left goes to
+   * `needs_check`. A run that still has not written its state by then (a database that does not answer) is
+   * sent to `needs_check` by the stop itself. Either way the next start handles it exactly once.
    */
-  async stop(timeoutMs = 30_000): Promise<void> {
-    if (!this.started) return;
+  async stop(timeoutMs = 30_000): Promise<StopResult> {
+    const result: StopResult = { cutOff: 0, handedBack: 0, toCheck: 0, leftToCheck: 0 };
+    if (!this.started) return result;
+    const deadline = Date.now() + timeoutMs;
+    const stopping = new StoppingError("the scheduler is stopping");
     this.stopping = true;
-    this.stopSignal.reject(new StoppingError("the scheduler is stopping"));
+    this.stopSignal.reject(stopping);
+    this.cutLookups.abort(stopping);
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.unsubscribe?.().catch(() => {});
+    await withinMs(
+      this.unsubscribe?.().catch(() => {}),
+      deadline - Date.now(),
+    );
     this.unsubscribe = undefined;
-    await this.ticking?.catch(() => {});
-    const all = Promise.allSettled([...this.running.values()].map((r) => r.promise));
-    let timeout: NodeJS.Timeout | undefined;
-    await Promise.race([all, new Promise<void>((resolve) => (timeout = setTimeout(resolve, timeoutMs)))]);
-    clearTimeout(timeout);
+    await withinMs(
+      this.ticking?.catch(() => {}),
+      deadline - Date.now(),
+    );
+    if (!(await this.settledWithin(deadline - Date.now()))) {
+      result.cutOff = this.running.size;
+      const counting = this.on((event) => {
+        if (event.type !== "settled") return;
+        if (event.state === "planned") result.handedBack++;
+        if (event.state === "needs_check") result.toCheck++;
+      });
+      this.cutRuns.abort(new StoppingError(`the stop timeout of ${formatMs(timeoutMs)} ran out`));
+      if (!(await this.settledWithin(SETTLE_AFTER_CUT_MS))) {
+        result.leftToCheck = await this.sendOwnRunsToCheck();
+        result.toCheck += result.leftToCheck;
+      }
+      counting();
+    }
+    // Waits that the stop interrupted (a container poll) end too: nothing of this engine keeps running.
+    this.cutRuns.abort(stopping);
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
     this.started = false;
+    return result;
+  }
+
+  /** Whether every run settled within `ms`. */
+  private async settledWithin(ms: number): Promise<boolean> {
+    if (this.running.size === 0) return true;
+    const all = Promise.allSettled([...this.running.values()].map((r) => r.promise));
+    return (await withinMs(all, ms)) !== TIMED_OUT;
+  }
+
+  /** The runs of this node still `running` go to `needs_check` (their own settle then finds the lease lost). */
+  private async sendOwnRunsToCheck(): Promise<number> {
+    for (const entry of this.running.values()) entry.lost = true;
+    try {
+      const rows = await withinMs(
+        recoverLeasesOf(this.o.db, this.nodeId, this.o.clock.now()),
+        SETTLE_AFTER_CUT_MS,
+      );
+      if (rows === TIMED_OUT || rows === undefined) return this.running.size;
+      for (const occ of rows) {
+        this.emit({ type: "abandoned", occurrenceId: occ.id, reason: occ.reason ?? "the scheduler stopped" });
+      }
+      return rows.length;
+    } catch (error) {
+      this.emit({ type: "error", where: "stop", error: coerceError(error) });
+      return this.running.size;
+    }
   }
 
   /** Extends the horizon: every active schedule, and the token refresh job. */
@@ -363,7 +449,7 @@ export class Engine {
     return runPostJob(
       {
         db: o.db,
-        threads: o.threads,
+        threads: this.runThreads,
         clock: o.clock,
         logger: o.logger,
         backoff: o.backoff,
@@ -388,7 +474,7 @@ export class Engine {
    * runs at once as the pool has slots: with Threads slow to answer them, publishing goes on, and the calls
    * in flight stay bounded (twice the pool).
    */
-  private async afterPublishing<T>(entry: Running, work: () => Promise<T>): Promise<T> {
+  private async afterPublishing<T>(entry: Running, work: (threads: ThreadsClient) => Promise<T>): Promise<T> {
     if (!entry.slotReleased) {
       entry.slotReleased = true;
       this.pool.release();
@@ -397,7 +483,7 @@ export class Engine {
     }
     await this.lookups.acquire();
     try {
-      return await work();
+      return await work(this.lookupThreads);
     } finally {
       this.lookups.release();
     }
@@ -481,6 +567,31 @@ export class Engine {
         // A listener's failure must never stop the engine.
       }
     }
+  }
+}
+
+const TIMED_OUT = Symbol("timed out");
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/** `promise`'s value, or TIMED_OUT when it takes longer than `ms` (its timer never outlives the race). */
+async function withinMs<T>(
+  promise: Promise<T> | undefined,
+  ms: number,
+): Promise<T | undefined | typeof TIMED_OUT> {
+  if (promise === undefined) return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<typeof TIMED_OUT>(
+        (resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, ms))),
+      ),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -92,7 +92,9 @@ export function outcomeToState(
     case "needs_check":
       return {
         state: "needs_check",
-        runAt: now + retryDelay(Math.min(attempt, 4), { ...deps.backoff, baseMs: 15_000 }, deps.random()),
+        runAt: outcome.atOnce
+          ? now
+          : now + retryDelay(Math.min(attempt, 4), { ...deps.backoff, baseMs: 15_000 }, deps.random()),
         reason: outcome.reason,
         groupId,
       };
