@@ -13,8 +13,13 @@ const DEFAULT_WAIT_MS = 120_000;
 
 export interface SandboxHandle {
   url: string;
-  /** Set when another process serves this sandbox ("served by pid 123 (service)"). */
+  /** Set when another process serves this sandbox: "`threads-scheduler start`, pid 123". */
   servedBy: string | undefined;
+  /**
+   * False when this process serves the sandbox only for its own duration (a command while no service runs):
+   * its URL is gone once the command ends, so it must not be handed out (e.g. as sample media URLs).
+   */
+  lasting: boolean;
   close(): Promise<void>;
 }
 
@@ -50,7 +55,7 @@ export async function findOrStartSandbox(
   const recorded = db ? await readSandboxRecord(db) : undefined;
   if (recorded && recorded.host === hostname() && (await answersAs(recorded.url, recorded.instance))) {
     logger.debug("using the service's sandbox", { url: recorded.url, pid: recorded.pid });
-    return reached(recorded.url, `pid ${recorded.pid} (service)`);
+    return reached(recorded.url, `${commandOf("service")}, pid ${recorded.pid}`);
   }
 
   const deadline = Date.now() + (opts.waitMs ?? DEFAULT_WAIT_MS);
@@ -92,6 +97,7 @@ export async function findOrStartSandbox(
       return {
         url: started.url,
         servedBy: undefined,
+        lasting: opts.serveSandbox,
         async close() {
           if (opts.serveSandbox && db) await deleteSandboxRecord(db, instance).catch(() => {});
           await started.close();
@@ -102,9 +108,9 @@ export async function findOrStartSandbox(
     const { owner, released, close } = attempt.held;
     if (owner?.shared && (await answersAs(owner.url, owner.instance))) {
       close();
-      return reached(owner.url, `pid ${owner.pid} (${owner.role})`);
+      return reached(owner.url, `${commandOf(owner.role)}, pid ${owner.pid}`);
     }
-    const who = owner ? `pid ${owner.pid} (threads-scheduler ${owner.role})` : "another process";
+    const who = owner ? `${commandOf(owner.role)} (pid ${owner.pid})` : "another process";
     const left = deadline - Date.now();
     if (left > 0) {
       opts.notice?.(`Waiting for ${who} to finish with the sandbox state file ${stateFile}…`);
@@ -123,7 +129,13 @@ export async function findOrStartSandbox(
 }
 
 function reached(url: string, servedBy: string): SandboxHandle {
-  return { url, servedBy, close: async () => {} };
+  return { url, servedBy, lasting: true, close: async () => {} };
+}
+
+function commandOf(role: string): string {
+  if (role === "service") return "`threads-scheduler start`";
+  if (role === "sandbox") return "`threads-scheduler sandbox`";
+  return "another threads-scheduler command";
 }
 
 /** The sandbox at `url` is up and is that instance (not another sandbox that took the port since). */

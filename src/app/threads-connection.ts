@@ -15,7 +15,10 @@ export interface ThreadsConnection {
   canExchangeTokens: boolean;
   /** What every output says about where posts go. */
   banner: string;
-  /** Sandbox mode: the sample images and video the sandbox serves, for trying media posts. */
+  /**
+   * Sandbox mode: the sample images and video the sandbox serves, for trying media posts. Absent when this
+   * command serves the sandbox only while it runs (no service is running): those URLs would not last.
+   */
   sampleMediaUrls?: string[];
   close(): Promise<void>;
 }
@@ -64,7 +67,7 @@ export async function connectThreads(
       banner:
         `Threads: SANDBOX at ${url}${sandbox.servedBy ? ` (served by ${sandbox.servedBy})` : ""} — posts go to the built-in emulator, not to Threads. ` +
         "Set THREADS_APP_ID/THREADS_APP_SECRET for live mode.",
-      sampleMediaUrls: sampleMediaUrls(url),
+      ...(sandbox.lasting ? { sampleMediaUrls: sampleMediaUrls(url) } : {}),
       close: () => sandbox.close(),
     };
   }
