@@ -98,6 +98,23 @@ describe.each(DIALECTS)("sandbox record and discovery on %s", (dialect) => {
     expect(await readSandboxRecord(t.db)).toBeUndefined();
   });
 
+  it("a second service uses the first one's sandbox and says so when that sandbox stops", async () => {
+    const t = await db();
+    const config = install(t);
+    const first = await find(t, config, true);
+    let told: (message: string) => void = () => {};
+    const gone = new Promise<string>((resolve) => {
+      told = resolve;
+    });
+    const second = await find(t, config, true, told);
+    expect(second.url).toBe(first.url);
+    expect(second.servedBy).toContain(`pid ${process.pid}`);
+    await first.close();
+    expect(await gone).toMatch(
+      /^The sandbox at http:\/\/127\.0\.0\.1:\d+ \(served by .*\) has stopped: .*Restart it/,
+    );
+  });
+
   it("a record whose URL answers as another instance (or not at all) is ignored: the command serves its own", async () => {
     const t = await db();
     const config = install(t);

@@ -5,7 +5,7 @@ import type { Database } from "../db/connect.js";
 import { AppError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { startSandbox } from "../sandbox/index.js";
-import { lockStateFile, type StateOwner } from "../sandbox/state-lock.js";
+import { type HeldStateFile, lockStateFile, type StateOwner, watchOwner } from "../sandbox/state-lock.js";
 import { deleteSandboxRecord, readSandboxRecord, writeSandboxRecord } from "./sandbox-record.repository.js";
 
 /** How long a process waits for another one's short-lived sandbox (a CLI command's) to let go of the file. */
@@ -55,7 +55,12 @@ export async function findOrStartSandbox(
   const recorded = db ? await readSandboxRecord(db) : undefined;
   if (recorded && recorded.host === hostname() && (await answersAs(recorded.url, recorded.instance))) {
     logger.debug("using the service's sandbox", { url: recorded.url, pid: recorded.pid });
-    return reached(recorded.url, `${commandOf("service")}, pid ${recorded.pid}`);
+    const servedBy = `${commandOf("service")}, pid ${recorded.pid}`;
+    return reached(
+      recorded.url,
+      servedBy,
+      opts.serveSandbox ? await watchOwner(recorded.stateFile) : undefined,
+    );
   }
 
   const deadline = Date.now() + (opts.waitMs ?? DEFAULT_WAIT_MS);
@@ -107,8 +112,9 @@ export async function findOrStartSandbox(
 
     const { owner, released, close } = attempt.held;
     if (owner?.shared && (await answersAs(owner.url, owner.instance))) {
-      close();
-      return reached(owner.url, `${commandOf(owner.role)}, pid ${owner.pid}`);
+      const servedBy = `${commandOf(owner.role)}, pid ${owner.pid}`;
+      if (!opts.serveSandbox) close();
+      return reached(owner.url, servedBy, opts.serveSandbox ? attempt.held : undefined);
     }
     const who = owner ? `${commandOf(owner.role)} (pid ${owner.pid})` : "another process";
     const left = deadline - Date.now();
@@ -126,10 +132,29 @@ export async function findOrStartSandbox(
         "Let that command finish (or stop it) and run this again.",
     );
   }
-}
 
-function reached(url: string, servedBy: string): SandboxHandle {
-  return { url, servedBy, lasting: true, close: async () => {} };
+  /**
+   * A service that uses another one's sandbox says so when that sandbox goes away, instead of failing
+   * every call without a word: it is not taken over (the URL this process uses would change).
+   */
+  function reached(url: string, servedBy: string, owner?: HeldStateFile): SandboxHandle {
+    let closed = false;
+    void owner?.released.then(() => {
+      if (closed) return;
+      const message = `The sandbox at ${url} (served by ${servedBy}) has stopped: this process cannot reach Threads' sandbox any more. Restart it to serve the sandbox itself.`;
+      logger.error("sandbox gone", { url, servedBy });
+      opts.notice?.(message);
+    });
+    return {
+      url,
+      servedBy,
+      lasting: true,
+      close: async () => {
+        closed = true;
+        owner?.close();
+      },
+    };
+  }
 }
 
 function commandOf(role: string): string {

@@ -118,6 +118,14 @@ function tryListen(address: string): Promise<Server | undefined> {
   });
 }
 
+/** Watches the owner of a state file without trying to take it; undefined when nobody owns it. */
+export function watchOwner(
+  file: string,
+  opts: { answerWithinMs?: number } = {},
+): Promise<HeldStateFile | undefined> {
+  return askOwner(lockAddress(file), opts.answerWithinMs ?? 10_000);
+}
+
 /** Connects to the owner; undefined when nothing listens there any more. */
 function askOwner(address: string, answerWithinMs: number): Promise<HeldStateFile | undefined> {
   return new Promise((done) => {
