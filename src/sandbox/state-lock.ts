@@ -62,13 +62,15 @@ export async function lockStateFile(
   opts: { answerWithinMs?: number } = {},
 ): Promise<LockAttempt> {
   const address = lockAddress(file);
-  for (let attempt = 0; attempt < 5; attempt++) {
+  for (let attempt = 0; attempt < 8; attempt++) {
     const server = await tryListen(address);
     if (server) return { lock: ownLock(file, server, address) };
     const held = await askOwner(address, opts.answerWithinMs ?? 10_000);
     if (held) return { held };
-    // Nobody answered: the owner ended between our two steps (or left a dead socket file). Try again.
+    // Nobody answered: the owner ended between our two steps (or left a dead socket file), or is still
+    // being torn down by the kernel (its connections close a moment before its listening socket). Try again.
     if (!address.startsWith("\0") && process.platform !== "win32") removeDeadSocketFile(address);
+    await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));
   }
   throw new Error(
     `Cannot take the sandbox state file ${file}: its lock (${printable(address)}) is neither free nor answered.`,
@@ -130,7 +132,6 @@ export function watchOwner(
 function askOwner(address: string, answerWithinMs: number): Promise<HeldStateFile | undefined> {
   return new Promise((done) => {
     const socket = createConnection({ path: address });
-    let connected = false;
     let answered = false;
     let buffer = "";
     let markReleased: () => void = () => {};
@@ -152,14 +153,12 @@ function askOwner(address: string, answerWithinMs: number): Promise<HeldStateFil
       const end = buffer.indexOf("\n");
       if (end >= 0) answer(parseOwner(buffer.slice(0, end)));
     });
-    socket.once("connect", () => {
-      connected = true;
-    });
     socket.on("error", () => {});
     // The connection ends when the owner lets go or dies: that is "released".
+    // A connection that ends before any answer is an owner on its way out (or none): "nobody", try again.
     socket.once("close", () => {
       markReleased();
-      if (connected || answered) return answer(undefined);
+      if (answered) return;
       answered = true;
       clearTimeout(timer);
       done(undefined);
