@@ -203,8 +203,8 @@ export class StateFileInUseError extends Error {
     const owner = held.owner;
     super(
       owner
-        ? `The sandbox state file ${file} is in use by another process (pid ${owner.pid}, ${owner.role}, serving ${owner.url}).`
-        : `The sandbox state file ${file} is in use by another process.`,
+        ? `The sandbox state file ${file} is in use by another process (pid ${owner.pid}, ${owner.role}, serving ${owner.url}): use that sandbox, or stop that process first.`
+        : `The sandbox state file ${file} is in use by another process: stop it first.`,
     );
   }
 }
