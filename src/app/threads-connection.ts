@@ -1,8 +1,9 @@
-import { join } from "node:path";
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
-import { SANDBOX_APP_ID, SANDBOX_APP_SECRET, startSandbox } from "../sandbox/index.js";
+import { SANDBOX_APP_ID, SANDBOX_APP_SECRET } from "../sandbox/index.js";
+import { sampleMediaUrls } from "../sandbox/sample-media.js";
 import { ThreadsClient } from "../threads/client.js";
+import { type FindSandboxOptions, findOrStartSandbox, type SandboxHandle } from "./sandbox-connection.js";
 
 export interface ThreadsConnection {
   client: ThreadsClient;
@@ -14,22 +15,25 @@ export interface ThreadsConnection {
   canExchangeTokens: boolean;
   /** What every output says about where posts go. */
   banner: string;
+  /**
+   * Sandbox mode: the sample images and video the sandbox serves, for trying media posts. Absent when this
+   * command serves the sandbox only while it runs (no service is running): those URLs would not last.
+   */
+  sampleMediaUrls?: string[];
   close(): Promise<void>;
 }
 
-export function sandboxStateFile(config: Config): string {
-  return join(config.dataDir, "sandbox-state.json");
-}
+export { sandboxStateFile } from "./sandbox-connection.js";
 
 /**
  * Resolves where Threads is. With THREADS_GRAPH_URL set, that server is Threads; with a Meta app, Meta's API;
- * otherwise the built-in sandbox: served by `start` on SANDBOX_PORT, and reached there by other commands
- * (or started in-process over the same state file when the service is not running).
+ * otherwise the built-in sandbox: served by `start` on SANDBOX_PORT and found by every other process through the
+ * database and the state file's lock (see sandbox-connection.ts), or served in-process for one command.
  */
 export async function connectThreads(
   config: Config,
   logger: Logger,
-  opts: { serveSandbox: boolean },
+  opts: FindSandboxOptions,
 ): Promise<ThreadsConnection> {
   const clientFor = (graphUrl: string, app: { appId?: string; appSecret?: string }) =>
     new ThreadsClient({ graphUrl, ...app, redirectUri: config.threadsRedirectUri });
@@ -49,44 +53,22 @@ export async function connectThreads(
       close: async () => {},
     };
   }
-  const stateFile = sandboxStateFile(config);
-  const sandboxBanner = (url: string) =>
-    `Threads: SANDBOX at ${url} — posts go to the built-in emulator, not to Threads. Set THREADS_APP_ID/THREADS_APP_SECRET for live mode.`;
-  const sharedUrl = `http://127.0.0.1:${config.sandboxPort}`;
-  if (!opts.serveSandbox && config.sandboxPort !== 0 && (await isSandboxUp(sharedUrl))) {
-    return connection(sharedUrl, async () => {});
-  }
-  const port = opts.serveSandbox ? config.sandboxPort : 0;
-  const started = await startSandbox({ port, host: "127.0.0.1", stateFile }).catch((error: Error) => {
-    throw new Error(
-      `Cannot start the built-in Threads sandbox on 127.0.0.1:${port}: ${error.message}. Set SANDBOX_PORT to a free port.`,
-      { cause: error },
-    );
-  });
-  logger.debug("sandbox started", { url: started.url, stateFile });
-  return connection(started.url, async () => {
-    await started.sandbox.flush();
-    await started.close();
-  });
+  const sandbox = await findOrStartSandbox(config, logger, opts);
+  return connection(sandbox);
 
-  function connection(url: string, close: () => Promise<void>): ThreadsConnection {
+  function connection(sandbox: SandboxHandle): ThreadsConnection {
+    const url = sandbox.url;
     return {
       client: clientFor(url, { appId: SANDBOX_APP_ID, appSecret: SANDBOX_APP_SECRET }),
       graphUrl: url,
       canExchangeTokens: true,
       authorizeUrl: `${url}/oauth/authorize`,
       mode: "sandbox",
-      banner: sandboxBanner(url),
-      close,
+      banner:
+        `Threads: SANDBOX at ${url}${sandbox.servedBy ? ` (served by ${sandbox.servedBy})` : ""} — posts go to the built-in emulator, not to Threads. ` +
+        "Set THREADS_APP_ID/THREADS_APP_SECRET for live mode.",
+      ...(sandbox.lasting ? { sampleMediaUrls: sampleMediaUrls(url) } : {}),
+      close: () => sandbox.close(),
     };
-  }
-}
-
-async function isSandboxUp(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${url}/__sandbox/health`, { signal: AbortSignal.timeout(1_000) });
-    return res.ok;
-  } catch {
-    return false;
   }
 }

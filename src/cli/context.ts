@@ -62,7 +62,12 @@ export function createCliContext(
       return db;
     },
     threads(opts = {}) {
-      threads ??= connectThreads(ctx.config(), ctx.logger(), { serveSandbox: opts.serveSandbox ?? false });
+      threads ??= connectThreads(ctx.config(), ctx.logger(), {
+        serveSandbox: opts.serveSandbox ?? false,
+        // Sandbox mode: the database says which sandbox a running service serves.
+        db: () => ctx.db(),
+        notice: (message) => output.err(message),
+      });
       return threads;
     },
     services() {

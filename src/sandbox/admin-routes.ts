@@ -18,6 +18,9 @@ export interface AdminApi {
     issuedAt: number;
   };
   published(userId?: string): PublishedRecord[];
+  /** The sandbox instance's id: lets a process check that a URL serves the sandbox it expects. */
+  instance: string;
+  stateFile: string | undefined;
 }
 
 /** /__sandbox/*: what tests, benchmarks and the CLI demo use from other processes. Not part of Meta's API. */
@@ -82,6 +85,9 @@ export function registerAdminRoutes(app: Hono, api: AdminApi): void {
   app.get("/__sandbox/health", (c) =>
     c.json({
       ok: true,
+      instance: api.instance,
+      pid: process.pid,
+      state_file: api.stateFile ?? null,
       users: api.state.users.size,
       containers: api.state.containers.size,
       media: api.state.media.size,

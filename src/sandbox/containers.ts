@@ -259,7 +259,6 @@ function newMedia(
     children: [],
     replyControl: container.replyControl ?? "everyone",
     shortcode,
-    permalink: `https://www.threads.net/@${user.username}/post/${shortcode}`,
     publishedAt: now,
     ...pick(container, ["text", "altText", "replyToId", "topicTag", "linkAttachment", "quotePostId", "poll"]),
   };

@@ -8,6 +8,8 @@ import type { SandboxState } from "./state.js";
 /** What the route modules share. */
 export interface SandboxContext {
   state: SandboxState;
+  /** Where the sandbox is reached, for permalinks; undefined: the request's origin. */
+  baseUrl: string | undefined;
   clock: Clock;
   appId: string;
   appSecret: string;

@@ -7,13 +7,14 @@ import { readParams, tokenFrom } from "./params.js";
 const DEFAULT_TIMEOUT_MS = 60_000;
 
 /**
- * Artificial latency, then fault injection, for every API call (not for /__sandbox admin routes).
+ * Artificial latency, then fault injection, for every API call (not for /__sandbox admin routes, nor for
+ * the post pages that permalinks point at).
  * `lost_response` lets the handler do its work (really publish) and then answers 500, so the caller
  * cannot know whether it worked: the situation that makes naive retries post twice.
  */
 export function faultMiddleware(ctx: SandboxContext): MiddlewareHandler {
   return async function injectFaults(c: Context, next: Next) {
-    if (c.req.path.startsWith("/__sandbox")) return next();
+    if (c.req.path.startsWith("/__sandbox") || c.req.path.startsWith("/@")) return next();
     const arrivedAt = ctx.clock.now();
     await ctx.sleeper.sleep(ctx.latencyMs, c.req.raw.signal);
     const userId = await requestUserId(c, ctx);

@@ -1,5 +1,6 @@
 import { containerStatus } from "./containers.js";
 import { metaTimestamp, nonexistingField } from "./errors.js";
+import { permalinkOf } from "./post-page.js";
 import type { SandboxState } from "./state.js";
 import type { ContainerRecord, MediaRecord, UserRecord } from "./types.js";
 
@@ -79,7 +80,7 @@ export function renderMedia(
       media_product_type: () => "THREADS",
       media_type: (m) => MEDIA_TYPE_NAMES[m.mediaType],
       media_url: (m) => m.mediaUrl,
-      permalink: (m) => m.permalink,
+      permalink: (m) => permalinkOf(origin, user?.username ?? "", m.shortcode),
       owner: (m) => (isTopLevel ? { id: m.userId } : undefined),
       username: () => user?.username,
       text: (m) => m.text,

@@ -85,7 +85,7 @@ export function registerReadRoutes(app: Hono, ctx: SandboxContext): void {
     const caller = await authenticate(c, ctx);
     const id = c.req.param("id");
     const fields = parseFields(caller.params.fields);
-    const origin = new URL(c.req.url).origin;
+    const origin = ctx.baseUrl ?? new URL(c.req.url).origin;
     if (id === "me" || id === caller.user.id) return c.json(renderUser(caller.user, fields, origin));
     const container = ctx.state.containers.get(id);
     if (container && container.userId === caller.user.id) {
@@ -104,7 +104,7 @@ function listPage(
   params: Record<string, string>,
 ): Response {
   const fields = parseFields(params.fields);
-  const origin = new URL(c.req.url).origin;
+  const origin = ctx.baseUrl ?? new URL(c.req.url).origin;
   const page = paginate(items, params, c.req.url);
   const data = page.items.map((m) => renderMedia(m, fields, ctx.state, origin));
   return c.json(page.paging ? { data, paging: page.paging } : { data });

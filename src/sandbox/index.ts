@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -16,14 +17,17 @@ import { registerInsightsRoutes } from "./insights-routes.js";
 import { defaultFetchMedia, type FetchMedia } from "./media.js";
 import { registerOAuthRoutes } from "./oauth-routes.js";
 import { loadStateFile, StateSaver } from "./persistence.js";
+import { registerPostPages } from "./post-page.js";
 import { publishedRecords } from "./published.js";
 import { Sleeper } from "./sleeper.js";
 import { SandboxState } from "./state.js";
+import { type HeldStateFile, lockStateFile, type StateLock, type StateOwner } from "./state-lock.js";
 import { ALL_SCOPES, createUserRecord, issueToken } from "./tokens.js";
 import type { PublishedRecord, TokenKind } from "./types.js";
 
 export type { FaultController, FaultKind, FaultRule } from "./faults.js";
 export type { FetchMedia } from "./media.js";
+export type { HeldStateFile, StateLock, StateOwner } from "./state-lock.js";
 export type { PublishedChild, PublishedRecord } from "./types.js";
 
 /** The sandbox's own Meta app credentials (what the service uses when it talks to its built-in sandbox). */
@@ -41,8 +45,16 @@ export interface SandboxOptions {
   appId?: string;
   /** Default "sandbox-app-secret". */
   appSecret?: string;
-  /** When set: state is loaded at start and saved (debounced, atomically) after changes. */
+  /**
+   * When set: state is loaded at start and saved (debounced, atomically) after changes. startSandbox takes
+   * the file's lock first (one owner at a time; see state-lock.ts); createSandbox leaves that to its caller.
+   */
   stateFile?: string;
+  /**
+   * The URL the sandbox is reached at, for permalinks (`{baseUrl}/@user/post/{shortcode}`, a page the sandbox
+   * serves). startSandbox sets it; without it, API answers use the request's origin.
+   */
+  baseUrl?: string;
   /** How image_url/video_url are "downloaded"; default a real HTTP GET with a 10 s timeout. */
   fetchMedia?: FetchMedia;
 }
@@ -58,6 +70,8 @@ export interface CreatedUser {
 }
 
 export interface Sandbox {
+  /** A random id per sandbox instance, answered by /__sandbox/health (to tell two sandboxes apart). */
+  instance: string;
   /** The whole HTTP app: Graph API (/v1.0), OAuth and token endpoints, /__sandbox admin. */
   app: Hono;
   /** A user with a token holding every scope; an existing username gets a new token for that user. Default token: long-lived, age 0. */
@@ -78,8 +92,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const state = new SandboxState(() => saver?.schedule(), snapshot);
   if (options.stateFile) saver = new StateSaver(options.stateFile, () => state.snapshot());
 
+  const instance = randomUUID();
   const ctx: SandboxContext = {
     state,
+    baseUrl: options.baseUrl,
     clock,
     appId: options.appId ?? SANDBOX_APP_ID,
     appSecret: options.appSecret ?? SANDBOX_APP_SECRET,
@@ -120,7 +136,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       issuedAt: token.issuedAt,
     };
   }
-  const published = (userId?: string) => publishedRecords(state, userId);
+  // Hono's app.request() (in-process tests) answers as http://localhost.
+  const published = (userId?: string) => publishedRecords(state, ctx.baseUrl ?? "http://localhost", userId);
 
   const app = new Hono();
   app.onError(function answerError(error) {
@@ -133,7 +150,16 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   });
   app.notFound((c) => unknownPath(c.req.path).toResponse());
   app.use("*", faultMiddleware(ctx));
-  registerAdminRoutes(app, { state, faults: ctx.faults, calls: ctx.calls, createUser, published });
+  registerAdminRoutes(app, {
+    state,
+    faults: ctx.faults,
+    calls: ctx.calls,
+    createUser,
+    published,
+    instance,
+    stateFile: options.stateFile,
+  });
+  registerPostPages(app, ctx);
   registerOAuthRoutes(app, ctx);
   registerPublishRoutes(app, ctx);
   registerInsightsRoutes(app, ctx);
@@ -142,6 +168,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const flush = () => saver?.flush() ?? Promise.resolve();
   let closing: Promise<void> | undefined;
   return {
+    instance,
     app,
     createUser,
     published,
@@ -162,25 +189,84 @@ export interface RunningSandbox {
   /** e.g. http://127.0.0.1:54321 (no trailing slash). */
   url: string;
   sandbox: Sandbox;
+  /** Saves the state, stops serving and lets go of the state file. Idempotent. */
   close(): Promise<void>;
 }
 
-/** Serves the sandbox over HTTP. Port 0 (the default) picks a free port; host defaults to 127.0.0.1. */
-export async function startSandbox(
-  options: SandboxOptions & { port?: number; host?: string } = {},
-): Promise<RunningSandbox> {
-  const sandbox = createSandbox(options);
+/** The state file is owned by another process (see `held.owner` for which, and `held.released`). */
+export class StateFileInUseError extends Error {
+  override name = "StateFileInUseError";
+  constructor(
+    readonly file: string,
+    readonly held: HeldStateFile,
+  ) {
+    const owner = held.owner;
+    super(
+      owner
+        ? `The sandbox state file ${file} is in use by another process (pid ${owner.pid}, ${owner.role}, serving ${owner.url}): use that sandbox, or stop that process first.`
+        : `The sandbox state file ${file} is in use by another process: stop it first.`,
+    );
+  }
+}
+
+export interface StartSandboxOptions extends SandboxOptions {
+  /** Port 0 (the default) picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** The state file's lock when the caller took it already (it is released on close). */
+  stateLock?: StateLock;
+  /** How the owner describes itself to other processes; default a shared "sandbox". */
+  owner?: Pick<StateOwner, "role" | "shared">;
+}
+
+/**
+ * Serves the sandbox over HTTP. With a state file, takes the file's lock first (or throws StateFileInUseError),
+ * then listens, then loads the state, so no other process reads or writes the file while this one runs.
+ */
+export async function startSandbox(options: StartSandboxOptions = {}): Promise<RunningSandbox> {
+  let lock = options.stateLock;
+  if (options.stateFile && !lock) {
+    const attempt = await lockStateFile(options.stateFile);
+    if ("held" in attempt) throw new StateFileInUseError(options.stateFile, attempt.held);
+    lock = attempt.lock;
+  }
   const host = options.host ?? "127.0.0.1";
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = serve(
-      // Keep the process's global Request/Response untouched: the sandbox may live inside the app or a test.
-      { fetch: sandbox.app.fetch, port: options.port ?? 0, hostname: host, overrideGlobalObjects: false },
-      () => resolve(s as Server),
-    ) as Server;
-    s.once("error", reject);
-  });
+  let handler: (request: Request) => Response | Promise<Response> = () =>
+    new Response("starting", { status: 503 });
+  let server: Server;
+  try {
+    server = await new Promise<Server>((resolve, reject) => {
+      const s = serve(
+        // Keep the process's global Request/Response untouched: the sandbox may live inside the app or a test.
+        {
+          fetch: (request) => handler(request),
+          port: options.port ?? 0,
+          hostname: host,
+          overrideGlobalObjects: false,
+        },
+        () => resolve(s as Server),
+      ) as Server;
+      s.once("error", reject);
+    });
+  } catch (error) {
+    await lock?.release();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  let sandbox: Sandbox;
+  try {
+    // Listening first gives the permalinks their real address.
+    sandbox = createSandbox({ ...options, baseUrl: options.baseUrl ?? url });
+  } catch (error) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await lock?.release();
+    throw error;
+  }
+  handler = sandbox.app.fetch;
+  const owner = options.owner ?? { role: "sandbox", shared: true };
+  lock?.announce({ pid: process.pid, url, instance: sandbox.instance, ...owner });
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -188,9 +274,14 @@ export async function startSandbox(
     close() {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        await sandbox.close();
-        server.closeAllConnections();
-        await stopped;
+        try {
+          await sandbox.close();
+        } finally {
+          server.closeAllConnections();
+          await stopped;
+          // Last: the file is saved before another process may take it.
+          await lock?.release();
+        }
       })();
       return closing;
     },

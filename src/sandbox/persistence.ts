@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync } from "node:fs";
-import { rename, writeFile } from "node:fs/promises";
+import { open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { StateSnapshot } from "./state.js";
 
@@ -29,9 +29,34 @@ export function loadStateFile(file: string): StateSnapshot | undefined {
   return data as StateSnapshot;
 }
 
+let tempSeq = 0;
+
+/**
+ * Replaces `file` with `text` so that a reader (or a crash) sees the old content or the new, never a mix:
+ * the text goes to a temp file beside it, is flushed to the disk, and the temp file is renamed over `file`.
+ */
+export async function writeAtomically(file: string, text: string): Promise<void> {
+  tempSeq += 1;
+  const temp = `${file}.${process.pid}.${tempSeq}.tmp`;
+  try {
+    const handle = await open(temp, "w", 0o600);
+    try {
+      await handle.writeFile(text, "utf8");
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => {});
+    throw error;
+  }
+}
+
 /**
  * Saves the state some time after the last change (debounced), atomically: a temp file is written
- * and renamed over the target, so a crash never leaves half a file. Writes never overlap.
+ * and renamed over the target (writeAtomically), so a crash never leaves half a file. Writes never overlap.
+ * Only the process that holds the file's lock (state-lock.ts) has a saver for it.
  */
 export class StateSaver {
   private timer: NodeJS.Timeout | undefined;
@@ -62,11 +87,7 @@ export class StateSaver {
       this.timer = undefined;
     }
     const json = JSON.stringify(this.snapshot());
-    const write = async () => {
-      const temp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
-      await writeFile(temp, json, "utf8");
-      await rename(temp, this.file);
-    };
+    const write = () => writeAtomically(this.file, json);
     this.writing = this.writing.then(write, write);
     return this.writing;
   }

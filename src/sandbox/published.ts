@@ -1,15 +1,16 @@
 import { metaTimestamp } from "./errors.js";
+import { permalinkOf } from "./post-page.js";
 import type { SandboxState } from "./state.js";
 import type { MediaRecord, PublishedChild, PublishedRecord } from "./types.js";
 
 /** Top-level published posts and replies in publish order, as `Sandbox.published()` returns them. */
-export function publishedRecords(state: SandboxState, userId?: string): PublishedRecord[] {
+export function publishedRecords(state: SandboxState, baseUrl: string, userId?: string): PublishedRecord[] {
   return [...state.media.values()]
     .filter((m) => m.parentId === undefined && (userId === undefined || m.userId === userId))
-    .map((m) => toRecord(state, m));
+    .map((m) => toRecord(state, m, baseUrl));
 }
 
-function toRecord(state: SandboxState, m: MediaRecord): PublishedRecord {
+function toRecord(state: SandboxState, m: MediaRecord, baseUrl: string): PublishedRecord {
   const children: PublishedChild[] = m.children.map((id) => {
     const child = state.media.get(id)!;
     return {
@@ -32,14 +33,15 @@ function toRecord(state: SandboxState, m: MediaRecord): PublishedRecord {
       : undefined,
     quotePostId: m.quotePostId,
   };
+  const username = state.users.get(m.userId)?.username ?? "";
   return {
     id: m.id,
     userId: m.userId,
-    username: state.users.get(m.userId)?.username ?? "",
+    username,
     mediaType: m.mediaType,
     children,
     replyControl: m.replyControl,
-    permalink: m.permalink,
+    permalink: permalinkOf(baseUrl, username, m.shortcode),
     timestamp: metaTimestamp(m.publishedAt),
     publishedAt: m.publishedAt,
     containerId: m.containerId,

@@ -172,3 +172,8 @@ function lazy(make: () => Buffer): () => Buffer {
     return value;
   };
 }
+
+/** The sample files' URLs on a sandbox at `baseUrl`. */
+export function sampleMediaUrls(baseUrl: string): string[] {
+  return Object.keys(SAMPLE_MEDIA).map((name) => `${baseUrl}/__sandbox/media/${name}`);
+}

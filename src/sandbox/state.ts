@@ -91,7 +91,7 @@ export function randomToken(prefix: string, bytes = 48): string {
   return prefix + randomBytes(bytes).toString("base64url");
 }
 
-/** An 11-character post shortcode, as in threads.net/@user/post/{shortcode}. */
+/** An 11-character post shortcode, as in threads.net/@user/post/{shortcode} (the sandbox serves the same path). */
 export function randomShortcode(): string {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
   const bytes = randomBytes(11);

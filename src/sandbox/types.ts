@@ -90,8 +90,8 @@ export interface MediaRecord {
   linkAttachment?: string;
   quotePostId?: string;
   poll?: PollOptions;
+  /** The permalink is `{sandbox}/@{username}/post/{shortcode}` (post-page.ts), not stored: the port may change. */
   shortcode: string;
-  permalink: string;
   /** Epoch ms. */
   publishedAt: number;
 }

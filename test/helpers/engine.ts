@@ -98,6 +98,8 @@ export async function createEngineEnv(dialect: TestDb["dialect"], options: EnvOp
   const clock = new FakeClock(at(options.start));
   const sandbox = createSandbox({
     clock,
+    // The client below reaches the sandbox as http://sandbox.invalid; permalinks say the same.
+    baseUrl: "http://sandbox.invalid",
     mediaProcessingMs: options.mediaProcessingMs ?? 3000,
     fetchMedia: fakeFetchMedia,
   });

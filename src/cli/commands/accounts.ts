@@ -40,6 +40,13 @@ export const accountsAddCommand: Command = {
       `${created ? "Added" : "Updated"} account ${account.id}: @${account.username} (${account.timezone}), token valid until ${formatInZone(account.tokenExpiresAt, account.timezone)}.`,
     );
     if (account.statusReason) ctx.output.out(`Note: ${account.statusReason}`);
+    if (sandboxUser !== undefined) {
+      ctx.output.out(
+        threads.sampleMediaUrls
+          ? `Sample media on this sandbox: ${threads.sampleMediaUrls.join("  ")}`
+          : "The service is not running: the sandbox was opened for this command only. `threads-scheduler start` serves it and prints its sample media URLs.",
+      );
+    }
     return 0;
   },
 };

@@ -74,6 +74,8 @@ export const startCommand: Command = {
     if (server) out.out(`Web: ${config.publicBaseUrl} (health: ${config.publicBaseUrl}/health)`);
     out.out(engine ? `Scheduler: running as ${engine.nodeId}` : "Scheduler: off (--no-scheduler)");
     out.out(threads.banner);
+    if (threads.sampleMediaUrls)
+      out.out(`Sample media for trying posts: ${threads.sampleMediaUrls.join("  ")}`);
     if (config.secretKeySource === "generated") {
       out.out(
         `A new token encryption key was written to ${config.dataDir}/secret.key: back it up with the database.`,
