@@ -18,7 +18,9 @@ import {
   getSchedule,
   insertSchedule,
   listSchedules,
+  listSchedulesWithoutGroups,
   removeSchedule,
+  type ScheduleWithoutGroups,
   setScheduleActive,
   updateSchedule,
 } from "./schedules.repository.js";
@@ -154,5 +156,8 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     remove,
     get,
     list,
+    /** Active schedules whose runs would be skipped: no enabled post group to draw from. */
+    withoutGroups: (filter: { scheduleId?: number } = {}): Promise<ScheduleWithoutGroups[]> =>
+      listSchedulesWithoutGroups(db, filter),
   };
 }

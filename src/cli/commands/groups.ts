@@ -233,7 +233,9 @@ function describeParts(group: PostGroup): string {
   const kinds = group.parts.map((p) => {
     const media = p.media ?? [];
     return media.length === 0
-      ? "text"
+      ? p.pollOptions?.length
+        ? `poll: ${p.pollOptions.join(" | ")}`
+        : "text"
       : media.length === 1
         ? media[0]!.kind.toLowerCase()
         : `carousel of ${media.length}`;

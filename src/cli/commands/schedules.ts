@@ -1,6 +1,6 @@
 import { WEEKDAYS, type Weekday } from "../../scheduler/planning/index.js";
 import type { Schedule } from "../../schedules/schedule.js";
-import { PICK_POLICIES, type PickPolicy } from "../../schedules/schedule.js";
+import { PICK_POLICIES, type PickPolicy, withoutGroupsWarning } from "../../schedules/schedule.js";
 import type { NewSchedule } from "../../schedules/schedules.service.js";
 import { type Command, flag, parseId, positiveInt, str, UsageError } from "../command.js";
 import { printJson, printTable } from "../output.js";
@@ -90,6 +90,10 @@ export const schedulesAddCommand: Command = {
 
     const services = await ctx.services();
     const schedule = await services.schedules.add(settings);
+    // Said, not refused: the groups may well be added next.
+    for (const s of await services.schedules.withoutGroups({ scheduleId: schedule.id })) {
+      ctx.output.err(`Warning: ${withoutGroupsWarning(s)}`);
+    }
     if (flag(args, "json")) {
       printJson(ctx.output, [schedule]);
       return 0;
@@ -111,11 +115,16 @@ export const schedulesListCommand: Command = {
   options: { account: { type: "string" }, json: { type: "boolean" } },
   async run(ctx, args) {
     const account = str(args, "account");
-    const schedules = await (await ctx.services()).schedules.list(
+    const services = await ctx.services();
+    const schedules = await services.schedules.list(
       account !== undefined ? { accountId: parseId(account, "--account") } : {},
     );
+    const usernames = new Map((await services.accounts.list()).map((a) => [a.id, a.username]));
     if (flag(args, "json")) {
-      printJson(ctx.output, schedules);
+      printJson(
+        ctx.output,
+        schedules.map((s) => ({ ...s, username: usernames.get(s.accountId) ?? null })),
+      );
       return 0;
     }
     if (schedules.length === 0) {
@@ -125,7 +134,13 @@ export const schedulesListCommand: Command = {
     printTable(
       ctx.output,
       ["ID", "ACCOUNT", "ACTIVE", "WHEN", "PICK"],
-      schedules.map((s) => [s.id, s.accountId, s.active ? "yes" : "paused", describe(s), s.pick]),
+      schedules.map((s) => [
+        s.id,
+        `${s.accountId} @${usernames.get(s.accountId) ?? "?"}`,
+        s.active ? "yes" : "paused",
+        describe(s),
+        s.pick,
+      ]),
     );
     return 0;
   },
