@@ -92,6 +92,15 @@ describe.each(DIALECTS)("CLI edges on %s", (dialect) => {
     );
     await usage(["accounts", "add", "--sandbox-user", "taro", "--timezone", "EST"], /use America\/New_York/);
     expect((await cli("schedules", "list", "--json")).stdout).toBe("[]");
+    await usage(
+      ["groups", "add", "--account", "1", "--name", "g", "--text", "hi", "--weight", "abc"],
+      /--weight must/,
+    );
+    await usage(
+      ["groups", "add", "--account", "1", "--name", "g", "--text", "hi", "--weight", "1001"],
+      /weight must/,
+    );
+    expect((await cli("accounts", "list", "--json")).stdout).not.toMatch(/taro/);
 
     // Well-formed, but about something that does not exist: an error, 1.
     const missing = await cli("schedules", "add", "--account", "7", "--fixed", "09:00");

@@ -92,7 +92,12 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
     provider: migrationProvider,
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely's introspection reads every schema's catalog; a schema dropped by someone else at that moment
+  // (PostgreSQL 3F000 about a schema that is not ours) fails the read before anything ran: read again.
+  for (let retry = 0; retry < 3 && droppedMeanwhile(error, migrationTableSchema); retry++) {
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   const failed = results?.find((r) => r.status === "Error");
   if (error || failed) {
     const what = failed ? `migration ${failed.migrationName}` : "migrations";
@@ -101,6 +106,11 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
     });
   }
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+function droppedMeanwhile(error: unknown, ours: string | undefined): boolean {
+  const e = error as { code?: string; message?: string } | undefined;
+  return e?.code === "3F000" && ours !== undefined && !String(e.message).includes(`"${ours}"`);
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: works for any schema.

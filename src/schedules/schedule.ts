@@ -252,7 +252,12 @@ export function settingsProblems(s: ResolvedSettings, accountTimezone: string): 
 }
 
 /** What to tell a user about an active schedule whose runs would be skipped (no enabled group to draw from). */
-export function withoutGroupsWarning(s: { id: number; accountId: number; username: string; selected: boolean }): string {
+export function withoutGroupsWarning(s: {
+  id: number;
+  accountId: number;
+  username: string;
+  selected: boolean;
+}): string {
   return s.selected
     ? `Schedule ${s.id} (@${s.username}) has none of its chosen post groups (--groups) enabled: its runs will be skipped until one is. Run \`threads-scheduler groups list --account ${s.accountId}\` to see them.`
     : `Schedule ${s.id} (@${s.username}) has no enabled post group to draw from: its runs will be skipped until the account has one. Add one with \`threads-scheduler groups add --account ${s.accountId} --name NAME --text TEXT\`.`;
