@@ -19,7 +19,7 @@ export const schedulesAddCommand: Command = {
     ],
     ["--count N", "posts per day in the random window"],
     ["--min-gap MIN", "at least this many minutes between random posts (default 0)"],
-    ["--timezone TZ", "IANA zone of the times (default: the account's zone)"],
+    ["--timezone TZ", "IANA zone of the times, such as Asia/Tokyo (default: the account's zone)"],
     ["--days mon,tue,…", "weekdays to post on (default: every day)"],
     [
       "--pick POLICY",
@@ -28,7 +28,7 @@ export const schedulesAddCommand: Command = {
     ["--groups ID,…", "draw only from these post groups (default: every enabled group of the account)"],
     [
       "--misfire-grace MIN",
-      "a post not started this many minutes after its time is marked missed (default 15)",
+      "a post not started this many minutes after its time is marked missed (0–1440, default 15)",
     ],
     ["--paused", "add it paused"],
     ["--json", "print the schedule as a JSON array"],
