@@ -176,6 +176,15 @@ describe.each(DIALECTS)("CLI edges on %s", (dialect) => {
     const jobs = await json<Array<{ id: string; timezone: string }>>("jobs");
     expect(jobs.find((j) => j.id === "schedule_1_09:00")?.timezone).toBe("Europe/Berlin");
 
+    // A global flag's bad value is a usage mistake; the same value in the environment, a configuration error.
+    const port = await cli("schedules", "list", "--port", "abc");
+    expect(port).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/^Error: --port: "abc" is not a port number/m),
+    });
+    const env = await (await setup(dialect, { PORT: "abc" })).cli("schedules", "list");
+    expect(env).toMatchObject({ code: 1, stderr: expect.stringMatching(/Configuration error: PORT: "abc"/) });
+
     const bad = await setup(dialect, { DEFAULT_TIMEZONE: "JST" });
     const r = await bad.cli("schedules", "list");
     expect(r.code).toBe(1);

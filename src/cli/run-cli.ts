@@ -69,16 +69,28 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, output: Out
     }
     return (await command.run(ctx, parsed)) ?? 0;
   } catch (error) {
-    return reportError(error, command, output);
+    return reportError(error, command, output, overrides);
   } finally {
     await ctx.close().catch(() => {});
   }
 }
 
-function reportError(error: unknown, command: Command, output: Output): number {
+function reportError(error: unknown, command: Command, output: Output, fromFlags: ConfigOverrides): number {
   // A malformed value (a time, a zone, a grace, …) is a usage mistake wherever it was found: in the CLI or by a service.
   if (error instanceof UsageError || (error instanceof AppError && error.field !== undefined)) {
     output.err(`Error: ${error.message}`);
+    output.err(`Usage: threads-scheduler ${command.name} ${command.usage}`);
+    return 2;
+  }
+  // `--port abc` is a usage mistake like any other flag's; PORT=abc in the environment is a configuration error.
+  const flagName = Object.keys(GLOBAL_FLAGS).find(
+    (f) =>
+      error instanceof ConfigError &&
+      GLOBAL_FLAGS[f] === error.variable &&
+      fromFlags[error.variable] !== undefined,
+  );
+  if (error instanceof ConfigError && flagName) {
+    output.err(`Error: ${flagName}: ${error.message.slice(error.variable.length + 2)}`);
     output.err(`Usage: threads-scheduler ${command.name} ${command.usage}`);
     return 2;
   }
