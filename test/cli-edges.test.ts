@@ -84,7 +84,11 @@ describe.each(DIALECTS)("CLI edges on %s", (dialect) => {
     );
     await usage(
       ["schedules", "add", "--account", "1", "--fixed", "09:00", "--misfire-grace", "1441"],
-      /misfire grace must be a whole number of minutes from 0 to 1440/,
+      /--misfire-grace must be a whole number of minutes from 0 to 1440, not "1441"/,
+    );
+    await usage(
+      ["schedules", "add", "--account", "1", "--fixed", "09:00", "--misfire-grace", "-1"],
+      /--misfire-grace must be a whole number of minutes from 0 to 1440, not "-1"/,
     );
     await usage(
       ["schedules", "add", "--account", "1", "--fixed", "09:00", "--timezone", "JST"],

@@ -1,6 +1,11 @@
 import { WEEKDAYS, type Weekday } from "../../scheduler/planning/index.js";
 import type { Schedule } from "../../schedules/schedule.js";
-import { PICK_POLICIES, type PickPolicy, withoutGroupsWarning } from "../../schedules/schedule.js";
+import {
+  MAX_MISFIRE_GRACE_MINUTES,
+  PICK_POLICIES,
+  type PickPolicy,
+  withoutGroupsWarning,
+} from "../../schedules/schedule.js";
 import type { NewSchedule } from "../../schedules/schedules.service.js";
 import { type Command, flag, parseId, positiveInt, str, UsageError } from "../command.js";
 import { printJson, printTable } from "../output.js";
@@ -85,7 +90,8 @@ export const schedulesAddCommand: Command = {
     const groups = str(args, "groups");
     if (groups !== undefined) settings.groupIds = groups.split(",").map((g) => parseId(g.trim(), "--groups"));
     const grace = str(args, "misfire-grace");
-    if (grace !== undefined) settings.misfireGraceMinutes = nonNegativeInt(grace, "--misfire-grace");
+    if (grace !== undefined)
+      settings.misfireGraceMinutes = nonNegativeInt(grace, "--misfire-grace", MAX_MISFIRE_GRACE_MINUTES);
     if (flag(args, "paused")) settings.active = false;
 
     const services = await ctx.services();
@@ -195,9 +201,11 @@ function parseDays(text: string): Weekday[] {
   return days as Weekday[];
 }
 
-function nonNegativeInt(text: string, what: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0)
-    throw new UsageError(`${what} must be a whole number of minutes, not "${text}"`);
+function nonNegativeInt(text: string, what: string, max?: number): number {
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(n) || n < 0 || (max !== undefined && n > max)) {
+    const range = max === undefined ? "" : ` from 0 to ${max}`;
+    throw new UsageError(`${what} must be a whole number of minutes${range}, not "${text}"`);
+  }
   return n;
 }
