@@ -53,6 +53,15 @@ describe("resolveTimeZone", () => {
       error:
         '"Mars/Base" is not an IANA time zone: give a name such as Asia/Tokyo, Europe/Berlin or America/New_York.',
     });
+    expect(resolveTimeZone("TOKYO")).toEqual({
+      error: '"TOKYO" is not an IANA time zone: did you mean Asia/Tokyo?',
+    });
+    expect(resolveTimeZone("Tokyo")).toEqual({
+      error: '"Tokyo" is not an IANA time zone: did you mean Asia/Tokyo?',
+    });
+    expect(resolveTimeZone("new york")).toEqual({
+      error: '"new york" is not an IANA time zone: did you mean America/New_York?',
+    });
     expect(resolveTimeZone("+09:00")).toMatchObject({ error: expect.stringContaining("not an IANA") });
     expect(resolveTimeZone("  ")).toMatchObject({ error: expect.stringContaining("empty") });
   });

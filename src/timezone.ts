@@ -94,16 +94,20 @@ export function resolveTimeZone(input: string): ResolvedTimeZone {
   const upper = typed.toUpperCase();
   const resolved = icuZone(typed);
   const abbreviationLike = /^[a-z][a-z0-9]{1,7}$/i.test(typed);
-  if (abbreviationLike && (typed === upper || ABBREVIATIONS[upper] !== undefined)) {
-    const instead = ABBREVIATIONS[upper] ?? (resolved && resolved !== "UTC" ? resolved : undefined);
-    return {
-      error: instead
-        ? `${typed} is an abbreviation, not a time zone: use ${instead}.`
-        : `${typed} is an abbreviation, not a time zone: give ${EXAMPLE}.`,
-    };
+  // Ours, or one ICU knows (EST5EDT, PRC, NZ): ICU's own zone is the suggestion then.
+  const instead = ABBREVIATIONS[upper] ?? (typed === upper && resolved !== "UTC" ? resolved : undefined);
+  if (abbreviationLike && instead !== undefined) {
+    return { error: `${typed} is an abbreviation, not a time zone: use ${instead}.` };
   }
   if (resolved === undefined) {
-    return { error: `"${typed}" is not an IANA time zone: give ${EXAMPLE}.` };
+    // "Tokyo", "new york": the city of a zone.
+    const city = `/${lower.replace(/\s+/g, "_")}`;
+    const match = [...knownZones().values()].find((z) => z.toLowerCase().endsWith(city));
+    return {
+      error: match
+        ? `"${typed}" is not an IANA time zone: did you mean ${match}?`
+        : `"${typed}" is not an IANA time zone: give ${EXAMPLE}.`,
+    };
   }
   if (resolved === "UTC") return { zone: "UTC" };
   // `Japan` is Asia/Tokyo; `Asia/Kolkata` stays as typed (ICU still calls it Asia/Calcutta).
