@@ -221,6 +221,13 @@ describe.each(DIALECTS)("CLI edges on %s", (dialect) => {
     expect(limited.stderr).toMatch(
       /Schedule 2 \(@hanako\) has none of its chosen post groups \(--groups\) enabled/,
     );
+    await cli("schedules", "pause", "2");
+    const resumed = await cli("schedules", "resume", "2");
+    expect(resumed).toMatchObject({
+      code: 0,
+      stderr: expect.stringMatching(/Warning: Schedule 2 \(@hanako\)/),
+    });
+    expect((await cli("schedules", "resume", "1")).stderr).not.toMatch(/Warning/);
     expect(
       (await cli("schedules", "add", "--account", "1", "--fixed", "11:00", "--groups", "1")).stderr,
     ).not.toMatch(/Warning/);

@@ -83,5 +83,8 @@ describe.each(DIALECTS)("schedules repository on %s", (dialect) => {
     expect(await listSchedulesWithoutGroups(t.db, { scheduleId: fine })).toEqual([]);
     expect(await listSchedulesWithoutGroups(t.db, { scheduleId: chosenFine })).toEqual([]);
     expect((await listSchedulesWithoutGroups(t.db, { scheduleId: none })).map((s) => s.id)).toEqual([none]);
+    expect((await listSchedulesWithoutGroups(t.db, { accountId: a1! })).map((s) => s.id)).toEqual([
+      chosenDisabled,
+    ]);
   });
 });

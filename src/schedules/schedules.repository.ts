@@ -78,11 +78,11 @@ export interface ScheduleWithoutGroups {
 
 /**
  * Active schedules with no enabled post group to draw from (the account has none, or none of the schedule's
- * chosen groups is enabled), in id order; `scheduleId` checks one.
+ * chosen groups is enabled), in id order; `scheduleId` checks one, `accountId` one account's.
  */
 export async function listSchedulesWithoutGroups(
   db: Db,
-  filter: { scheduleId?: number } = {},
+  filter: { scheduleId?: number; accountId?: number } = {},
 ): Promise<ScheduleWithoutGroups[]> {
   let q = db
     .selectFrom("schedules as s")
@@ -90,6 +90,7 @@ export async function listSchedulesWithoutGroups(
     .select(["s.id", "s.account_id", "a.username", "s.group_ids_json"])
     .where("s.active", "=", 1);
   if (filter.scheduleId !== undefined) q = q.where("s.id", "=", filter.scheduleId);
+  if (filter.accountId !== undefined) q = q.where("s.account_id", "=", filter.accountId);
   const [bare, chosen] = await Promise.all([
     q.where(({ not, exists, selectFrom }) => not(exists(enabledGroupOf(selectFrom)))).execute(),
     q

@@ -157,7 +157,8 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     get,
     list,
     /** Active schedules whose runs would be skipped: no enabled post group to draw from. */
-    withoutGroups: (filter: { scheduleId?: number } = {}): Promise<ScheduleWithoutGroups[]> =>
-      listSchedulesWithoutGroups(db, filter),
+    withoutGroups: (
+      filter: { scheduleId?: number; accountId?: number } = {},
+    ): Promise<ScheduleWithoutGroups[]> => listSchedulesWithoutGroups(db, filter),
   };
 }

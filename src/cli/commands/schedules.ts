@@ -8,6 +8,7 @@ import {
 } from "../../schedules/schedule.js";
 import type { NewSchedule } from "../../schedules/schedules.service.js";
 import { type Command, flag, parseId, positiveInt, str, UsageError } from "../command.js";
+import type { CliContext } from "../context.js";
 import { printJson, printTable } from "../output.js";
 
 export const schedulesAddCommand: Command = {
@@ -97,9 +98,7 @@ export const schedulesAddCommand: Command = {
     const services = await ctx.services();
     const schedule = await services.schedules.add(settings);
     // Said, not refused: the groups may well be added next.
-    for (const s of await services.schedules.withoutGroups({ scheduleId: schedule.id })) {
-      ctx.output.err(`Warning: ${withoutGroupsWarning(s)}`);
-    }
+    await warnSchedulesWithoutGroups(ctx, { scheduleId: schedule.id });
     if (flag(args, "json")) {
       printJson(ctx.output, [schedule]);
       return 0;
@@ -162,6 +161,7 @@ function scheduleAction(verb: "pause" | "resume" | "remove", summary: string, do
       const id = parseId(args.positionals[0], "the schedule ID");
       await (await ctx.services()).schedules[verb](id);
       ctx.output.out(`${done} schedule ${id}.`);
+      if (verb === "resume") await warnSchedulesWithoutGroups(ctx, { scheduleId: id });
       return 0;
     },
   };
@@ -178,6 +178,19 @@ export const schedulesRemoveCommand = scheduleAction(
   "Remove a schedule (its past runs stay in the history)",
   "Removed",
 );
+
+/**
+ * Says on stderr which active schedules (one, or an account's) have no enabled post group to draw from, so
+ * their runs would be skipped; for commands that can leave a schedule so (add, resume, a group disabled or removed).
+ */
+export async function warnSchedulesWithoutGroups(
+  ctx: CliContext,
+  filter: { scheduleId?: number; accountId?: number },
+): Promise<void> {
+  for (const s of await (await ctx.services()).schedules.withoutGroups(filter)) {
+    ctx.output.err(`Warning: ${withoutGroupsWarning(s)}`);
+  }
+}
 
 export function describe(s: Schedule): string {
   const when =
