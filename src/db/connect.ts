@@ -93,8 +93,8 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
   let { error, results } = await migrator.migrateToLatest();
-  // Kysely's introspection reads every schema's catalog; a schema dropped by someone else at that moment
-  // (PostgreSQL 3F000 about a schema that is not ours) fails the read before anything ran: read again.
+  // Kysely's introspection reads every schema's catalog; a schema or table dropped by someone else at that
+  // moment (PostgreSQL 3F000 / 42P01 about a schema that is not ours) fails the read before anything ran: again.
   for (let retry = 0; retry < 3 && droppedMeanwhile(error, migrationTableSchema); retry++) {
     ({ error, results } = await migrator.migrateToLatest());
   }
@@ -110,7 +110,9 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
 
 function droppedMeanwhile(error: unknown, ours: string | undefined): boolean {
   const e = error as { code?: string; message?: string } | undefined;
-  return e?.code === "3F000" && ours !== undefined && !String(e.message).includes(`"${ours}"`);
+  return (
+    (e?.code === "3F000" || e?.code === "42P01") && ours !== undefined && !String(e.message).includes(ours)
+  );
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: works for any schema.
