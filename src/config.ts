@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { isPostgresUrl } from "./db/dialect.js";
+import { resolveTimeZone } from "./timezone.js";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -183,14 +184,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     threads = { kind: "sandbox" };
   }
 
-  const defaultTimezone =
-    get("DEFAULT_TIMEZONE") ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
-  if (!isValidTimeZone(defaultTimezone)) {
-    throw new ConfigError(
-      "DEFAULT_TIMEZONE",
-      `"${defaultTimezone}" is not an IANA time zone (for example Asia/Tokyo or Europe/Berlin).`,
-    );
-  }
+  const zone = resolveTimeZone(
+    get("DEFAULT_TIMEZONE") ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC",
+  );
+  if ("error" in zone) throw new ConfigError("DEFAULT_TIMEZONE", zone.error);
+  const defaultTimezone = zone.zone;
 
   const logLevel = (get("LOG_LEVEL") ?? "info").toLowerCase();
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {

@@ -8,14 +8,21 @@ export class AppError extends Error {
   override name = "AppError";
   /** Structured detail for callers that show more than the message (e.g. every bad row of an import). */
   readonly details?: unknown;
+  /**
+   * The input at fault (e.g. "timezone", "times", "misfireGraceMinutes") when the error is about a malformed
+   * value the caller gave, which the caller fixes by correcting that value. The CLI reports such errors as
+   * usage mistakes (exit 2); errors about stored data (not found, a group of another account) carry none.
+   */
+  readonly field?: string;
 
   constructor(
     readonly code: AppErrorCode,
     message: string,
-    options: { cause?: unknown; details?: unknown } = {},
+    options: { cause?: unknown; details?: unknown; field?: string } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     if (options.details !== undefined) this.details = options.details;
+    if (options.field !== undefined) this.field = options.field;
   }
 }
 
@@ -37,8 +44,12 @@ export function notFound(what: string, id: number | string): AppError {
   );
 }
 
-export function invalidInput(message: string, details?: unknown): AppError {
-  return new AppError("invalid_input", message, details === undefined ? {} : { details });
+/** `field`: the input at fault when the value itself is malformed (see `AppError.field`). */
+export function invalidInput(message: string, details?: unknown, field?: string): AppError {
+  return new AppError("invalid_input", message, {
+    ...(details === undefined ? {} : { details }),
+    ...(field === undefined ? {} : { field }),
+  });
 }
 
 export function isAppError(error: unknown, code?: AppErrorCode): error is AppError {

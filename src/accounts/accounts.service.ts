@@ -1,11 +1,11 @@
 import type { Clock } from "../clock.js";
-import { isValidTimeZone } from "../config.js";
 import type { Database } from "../db/connect.js";
 import type { Account as AccountRow, AccountStatus } from "../db/schema.js";
 import { AppError, notFound } from "../errors.js";
 import type { ThreadsClient } from "../threads/client.js";
 import { ThreadsApiError } from "../threads/errors.js";
 import type { Profile } from "../threads/types.js";
+import { resolveTimeZone } from "../timezone.js";
 import { type Account, isAccountStatus, toAccount } from "./account.js";
 import {
   getAccount,
@@ -50,13 +50,12 @@ export function createAccountService(deps: AccountServiceDeps) {
   const { db, threads, secretKey, clock } = deps;
   const canExchange = deps.canExchangeTokens ?? true;
 
-  function checkTimezone(timezone: string | undefined): void {
-    if (timezone !== undefined && !isValidTimeZone(timezone)) {
-      throw new AppError(
-        "invalid_input",
-        `"${timezone}" is not an IANA time zone: use a name such as Asia/Tokyo or Europe/Berlin.`,
-      );
-    }
+  /** The canonical IANA name of a zone the user gave (`asia/tokyo` → `Asia/Tokyo`); refuses JST and the like. */
+  function checkTimezone(timezone: string | undefined): string | undefined {
+    if (timezone === undefined) return undefined;
+    const resolved = resolveTimeZone(timezone);
+    if ("error" in resolved) throw new AppError("invalid_input", resolved.error, { field: "timezone" });
+    return resolved.zone;
   }
 
   async function mustGet(id: number): Promise<AccountRow> {
@@ -124,7 +123,7 @@ export function createAccountService(deps: AccountServiceDeps) {
     if (trimmed === "") {
       throw new AppError("invalid_input", "The access token is empty: paste the token Threads gave you.");
     }
-    checkTimezone(opts.timezone);
+    const timezone = checkTimezone(opts.timezone);
     const profile = await callThreads("read the profile", () => threads.getProfile(trimmed), {
       auth: (e) =>
         `This token is not valid: Threads says "${e.message}". Copy a fresh access token (or connect the account through the browser) and try again.`,
@@ -132,12 +131,12 @@ export function createAccountService(deps: AccountServiceDeps) {
     const learned = await callThreads("look up the token", () =>
       learnTokenLifetime(threads, trimmed, clock.now(), { canExchange }),
     );
-    return upsert(profile, learned, opts.timezone);
+    return upsert(profile, learned, timezone);
   }
 
   /** The OAuth callback: code → short-lived token → long-lived token → profile → account. */
   async function connectWithCode(code: string, opts: { timezone?: string } = {}): Promise<AddedAccount> {
-    checkTimezone(opts.timezone);
+    const timezone = checkTimezone(opts.timezone);
     const refused = (e: ThreadsApiError) =>
       `Threads did not accept the authorization code: "${e.message}". A code works once and for one hour: start connecting the account again.`;
     const short = await callThreads("exchange the authorization code", () => threads.exchangeCode(code), {
@@ -148,7 +147,7 @@ export function createAccountService(deps: AccountServiceDeps) {
       threads.exchangeForLongLived(short.accessToken),
     );
     const profile = await callThreads("read the profile", () => threads.getProfile(long.accessToken));
-    return upsert(profile, fromGrant(long, clock.now(), "grant"), opts.timezone);
+    return upsert(profile, fromGrant(long, clock.now(), "grant"), timezone);
   }
 
   async function setStatus(id: number, status: AccountStatus, reason: string | null): Promise<Account> {

@@ -51,19 +51,30 @@ export function requireStr(args: ParsedArgs, name: string): string {
   return v;
 }
 
-/** Parses an id such as an account or schedule id: a whole number above 0. */
+/** The largest id a command accepts: every id the databases hand out fits in a JavaScript number. */
+export const MAX_ID = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Parses an id such as an account or schedule id: a whole number above 0, written in digits. `1e3`, `0x10`
+ * and ids beyond MAX_ID are refused as typed (Number() would read 99999999999999999999 as 1e20).
+ */
 export function parseId(text: string | undefined, what: string): number {
   if (text === undefined) throw new UsageError(`${what} is required`);
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1)
-    throw new UsageError(`${what} must be a whole number above 0, not "${text}"`);
-  return n;
+  return wholeNumber(text, what, MAX_ID, "ids go up to");
 }
 
-export function positiveInt(text: string | undefined, what: string): number | undefined {
+/** A count such as --count or --limit: a whole number from 1 to `max`. */
+export function positiveInt(text: string | undefined, what: string, max = MAX_ID): number | undefined {
   if (text === undefined) return undefined;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1)
+  return wholeNumber(text, what, max, "at most");
+}
+
+function wholeNumber(text: string, what: string, max: number, limitWords: string): number {
+  const digits = text.trim();
+  if (!/^\d+$/.test(digits) || /^0+$/.test(digits)) {
     throw new UsageError(`${what} must be a whole number above 0, not "${text}"`);
+  }
+  const n = Number(digits);
+  if (n > max) throw new UsageError(`${what} ${digits} is too large: ${limitWords} ${max}`);
   return n;
 }

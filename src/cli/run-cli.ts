@@ -69,15 +69,28 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, output: Out
     }
     return (await command.run(ctx, parsed)) ?? 0;
   } catch (error) {
-    return reportError(error, command, output);
+    return reportError(error, command, output, overrides);
   } finally {
     await ctx.close().catch(() => {});
   }
 }
 
-function reportError(error: unknown, command: Command, output: Output): number {
-  if (error instanceof UsageError) {
+function reportError(error: unknown, command: Command, output: Output, fromFlags: ConfigOverrides): number {
+  // A malformed value (a time, a zone, a grace, …) is a usage mistake wherever it was found: in the CLI or by a service.
+  if (error instanceof UsageError || (error instanceof AppError && error.field !== undefined)) {
     output.err(`Error: ${error.message}`);
+    output.err(`Usage: threads-scheduler ${command.name} ${command.usage}`);
+    return 2;
+  }
+  // `--port abc` is a usage mistake like any other flag's; PORT=abc in the environment is a configuration error.
+  const flagName = Object.keys(GLOBAL_FLAGS).find(
+    (f) =>
+      error instanceof ConfigError &&
+      GLOBAL_FLAGS[f] === error.variable &&
+      fromFlags[error.variable] !== undefined,
+  );
+  if (error instanceof ConfigError && flagName) {
+    output.err(`Error: ${flagName}: ${error.message.slice(error.variable.length + 2)}`);
     output.err(`Usage: threads-scheduler ${command.name} ${command.usage}`);
     return 2;
   }
@@ -136,7 +149,7 @@ function findCommand(rest: string[]): { command: Command; args: string[] } | und
 
 function parseCommandArgs(command: Command, args: string[]): ParsedArgs {
   const { values, positionals, tokens } = parseArgs({
-    args,
+    args: attachNegativeValues(command, args),
     options: command.options ?? {},
     allowPositionals: (command.positionals?.max ?? 0) > 0,
     strict: true,
@@ -157,6 +170,42 @@ function parseCommandArgs(command: Command, args: string[]): ParsedArgs {
     }),
   };
 }
+
+/**
+ * `--count -3`: parseArgs refuses a value that starts with a dash as "ambiguous", and the user would learn
+ * nothing about the number. A negative number after a flag that takes a value is that flag's value
+ * (`--count=-3`), so the command's own check says what is wrong with it; after anything else (`remove -3`) it
+ * is refused here as the mistake it is.
+ */
+function attachNegativeValues(command: Command, args: string[]): string[] {
+  const options = command.options ?? {};
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    const next = args[i + 1];
+    const name = arg.startsWith("--") && !arg.includes("=") ? arg.slice(2) : undefined;
+    if (name !== undefined && options[name]?.type === "string" && next !== undefined && NEGATIVE.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+      continue;
+    }
+    if (NEGATIVE.test(arg)) {
+      throw new UsageError(
+        command.positionals?.names === "ID"
+          ? `the ID must be a whole number above 0, not ${arg}`
+          : `unexpected ${arg}: a value that starts with a dash goes right after its flag (--flag=${arg})`,
+      );
+    }
+    out.push(arg);
+  }
+  return out;
+}
+
+const NEGATIVE = /^-\d/;
 
 export function commandHelp(command: Command): string {
   const lines = [`Usage: threads-scheduler ${command.name} ${command.usage}`, "", command.summary];

@@ -4,7 +4,7 @@ import SqliteDatabase from "better-sqlite3";
 import { CompiledQuery, type Driver, Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { dialectOf, isPostgresUrl } from "./dialect.js";
-import { migrationProvider } from "./migrations/index.js";
+import { migrationProvider, migrations } from "./migrations/index.js";
 import type { DB } from "./schema.js";
 import { cachingStatements } from "./statement-cache.js";
 
@@ -84,12 +84,20 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
     dialectOf(db) === "postgres"
       ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
       : undefined;
+  // Every command migrates first. When nothing is pending, say so without Kysely's introspection: it reads the
+  // catalog of every schema (slow on a large database) and fails if another schema is dropped meanwhile.
+  if (await allMigrationsApplied(db, migrationTableSchema)) return [];
   const migrator = new Migrator({
     db,
     provider: migrationProvider,
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely's introspection reads every schema's catalog; a schema or table dropped by someone else at that
+  // moment (PostgreSQL 3F000 / 42P01 about a schema that is not ours) fails the read before anything ran: again.
+  for (let retry = 0; retry < 3 && droppedMeanwhile(error, migrationTableSchema); retry++) {
+    ({ error, results } = await migrator.migrateToLatest());
+  }
   const failed = results?.find((r) => r.status === "Error");
   if (error || failed) {
     const what = failed ? `migration ${failed.migrationName}` : "migrations";
@@ -98,4 +106,23 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
     });
   }
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+function droppedMeanwhile(error: unknown, ours: string | undefined): boolean {
+  const e = error as { code?: string; message?: string } | undefined;
+  return (
+    (e?.code === "3F000" || e?.code === "42P01") && ours !== undefined && !String(e.message).includes(ours)
+  );
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: works for any schema.
+async function allMigrationsApplied(db: Kysely<any>, schema: string | undefined): Promise<boolean> {
+  const table = schema ? sql.table(`${schema}.kysely_migration`) : sql.table("kysely_migration");
+  try {
+    const { rows } = await sql<{ name: string }>`select name from ${table}`.execute(db);
+    const applied = new Set(rows.map((r) => r.name));
+    return Object.keys(migrations).every((name) => applied.has(name));
+  } catch {
+    return false; // no migration table yet: a new database
+  }
 }

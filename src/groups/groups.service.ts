@@ -121,7 +121,7 @@ export function createGroupService(deps: GroupServiceDeps) {
 
 function checkName(name: unknown): string {
   const trimmed = typeof name === "string" ? name.trim() : "";
-  if (trimmed === "") throw new AppError("invalid_input", "The post group needs a name.");
+  if (trimmed === "") throw new AppError("invalid_input", "The post group needs a name.", { field: "name" });
   return trimmed;
 }
 
@@ -131,6 +131,7 @@ function checkWeight(weight: unknown): void {
     throw new AppError(
       "invalid_input",
       `The weight must be a whole number from 1 to ${MAX_WEIGHT} (1 = normal, 2 = drawn twice as often); disable a group to stop drawing it.`,
+      { field: "weight" },
     );
   }
 }

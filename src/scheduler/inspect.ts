@@ -128,6 +128,26 @@ export function runStateLabel(run: { job: string; state: OccurrenceState }): str
   return run.job === "token_refresh" && run.state === "published" ? "done" : run.state;
 }
 
+/**
+ * What `runs --state` takes: every state a run is shown in. `done` is a token refresh that ran (stored as
+ * `published`), so `published` means posts only.
+ */
+export const RUN_STATE_FILTERS = [
+  "planned",
+  "running",
+  "published",
+  "done",
+  "failed",
+  "missed",
+  "needs_check",
+  "skipped",
+] as const;
+export type RunStateFilter = (typeof RUN_STATE_FILTERS)[number];
+
+export function isRunStateFilter(text: string): text is RunStateFilter {
+  return (RUN_STATE_FILTERS as readonly string[]).includes(text);
+}
+
 export interface RunInfo {
   id: number;
   job: string;
@@ -136,6 +156,8 @@ export interface RunInfo {
   username: string | null;
   slot: string;
   state: OccurrenceState;
+  /** The zone `dueAt` and `finishedAt` are written in: the schedule's, else the account's. */
+  timezone: string;
   dueAt: string;
   dueAtMs: number;
   finishedAt: string | null;
@@ -147,7 +169,7 @@ export interface RunInfo {
 
 export interface RunFilter {
   accountId?: number;
-  state?: OccurrenceState;
+  state?: OccurrenceState | RunStateFilter;
   /** Only runs due at or after this (ms). */
   from?: number;
   /** Only runs due before this (ms). */
@@ -182,7 +204,13 @@ export async function listRuns(
       "o.reason",
     ]);
   if (filter.accountId !== undefined) q = q.where("o.account_id", "=", filter.accountId);
-  if (filter.state !== undefined) q = q.where("o.state", "=", filter.state);
+  if (filter.state === "done") {
+    q = q.where("o.state", "=", "published").where("o.job", "=", "token_refresh");
+  } else if (filter.state === "published") {
+    q = q.where("o.state", "=", "published").where("o.job", "<>", "token_refresh");
+  } else if (filter.state !== undefined) {
+    q = q.where("o.state", "=", filter.state);
+  }
   if (filter.from !== undefined) q = q.where("o.due_at", ">=", filter.from);
   if (filter.to !== undefined) q = q.where("o.due_at", "<", filter.to);
   q = filter.from !== undefined ? q.orderBy("o.due_at", "asc") : q.orderBy("o.due_at", "desc");
@@ -204,6 +232,7 @@ export async function listRuns(
       username: r.username,
       slot: r.slot,
       state: r.state,
+      timezone: zone,
       dueAt: formatInZone(r.due_at, zone),
       dueAtMs: r.due_at,
       finishedAt: r.finished_at === null ? null : formatInZone(r.finished_at, zone),
@@ -213,6 +242,11 @@ export async function listRuns(
       permalinks: links.get(r.id) ?? [],
     };
   });
+}
+
+/** Said under a listing whose times are in more than one zone (they are sorted by instant, not by local time). */
+export function mixedZonesNote(zones: Iterable<string>, order = "sorted by instant"): string | undefined {
+  return new Set(zones).size > 1 ? `Times are in each schedule's zone; ${order}.` : undefined;
 }
 
 async function permalinksFor(db: Database, occurrenceIds: number[]): Promise<Map<number, string[]>> {

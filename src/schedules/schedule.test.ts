@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { settingsOf, settingsProblems, toSchedule, toScheduleColumns, withDefaults } from "./schedule.js";
+import {
+  type ScheduleSettings,
+  settingsIssues,
+  settingsOf,
+  settingsProblems,
+  toSchedule,
+  toScheduleColumns,
+  withDefaults,
+} from "./schedule.js";
 
 describe("schedule settings", () => {
   it("fills defaults and keeps only the fields of the kind", () => {
@@ -76,5 +84,55 @@ describe("schedule settings", () => {
     expect(
       settingsProblems(withDefaults({ kind: "fixed", times: ["10:00"], timezone: "Nowhere/City" }), "UTC")[0],
     ).toMatch(/"Nowhere\/City" is not an IANA time zone/);
+  });
+
+  it("names the setting at fault, and applies the rules for what a user may set", () => {
+    const random: ScheduleSettings = {
+      kind: "random",
+      windowStart: "10:00",
+      windowEnd: "10:00",
+      postsPerDay: 3,
+    };
+    expect(settingsIssues(withDefaults(random), "UTC")).toEqual([
+      { field: "window", message: expect.stringMatching(/starts and ends at 10:00/) },
+    ]);
+    expect(
+      settingsIssues(withDefaults({ ...random, windowStart: "9:00", windowEnd: "09:00" }), "UTC"),
+    ).toHaveLength(1);
+    expect(settingsIssues(withDefaults({ ...random, windowEnd: "10:01", postsPerDay: 1 }), "UTC")).toEqual(
+      [],
+    );
+
+    const fixed: ScheduleSettings = { kind: "fixed", times: ["09:00"] };
+    for (const grace of [0, 1440]) {
+      expect(
+        settingsIssues(withDefaults({ ...fixed, misfireGraceMinutes: grace }), "UTC"),
+        String(grace),
+      ).toEqual([]);
+    }
+    for (const grace of [-1, 1441, 1.5]) {
+      expect(settingsIssues(withDefaults({ ...fixed, misfireGraceMinutes: grace }), "UTC")).toEqual([
+        {
+          field: "misfireGraceMinutes",
+          message: expect.stringContaining(`from 0 to 1440 (one day), not ${grace}`),
+        },
+      ]);
+    }
+    expect(settingsIssues(withDefaults({ ...fixed, times: ["24:00"] }), "UTC")[0]?.field).toBe("times");
+    // A zone is checked once, as typed: an abbreviation is refused with the zone to use, and only once.
+    expect(settingsIssues(withDefaults({ ...fixed, timezone: "JST" }), "UTC")).toEqual([
+      { field: "timezone", message: "JST is an abbreviation, not a time zone: use Asia/Tokyo." },
+    ]);
+    expect(settingsIssues(withDefaults({ ...fixed, timezone: "Nowhere/City" }), "UTC")).toHaveLength(1);
+  });
+
+  it("stores the canonical spelling of a zone", () => {
+    expect(
+      toScheduleColumns(withDefaults({ kind: "fixed", times: ["09:00"], timezone: "asia/tokyo" })).timezone,
+    ).toBe("Asia/Tokyo");
+    expect(
+      toScheduleColumns(withDefaults({ kind: "fixed", times: ["09:00"], timezone: "Etc/UTC" })).timezone,
+    ).toBe("UTC");
+    expect(toScheduleColumns(withDefaults({ kind: "fixed", times: ["09:00"] })).timezone).toBeNull();
   });
 });

@@ -8,11 +8,17 @@ import {
   WEEKDAYS,
   type Weekday,
 } from "../scheduler/planning/index.js";
+import { resolveTimeZone } from "../timezone.js";
 
 export type { PickPolicy, ScheduleKind, Weekday };
 export const PICK_POLICIES: readonly PickPolicy[] = ["random", "shuffle", "sequential"];
 /** Posts found late by more than this become `missed` (the design's default for posts). */
 export const DEFAULT_MISFIRE_GRACE_MINUTES = 15;
+/**
+ * A post more than a day late is not the post that was planned (a morning greeting at night): it is missed.
+ * A day also bounds how far back a restarted scheduler writes runs of the stopped time.
+ */
+export const MAX_MISFIRE_GRACE_MINUTES = 1440;
 
 export interface Schedule {
   id: number;
@@ -135,13 +141,19 @@ export function toScheduleColumns(
     posts_per_day: fixed ? null : (s.postsPerDay ?? null),
     min_gap_minutes: fixed ? null : (s.minGapMinutes ?? 0),
     days_json: JSON.stringify(WEEKDAYS.filter((d) => s.days.includes(d))),
-    timezone: s.timezone,
+    timezone: s.timezone === null ? null : canonicalZone(s.timezone),
     active: s.active ? 1 : 0,
     pick: s.pick,
     group_ids_json:
       s.groupIds === null ? null : JSON.stringify([...new Set(s.groupIds)].sort((a, b) => a - b)),
     misfire_grace_minutes: s.misfireGraceMinutes,
   };
+}
+
+/** The stored form of a zone that passed `settingsIssues` (`asia/tokyo` → `Asia/Tokyo`). */
+function canonicalZone(zone: string): string {
+  const resolved = resolveTimeZone(zone);
+  return "zone" in resolved ? resolved.zone : zone;
 }
 
 /** The timing part, in the zone it will run in (the account's when the schedule has none). */
@@ -158,31 +170,95 @@ export function specOf(s: ResolvedSettings, accountTimezone: string): ScheduleSp
   };
 }
 
+/** One thing wrong with settings: the setting at fault and a message a user can act on. */
+export interface SettingsIssue {
+  field: "times" | "window" | "days" | "timezone" | "pick" | "active" | "misfireGraceMinutes" | "groupIds";
+  message: string;
+}
+
 /**
- * Everything wrong with the settings, as messages a user can act on (empty when they are fine). Timing
- * rules are the planner's own (`validateSpec`), so what is accepted here is exactly what can be planned.
+ * Everything wrong with the settings (empty when they are fine). Timing rules are the planner's own
+ * (`validateSpec`), so what is accepted here is exactly what can be planned; a few more rules apply to what a
+ * user may set (a random window of no length, a misfire grace beyond a day, an abbreviation for a zone).
  */
-export function settingsProblems(s: ResolvedSettings, accountTimezone: string): string[] {
-  const problems: string[] = [];
-  if (s.timezone !== null && typeof s.timezone !== "string") {
-    problems.push("The time zone must be an IANA zone name such as Asia/Tokyo, or empty for the account's.");
+export function settingsIssues(s: ResolvedSettings, accountTimezone: string): SettingsIssue[] {
+  const issues: SettingsIssue[] = [];
+  let zone = accountTimezone;
+  if (s.timezone !== null) {
+    const resolved = typeof s.timezone === "string" ? resolveTimeZone(s.timezone) : undefined;
+    if (resolved && "zone" in resolved) zone = resolved.zone;
+    else
+      issues.push({
+        field: "timezone",
+        message:
+          resolved?.error ??
+          "The time zone must be an IANA zone name such as Asia/Tokyo, or empty for the account's.",
+      });
   }
-  problems.push(...validateSpec(specOf(s, accountTimezone)));
+  const timing = s.kind === "fixed" ? "times" : "window";
+  for (const message of validateSpec({ ...specOf(s, accountTimezone), timezone: zone })) {
+    issues.push({ field: /day of the week/.test(message) ? "days" : timing, message });
+  }
+  if (
+    s.kind === "random" &&
+    issues.length === 0 &&
+    s.windowStart !== undefined &&
+    s.windowEnd !== undefined
+  ) {
+    const start = formatHhMm(parseHhMm(s.windowStart));
+    if (start === formatHhMm(parseHhMm(s.windowEnd))) {
+      issues.push({
+        field: "window",
+        message:
+          `The random window starts and ends at ${start}: give an end time, such as ${start}-23:59 ` +
+          "(a window that ends before it starts crosses midnight, e.g. 22:00-02:00).",
+      });
+    }
+  }
   if (!PICK_POLICIES.includes(s.pick)) {
-    problems.push(`"${String(s.pick)}" is not a pick policy: use ${PICK_POLICIES.join(", ")}.`);
+    issues.push({
+      field: "pick",
+      message: `"${String(s.pick)}" is not a pick policy: use ${PICK_POLICIES.join(", ")}.`,
+    });
   }
-  if (typeof s.active !== "boolean") problems.push("active must be true or false.");
-  if (!Number.isInteger(s.misfireGraceMinutes) || s.misfireGraceMinutes < 0) {
-    problems.push("The misfire grace must be a whole number of minutes, 0 or more.");
+  if (typeof s.active !== "boolean")
+    issues.push({ field: "active", message: "active must be true or false." });
+  const grace = s.misfireGraceMinutes;
+  if (!Number.isInteger(grace) || grace < 0 || grace > MAX_MISFIRE_GRACE_MINUTES) {
+    issues.push({
+      field: "misfireGraceMinutes",
+      message: `The misfire grace must be a whole number of minutes from 0 to ${MAX_MISFIRE_GRACE_MINUTES} (one day), not ${String(grace)}.`,
+    });
   }
   if (s.groupIds !== null) {
     if (!Array.isArray(s.groupIds) || !s.groupIds.every((id) => Number.isInteger(id) && id > 0)) {
-      problems.push("Group ids must be a list of post group ids (whole numbers).");
+      issues.push({
+        field: "groupIds",
+        message: "Group ids must be a list of post group ids (whole numbers).",
+      });
     } else if (s.groupIds.length === 0) {
-      problems.push(
-        "Choose at least one post group, or leave the groups out to draw from every enabled group.",
-      );
+      issues.push({
+        field: "groupIds",
+        message: "Choose at least one post group, or leave the groups out to draw from every enabled group.",
+      });
     }
   }
-  return problems;
+  return issues;
+}
+
+/** The messages of `settingsIssues`. */
+export function settingsProblems(s: ResolvedSettings, accountTimezone: string): string[] {
+  return settingsIssues(s, accountTimezone).map((i) => i.message);
+}
+
+/** What to tell a user about an active schedule whose runs would be skipped (no enabled group to draw from). */
+export function withoutGroupsWarning(s: {
+  id: number;
+  accountId: number;
+  username: string;
+  selected: boolean;
+}): string {
+  return s.selected
+    ? `Schedule ${s.id} (@${s.username}) has none of its chosen post groups (--groups) enabled: its runs will be skipped until one is. Run \`threads-scheduler groups list --account ${s.accountId}\` to see them.`
+    : `Schedule ${s.id} (@${s.username}) has no enabled post group to draw from: its runs will be skipped until the account has one. Add one with \`threads-scheduler groups add --account ${s.accountId} --name NAME --text TEXT\`.`;
 }

@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Updateable } from "kysely";
+import type { ExpressionBuilder, Insertable, Kysely, Updateable } from "kysely";
 import type { DB, ScheduleRow, SchedulesTable } from "../db/schema.js";
 
 /** A database or a transaction (a Kysely `Transaction` is a `Kysely`). */
@@ -57,4 +57,70 @@ export async function setScheduleActive(
 export async function removeSchedule(db: Db, id: number): Promise<boolean> {
   const result = await db.deleteFrom("schedules").where("id", "=", id).executeTakeFirst();
   return result.numDeletedRows > 0n;
+}
+
+/** `select 1 from post_groups where account_id = s.account_id and enabled`, inside a query on `schedules as s`. */
+function enabledGroupOf(selectFrom: ExpressionBuilder<DB & { s: SchedulesTable }, "s">["selectFrom"]) {
+  return selectFrom("post_groups as g")
+    .select("g.id")
+    .whereRef("g.account_id", "=", "s.account_id")
+    .where("g.enabled", "=", 1);
+}
+
+/** An active schedule whose runs would be skipped: no enabled post group to draw from. */
+export interface ScheduleWithoutGroups {
+  id: number;
+  accountId: number;
+  username: string;
+  /** True when the schedule names its groups (`--groups`) and none of them is enabled. */
+  selected: boolean;
+}
+
+/**
+ * Active schedules with no enabled post group to draw from (the account has none, or none of the schedule's
+ * chosen groups is enabled), in id order; `scheduleId` checks one, `accountId` one account's.
+ */
+export async function listSchedulesWithoutGroups(
+  db: Db,
+  filter: { scheduleId?: number; accountId?: number } = {},
+): Promise<ScheduleWithoutGroups[]> {
+  let q = db
+    .selectFrom("schedules as s")
+    .innerJoin("accounts as a", "a.id", "s.account_id")
+    .select(["s.id", "s.account_id", "a.username", "s.group_ids_json"])
+    .where("s.active", "=", 1);
+  if (filter.scheduleId !== undefined) q = q.where("s.id", "=", filter.scheduleId);
+  if (filter.accountId !== undefined) q = q.where("s.account_id", "=", filter.accountId);
+  const [bare, chosen] = await Promise.all([
+    q.where(({ not, exists, selectFrom }) => not(exists(enabledGroupOf(selectFrom)))).execute(),
+    q
+      .where("s.group_ids_json", "is not", null)
+      .where(({ exists, selectFrom }) => exists(enabledGroupOf(selectFrom)))
+      .execute(),
+  ]);
+  const result: ScheduleWithoutGroups[] = bare.map((r) => ({
+    id: r.id,
+    accountId: r.account_id,
+    username: r.username,
+    selected: r.group_ids_json !== null,
+  }));
+  // Schedules that name their groups, on accounts that have some enabled group: are any of theirs enabled?
+  const wanted = chosen.map((r) => ({ row: r, ids: JSON.parse(r.group_ids_json!) as number[] }));
+  const allIds = [...new Set(wanted.flatMap((w) => w.ids))];
+  const enabled = new Set<number>();
+  for (let i = 0; i < allIds.length; i += 500) {
+    const rows = await db
+      .selectFrom("post_groups")
+      .select("id")
+      .where("id", "in", allIds.slice(i, i + 500))
+      .where("enabled", "=", 1)
+      .execute();
+    for (const r of rows) enabled.add(r.id);
+  }
+  for (const { row, ids } of wanted) {
+    if (!ids.some((id) => enabled.has(id))) {
+      result.push({ id: row.id, accountId: row.account_id, username: row.username, selected: true });
+    }
+  }
+  return result.sort((a, b) => a.id - b.id);
 }

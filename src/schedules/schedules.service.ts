@@ -8,8 +8,8 @@ import {
   type ResolvedSettings,
   type Schedule,
   type ScheduleSettings,
+  settingsIssues,
   settingsOf,
-  settingsProblems,
   toSchedule,
   toScheduleColumns,
   withDefaults,
@@ -18,7 +18,9 @@ import {
   getSchedule,
   insertSchedule,
   listSchedules,
+  listSchedulesWithoutGroups,
   removeSchedule,
+  type ScheduleWithoutGroups,
   setScheduleActive,
   updateSchedule,
 } from "./schedules.repository.js";
@@ -57,8 +59,17 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
   async function checkSettings(trx: Database, accountId: number, s: ResolvedSettings): Promise<void> {
     const account = Number.isInteger(accountId) ? await getAccount(trx, accountId) : undefined;
     if (!account) throw notFound("account", accountId);
-    const problems = settingsProblems(s, account.timezone || deps.defaultTimezone);
-    if (problems.length === 0 && s.groupIds !== null) {
+    const issues = settingsIssues(s, account.timezone || deps.defaultTimezone);
+    if (issues.length > 0) {
+      // Malformed values: they carry the field at fault, so the CLI reports them as usage mistakes.
+      const problems = issues.map((i) => i.message);
+      throw new AppError("invalid_input", problems.join(" "), {
+        details: { problems },
+        field: issues[0]!.field,
+      });
+    }
+    const problems: string[] = [];
+    if (s.groupIds !== null) {
       const own = new Set(await listGroupIdsOfAccount(trx, accountId, s.groupIds));
       const foreign = s.groupIds.filter((id) => !own.has(id));
       if (foreign.length > 0) {
@@ -145,5 +156,9 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     remove,
     get,
     list,
+    /** Active schedules whose runs would be skipped: no enabled post group to draw from. */
+    withoutGroups: (
+      filter: { scheduleId?: number; accountId?: number } = {},
+    ): Promise<ScheduleWithoutGroups[]> => listSchedulesWithoutGroups(db, filter),
   };
 }

@@ -1,6 +1,7 @@
 import type { Account } from "../../accounts/account.js";
 import { AppError } from "../../errors.js";
 import { formatInZone } from "../../scheduler/inspect.js";
+import { resolveTimeZone } from "../../timezone.js";
 import { type Command, flag, parseId, str, UsageError } from "../command.js";
 import type { CliContext } from "../context.js";
 import { printJson, printTable } from "../output.js";
@@ -25,6 +26,9 @@ export const accountsAddCommand: Command = {
     if ((token === undefined) === (sandboxUser === undefined)) {
       throw new UsageError("give either --token TOKEN or --sandbox-user NAME");
     }
+    // Before anything is created (a sandbox user), so a wrong zone leaves nothing behind.
+    const zone = timezone === undefined ? undefined : resolveTimeZone(timezone);
+    if (zone && "error" in zone) throw new UsageError(zone.error);
     const threads = await ctx.threads();
     if (sandboxUser !== undefined) {
       if (threads.mode !== "sandbox") {

@@ -2,7 +2,16 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import type { PostGroup } from "../../groups/group.js";
 import { type PostPart, REPLY_CONTROLS, type ReplyControl } from "../../threads/post.js";
-import { type Command, flag, type ParsedArgs, parseId, requireStr, str, UsageError } from "../command.js";
+import {
+  type Command,
+  flag,
+  type ParsedArgs,
+  parseId,
+  positiveInt,
+  requireStr,
+  str,
+  UsageError,
+} from "../command.js";
 import { printJson, printTable } from "../output.js";
 
 /** Flags that describe the parts of a post, shared by `groups add` and `post`. */
@@ -130,7 +139,7 @@ export const groupsAddCommand: Command = {
       name,
       parts,
       enabled: !flag(args, "disabled"),
-      ...(weight !== undefined ? { weight: Number(weight) } : {}),
+      ...(weight !== undefined ? { weight: positiveInt(weight, "--weight") } : {}),
     });
     if (flag(args, "json")) printJson(ctx.output, [group]);
     else
@@ -233,7 +242,9 @@ function describeParts(group: PostGroup): string {
   const kinds = group.parts.map((p) => {
     const media = p.media ?? [];
     return media.length === 0
-      ? "text"
+      ? p.pollOptions?.length
+        ? `poll: ${p.pollOptions.join(" | ")}`
+        : "text"
       : media.length === 1
         ? media[0]!.kind.toLowerCase()
         : `carousel of ${media.length}`;

@@ -1,28 +1,30 @@
 import { createEngine } from "../../app/scheduler-runtime.js";
-import type { OccurrenceState } from "../../db/schema.js";
 import { silentLogger } from "../../log.js";
-import { formatForReport, listJobs, listRuns, runStateLabel } from "../../scheduler/inspect.js";
+import {
+  formatForReport,
+  isRunStateFilter,
+  listJobs,
+  listRuns,
+  mixedZonesNote,
+  RUN_STATE_FILTERS,
+  runStateLabel,
+} from "../../scheduler/inspect.js";
 import { notifyWork } from "../../scheduler/notify.js";
 import { planAll } from "../../scheduler/plan-writer.js";
+import { withoutGroupsWarning } from "../../schedules/schedule.js";
+import { listSchedulesWithoutGroups } from "../../schedules/schedules.repository.js";
 import { type Command, flag, parseId, positiveInt, str, UsageError } from "../command.js";
 import { printJson, printTable } from "../output.js";
-
-const STATES: OccurrenceState[] = [
-  "planned",
-  "running",
-  "published",
-  "failed",
-  "missed",
-  "needs_check",
-  "skipped",
-];
 
 export const jobsCommand: Command = {
   name: "jobs",
   summary: "List recurring jobs (schedule_{id}_{HH:MM}, random plans, token_refresh) and planned occurrences",
   usage: "[--json] [--limit N]",
   flags: [
-    ["--json", "print JSON: { jobs: [...], planned: [...] } — each object carries id"],
+    [
+      "--json",
+      'print a JSON array: the jobs ({ "type": "job", "id": "schedule_1_09:00", … }), then the planned occurrences ({ "type": "occurrence", "id": 12, … })',
+    ],
     ["--limit N", "planned occurrences to show (default 50)"],
   ],
   options: { json: { type: "boolean" }, limit: { type: "string" } },
@@ -36,9 +38,15 @@ export const jobsCommand: Command = {
       { state: "planned", from: now - 15 * 60_000, limit: positiveInt(str(args, "limit"), "--limit") ?? 50 },
       (tz) => tz ?? config.defaultTimezone,
     );
+    const groupless = new Map(
+      (await listSchedulesWithoutGroups(db)).map((s) => [s.id, withoutGroupsWarning(s)]),
+    );
     if (flag(args, "json")) {
       printJson(ctx.output, [
-        ...jobs.map((j) => ({ type: "job", ...j })),
+        ...jobs.map((j) => {
+          const warning = j.scheduleId === null ? undefined : groupless.get(j.scheduleId);
+          return { type: "job", ...j, ...(warning ? { warning } : {}) };
+        }),
         ...planned.map((p) => ({ type: "occurrence", ...p })),
       ]);
       return 0;
@@ -56,6 +64,9 @@ export const jobsCommand: Command = {
       ["ID", "DUE", "ACCOUNT", "SLOT", "SCHEDULE"],
       planned.map((p) => [p.id, p.dueAt, p.username ? `@${p.username}` : p.job, p.slot, p.scheduleId ?? ""]),
     );
+    const note = mixedZonesNote([...jobs.map((j) => j.timezone), ...planned.map((p) => p.timezone)]);
+    if (note) ctx.output.out(`\n${note}`);
+    for (const warning of groupless.values()) ctx.output.err(`Warning: ${warning}`);
     return 0;
   },
 };
@@ -67,7 +78,10 @@ export const runsCommand: Command = {
   flags: [
     ["--json", "print a JSON array of objects that carry id"],
     ["--account ID", "only this account"],
-    ["--state S", `only this state: ${STATES.join(", ")}`],
+    [
+      "--state S",
+      `only this state: ${RUN_STATE_FILTERS.join(", ")} (done: a token refresh that ran; published: posts)`,
+    ],
     ["--limit N", "at most N rows (default 100)"],
   ],
   options: {
@@ -78,8 +92,8 @@ export const runsCommand: Command = {
   },
   async run(ctx, args) {
     const state = str(args, "state");
-    if (state !== undefined && !STATES.includes(state as OccurrenceState)) {
-      throw new UsageError(`--state must be one of ${STATES.join(", ")}, not "${state}"`);
+    if (state !== undefined && !isRunStateFilter(state)) {
+      throw new UsageError(`--state must be one of ${RUN_STATE_FILTERS.join(", ")}, not "${state}"`);
     }
     const account = str(args, "account");
     const db = await ctx.db();
@@ -88,7 +102,7 @@ export const runsCommand: Command = {
       db,
       {
         ...(account !== undefined ? { accountId: parseId(account, "--account") } : {}),
-        ...(state !== undefined ? { state: state as OccurrenceState } : {}),
+        ...(state !== undefined ? { state } : {}),
         to: ctx.clock.now() + 1,
         limit: positiveInt(str(args, "limit"), "--limit") ?? 100,
       },
@@ -99,7 +113,7 @@ export const runsCommand: Command = {
       return 0;
     }
     if (runs.length === 0) {
-      ctx.output.out("No runs yet.");
+      ctx.output.out(state === undefined ? "No runs yet." : `No runs in state ${state}.`);
       return 0;
     }
     printTable(
@@ -115,6 +129,11 @@ export const runsCommand: Command = {
         [r.permalinks.join(" "), r.reason ?? ""].filter(Boolean).join(" — "),
       ]),
     );
+    const note = mixedZonesNote(
+      runs.map((r) => r.timezone),
+      "sorted by instant, newest first",
+    );
+    if (note) ctx.output.out(`\n${note}`);
     return 0;
   },
 };
@@ -153,6 +172,7 @@ const CHECK_TEXT = {
     stopped: "   ✓ Stopped",
     done: "=== Check complete ===",
     notPlanned: "(nothing planned)",
+    noGroups: "! no enabled post group to draw from: its runs will be skipped",
   },
   ja: {
     title: "=== スケジューラーテスト ===",
@@ -167,6 +187,7 @@ const CHECK_TEXT = {
     stopped: "   ✓ 停止完了",
     done: "=== テスト完了 ===",
     notPlanned: "（予定なし）",
+    noGroups: "! 有効な投稿グループがありません: 実行はスキップされます",
   },
 };
 
@@ -228,6 +249,7 @@ export const checkCommand: Command = {
       .orderBy("s.id")
       .execute();
     if (schedules.length === 0) out.out(t.none);
+    const groupless = new Set((await listSchedulesWithoutGroups(db)).map((s) => s.id));
     for (const s of schedules) {
       const times =
         s.kind === "fixed"
@@ -236,6 +258,7 @@ export const checkCommand: Command = {
       out.out(
         `   - Schedule ID: ${s.id}  Account: ${s.name ?? s.username}  Type: ${s.kind.toUpperCase()}  ${times}`,
       );
+      if (groupless.has(s.id)) out.out(`     ${t.noGroups}`);
     }
     out.out("");
     out.out(t.stop);

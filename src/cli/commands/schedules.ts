@@ -1,8 +1,14 @@
 import { WEEKDAYS, type Weekday } from "../../scheduler/planning/index.js";
 import type { Schedule } from "../../schedules/schedule.js";
-import { PICK_POLICIES, type PickPolicy } from "../../schedules/schedule.js";
+import {
+  MAX_MISFIRE_GRACE_MINUTES,
+  PICK_POLICIES,
+  type PickPolicy,
+  withoutGroupsWarning,
+} from "../../schedules/schedule.js";
 import type { NewSchedule } from "../../schedules/schedules.service.js";
 import { type Command, flag, parseId, positiveInt, str, UsageError } from "../command.js";
+import type { CliContext } from "../context.js";
 import { printJson, printTable } from "../output.js";
 
 export const schedulesAddCommand: Command = {
@@ -19,7 +25,7 @@ export const schedulesAddCommand: Command = {
     ],
     ["--count N", "posts per day in the random window"],
     ["--min-gap MIN", "at least this many minutes between random posts (default 0)"],
-    ["--timezone TZ", "IANA zone of the times (default: the account's zone)"],
+    ["--timezone TZ", "IANA zone of the times, such as Asia/Tokyo (default: the account's zone)"],
     ["--days mon,tue,…", "weekdays to post on (default: every day)"],
     [
       "--pick POLICY",
@@ -28,7 +34,7 @@ export const schedulesAddCommand: Command = {
     ["--groups ID,…", "draw only from these post groups (default: every enabled group of the account)"],
     [
       "--misfire-grace MIN",
-      "a post not started this many minutes after its time is marked missed (default 15)",
+      "a post not started this many minutes after its time is marked missed (0–1440, default 15)",
     ],
     ["--paused", "add it paused"],
     ["--json", "print the schedule as a JSON array"],
@@ -85,11 +91,14 @@ export const schedulesAddCommand: Command = {
     const groups = str(args, "groups");
     if (groups !== undefined) settings.groupIds = groups.split(",").map((g) => parseId(g.trim(), "--groups"));
     const grace = str(args, "misfire-grace");
-    if (grace !== undefined) settings.misfireGraceMinutes = nonNegativeInt(grace, "--misfire-grace");
+    if (grace !== undefined)
+      settings.misfireGraceMinutes = nonNegativeInt(grace, "--misfire-grace", MAX_MISFIRE_GRACE_MINUTES);
     if (flag(args, "paused")) settings.active = false;
 
     const services = await ctx.services();
     const schedule = await services.schedules.add(settings);
+    // Said, not refused: the groups may well be added next.
+    await warnSchedulesWithoutGroups(ctx, { scheduleId: schedule.id });
     if (flag(args, "json")) {
       printJson(ctx.output, [schedule]);
       return 0;
@@ -111,11 +120,16 @@ export const schedulesListCommand: Command = {
   options: { account: { type: "string" }, json: { type: "boolean" } },
   async run(ctx, args) {
     const account = str(args, "account");
-    const schedules = await (await ctx.services()).schedules.list(
+    const services = await ctx.services();
+    const schedules = await services.schedules.list(
       account !== undefined ? { accountId: parseId(account, "--account") } : {},
     );
+    const usernames = new Map((await services.accounts.list()).map((a) => [a.id, a.username]));
     if (flag(args, "json")) {
-      printJson(ctx.output, schedules);
+      printJson(
+        ctx.output,
+        schedules.map((s) => ({ ...s, username: usernames.get(s.accountId) ?? null })),
+      );
       return 0;
     }
     if (schedules.length === 0) {
@@ -125,7 +139,13 @@ export const schedulesListCommand: Command = {
     printTable(
       ctx.output,
       ["ID", "ACCOUNT", "ACTIVE", "WHEN", "PICK"],
-      schedules.map((s) => [s.id, s.accountId, s.active ? "yes" : "paused", describe(s), s.pick]),
+      schedules.map((s) => [
+        s.id,
+        `${s.accountId} @${usernames.get(s.accountId) ?? "?"}`,
+        s.active ? "yes" : "paused",
+        describe(s),
+        s.pick,
+      ]),
     );
     return 0;
   },
@@ -141,6 +161,7 @@ function scheduleAction(verb: "pause" | "resume" | "remove", summary: string, do
       const id = parseId(args.positionals[0], "the schedule ID");
       await (await ctx.services()).schedules[verb](id);
       ctx.output.out(`${done} schedule ${id}.`);
+      if (verb === "resume") await warnSchedulesWithoutGroups(ctx, { scheduleId: id });
       return 0;
     },
   };
@@ -157,6 +178,19 @@ export const schedulesRemoveCommand = scheduleAction(
   "Remove a schedule (its past runs stay in the history)",
   "Removed",
 );
+
+/**
+ * Says on stderr which active schedules (one, or an account's) have no enabled post group to draw from, so
+ * their runs would be skipped; for commands that can leave a schedule so (add, resume, a group disabled or removed).
+ */
+export async function warnSchedulesWithoutGroups(
+  ctx: CliContext,
+  filter: { scheduleId?: number; accountId?: number },
+): Promise<void> {
+  for (const s of await (await ctx.services()).schedules.withoutGroups(filter)) {
+    ctx.output.err(`Warning: ${withoutGroupsWarning(s)}`);
+  }
+}
 
 export function describe(s: Schedule): string {
   const when =
@@ -180,9 +214,11 @@ function parseDays(text: string): Weekday[] {
   return days as Weekday[];
 }
 
-function nonNegativeInt(text: string, what: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0)
-    throw new UsageError(`${what} must be a whole number of minutes, not "${text}"`);
+function nonNegativeInt(text: string, what: string, max?: number): number {
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isInteger(n) || n < 0 || (max !== undefined && n > max)) {
+    const range = max === undefined ? "" : ` from 0 to ${max}`;
+    throw new UsageError(`${what} must be a whole number of minutes${range}, not "${text}"`);
+  }
   return n;
 }
