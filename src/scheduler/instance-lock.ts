@@ -90,3 +90,19 @@ function isAlive(holder: Holder, now: number): boolean {
   }
   return now - holder.heartbeatAt < STALE_MS;
 }
+
+/**
+ * Whether a scheduler is running on this database, as far as can be known without asking it: on SQLite, the
+ * instance record of `acquireInstanceLock` and whether its holder is alive; on PostgreSQL engines keep no such
+ * record, so undefined (unknown).
+ */
+export async function schedulerRunning(db: Database, now: number): Promise<boolean | undefined> {
+  if (dialectOf(db) === "postgres") return undefined;
+  const row = await db.selectFrom("app_state").select("value").where("key", "=", KEY).executeTakeFirst();
+  if (!row) return false;
+  try {
+    return isAlive(JSON.parse(row.value) as Holder, now);
+  } catch {
+    return false;
+  }
+}
