@@ -185,11 +185,17 @@ describe.each(DIALECTS)("one-off posts on %s", (dialect) => {
     expect(await env.occurrences({ job: "post" })).toEqual([]);
   });
 
-  it("warns, but plans, for an account that is paused now", async () => {
+  it("warns, but plans, for an account that is paused now, and for a second post at the same time", async () => {
     const { account, plan } = await setup();
     await env.services.accounts.pause(account.id);
-    const result = await plan({ at: "2026-12-24 09:00", parts: [{ text: "x" }] });
-    expect(result.warnings).toEqual([expect.stringMatching(/is paused: resume it before then/)]);
+    const first = await plan({ at: "2026-12-24 09:00", parts: [{ text: "x" }] });
+    expect(first.warnings).toEqual([expect.stringMatching(/is paused: resume it before then/)]);
+    await env.services.accounts.resume(account.id);
+    const again = await plan({ at: "2026-12-24T00:00:00Z", parts: [{ text: "x" }] });
+    expect(again.warnings).toEqual([
+      `run ${first.occurrenceId} is already planned for @${account.username} at the same time: if this was a repeat, cancel one with \`threads-scheduler runs cancel ${first.occurrenceId}\`.`,
+    ]);
+    expect(again.occurrenceId).not.toBe(first.occurrenceId);
   });
 
   it("knows whether a scheduler is running on SQLite, and says it cannot tell on PostgreSQL", async () => {

@@ -116,6 +116,7 @@ async function planAt(ctx: CliContext, args: ParsedArgs, req: PostAtRequest): Pr
         timezone: result.timezone,
         schedulerRunning: result.schedulerRunning ?? null,
         warnings: result.warnings,
+        note: result.note ?? null,
       },
     ]);
   } else {
@@ -123,6 +124,7 @@ async function planAt(ctx: CliContext, args: ParsedArgs, req: PostAtRequest): Pr
       `Planned run ${result.occurrenceId} for ${result.dueAtText}; the running service will publish it. Cancel with \`threads-scheduler runs cancel ${result.occurrenceId}\`.`,
     );
   }
+  if (result.note) ctx.output.err(`Note: ${result.note}`);
   for (const warning of result.warnings) ctx.output.err(`Warning: ${warning}`);
   if (result.schedulerRunning === false) {
     ctx.output.err(

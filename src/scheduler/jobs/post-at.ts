@@ -35,6 +35,8 @@ export interface PostAtResult {
   schedulerRunning: boolean | undefined;
   /** Things the user should fix before the time comes (a paused account, …); the post is planned anyway. */
   warnings: string[];
+  /** How a local time that DST makes missing or ambiguous was resolved. */
+  note?: string;
 }
 
 /**
@@ -88,6 +90,21 @@ export async function planOneOff(deps: PostAtDeps, req: PostAtRequest): Promise<
     );
   }
 
+  // The same command run twice (shell history, a retried script) would post twice: say so.
+  const twin = await db
+    .selectFrom("occurrences")
+    .select("id")
+    .where("account_id", "=", account.id)
+    .where("due_at", "=", at.dueAt)
+    .where("state", "=", "planned")
+    .where("job_key", "like", `${ONE_OFF_PREFIX}%`)
+    .executeTakeFirst();
+  if (twin) {
+    warnings.push(
+      `run ${twin.id} is already planned for @${account.username} at the same time: if this was a repeat, cancel one with \`threads-scheduler runs cancel ${twin.id}\`.`,
+    );
+  }
+
   const row = await db
     .insertInto("occurrences")
     .values({
@@ -120,5 +137,6 @@ export async function planOneOff(deps: PostAtDeps, req: PostAtRequest): Promise<
     dueAtText: formatLocalTime(at.dueAt, timezone),
     schedulerRunning: await schedulerRunning(db, now),
     warnings,
+    ...(at.note !== undefined ? { note: at.note } : {}),
   };
 }

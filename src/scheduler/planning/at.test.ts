@@ -40,6 +40,33 @@ describe("parseAt (post --at)", () => {
     expect(dueAt("2026-11-01 01:30:10", "America/New_York", now)).toBe("2026-11-01T05:30:10.000Z");
   });
 
+  it("says how a time that DST makes missing or ambiguous was resolved", () => {
+    const now = Date.parse("2026-01-01T00:00:00Z");
+    expect(parseAt("2026-03-08 02:30", "America/New_York", now)).toEqual({
+      ok: true,
+      dueAt: Date.parse("2026-03-08T07:00:00Z"),
+      note: "02:30 does not exist on 2026-03-08 in America/New_York (the clocks go forward): it runs at 03:00, the first valid time after the gap.",
+    });
+    expect(parseAt("2026-11-01 01:30", "America/New_York", now)).toEqual({
+      ok: true,
+      dueAt: Date.parse("2026-11-01T05:30:00Z"),
+      note: "01:30 happens twice on 2026-11-01 in America/New_York (the clocks go back): it runs at the first, 01:30 EDT.",
+    });
+    // Lord Howe Island goes back by 30 minutes: 01:30–02:00 happens twice on 2026-04-05.
+    expect(parseAt("2026-04-05 01:45", "Australia/Lord_Howe", now)).toMatchObject({
+      ok: true,
+      note: expect.stringMatching(/^01:45 happens twice on 2026-04-05 in Australia\/Lord_Howe/),
+    });
+    expect(parseAt("2026-11-01 02:30", "America/New_York", now)).toEqual({
+      ok: true,
+      dueAt: Date.parse("2026-11-01T07:30:00Z"),
+    });
+    expect(parseAt("2026-11-01T01:30-05:00", "America/New_York", now)).toEqual({
+      ok: true,
+      dueAt: Date.parse("2026-11-01T06:30:00Z"),
+    });
+  });
+
   it("refuses a time in the past, saying what time it is in that zone", () => {
     expect(problem("2026-12-03 14:59")).toBe(
       '"2026-12-03 14:59" (2026-12-03 14:59 JST (Asia/Tokyo)) is not in the future: it is now 2026-12-03 15:00 JST (Asia/Tokyo). Give a later time, or leave out --at to publish now.',

@@ -14,15 +14,17 @@ import { isCalendarDate, resolveLocalTime } from "./time.js";
 export const MAX_AHEAD_DAYS = 366;
 const DAY = 86_400_000;
 
-export type AtResult = { ok: true; dueAt: number } | { ok: false; problem: string };
+/** `note`: how a local time that DST makes missing or ambiguous was resolved, for the user to read. */
+export type AtResult = { ok: true; dueAt: number; note?: string } | { ok: false; problem: string };
 
 const LOCAL = /^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$/;
 const WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 
 export function parseAt(text: string, zone: string, now: number): AtResult {
   const input = text.trim();
-  const dueAt = instantOf(input, zone);
-  if (typeof dueAt === "string") return { ok: false, problem: dueAt };
+  const resolved = instantOf(input, zone);
+  if (typeof resolved === "string") return { ok: false, problem: resolved };
+  const { dueAt, note } = resolved;
   const nowText = formatLocalTime(now, zone);
   if (dueAt <= now) {
     return {
@@ -36,11 +38,11 @@ export function parseAt(text: string, zone: string, now: number): AtResult {
       problem: `"${text}" is more than ${MAX_AHEAD_DAYS} days ahead (it is now ${nowText}): one-off posts can be planned up to a year ahead. Check the year.`,
     };
   }
-  return { ok: true, dueAt };
+  return note === undefined ? { ok: true, dueAt } : { ok: true, dueAt, note };
 }
 
-/** The instant, or what is wrong with the text. */
-function instantOf(input: string, zone: string): number | string {
+/** The instant (with a DST note), or what is wrong with the text. */
+function instantOf(input: string, zone: string): { dueAt: number; note?: string } | string {
   const local = LOCAL.exec(input);
   if (local) {
     const [, date, hour, minute, second] = local;
@@ -52,14 +54,29 @@ function instantOf(input: string, zone: string): number | string {
     const base = resolveLocalTime(date!, hhmm, zone);
     // Inside a spring-forward gap the minute resolves to the end of the gap: run there, seconds dropped,
     // as a fixed time does. Otherwise the seconds are added to the minute's (first) instant.
-    const inGap = DateTime.fromMillis(base, { zone }).toFormat("HH:mm") !== hhmm;
-    return inGap ? base : base + Number(second ?? 0) * 1000;
+    const resolved = DateTime.fromMillis(base, { zone });
+    if (resolved.toFormat("HH:mm") !== hhmm) {
+      return {
+        dueAt: base,
+        note: `${hhmm} does not exist on ${date} in ${zone} (the clocks go forward): it runs at ${resolved.toFormat("HH:mm")}, the first valid time after the gap.`,
+      };
+    }
+    const dueAt = base + Number(second ?? 0) * 1000;
+    const [year, month, day] = date!.split("-").map(Number);
+    const wall = { year, month, day, hour: Number(hour), minute: Number(minute) };
+    const twice = DateTime.fromObject(wall, { zone }).getPossibleOffsets().length > 1;
+    return twice
+      ? {
+          dueAt,
+          note: `${hhmm} happens twice on ${date} in ${zone} (the clocks go back): it runs at the first, ${resolved.toFormat("HH:mm ZZZZ")}.`,
+        }
+      : { dueAt };
   }
   if (WITH_OFFSET.test(input)) {
     const dt = DateTime.fromISO(input, { setZone: true });
     if (!dt.isValid)
       return `"${input}" is not a valid date and time (${dt.invalidExplanation ?? dt.invalidReason}).`;
-    return dt.toMillis();
+    return { dueAt: dt.toMillis() };
   }
   return `"${input}" is not a time: use "YYYY-MM-DD HH:MM" in the account's zone (${zone}), or ISO 8601 with an offset such as 2026-12-24T09:00+09:00.`;
 }
