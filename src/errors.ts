@@ -32,6 +32,7 @@ const LIST_HINTS: Record<string, string> = {
   group: "threads-scheduler groups list --account <id>",
   "post group": "threads-scheduler groups list --account <id>",
   schedule: "threads-scheduler schedules list",
+  run: "threads-scheduler runs",
 };
 
 /** `what` is the kind of thing in lower case ("account", "post group", "schedule"). */

@@ -262,7 +262,7 @@ describe.each(DIALECTS)("CLI edges on %s", (dialect) => {
     const wrong = await cli("runs", "--state", "finished");
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain(
-      '--state must be one of planned, running, published, done, failed, missed, needs_check, skipped, not "finished"',
+      '--state must be one of planned, running, published, done, failed, missed, needs_check, skipped, cancelled, not "finished"',
     );
     expect((await cli("runs", "--help")).stdout).toMatch(/done: a token refresh that ran/);
   });

@@ -112,7 +112,8 @@ describe.each(DIALECTS)("database on %s", (dialect) => {
       t.db,
     );
 
-    expect(await migrateToLatest(t.db)).toEqual(["0005-rolling-days"]);
+    // Later migrations run too; 0005 is the first.
+    expect((await migrateToLatest(t.db))[0]).toBe("0005-rolling-days");
     const days = await t.db.selectFrom("planned_days").selectAll().orderBy("local_date").execute();
     expect(days.map((d) => [d.local_date, d.next_due_at, d.draw_json])).toEqual([
       ["2026-11-29", null, null],
@@ -122,6 +123,47 @@ describe.each(DIALECTS)("database on %s", (dialect) => {
     const opts = { now, horizonMs: 48 * 3_600_000, defaultTimezone: "UTC" };
     expect(await planSchedule(t.db, schedule.id, opts)).toBe(0);
     expect(await planSchedule(t.db, schedule.id, { ...opts, now: now + 11 * 3_600_000 })).toBe(1);
+  });
+
+  it("0006 down turns cancelled runs into skipped ones (older code knows no cancelled) and drops end dates", async () => {
+    t = await createTestDb(dialect);
+    const now = Date.parse("2026-12-03T00:00:00Z");
+    const account = await insertAccount(t.db, accountRow(1, now));
+    await t.db
+      .insertInto("occurrences")
+      .values([
+        occurrenceRow(account.id, now, { state: "cancelled", reason: "cancelled by user" }),
+        occurrenceRow(account.id, now + 1, { state: "cancelled", reason: null }),
+        occurrenceRow(account.id, now + 2, { state: "planned" }),
+      ])
+      .execute();
+    await t.db
+      .insertInto("schedules")
+      .values({
+        account_id: account.id,
+        kind: "fixed",
+        times_json: '["10:00"]',
+        days_json: '["mon"]',
+        pick: "random",
+        misfire_grace_minutes: 15,
+        until_date: "2026-12-31",
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    const migrator = await migratorOf(t);
+    expect((await migrator.migrateTo("0005-rolling-days")).error).toBeUndefined();
+    const rows = await t.db.selectFrom("occurrences").select(["state", "reason"]).orderBy("due_at").execute();
+    expect(rows).toEqual([
+      { state: "skipped", reason: "cancelled by user" },
+      { state: "skipped", reason: "cancelled by user" },
+      { state: "planned", reason: null },
+    ]);
+    const [schedule] = await sql<Record<string, unknown>>`select * from schedules`
+      .execute(t.db)
+      .then((r) => r.rows);
+    expect(schedule).not.toHaveProperty("until_date");
+    expect(await migrateToLatest(t.db)).toContain("0006-one-off-and-until");
   });
 });
 

@@ -84,6 +84,8 @@ export interface SchedulesTable {
   /** JSON array of group ids to draw from; null means every enabled group of the account. */
   group_ids_json: string | null;
   misfire_grace_minutes: number;
+  /** Last local date "YYYY-MM-DD" it runs on (inclusive, in its zone); null: no end. Migration 0006. */
+  until_date: ColumnType<string | null, string | null | undefined, string | null>;
   /** Bumped on every edit; a random day is re-drawn only when the version that drew it is stale. */
   version: ColumnType<number, number | undefined, number>;
   /** State of the pick policy (shuffle bag / sequential cursor), JSON. */
@@ -111,14 +113,19 @@ export type OccurrenceState =
   | "failed"
   | "missed"
   | "needs_check"
-  | "skipped";
+  | "skipped"
+  /** Withdrawn by the user (`runs cancel`) while planned; never claimed, never planned again. */
+  | "cancelled";
 
 export type JobKind = "post" | "token_refresh";
 
 export interface OccurrencesTable {
   id: Id;
   job: JobKind;
-  /** Unique with due_at: `schedule:{id}`, `manual:{uuid}` or `token_refresh`. */
+  /**
+   * Unique with due_at: `schedule:{id}`, `manual:{uuid}` (post now), `once:{uuid}` (a one-off post planned
+   * with `post --at`) or `token_refresh`.
+   */
   job_key: string;
   schedule_id: number | null;
   account_id: number | null;
@@ -135,7 +142,7 @@ export interface OccurrencesTable {
   locked_by: string | null;
   lease_until: number | null;
   reason: string | null;
-  /** JSON payload for manual posts (the parts to publish). */
+  /** JSON payload for manual and one-off posts given as text (the parts to publish; no post group). */
   payload_json: string | null;
   created_at: number;
   updated_at: number;

@@ -31,6 +31,7 @@ const STATE_LABEL: Record<string, string> = {
   missed: "見逃し missed",
   needs_check: "確認中 needs check",
   skipped: "スキップ skipped",
+  cancelled: "キャンセル cancelled",
 };
 
 /** A plain server-rendered page: what the scheduler is doing, readable in Japanese and English. */

@@ -1,8 +1,9 @@
 import { DateTime } from "luxon";
 import type { Database } from "../db/connect.js";
-import type { OccurrenceState } from "../db/schema.js";
+import type { OccurrenceRow, OccurrenceState } from "../db/schema.js";
+import { ONE_OFF_PREFIX } from "./jobs/post-at.js";
 import { TOKEN_REFRESH_KEY, TOKEN_REFRESH_TIME } from "./jobs/token-refresh-job.js";
-import { nextDailyRun } from "./planning/index.js";
+import { endOfSchedule, nextDailyRun } from "./planning/index.js";
 
 /** A recurring job as the original scheduler listed it: `schedule_{id}_{HH:MM}`, `token_refresh`, random plans. */
 export interface JobInfo {
@@ -15,6 +16,10 @@ export interface JobInfo {
   nextRunAt: number | null;
   /** ISO 8601 in the job's zone, e.g. 2025-10-22T20:00:00+09:00. */
   nextRun: string | null;
+  /** The schedule's last local date (inclusive), or null when it has no end. */
+  until: string | null;
+  /** Past its end date: nothing more runs (`nextRun` is null). */
+  ended: boolean;
 }
 
 export function formatInZone(ms: number, zone: string): string {
@@ -41,6 +46,7 @@ export async function listJobs(db: Database, now: number, defaultTimezone: strin
       "s.kind",
       "s.times_json",
       "s.timezone",
+      "s.until_date",
       "a.timezone as account_timezone",
     ])
     .where("s.active", "=", 1)
@@ -68,16 +74,22 @@ export async function listJobs(db: Database, now: number, defaultTimezone: strin
     accountId: number | null,
     zone: string,
     at: number | undefined,
-  ) =>
+    until: string | null = null,
+  ) => {
+    const ended = until !== null && now >= endOfSchedule({ until, timezone: zone })!;
+    const next = ended ? undefined : at;
     jobs.push({
       id,
       kind,
       scheduleId,
       accountId,
       timezone: zone,
-      nextRunAt: at ?? null,
-      nextRun: at === undefined ? null : formatInZone(at, zone),
+      nextRunAt: next ?? null,
+      nextRun: next === undefined ? null : formatInZone(next, zone),
+      until,
+      ended,
     });
+  };
   for (const s of schedules) {
     const zone = s.timezone ?? s.account_timezone;
     if (s.kind === "fixed") {
@@ -89,6 +101,7 @@ export async function listJobs(db: Database, now: number, defaultTimezone: strin
           s.account_id,
           zone,
           nextBy.get(`schedule:${s.id}|${time}`),
+          s.until_date,
         );
       }
     } else {
@@ -99,6 +112,7 @@ export async function listJobs(db: Database, now: number, defaultTimezone: strin
         s.account_id,
         zone,
         nextBy.get(`schedule:${s.id}|random`),
+        s.until_date,
       );
     }
   }
@@ -141,6 +155,7 @@ export const RUN_STATE_FILTERS = [
   "missed",
   "needs_check",
   "skipped",
+  "cancelled",
 ] as const;
 export type RunStateFilter = (typeof RUN_STATE_FILTERS)[number];
 
@@ -172,8 +187,15 @@ export interface RunFilter {
   state?: OccurrenceState | RunStateFilter;
   /** Only runs due at or after this (ms). */
   from?: number;
-  /** Only runs due before this (ms). */
+  /** Only runs due before this (ms)… */
   to?: number;
+  /**
+   * …except, with this, the later one-off posts and cancelled runs, which a user wants to see coming (the
+   * scheduled runs planned ahead are many and are listed by `jobs`).
+   */
+  alsoUpcomingOneOffs?: boolean;
+  /** Only one-off posts (`post --at`). */
+  oneOff?: boolean;
   limit?: number;
 }
 
@@ -212,7 +234,19 @@ export async function listRuns(
     q = q.where("o.state", "=", filter.state);
   }
   if (filter.from !== undefined) q = q.where("o.due_at", ">=", filter.from);
-  if (filter.to !== undefined) q = q.where("o.due_at", "<", filter.to);
+  if (filter.to !== undefined) {
+    const to = filter.to;
+    q = filter.alsoUpcomingOneOffs
+      ? q.where((eb) =>
+          eb.or([
+            eb("o.due_at", "<", to),
+            eb("o.job_key", "like", `${ONE_OFF_PREFIX}%`),
+            eb("o.state", "=", "cancelled"),
+          ]),
+        )
+      : q.where("o.due_at", "<", to);
+  }
+  if (filter.oneOff) q = q.where("o.job_key", "like", `${ONE_OFF_PREFIX}%`);
   q = filter.from !== undefined ? q.orderBy("o.due_at", "asc") : q.orderBy("o.due_at", "desc");
   const rows = await q
     .orderBy("o.id")
@@ -269,4 +303,16 @@ async function permalinksFor(db: Database, occurrenceIds: number[]): Promise<Map
     }
   }
   return map;
+}
+
+/** The zone a run's time is shown in: its schedule's, else its account's, else the default. */
+export async function zoneOfRun(db: Database, run: OccurrenceRow, defaultTimezone: string): Promise<string> {
+  const row = await db
+    .selectFrom("occurrences as o")
+    .leftJoin("accounts as a", "a.id", "o.account_id")
+    .leftJoin("schedules as s", "s.id", "o.schedule_id")
+    .select(["s.timezone as schedule_timezone", "a.timezone as account_timezone"])
+    .where("o.id", "=", run.id)
+    .executeTakeFirst();
+  return row?.schedule_timezone ?? (row?.account_timezone || defaultTimezone);
 }

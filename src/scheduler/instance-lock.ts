@@ -1,4 +1,4 @@
-import { realpathSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { hostname } from "node:os";
 import SqliteDatabase from "better-sqlite3";
 import { sql } from "kysely";
@@ -152,5 +152,28 @@ function parseHolder(value: string): Holder | undefined {
       : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Whether a scheduler is running on this database, as far as can be known without asking it: on SQLite, whether
+ * the lock file of `acquireInstanceLock` is held right now (tried without waiting, then let go at once); on
+ * PostgreSQL engines hold no such lock, so undefined (unknown).
+ */
+export async function schedulerRunning(db: Database): Promise<boolean | undefined> {
+  if (dialectOf(db) === "postgres") return undefined;
+  const file = await databaseFile(db);
+  if (!file || !existsSync(`${file}.lock`)) return false;
+  let conn: SqliteDatabase.Database | undefined;
+  try {
+    conn = new SqliteDatabase(`${file}.lock`, { timeout: 0 });
+    conn.pragma("journal_mode = MEMORY");
+    conn.exec("begin exclusive");
+    conn.exec("rollback");
+    return false;
+  } catch (error) {
+    return (error as { code?: string }).code === "SQLITE_BUSY" ? true : undefined;
+  } finally {
+    conn?.close();
   }
 }

@@ -289,3 +289,30 @@ function sendToCheck(
     .returningAll()
     .execute();
 }
+
+/**
+ * Cancels a planned post (`runs cancel`): one conditional update, so a claim racing with it wins or loses
+ * as a whole (a claimed run is `running` and is not touched). Returns the row when it was cancelled.
+ */
+export async function cancelPlanned(
+  db: Db,
+  id: number,
+  now: number,
+  reason: string,
+): Promise<OccurrenceRow | undefined> {
+  return db
+    .updateTable("occurrences")
+    .set({
+      state: "cancelled",
+      reason,
+      locked_by: null,
+      lease_until: null,
+      finished_at: now,
+      updated_at: now,
+    })
+    .where("id", "=", id)
+    .where("job", "=", "post")
+    .where("state", "=", "planned")
+    .returningAll()
+    .executeTakeFirst();
+}

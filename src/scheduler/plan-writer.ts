@@ -78,6 +78,7 @@ export function scheduleSpecOf(row: ScheduleRow, accountTimezone: string): Sched
     minGapMinutes: row.min_gap_minutes ?? 0,
     days: parseJsonColumn(row, "days_json", row.days_json),
     timezone: row.timezone ?? accountTimezone,
+    ...(row.until_date ? { until: row.until_date } : {}),
   };
 }
 

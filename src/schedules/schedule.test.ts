@@ -20,6 +20,7 @@ describe("schedule settings", () => {
       timezone: null,
       groupIds: null,
       misfireGraceMinutes: 15,
+      until: null,
     });
     expect(
       withDefaults({ kind: "random", windowStart: "22:00", windowEnd: "02:00", postsPerDay: 2 }),

@@ -1,7 +1,9 @@
 import type { Insertable } from "kysely";
 import type { PickPolicy, ScheduleKind, ScheduleRow, SchedulesTable } from "../db/schema.js";
 import {
+  endOfSchedule,
   formatHhMm,
+  localDateAt,
   parseHhMm,
   type ScheduleSpec,
   validateSpec,
@@ -39,6 +41,8 @@ export interface Schedule {
   /** Groups to draw from; null means every enabled group of the account. */
   groupIds: number[] | null;
   misfireGraceMinutes: number;
+  /** Last local date "YYYY-MM-DD" it runs on (inclusive, in its zone); null: no end. */
+  until: string | null;
   /** Bumped on every edit. */
   version: number;
   createdAt: number;
@@ -61,6 +65,8 @@ export interface ScheduleSettings {
   pick?: PickPolicy;
   groupIds?: number[] | null;
   misfireGraceMinutes?: number;
+  /** Last local date "YYYY-MM-DD" it runs on (inclusive); null or absent: no end. */
+  until?: string | null;
 }
 
 export function toSchedule(row: ScheduleRow): Schedule {
@@ -74,6 +80,7 @@ export function toSchedule(row: ScheduleRow): Schedule {
     pick: row.pick,
     groupIds: row.group_ids_json === null ? null : (JSON.parse(row.group_ids_json) as number[]),
     misfireGraceMinutes: row.misfire_grace_minutes,
+    until: row.until_date ?? null,
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -96,6 +103,7 @@ export type ResolvedSettings = Required<Pick<ScheduleSettings, "kind" | "days" |
   timezone: string | null;
   groupIds: number[] | null;
   misfireGraceMinutes: number;
+  until: string | null;
 };
 
 export function withDefaults(settings: ScheduleSettings): ResolvedSettings {
@@ -107,6 +115,7 @@ export function withDefaults(settings: ScheduleSettings): ResolvedSettings {
     timezone: settings.timezone ?? null,
     groupIds: settings.groupIds ?? null,
     misfireGraceMinutes: settings.misfireGraceMinutes ?? DEFAULT_MISFIRE_GRACE_MINUTES,
+    until: settings.until ?? null,
   };
   if (settings.kind === "fixed") return { ...base, times: settings.times };
   return {
@@ -147,6 +156,7 @@ export function toScheduleColumns(
     group_ids_json:
       s.groupIds === null ? null : JSON.stringify([...new Set(s.groupIds)].sort((a, b) => a - b)),
     misfire_grace_minutes: s.misfireGraceMinutes,
+    until_date: s.until,
   };
 }
 
@@ -167,13 +177,39 @@ export function specOf(s: ResolvedSettings, accountTimezone: string): ScheduleSp
     minGapMinutes: s.minGapMinutes,
     days: s.days,
     timezone: s.timezone ?? accountTimezone,
+    ...(s.until !== null ? { until: s.until } : {}),
   };
 }
 
 /** One thing wrong with settings: the setting at fault and a message a user can act on. */
 export interface SettingsIssue {
-  field: "times" | "window" | "days" | "timezone" | "pick" | "active" | "misfireGraceMinutes" | "groupIds";
+  field:
+    | "times"
+    | "window"
+    | "days"
+    | "timezone"
+    | "pick"
+    | "active"
+    | "misfireGraceMinutes"
+    | "groupIds"
+    | "until";
   message: string;
+}
+
+/**
+ * Why an end date cannot be set now (undefined when it can): one before today in the schedule's zone would
+ * plan nothing at all. Today is fine (its remaining runs still happen). Checked only when the end is set or
+ * changed, so editing something else of a schedule that has ended is not refused.
+ */
+export function untilProblem(until: string, zone: string, now: number): string | undefined {
+  const today = localDateAt(zone, now);
+  if (until >= today) return undefined;
+  return `The end date ${until} is before today (${today} in ${zone}): give today or a later date, or leave it out for no end.`;
+}
+
+/** Whether the schedule is past its end date in its zone: nothing more will run. */
+export function hasEnded(s: { until: string | null }, zone: string, now: number): boolean {
+  return s.until !== null && now >= endOfSchedule({ until: s.until, timezone: zone })!;
 }
 
 /**

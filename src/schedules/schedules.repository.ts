@@ -22,6 +22,25 @@ export async function listSchedules(
   return q.orderBy("id").execute();
 }
 
+/** As `listSchedules`, each row with the zone it runs in (its own, else its account's; null when neither has one). */
+export async function listSchedulesWithZone(
+  db: Db,
+  filter: { accountId?: number; active?: boolean } = {},
+): Promise<Array<ScheduleRow & { zone: string | null }>> {
+  let q = db
+    .selectFrom("schedules")
+    .innerJoin("accounts", "accounts.id", "schedules.account_id")
+    .selectAll("schedules")
+    .select("accounts.timezone as account_timezone");
+  if (filter.accountId !== undefined) q = q.where("schedules.account_id", "=", filter.accountId);
+  if (filter.active !== undefined) q = q.where("schedules.active", "=", filter.active ? 1 : 0);
+  const rows = await q.orderBy("schedules.id").execute();
+  return rows.map(({ account_timezone, ...row }) => ({
+    ...row,
+    zone: row.timezone ?? (account_timezone || null),
+  }));
+}
+
 /**
  * Saves an edit and bumps `version`, so days planned by the previous settings are re-drawn. The pick
  * state is kept: the shuffle bag / sequential cursor adapts to the current candidates by itself.

@@ -5,6 +5,7 @@ import { AppError, notFound } from "../errors.js";
 import { listGroupIdsOfAccount } from "../groups/groups.repository.js";
 import { clearFuturePlan, replanSchedule } from "../scheduler/plan-writer.js";
 import {
+  hasEnded,
   type ResolvedSettings,
   type Schedule,
   type ScheduleSettings,
@@ -12,6 +13,7 @@ import {
   settingsOf,
   toSchedule,
   toScheduleColumns,
+  untilProblem,
   withDefaults,
 } from "./schedule.js";
 import {
@@ -19,6 +21,7 @@ import {
   insertSchedule,
   listSchedules,
   listSchedulesWithoutGroups,
+  listSchedulesWithZone,
   removeSchedule,
   type ScheduleWithoutGroups,
   setScheduleActive,
@@ -55,11 +58,24 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     ...(deps.rng ? { rng: deps.rng } : {}),
   });
 
-  /** Account exists, settings can be planned, groups are the account's; throws AppError otherwise. */
-  async function checkSettings(trx: Database, accountId: number, s: ResolvedSettings): Promise<void> {
+  /**
+   * Account exists, settings can be planned, groups are the account's, and a new end date (`untilChanged`)
+   * is not before today; throws AppError otherwise.
+   */
+  async function checkSettings(
+    trx: Database,
+    accountId: number,
+    s: ResolvedSettings,
+    untilChanged: boolean,
+  ): Promise<void> {
     const account = Number.isInteger(accountId) ? await getAccount(trx, accountId) : undefined;
     if (!account) throw notFound("account", accountId);
-    const issues = settingsIssues(s, account.timezone || deps.defaultTimezone);
+    const accountTimezone = account.timezone || deps.defaultTimezone;
+    const issues = settingsIssues(s, accountTimezone);
+    if (issues.length === 0 && untilChanged && s.until !== null) {
+      const problem = untilProblem(s.until, s.timezone ?? accountTimezone, clock.now());
+      if (problem) issues.push({ field: "until", message: problem });
+    }
     if (issues.length > 0) {
       // Malformed values: they carry the field at fault, so the CLI reports them as usage mistakes.
       const problems = issues.map((i) => i.message);
@@ -93,7 +109,7 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
   async function add(input: NewSchedule): Promise<Schedule> {
     const settings = withDefaults(input);
     return db.transaction().execute(async (trx) => {
-      await checkSettings(trx, input.accountId, settings);
+      await checkSettings(trx, input.accountId, settings, true);
       const now = clock.now();
       const row = await insertSchedule(trx, {
         account_id: input.accountId,
@@ -111,7 +127,7 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
       const current = toSchedule(await mustGet(trx, id));
       const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
       const settings = withDefaults({ ...settingsOf(current), ...given });
-      await checkSettings(trx, current.accountId, settings);
+      await checkSettings(trx, current.accountId, settings, settings.until !== current.until);
       const now = clock.now();
       const row = await updateSchedule(trx, id, { ...toScheduleColumns(settings), updated_at: now });
       // Re-planning deletes the unclaimed future runs and plans the new settings; running ones are kept.
@@ -148,6 +164,17 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     return (await listSchedules(db, filter)).map(toSchedule);
   }
 
+  /** As `list`, with whether each schedule is past its end date (then nothing more runs: "ended"). */
+  async function listWithEnd(
+    filter: { accountId?: number; active?: boolean } = {},
+  ): Promise<Array<Schedule & { ended: boolean }>> {
+    const now = clock.now();
+    return (await listSchedulesWithZone(db, filter)).map((row) => {
+      const schedule = toSchedule(row);
+      return { ...schedule, ended: hasEnded(schedule, row.zone ?? deps.defaultTimezone, now) };
+    });
+  }
+
   return {
     add,
     update,
@@ -160,5 +187,6 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     withoutGroups: (
       filter: { scheduleId?: number; accountId?: number } = {},
     ): Promise<ScheduleWithoutGroups[]> => listSchedulesWithoutGroups(db, filter),
+    listWithEnd,
   };
 }

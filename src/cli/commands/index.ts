@@ -7,7 +7,7 @@ import {
   accountsResumeCommand,
 } from "./accounts.js";
 import { groupsAddCommand, groupsImportCommand, groupsListCommand, groupsRemoveCommand } from "./groups.js";
-import { checkCommand, jobsCommand, reloadCommand, runsCommand } from "./inspect.js";
+import { checkCommand, jobsCommand, reloadCommand, runsCancelCommand, runsCommand } from "./inspect.js";
 import { postCommand } from "./post.js";
 import { sandboxCommand } from "./sandbox.js";
 import {
@@ -42,6 +42,7 @@ export const COMMANDS: readonly Command[] = [
   tokensRefreshCommand,
   jobsCommand,
   runsCommand,
+  runsCancelCommand,
   reloadCommand,
   checkCommand,
   sandboxCommand,

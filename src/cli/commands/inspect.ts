@@ -1,5 +1,6 @@
 import { createEngine } from "../../app/scheduler-runtime.js";
 import { silentLogger } from "../../log.js";
+import { cancelRun } from "../../scheduler/cancel-run.js";
 import {
   formatForReport,
   isRunStateFilter,
@@ -8,9 +9,12 @@ import {
   mixedZonesNote,
   RUN_STATE_FILTERS,
   runStateLabel,
+  zoneOfRun,
 } from "../../scheduler/inspect.js";
+import { ONE_OFF_SLOT } from "../../scheduler/jobs/post-at.js";
 import { notifyWork } from "../../scheduler/notify.js";
 import { planAll } from "../../scheduler/plan-writer.js";
+import { formatLocalTime } from "../../scheduler/planning/at.js";
 import { withoutGroupsWarning } from "../../schedules/schedule.js";
 import { listSchedulesWithoutGroups } from "../../schedules/schedules.repository.js";
 import { type Command, flag, parseId, positiveInt, str, UsageError } from "../command.js";
@@ -41,39 +45,113 @@ export const jobsCommand: Command = {
     const groupless = new Map(
       (await listSchedulesWithoutGroups(db)).map((s) => [s.id, withoutGroupsWarning(s)]),
     );
+    // One-off posts can be months ahead, far beyond the scheduled runs listed above: shown on their own.
+    const plannedIds = new Set(planned.map((p) => p.id));
+    const oneOffs = (
+      await listRuns(
+        db,
+        { state: "planned", oneOff: true, from: now - 15 * 60_000, limit: 200 },
+        (tz) => tz ?? config.defaultTimezone,
+      )
+    ).filter((p) => !plannedIds.has(p.id));
     if (flag(args, "json")) {
       printJson(ctx.output, [
         ...jobs.map((j) => {
           const warning = j.scheduleId === null ? undefined : groupless.get(j.scheduleId);
           return { type: "job", ...j, ...(warning ? { warning } : {}) };
         }),
-        ...planned.map((p) => ({ type: "occurrence", ...p })),
+        ...[...planned, ...oneOffs].map((p) => ({ type: "occurrence", ...p })),
       ]);
       return 0;
     }
     ctx.output.out("Recurring jobs:");
     printTable(
       ctx.output,
-      ["JOB", "NEXT RUN", "ZONE"],
-      jobs.map((j) => [j.id, j.nextRun ?? "(nothing planned)", j.timezone]),
+      ["JOB", "NEXT RUN", "ZONE", "LAST DAY"],
+      jobs.map((j) => [
+        j.id,
+        j.nextRun ?? (j.ended ? `(ended ${j.until})` : "(nothing planned)"),
+        j.timezone,
+        j.until ?? "",
+      ]),
     );
     ctx.output.out("");
     ctx.output.out(`Planned occurrences (next ${planned.length}):`);
     printTable(
       ctx.output,
       ["ID", "DUE", "ACCOUNT", "SLOT", "SCHEDULE"],
-      planned.map((p) => [p.id, p.dueAt, p.username ? `@${p.username}` : p.job, p.slot, p.scheduleId ?? ""]),
+      planned.map((p) => [
+        p.id,
+        p.dueAt,
+        p.username ? `@${p.username}` : p.job,
+        p.slot,
+        p.scheduleId ?? (p.slot === ONE_OFF_SLOT ? "one-off" : ""),
+      ]),
     );
-    const note = mixedZonesNote([...jobs.map((j) => j.timezone), ...planned.map((p) => p.timezone)]);
+    if (oneOffs.length > 0) {
+      ctx.output.out("");
+      ctx.output.out(
+        `Later one-off posts (${oneOffs.length}; cancel one with \`threads-scheduler runs cancel ID\`):`,
+      );
+      printTable(
+        ctx.output,
+        ["ID", "DUE", "ACCOUNT"],
+        oneOffs.map((p) => [p.id, p.dueAt, p.username ? `@${p.username}` : p.job]),
+      );
+    }
+    const note = mixedZonesNote([
+      ...jobs.map((j) => j.timezone),
+      ...planned.map((p) => p.timezone),
+      ...oneOffs.map((p) => p.timezone),
+    ]);
     if (note) ctx.output.out(`\n${note}`);
     for (const warning of groupless.values()) ctx.output.err(`Warning: ${warning}`);
     return 0;
   },
 };
 
+export const runsCancelCommand: Command = {
+  name: "runs cancel",
+  summary:
+    "Cancel a planned run (a one-off post, or one run of a schedule without editing it); never planned again",
+  usage: "ID [--json]",
+  positionals: { min: 1, max: 1, names: "ID" },
+  flags: [["--json", "print the cancelled run as a JSON array"]],
+  options: { json: { type: "boolean" } },
+  async run(ctx, args) {
+    const id = parseId(args.positionals[0], "the run ID");
+    const db = await ctx.db();
+    const result = await cancelRun(db, id, ctx.clock.now());
+    if (flag(args, "json")) {
+      printJson(ctx.output, [{ ...result.run, changed: result.changed }]);
+      return 0;
+    }
+    const zone = await zoneOfRun(db, result.run, ctx.config().defaultTimezone);
+    const what =
+      result.run.slot === ONE_OFF_SLOT
+        ? "one-off post"
+        : `run of schedule ${result.run.schedule_id ?? "(removed)"}`;
+    const when = formatLocalTime(result.run.due_at, zone);
+    if (!result.changed) {
+      ctx.output.out(`Run ${id} (${what} for ${when}) was already cancelled.`);
+      return 0;
+    }
+    ctx.output.out(`Cancelled run ${id}: the ${what} for ${when} will not be published.`);
+    if (result.run.schedule_id !== null)
+      ctx.output.out("The schedule itself is unchanged: its other runs go ahead.");
+    if (result.alreadyPublished.length > 0) {
+      ctx.output.err(
+        `Note: part${result.alreadyPublished.length === 1 ? "" : "s"} ${result.alreadyPublished.join(", ")} of this chain had already been published by an earlier attempt and stay on Threads.`,
+      );
+    }
+    return 0;
+  },
+};
+
 export const runsCommand: Command = {
   name: "runs",
-  summary: "List occurrences with their state, times, permalinks and reasons (newest first)",
+  summary:
+    "List occurrences with their state, times, permalinks and reasons (newest first; upcoming one-off posts on top)",
   usage: "[--json] [--account ID] [--state S] [--limit N]",
   flags: [
     ["--json", "print a JSON array of objects that carry id"],
@@ -104,6 +182,7 @@ export const runsCommand: Command = {
         ...(account !== undefined ? { accountId: parseId(account, "--account") } : {}),
         ...(state !== undefined ? { state } : {}),
         to: ctx.clock.now() + 1,
+        alsoUpcomingOneOffs: true,
         limit: positiveInt(str(args, "limit"), "--limit") ?? 100,
       },
       (tz) => tz ?? config.defaultTimezone,

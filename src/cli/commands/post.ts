@@ -1,24 +1,34 @@
-import { AppError } from "../../errors.js";
+import { AppError, isAppError } from "../../errors.js";
 import { silentLogger } from "../../log.js";
+import { formatInZone } from "../../scheduler/inspect.js";
+import { type PostAtRequest, type PostAtResult, planOneOff } from "../../scheduler/jobs/post-at.js";
 import { postNow } from "../../scheduler/jobs/post-now.js";
-import { type Command, flag, parseId, str, UsageError } from "../command.js";
+import { MAX_AHEAD_DAYS } from "../../scheduler/planning/at.js";
+import { DEFAULT_MISFIRE_GRACE_MINUTES } from "../../schedules/schedule.js";
+import { type Command, flag, type ParsedArgs, parseId, str, UsageError } from "../command.js";
+import type { CliContext } from "../context.js";
 import { printJson } from "../output.js";
 import { PART_FLAGS, PART_OPTIONS, partsFromArgs } from "./groups.js";
 
 export const postCommand: Command = {
   name: "post",
   summary:
-    "Publish now (a post group, or a post given with --text/--image/…) and print each part's permalink",
-  usage: "--account ID (--group ID | --text T [--text T ...] [--image URL] …)",
+    "Publish now (a post group, or a post given with --text/--image/…) and print each part's permalink, or plan it once with --at",
+  usage: '--account ID (--group ID | --text T [--text T ...] [--image URL] …) [--at "YYYY-MM-DD HH:MM"]',
   flags: [
     ["--account ID", "the account that posts"],
     ["--group ID", "publish this post group of the account"],
     ...PART_FLAGS,
+    [
+      "--at TIME",
+      `plan it once instead of publishing now: "YYYY-MM-DD HH:MM[:SS]" in the account's zone, or ISO 8601 with an offset (2026-12-24T09:00+09:00); up to ${MAX_AHEAD_DAYS} days ahead. The running service publishes it`,
+    ],
     ["--json", "print the result as JSON"],
   ],
   options: {
     account: { type: "string" },
     group: { type: "string" },
+    at: { type: "string" },
     json: { type: "boolean" },
     ...PART_OPTIONS,
   },
@@ -28,6 +38,14 @@ export const postCommand: Command = {
     const parts = partsFromArgs(args);
     if ((group === undefined) === (parts.length === 0)) {
       throw new UsageError("give either --group ID or the post itself (--text, --image, --video …)");
+    }
+    const at = str(args, "at");
+    if (at !== undefined) {
+      return planAt(ctx, args, {
+        accountId,
+        at,
+        ...(group !== undefined ? { groupId: parseId(group, "--group") } : { parts }),
+      });
     }
     const services = await ctx.services();
     const threads = await ctx.threads();
@@ -73,6 +91,48 @@ export const postCommand: Command = {
     }
   },
 };
+
+async function planAt(ctx: CliContext, args: ParsedArgs, req: PostAtRequest): Promise<number> {
+  let result: PostAtResult;
+  try {
+    result = await planOneOff(
+      { db: await ctx.db(), now: ctx.clock.now(), defaultTimezone: ctx.config().defaultTimezone },
+      req,
+    );
+  } catch (error) {
+    // A time that is unreadable, past or too far ahead is a mistake in the command line.
+    if (isAppError(error, "invalid_input") && (error.details as { field?: string })?.field === "at") {
+      throw new UsageError(`--at: ${error.message}`);
+    }
+    throw error;
+  }
+  if (flag(args, "json")) {
+    printJson(ctx.output, [
+      {
+        id: result.occurrenceId,
+        state: "planned",
+        dueAt: formatInZone(result.dueAt, result.timezone),
+        dueAtMs: result.dueAt,
+        timezone: result.timezone,
+        schedulerRunning: result.schedulerRunning ?? null,
+        warnings: result.warnings,
+        note: result.note ?? null,
+      },
+    ]);
+  } else {
+    ctx.output.out(
+      `Planned run ${result.occurrenceId} for ${result.dueAtText}; the running service will publish it. Cancel with \`threads-scheduler runs cancel ${result.occurrenceId}\`.`,
+    );
+  }
+  if (result.note) ctx.output.err(`Note: ${result.note}`);
+  for (const warning of result.warnings) ctx.output.err(`Warning: ${warning}`);
+  if (result.schedulerRunning === false) {
+    ctx.output.err(
+      `Warning: no scheduler is running on this database right now. Start it (\`threads-scheduler start\`) before ${result.dueAtText}: a post not started within ${DEFAULT_MISFIRE_GRACE_MINUTES} minutes of its time is marked missed, not published late.`,
+    );
+  }
+  return 0;
+}
 
 function stripPrefix(reason: string | null): string {
   return (reason ?? "unknown error").replace(/^nothing was published: /, "");

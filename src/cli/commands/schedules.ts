@@ -1,4 +1,4 @@
-import { WEEKDAYS, type Weekday } from "../../scheduler/planning/index.js";
+import { isCalendarDate, WEEKDAYS, type Weekday } from "../../scheduler/planning/index.js";
 import type { Schedule } from "../../schedules/schedule.js";
 import {
   MAX_MISFIRE_GRACE_MINUTES,
@@ -15,7 +15,7 @@ export const schedulesAddCommand: Command = {
   name: "schedules add",
   summary: "Add a fixed or random schedule to an account (takes effect in running schedulers at once)",
   usage:
-    "--account ID (--fixed HH:MM[,HH:MM…] | --random HH:MM-HH:MM --count N [--min-gap MIN]) [--timezone TZ] [--days mon,tue,…] [--pick random|shuffle|sequential]",
+    "--account ID (--fixed HH:MM[,HH:MM…] | --random HH:MM-HH:MM --count N [--min-gap MIN]) [--timezone TZ] [--days mon,tue,…] [--pick random|shuffle|sequential] [--until YYYY-MM-DD]",
   flags: [
     ["--account ID", "the account that posts"],
     ["--fixed HH:MM,…", "post at these local times every selected day"],
@@ -36,6 +36,10 @@ export const schedulesAddCommand: Command = {
       "--misfire-grace MIN",
       "a post not started this many minutes after its time is marked missed (0–1440, default 15)",
     ],
+    [
+      "--until YYYY-MM-DD",
+      "last day it posts (inclusive, in its zone): nothing after that day ends (default: no end)",
+    ],
     ["--paused", "add it paused"],
     ["--json", "print the schedule as a JSON array"],
   ],
@@ -50,6 +54,7 @@ export const schedulesAddCommand: Command = {
     pick: { type: "string" },
     groups: { type: "string" },
     "misfire-grace": { type: "string" },
+    until: { type: "string" },
     paused: { type: "boolean" },
     json: { type: "boolean" },
   },
@@ -93,6 +98,8 @@ export const schedulesAddCommand: Command = {
     const grace = str(args, "misfire-grace");
     if (grace !== undefined)
       settings.misfireGraceMinutes = nonNegativeInt(grace, "--misfire-grace", MAX_MISFIRE_GRACE_MINUTES);
+    const until = str(args, "until");
+    if (until !== undefined) settings.until = parseUntil(until);
     if (flag(args, "paused")) settings.active = false;
 
     const services = await ctx.services();
@@ -121,7 +128,7 @@ export const schedulesListCommand: Command = {
   async run(ctx, args) {
     const account = str(args, "account");
     const services = await ctx.services();
-    const schedules = await services.schedules.list(
+    const schedules = await services.schedules.listWithEnd(
       account !== undefined ? { accountId: parseId(account, "--account") } : {},
     );
     const usernames = new Map((await services.accounts.list()).map((a) => [a.id, a.username]));
@@ -142,7 +149,7 @@ export const schedulesListCommand: Command = {
       schedules.map((s) => [
         s.id,
         `${s.accountId} @${usernames.get(s.accountId) ?? "?"}`,
-        s.active ? "yes" : "paused",
+        s.ended ? "ended" : s.active ? "yes" : "paused",
         describe(s),
         s.pick,
       ]),
@@ -198,7 +205,16 @@ export function describe(s: Schedule): string {
       ? `fixed ${(s.times ?? []).join(", ")}`
       : `random ${s.postsPerDay}× in ${s.windowStart}-${s.windowEnd}${s.minGapMinutes ? `, ≥ ${s.minGapMinutes} min apart` : ""}`;
   const days = s.days.length === 7 ? "every day" : s.days.join(",");
-  return `${when}, ${days}${s.timezone ? ` (${s.timezone})` : ""}`;
+  return `${when}, ${days}${s.until ? `, until ${s.until}` : ""}${s.timezone ? ` (${s.timezone})` : ""}`;
+}
+
+/** `--until`: a calendar date; whether it is before today is the service's check (it knows the zone). */
+export function parseUntil(text: string): string {
+  const date = text.trim();
+  if (!isCalendarDate(date)) {
+    throw new UsageError(`--until must be a date YYYY-MM-DD (the last day it posts), not "${text}"`);
+  }
+  return date;
 }
 
 function parseDays(text: string): Weekday[] {

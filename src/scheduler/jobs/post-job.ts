@@ -6,6 +6,7 @@ import { validateGroup } from "../../threads/preflight.js";
 import { type BackoffPolicy, retryDelay } from "../backoff.js";
 import { type Outcome, setGroup } from "../occurrences.repository.js";
 import { type PickState, pickGroup } from "../pick.js";
+import { ONE_OFF_PREFIX } from "./post-at.js";
 
 export interface PostJobDeps extends PublisherDeps {
   db: Database;
@@ -119,6 +120,12 @@ type Chosen = { groupId: number | null; parts: PostPart[] } | { skip: string };
 async function choosePost(db: Database, occ: OccurrenceRow, random: () => number): Promise<Chosen> {
   if (occ.payload_json) return { groupId: null, parts: JSON.parse(occ.payload_json) as PostPart[] };
   if (occ.group_id !== null) {
+    if (occ.job_key.startsWith(ONE_OFF_PREFIX)) {
+      // A one-off post names its group: if the user has since disabled it, it is withdrawn, unless part of
+      // it is already out (a retry finishes what it started).
+      const skip = await disabledOneOffGroup(db, occ.id, occ.group_id);
+      if (skip) return { skip };
+    }
     const parts = await loadParts(db, occ.group_id);
     return parts.length > 0
       ? { groupId: occ.group_id, parts }
@@ -150,6 +157,25 @@ async function choosePost(db: Database, occ: OccurrenceRow, random: () => number
   await setGroup(db, occ.id, picked.groupId);
   const parts = await loadParts(db, picked.groupId);
   return { groupId: picked.groupId, parts };
+}
+
+async function disabledOneOffGroup(
+  db: Database,
+  occurrenceId: number,
+  groupId: number,
+): Promise<string | undefined> {
+  const group = await db
+    .selectFrom("post_groups")
+    .select("enabled")
+    .where("id", "=", groupId)
+    .executeTakeFirst();
+  if (!group || group.enabled === 1) return undefined;
+  const started = await db
+    .selectFrom("publications")
+    .select("id")
+    .where("occurrence_id", "=", occurrenceId)
+    .executeTakeFirst();
+  return started ? undefined : `post group ${groupId} was disabled after this one-off post was planned`;
 }
 
 async function loadParts(db: Database, groupId: number): Promise<PostPart[]> {

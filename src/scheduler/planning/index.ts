@@ -2,10 +2,11 @@ export { planDay } from "./day.js";
 export { planFixedDay } from "./fixed.js";
 export { drawRandomDay, randomWindow } from "./random.js";
 export { seededRng } from "./rng.js";
-export { MAX_POSTS_PER_DAY, runsOn, validateSpec, windowMinutes } from "./spec.js";
+export { endOfSchedule, MAX_POSTS_PER_DAY, runsOn, validateSpec, windowMinutes } from "./spec.js";
 export {
   addDays,
   formatHhMm,
+  isCalendarDate,
   localDateAt,
   localDatesBetween,
   minutesOfDay,

@@ -1,13 +1,26 @@
 import { isValidTimeZone } from "../../config.js";
-import { minutesOfDay, parseHhMm, weekdayOf } from "./time.js";
+import { addDays, isCalendarDate, minutesOfDay, parseHhMm, resolveLocalTime, weekdayOf } from "./time.js";
 import { type ScheduleSpec, WEEKDAYS, type Weekday } from "./types.js";
 
 /** Random posts land on whole minutes, so a day holds at most one post per minute. */
 export const MAX_POSTS_PER_DAY = 1440;
 
-/** Whether the schedule runs on a local date (for a random window: the date the window starts on). */
+/**
+ * Whether the schedule runs on a local date (for a random window: the date the window starts on): a selected
+ * weekday, not after its end date.
+ */
 export function runsOn(spec: ScheduleSpec, localDate: string): boolean {
+  if (spec.until !== undefined && localDate > spec.until) return false;
   return spec.days.includes(weekdayOf(localDate));
+}
+
+/**
+ * The instant the schedule ends (exclusive): the start of the local day after `until` in its zone (the first
+ * valid instant of that day when midnight falls in a DST gap); undefined when it has no end.
+ */
+export function endOfSchedule(spec: Pick<ScheduleSpec, "until" | "timezone">): number | undefined {
+  if (spec.until === undefined) return undefined;
+  return resolveLocalTime(addDays(spec.until, 1), "00:00", spec.timezone);
 }
 
 /** Nominal (wall-clock) length of a window in minutes; end <= start crosses midnight, end == start is 24 h. */
@@ -23,6 +36,9 @@ export function validateSpec(spec: ScheduleSpec): string[] {
     problems.push(`"${spec.timezone}" is not an IANA time zone (for example Asia/Tokyo or Europe/Berlin).`);
   }
   problems.push(...dayProblems(spec.days));
+  if (spec.until !== undefined && (typeof spec.until !== "string" || !isCalendarDate(spec.until))) {
+    problems.push(`"${String(spec.until)}" is not a calendar date for the end: use YYYY-MM-DD.`);
+  }
   if (spec.kind === "fixed") problems.push(...fixedProblems(spec));
   else if (spec.kind === "random") problems.push(...randomProblems(spec));
   else problems.push(`"${String(spec.kind)}" is not a schedule kind: use "fixed" or "random".`);

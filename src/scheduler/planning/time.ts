@@ -46,6 +46,16 @@ function calendarDay(localDate: string): number {
   return day;
 }
 
+/** Whether the text is a real "YYYY-MM-DD" date (2026-02-30 is not). */
+export function isCalendarDate(text: string): boolean {
+  try {
+    calendarDay(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Calendar arithmetic on "YYYY-MM-DD" (no zone involved). */
 export function addDays(localDate: string, days: number): string {
   return new Date(calendarDay(localDate) + days * 86_400_000).toISOString().slice(0, 10);

@@ -22,6 +22,11 @@ export interface ScheduleSpec {
   days: Weekday[];
   /** IANA zone the wall-clock times live in. */
   timezone: string;
+  /**
+   * Last local date "YYYY-MM-DD" (inclusive) the schedule runs on: nothing is planned after the end of that
+   * day in `timezone`, not even the part of a window that crosses midnight. Absent: no end.
+   */
+  until?: string;
 }
 
 export interface PlannedInstant {

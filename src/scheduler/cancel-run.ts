@@ -1,0 +1,65 @@
+import type { Database } from "../db/connect.js";
+import type { OccurrenceRow } from "../db/schema.js";
+import { AppError, notFound } from "../errors.js";
+import { getLedgerByOccurrence } from "../publications/publications.repository.js";
+import { ONE_OFF_PREFIX } from "./jobs/post-at.js";
+import { notifyWork } from "./notify.js";
+import { cancelPlanned, getOccurrence } from "./occurrences.repository.js";
+
+export const CANCEL_REASON = "cancelled by user";
+
+export interface CancelResult {
+  run: OccurrenceRow;
+  /** False when it was already cancelled (cancelling twice is not an error). */
+  changed: boolean;
+  /** Positions (1-based) of chain parts a previous attempt already published: they stay on Threads. */
+  alreadyPublished: number[];
+}
+
+/**
+ * Cancels one planned post, one-off or scheduled (`runs cancel ID`). A scheduled run is withdrawn without
+ * editing its schedule: the cancelled row keeps its (job_key, due_at) key, so re-planning (reload, an edit
+ * back to the same time, a restart) inserts nothing over it and the run is never planned again. Only a
+ * `planned` run can be cancelled; a running, checking or finished one is refused with its state.
+ */
+export async function cancelRun(db: Database, id: number, now: number): Promise<CancelResult> {
+  const before = await getOccurrence(db, id);
+  if (!before) throw notFound("run", id);
+  if (before.job !== "post") {
+    throw new AppError(
+      "invalid_input",
+      `Run ${id} is the daily token refresh, not a post: it cannot be cancelled (it keeps the accounts' tokens alive).`,
+    );
+  }
+  if (before.state === "cancelled") return { run: before, changed: false, alreadyPublished: [] };
+  const ledger = before.state === "planned" ? await getLedgerByOccurrence(db, id) : undefined;
+  const alreadyPublished = (ledger?.parts ?? [])
+    .filter((p) => p.state === "published")
+    .map((p) => p.position + 1);
+  const reason =
+    alreadyPublished.length > 0
+      ? `${CANCEL_REASON}; part${alreadyPublished.length === 1 ? "" : "s"} ${alreadyPublished.join(", ")} had already been published and stay on Threads`
+      : CANCEL_REASON;
+  const run = await cancelPlanned(db, id, now, reason);
+  if (run) {
+    await notifyWork(db).catch(() => {});
+    return { run, changed: true, alreadyPublished };
+  }
+  const current = (await getOccurrence(db, id)) ?? before;
+  throw new AppError("conflict", refusal(current));
+}
+
+function refusal(run: OccurrenceRow): string {
+  const what = run.job_key.startsWith(ONE_OFF_PREFIX) ? "one-off post" : "run";
+  const base = `Run ${run.id} cannot be cancelled: it is ${run.state}`;
+  switch (run.state) {
+    case "running":
+      return `${base} (the ${what} is being published right now). See how it ends with \`threads-scheduler runs\`.`;
+    case "needs_check":
+      return `${base}: something may already be on Threads and the scheduler is checking before anything else. See how it ends with \`threads-scheduler runs\`.`;
+    case "published":
+      return `${base}: it is already on Threads. Delete the post in the Threads app if it should not be there.`;
+    default:
+      return `${base}${run.reason ? ` (${run.reason})` : ""}: only a planned run can be cancelled, and this one has ended.`;
+  }
+}
