@@ -96,7 +96,7 @@ describe("parseGroupsFile (CSV)", () => {
       /line 2: part "5" is not a part number/,
     );
     expect(issuesOf("x.csv", "group,text\n,x").message).toMatch(/line 2: group is empty/);
-    expect(issuesOf("x.csv", "group,text\n").message).toMatch(/no post groups/);
+    expect(issuesOf("x.csv", "group,text\n").message).toMatch(/a header row but no rows below it/);
     expect(issuesOf("x.csv", 'group,text\na,"unclosed').message).toMatch(/not valid CSV/);
   });
 });
