@@ -58,6 +58,18 @@ export function parseCsvGroups(text: string): { groups: ParsedGroup[]; issues: I
   if (!header) return { groups: [], issues: [] };
 
   const issues: ImportIssue[] = [];
+  const separator = header.record.length === 1 ? /[\t;]/.exec(header.record[0]!)?.[0] : undefined;
+  if (separator !== undefined) {
+    return {
+      groups: [],
+      issues: [
+        {
+          line: header.line,
+          message: `the header is one column, "${header.record[0]!.trim()}": the file is separated by ${separator === "\t" ? 'tabs (Excel\'s "Unicode Text" format)' : "semicolons"}, not commas. Save it as "CSV UTF-8 (Comma delimited)" and import that file.`,
+        },
+      ],
+    };
+  }
   const columns = header.record.map((name) => name.trim().toLowerCase());
   columns.forEach((name, i) => {
     if (name !== "" && !(CSV_COLUMNS as readonly string[]).includes(name)) {

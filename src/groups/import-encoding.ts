@@ -16,6 +16,7 @@
  * UTF-16 without a byte-order mark), U+FFFD (damaged by an earlier conversion), unpaired UTF-16 surrogates,
  * and Shift_JIS user-defined characters (外字, private use: no one else's device can show them).
  */
+import { isUtf8 } from "node:buffer";
 import iconv from "iconv-lite";
 import type { ImportIssue } from "./import.js";
 
@@ -57,7 +58,7 @@ const BOMS: Array<{ encoding: ImportEncoding; bytes: number[] }> = [
 ];
 
 const SAVE_AS_HINT =
-  'In Excel, save it with File → Save As (名前を付けて保存) as "CSV UTF-8 (Comma delimited)", or name its encoding with --encoding';
+  'Fix it, or save the file again from Excel as "CSV UTF-8 (Comma delimited)" (File → Save As, 名前を付けて保存); if you know the file\'s encoding, name it with --encoding utf-8, utf-16le, utf-16be or shift_jis.';
 
 export function decodeImportFile(bytes: Uint8Array, forced?: ImportEncoding): DecodeResult {
   const container = containerFormat(bytes);
@@ -84,7 +85,7 @@ export function decodeImportFile(bytes: Uint8Array, forced?: ImportEncoding): De
     return fail(
       attempt.line,
       attempt.byte,
-      `${attempt.message}, so the file is not ${ENCODING_LABELS[forced]} as --encoding says. Leave out --encoding to let the encoding be detected, or name the right one: ${ENCODING_NAMES_HELP}.`,
+      `${attempt.message}, so the file is not ${ENCODING_LABELS[forced]} as --encoding says. Leave out --encoding to let the encoding be detected, or name the right one: utf-8, utf-16le, utf-16be or shift_jis.`,
     );
   }
   if (bom) {
@@ -106,16 +107,19 @@ export function decodeImportFile(bytes: Uint8Array, forced?: ImportEncoding): De
   }
   const utf8 = decodeAs("utf-8", bytes, 0);
   if ("text" in utf8) return utf8;
+  // Well-formed UTF-8 is UTF-8 even when it holds something a post must not (U+FFFD, a control character):
+  // Shift_JIS would read most of it "cleanly" as mojibake.
+  if (isUtf8(bytes)) return fail(utf8.line, utf8.byte, `${utf8.message}.`);
   const sjis = decodeAs("shift_jis", bytes, 0);
   if ("text" in sjis) return sjis;
   // The encoding that got further is likelier the file's own: its first bad byte is the one to fix.
   const [first, other] = sjis.byte > utf8.byte ? [sjis, utf8] : [utf8, sjis];
   const [firstName, otherName] = first === sjis ? ["Shift_JIS", "UTF-8"] : ["UTF-8", "Shift_JIS"];
-  return fail(
-    first.line,
-    first.byte,
-    `${first.message}, so the file is not ${firstName} text; nor is it ${otherName} (line ${other.line}, byte offset ${other.byte}: ${other.message}). ${SAVE_AS_HINT} (${ENCODING_NAMES_HELP}).`,
-  );
+  const nor =
+    other.byte === first.byte
+      ? `, nor ${otherName}: the file is neither UTF-8 nor Shift_JIS text.`
+      : `, so the file is not ${firstName} text; nor is it ${otherName} (line ${other.line}, byte offset ${other.byte}: ${other.message}).`;
+  return fail(first.line, first.byte, `${first.message}${nor} ${SAVE_AS_HINT}`);
 }
 
 function fail(line: number, byte: number, message: string): DecodeResult {
@@ -188,15 +192,28 @@ function scanText(
   explain: { replacement?: (at: number) => string | undefined; privateUse?: (at: number) => string },
 ): BadSpot | undefined {
   let line = 1;
+  let lineStart = 0;
+  let index = 0;
   let at = start;
   let previous = 0;
   for (const ch of text) {
     const cp = ch.codePointAt(0)!;
-    if (previous === 0x0d && cp !== 0x0a) line++;
-    const message = badCharacter(cp, at, explain);
-    if (message !== undefined) return { line, byte: at, message };
-    if (cp === 0x0a) line++;
+    if (previous === 0x0d && cp !== 0x0a) {
+      line++;
+      lineStart = index;
+    }
+    const problem = badCharacter(cp, at, explain);
+    if (problem !== undefined) {
+      // What precedes it on its line, so that the spot can be found in a spreadsheet.
+      const before = [...text.slice(lineStart, index)].slice(-12).join("");
+      return { line, byte: at, message: before.trim() === "" ? problem : `after "${before}", ${problem}` };
+    }
+    if (cp === 0x0a) {
+      line++;
+      lineStart = index + 1;
+    }
     previous = cp;
+    index += ch.length;
     at += width(cp, at);
   }
   return undefined;
