@@ -83,6 +83,24 @@ describe("decodeImportFile: detection", () => {
   });
 });
 
+describe("decodeImportFile: EUC-JP", () => {
+  it("refuses EUC-JP, which would read as Shift_JIS half-width mojibake, unless Shift_JIS is named", () => {
+    const euc = bytes("group,text\ng,", [...iconv.encode("お知らせです", "euc-jp")], "\n");
+    expect(iconv.decode(Buffer.from(euc), "cp932")).toContain("､ｪ"); // what would have been imported
+    const issue = refused(euc);
+    expect(issue).toMatchObject({ line: 2, byte: 13 });
+    expect(issue.message).toMatch(
+      /^bytes 0xA4 0xAA and the rest of the file read as EUC-JP, which is not read here/,
+    );
+    expect(issue.message).toContain("--encoding shift_jis");
+    expect(decoded(euc, "shift_jis").encoding).toBe("shift_jis");
+  });
+
+  it("keeps Shift_JIS that is not also EUC-JP: hiragana and most kanji lead with 0x81–0x9F", () => {
+    expect(decoded(bytes(sjis("お知らせ ｶﾀｶﾅ 漢字"))).encoding).toBe("shift_jis");
+  });
+});
+
 describe("decodeImportFile: --encoding", () => {
   it("names the encoding by any of its usual names", () => {
     expect(["utf-8", "UTF8", "utf_8"].map(parseImportEncoding)).toEqual(["utf-8", "utf-8", "utf-8"]);

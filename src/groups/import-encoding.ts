@@ -111,7 +111,17 @@ export function decodeImportFile(bytes: Uint8Array, forced?: ImportEncoding): De
   // Shift_JIS would read most of it "cleanly" as mojibake.
   if (isUtf8(bytes)) return fail(utf8.line, utf8.byte, `${utf8.message}.`);
   const sjis = decodeAs("shift_jis", bytes, 0);
-  if ("text" in sjis) return sjis;
+  if ("text" in sjis) {
+    // EUC-JP (old Unix tools, some web exports) mostly reads "cleanly" as Shift_JIS half-width katakana:
+    // あ (0xA4 0xA2) becomes ､｢. Real Shift_JIS text has hiragana and kanji lead bytes EUC-JP cannot have.
+    const eucAt = looksLikeEucJp(bytes);
+    if (eucAt === undefined) return sjis;
+    return fail(
+      lineAt(bytes, eucAt),
+      eucAt,
+      `${showBytes(bytes, eucAt, 2)} and the rest of the file read as EUC-JP, which is not read here (as Shift_JIS they would be mojibake such as "${iconv.decode(Buffer.from(bytes.subarray(eucAt, eucAt + 6)), "cp932")}"). Save the file as "CSV UTF-8", or, if it really is Shift_JIS, name it with --encoding shift_jis.`,
+    );
+  }
   // The encoding that got further is likelier the file's own: its first bad byte is the one to fix.
   const [first, other] = sjis.byte > utf8.byte ? [sjis, utf8] : [utf8, sjis];
   const [firstName, otherName] = first === sjis ? ["Shift_JIS", "UTF-8"] : ["UTF-8", "Shift_JIS"];
@@ -249,6 +259,25 @@ function showBytes(bytes: Uint8Array, at: number, count: number): string {
     (b) => `0x${b.toString(16).toUpperCase().padStart(2, "0")}`,
   );
   return shown.length === 1 ? `byte ${shown[0]}` : `bytes ${shown.join(" ")}`;
+}
+
+/**
+ * Where the first non-ASCII character is, when every non-ASCII byte sequence is well-formed EUC-JP (two bytes
+ * 0xA1–0xFE, 0x8E + half-width katakana, 0x8F + two bytes); undefined when the file is not EUC-JP.
+ */
+function looksLikeEucJp(bytes: Uint8Array): number | undefined {
+  const high = (b: number | undefined) => b !== undefined && b >= 0xa1 && b <= 0xfe;
+  let first: number | undefined;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!;
+    if (b < 0x80) continue;
+    first ??= i;
+    if (high(b) && high(bytes[i + 1])) i += 1;
+    else if (b === 0x8e && bytes[i + 1]! >= 0xa1 && bytes[i + 1]! <= 0xdf) i += 1;
+    else if (b === 0x8f && high(bytes[i + 1]) && high(bytes[i + 2])) i += 2;
+    else return undefined;
+  }
+  return first;
 }
 
 /** The 1-based line of byte `at` in an ASCII-compatible encoding (CRLF, LF and CR each end a line). */

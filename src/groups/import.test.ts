@@ -219,6 +219,9 @@ describe("parseGroupsFile (JSON)", () => {
     expect(message).toContain('group 4 ("typo"): part 1: unknown field "txt"');
     expect(message).toContain('group 5: not an object with "name" and "parts".');
     expect(issuesOf("g.json", "{ nope").message).toMatch(/not valid JSON/);
+    expect(issuesOf("g.json", '[\r\n{"name": "a"},\r\n{"name" 2}]').message).toMatch(
+      /\nline 3: the file is not valid JSON: Expected ':' after property name/,
+    );
     expect(issuesOf("g.json", '{"x":1}').message).toMatch(/expected a list of groups/);
   });
 });
