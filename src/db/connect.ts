@@ -78,6 +78,22 @@ class ImmediateSqliteDialect extends SqliteDialect {
 /** Runs every pending migration; throws with the failing migration's name. */
 // biome-ignore lint/suspicious/noExplicitAny: works for any schema.
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await migrateOnce(db);
+    } catch (error) {
+      // Before migrating, Kysely's introspector checks USAGE on every schema of the database by name; a schema
+      // dropped meanwhile by someone else (another app, parallel test schemas) fails it with 3F000
+      // "schema … does not exist". Nothing was migrated yet, and the migrator skips what is done: try again.
+      const code = ((error as Error).cause as { code?: string } | undefined)?.code;
+      if (code === "3F000" && attempt < 5) continue;
+      throw error;
+    }
+  }
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: works for any schema.
+async function migrateOnce(db: Kysely<any>): Promise<string[]> {
   // Kysely looks for its migration tables in every schema unless told which: with another schema of the same
   // database holding them (another app, or parallel test schemas) it would skip creating ours.
   const migrationTableSchema =
