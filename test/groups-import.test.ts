@@ -149,6 +149,11 @@ for (const dialect of DIALECTS) {
         'Error: menu-broken.csv: nothing was imported; fix this problem and import the file again:\nline 6, byte offset 224: after "追加,,おまけ", byte 0xFD is not a Shift_JIS character',
       );
       expect(broken.stderr).toContain("--encoding utf-8, utf-16le, utf-16be or shift_jis");
+      const euc = await cli("groups", "import", "--account", accountId, join(FIXTURES_DIR, "menu-eucjp.csv"));
+      expect(euc.code).toBe(1);
+      expect(euc.stderr).toMatch(
+        /\nline 2, byte offset 27: bytes 0xA5 0xE9 and the rest of the file read as EUC-JP/,
+      );
 
       const forced = await cli(
         "groups",

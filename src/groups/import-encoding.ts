@@ -110,18 +110,18 @@ export function decodeImportFile(bytes: Uint8Array, forced?: ImportEncoding): De
   // Well-formed UTF-8 is UTF-8 even when it holds something a post must not (U+FFFD, a control character):
   // Shift_JIS would read most of it "cleanly" as mojibake.
   if (isUtf8(bytes)) return fail(utf8.line, utf8.byte, `${utf8.message}.`);
-  const sjis = decodeAs("shift_jis", bytes, 0);
-  if ("text" in sjis) {
-    // EUC-JP (old Unix tools, some web exports) mostly reads "cleanly" as Shift_JIS half-width katakana:
-    // あ (0xA4 0xA2) becomes ､｢. Real Shift_JIS text has hiragana and kanji lead bytes EUC-JP cannot have.
-    const eucAt = looksLikeEucJp(bytes);
-    if (eucAt === undefined) return sjis;
+  // EUC-JP (old Unix tools, some web exports) mostly reads as Shift_JIS half-width katakana, あ (0xA4 0xA2)
+  // as ､｢, and often "cleanly". Real Shift_JIS text has hiragana and kanji lead bytes EUC-JP cannot have.
+  const eucAt = looksLikeEucJp(bytes);
+  if (eucAt !== undefined) {
     return fail(
       lineAt(bytes, eucAt),
       eucAt,
       `${showBytes(bytes, eucAt, 2)} and the rest of the file read as EUC-JP, which is not read here (as Shift_JIS they would be mojibake such as "${iconv.decode(Buffer.from(bytes.subarray(eucAt, eucAt + 6)), "cp932")}"). Save the file as "CSV UTF-8", or, if it really is Shift_JIS, name it with --encoding shift_jis.`,
     );
   }
+  const sjis = decodeAs("shift_jis", bytes, 0);
+  if ("text" in sjis) return sjis;
   // The encoding that got further is likelier the file's own: its first bad byte is the one to fix.
   const [first, other] = sjis.byte > utf8.byte ? [sjis, utf8] : [utf8, sjis];
   const [firstName, otherName] = first === sjis ? ["Shift_JIS", "UTF-8"] : ["UTF-8", "Shift_JIS"];

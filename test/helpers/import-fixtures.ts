@@ -73,6 +73,8 @@ export function importFixtures(): Record<string, { bytes: Buffer; encoding: stri
     },
     "menu-sjis.csv": { bytes: sjis, encoding: "Shift_JIS" },
     "menu-broken.csv": { bytes: broken, encoding: undefined },
+    // EUC-JP is refused: it would read "cleanly" as Shift_JIS mojibake. (iconv-lite writes ～ as JIS's 〜.)
+    "menu-eucjp.csv": { bytes: iconv.encode(crlf, "euc-jp"), encoding: undefined },
     "menu-utf8-bom.json": { bytes: withBom(BOM_UTF8, Buffer.from(MENU_JSON, "utf8")), encoding: "UTF-8" },
     "menu-utf16le.json": {
       bytes: withBom(BOM_UTF16LE, iconv.encode(MENU_JSON, "utf-16le")),
