@@ -5,7 +5,9 @@
  * Detection, without `--encoding`: a byte-order mark (UTF-8, UTF-16 LE, UTF-16 BE) decides; else the file
  * is UTF-8 if it is valid UTF-8; else Shift_JIS if it is valid Shift_JIS; else it is refused, naming the first
  * bad line and byte offset in the encoding that got furthest. Valid Japanese text in one of the two is almost
- * never valid in the other, which is what makes the order safe.
+ * never valid in the other, which is what makes the order safe. EUC-JP, which Shift_JIS would read as
+ * half-width mojibake, is recognised and refused (`--encoding shift_jis` overrides). Excel workbooks (.xlsx,
+ * .xls) are refused with how to save a CSV.
  *
  * Shift_JIS means Microsoft's CP932 (Windows-31J), which is what Japanese Excel writes: NEC and IBM
  * extensions (①, Ⅰ, ㈱, 髙, 﨑) decode, and 0x8160 becomes U+FF5E "～", the character the Windows IME typed,
