@@ -1,3 +1,4 @@
+import iconv from "iconv-lite";
 import { afterEach, describe, expect, it } from "vitest";
 import { insertAccount } from "../src/accounts/accounts.repository.js";
 import { FakeClock } from "../src/clock.js";
@@ -82,13 +83,38 @@ describe.each(DIALECTS)("group service on %s", (dialect) => {
     t = await createTestDb(dialect);
     const { service, accountId } = await setup(t);
     const csv = '\uFEFFgroup,text,image_url\r\na,root,\r\na,reply,https://x/a.jpg\r\nb,"multi\r\nline",\r\n';
-    const created = await service.importGroups(accountId, { name: "posts.csv", content: csv });
+    const { groups: created, encoding } = await service.importGroups(accountId, {
+      name: "posts.csv",
+      content: Buffer.from(csv, "utf8"),
+    });
+    expect(encoding).toBe("UTF-8");
     expect(created.map((g) => [g.name, g.parts.length])).toEqual([
       ["a", 2],
       ["b", 1],
     ]);
     expect(await service.getGroupsByAccount(accountId)).toEqual(created);
     expect(created[1]!.parts).toEqual([{ text: "multi\nline" }]);
+  });
+
+  it("imports a Shift_JIS CSV from Excel and stores the characters the user typed", async () => {
+    t = await createTestDb(dialect);
+    const { service, accountId } = await setup(t);
+    // ～ (Excel on Windows writes 0x8160, which CP932 reads as U+FF5E), NEC ① ㈱, IBM 髙 﨑, half-width ｶﾞ.
+    const text = "営業時間10:00～18:00 ①㈱髙﨑 ｶﾞ";
+    const bytes = iconv.encode(`group,text\r\nお知らせ,"${text}\r\n二行目"\r\n`, "cp932");
+    const { groups, encoding } = await service.importGroups(accountId, { name: "menu.csv", content: bytes });
+    expect(encoding).toBe("Shift_JIS");
+    expect(await service.getGroupsByAccount(accountId)).toEqual(groups);
+    expect(groups.map((g) => [g.name, g.parts])).toEqual([["お知らせ", [{ text: `${text}\n二行目` }]]]);
+
+    // Forced to read it as UTF-8, the same bytes are refused with the first bad line, and nothing is stored.
+    const forced = await rejection(
+      service.importGroups(accountId, { name: "menu.csv", content: bytes, encoding: "utf-8" }),
+    );
+    expect(forced.message).toMatch(
+      /^menu\.csv: nothing was imported; .*\nline 2, byte offset 12: bytes 0x82 0xA8 are not UTF-8/,
+    );
+    expect(await counts(t)).toEqual({ groups: 1, parts: 1 });
   });
 
   it("imports nothing from a CSV with bad rows, and reports each of them", async () => {

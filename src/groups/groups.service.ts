@@ -15,6 +15,7 @@ import {
   updateGroup,
 } from "./groups.repository.js";
 import { parseGroupsFile } from "./import.js";
+import type { ImportEncoding } from "./import-encoding.js";
 
 export interface GroupServiceDeps {
   db: Database;
@@ -87,15 +88,20 @@ export function createGroupService(deps: GroupServiceDeps) {
   }
 
   /**
-   * Imports a CSV or JSON file (see ./import.ts for the format). Every row is checked first; then all groups
-   * are written in one transaction, so a file either imports completely or not at all.
+   * Imports a CSV or JSON file (see ./import.ts for the format). `content` as bytes is decoded (the encoding
+   * detected, or `encoding`); as a string it is taken as the text. Every row is checked first; then all
+   * groups are written in one transaction, so a file either imports completely or not at all.
    */
   async function importGroups(
     accountId: number,
-    file: { name: string; content: string },
-  ): Promise<PostGroup[]> {
-    const { groups } = parseGroupsFile(file.name, file.content);
-    return db.transaction().execute(async (trx) => {
+    file: { name: string; content: string | Uint8Array; encoding?: ImportEncoding },
+  ): Promise<{ groups: PostGroup[]; encoding?: string }> {
+    const { groups, encoding } = parseGroupsFile(
+      file.name,
+      file.content,
+      file.encoding === undefined ? {} : { encoding: file.encoding },
+    );
+    const created = await db.transaction().execute(async (trx) => {
       await mustHaveAccount(trx, accountId);
       const now = clock.now();
       const created: PostGroup[] = [];
@@ -103,6 +109,7 @@ export function createGroupService(deps: GroupServiceDeps) {
         created.push(await insertGroup(trx, { accountId, name: g.name, parts: g.parts, now }));
       return created;
     });
+    return encoding === undefined ? { groups: created } : { groups: created, encoding };
   }
 
   return {

@@ -58,6 +58,18 @@ export function parseCsvGroups(text: string): { groups: ParsedGroup[]; issues: I
   if (!header) return { groups: [], issues: [] };
 
   const issues: ImportIssue[] = [];
+  const separator = header.record.length === 1 ? /[\t;]/.exec(header.record[0]!)?.[0] : undefined;
+  if (separator !== undefined) {
+    return {
+      groups: [],
+      issues: [
+        {
+          line: header.line,
+          message: `the header is one column, "${header.record[0]!.trim()}": the file is separated by ${separator === "\t" ? 'tabs (Excel\'s "Unicode Text" format)' : "semicolons"}, not commas. Save it as "CSV UTF-8 (Comma delimited)" and import that file.`,
+        },
+      ],
+    };
+  }
   const columns = header.record.map((name) => name.trim().toLowerCase());
   columns.forEach((name, i) => {
     if (name !== "" && !(CSV_COLUMNS as readonly string[]).includes(name)) {
@@ -78,10 +90,12 @@ export function parseCsvGroups(text: string): { groups: ParsedGroup[]; issues: I
   }
   if (issues.length > 0) return { groups: [], issues };
 
-  const groups = groupRows(
-    withLines.map(({ record, line }) => toCsvRow(columns, record, line)),
-    issues,
+  // Lines with a value outside the columns are reported for that alone: their other cells may be shifted.
+  const fieldIssues: ImportIssue[] = [];
+  const rows = withLines.map(({ record, line }) =>
+    toCsvRow({ line: header.line, width: header.record.length }, columns, record, line, fieldIssues),
   );
+  const groups = groupRows(rows, issues);
   const parsed: ParsedGroup[] = [];
   for (const group of groups) {
     const ordered = orderParts(group, issues);
@@ -101,17 +115,49 @@ export function parseCsvGroups(text: string): { groups: ParsedGroup[]; issues: I
     }
     parsed.push({ name: group.name, parts });
   }
-  issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-  return { groups: parsed, issues };
+  const shifted = new Set(fieldIssues.map((issue) => issue.line));
+  const all = [...fieldIssues, ...issues.filter((issue) => !shifted.has(issue.line))];
+  all.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return { groups: parsed, issues: all };
 }
 
-function toCsvRow(columns: string[], record: string[], line: number): CsvRow {
+/**
+ * A record's cells by column. A value the header gives no column for (an extra field, or a field under a
+ * column with no name) is an issue: dropping it would import the row without part of what the user wrote.
+ */
+function toCsvRow(
+  header: { line: number; width: number },
+  columns: string[],
+  record: string[],
+  line: number,
+  issues: ImportIssue[],
+): CsvRow {
   const cells: CsvRow["cells"] = {};
-  columns.forEach((name, i) => {
-    const value = record[i];
-    if (name !== "" && value !== undefined && value.trim() !== "") cells[name as CsvColumn] = value;
+  record.forEach((value, i) => {
+    if (value.trim() === "") return;
+    const name = columns[i];
+    if (name === "") {
+      issues.push({
+        line,
+        message: `field ${i + 1} holds "${preview(value)}", but column ${i + 1} has no name in the header (line ${header.line}); name the column or empty the cell.`,
+      });
+    } else if (name !== undefined) {
+      cells[name as CsvColumn] = value;
+    }
   });
+  const extra = record.findIndex((value, i) => i >= columns.length && value.trim() !== "");
+  if (extra >= 0) {
+    issues.push({
+      line,
+      message: `${record.length} fields, but the header (line ${header.line}) has ${header.width} columns: "${preview(record[extra]!)}" (field ${extra + 1}) has no column. A comma inside a cell needs the cell in double quotes ("like, this"); or add the column to the header.`,
+    });
+  }
   return { line, cells };
+}
+
+function preview(value: string): string {
+  const flat = value.trim().replace(/\s+/g, " ");
+  return [...flat].length > 30 ? `${[...flat].slice(0, 29).join("")}…` : flat;
 }
 
 function groupRows(rows: CsvRow[], issues: ImportIssue[]): CsvGroup[] {

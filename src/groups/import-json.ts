@@ -18,7 +18,18 @@ export function parseJsonGroups(text: string): { groups: ParsedGroup[]; issues: 
   try {
     data = JSON.parse(text);
   } catch (error) {
-    return { groups: [], issues: [{ message: `the file is not valid JSON: ${(error as Error).message}` }] };
+    const message = (error as Error).message;
+    // V8 says where by character position; the line is what an editor shows.
+    const position = /at position (\d+)/.exec(message);
+    const line = position
+      ? (text.slice(0, Number(position[1])).match(/\r\n|\r|\n/g)?.length ?? 0) + 1
+      : undefined;
+    return {
+      groups: [],
+      issues: [
+        { ...(line === undefined ? {} : { line }), message: `the file is not valid JSON: ${message}` },
+      ],
+    };
   }
   const list = Array.isArray(data) ? data : (data as { groups?: unknown } | null)?.groups;
   if (!Array.isArray(list)) {

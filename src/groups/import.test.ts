@@ -1,8 +1,12 @@
+import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../errors.js";
 import { type ImportIssue, parseGroupsFile } from "./import.js";
 
-function issuesOf(fileName: string, content: string): { message: string; issues: ImportIssue[] } {
+function issuesOf(
+  fileName: string,
+  content: string | Uint8Array,
+): { message: string; issues: ImportIssue[] } {
   try {
     parseGroupsFile(fileName, content);
   } catch (error) {
@@ -96,13 +100,101 @@ describe("parseGroupsFile (CSV)", () => {
       /line 2: part "5" is not a part number/,
     );
     expect(issuesOf("x.csv", "group,text\n,x").message).toMatch(/line 2: group is empty/);
-    expect(issuesOf("x.csv", "group,text\n").message).toMatch(/no post groups/);
+    expect(issuesOf("x.csv", "group,text\n").message).toMatch(/a header row but no rows below it/);
     expect(issuesOf("x.csv", 'group,text\na,"unclosed').message).toMatch(/not valid CSV/);
+  });
+});
+
+describe("parseGroupsFile (CSV fields outside the columns)", () => {
+  it("refuses an extra field on a line instead of dropping it, and reports only that for the line", () => {
+    const csv = ["group,text", "a,Hello, world", "b,fine", `c,"quoted, fine"`, "d,one,two,three"].join(
+      "\r\n",
+    );
+    const { message, issues } = issuesOf("x.csv", csv);
+    expect(issues.map((i) => i.line)).toEqual([2, 5]);
+    expect(message).toContain(
+      'line 2: 3 fields, but the header (line 1) has 2 columns: "world" (field 3) has no column. A comma inside a cell needs the cell in double quotes ("like, this"); or add the column to the header.',
+    );
+    expect(message).toContain(
+      'line 5: 4 fields, but the header (line 1) has 2 columns: "two" (field 3) has no column.',
+    );
+  });
+
+  it("counts the line of an extra field after a multi-line cell", () => {
+    const csv = 'group,text\r\na,"one\r\ntwo\r\nthree"\r\nb,x,y\r\n';
+    expect(issuesOf("x.csv", csv).issues).toEqual([expect.objectContaining({ line: 5 })]);
+  });
+
+  it("accepts empty extra fields (trailing commas) and short lines", () => {
+    const csv = ["group,text,topic_tag", "a,hi,,,", "b,short"].join("\n");
+    expect(parseGroupsFile("x.csv", csv).groups).toEqual([
+      { name: "a", parts: [{ text: "hi" }] },
+      { name: "b", parts: [{ text: "short" }] },
+    ]);
+  });
+
+  it("says when the file is separated by tabs or semicolons, not commas", () => {
+    expect(issuesOf("x.txt", "group\ttext\r\na\tb").message).toMatch(
+      /line 1: the header is one column, "group\ttext": the file is separated by tabs \(Excel's "Unicode Text" format\), not commas/,
+    );
+    expect(issuesOf("x.csv", "group;text\na;b").message).toMatch(/separated by semicolons, not commas/);
+  });
+
+  it("refuses a value under a column with no name", () => {
+    const { message } = issuesOf("x.csv", ["group,,text", "a,,fine", "b,lost?,text"].join("\n"));
+    expect(message).toMatch(
+      /fix this problem[\s\S]*line 3: field 2 holds "lost\?", but column 2 has no name in the header \(line 1\)/,
+    );
+  });
+});
+
+describe("parseGroupsFile (bytes)", () => {
+  it("decodes the bytes and says how", () => {
+    const bytes = iconv.encode("group,text\r\nお知らせ,本日10:00～\r\n", "cp932");
+    expect(parseGroupsFile("menu.csv", bytes)).toEqual({
+      groups: [{ name: "お知らせ", parts: [{ text: "本日10:00～" }] }],
+      encoding: "Shift_JIS",
+    });
+    expect(parseGroupsFile("menu.csv", bytes, { encoding: "shift_jis" }).encoding).toBe("Shift_JIS");
+  });
+
+  it("refuses bytes that are not text, naming the line and byte offset", () => {
+    const bytes = Buffer.concat([Buffer.from("group,text\na,b\n"), Buffer.from([0xff, 0xfe, 0xfd])]);
+    const { message, issues } = issuesOf("bin.csv", bytes);
+    expect(issues).toEqual([expect.objectContaining({ line: 3, byte: 15 })]);
+    expect(message).toMatch(
+      /^bin\.csv: nothing was imported; fix this problem and import the file again:\nline 3, byte offset 15: bytes 0xFF 0xFE are not UTF-8, nor Shift_JIS: the file is neither UTF-8 nor Shift_JIS text\. Fix it, or save/,
+    );
+    expect(issuesOf("nul.csv", Buffer.from("group,text\na,\u0000")).message).toMatch(
+      /line 2, byte offset 13: a NUL byte/,
+    );
+  });
+
+  it("says an empty file is empty, and a header alone has no rows", () => {
+    expect(issuesOf("x.csv", new Uint8Array()).message).toMatch(
+      /^x\.csv: nothing was imported; .*\nthe file is empty; it needs a header row and a row per part\.$/,
+    );
+    expect(issuesOf("x.csv", Buffer.from(" \r\n\r\n")).message).toMatch(/the file is empty/);
+    expect(issuesOf("x.json", new Uint8Array()).message).toMatch(
+      /the file is empty; it needs a list of groups/,
+    );
+    expect(issuesOf("x.csv", Buffer.from("\uFEFFgroup,text\r\n")).message).toMatch(
+      /the file has a header row but no rows below it; add a row per part\./,
+    );
   });
 });
 
 describe("parseGroupsFile (JSON)", () => {
   const parts = [{ text: "root" }, { text: "reply", media: [{ kind: "IMAGE", url: "https://x/a.jpg" }] }];
+
+  it("reads UTF-8 and UTF-16 with a BOM", () => {
+    const data = [{ name: "お知らせ", parts: [{ text: "①営業時間～" }] }];
+    const json = JSON.stringify(data);
+    const utf16le = Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(json, "utf-16le")]);
+    const utf8 = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(json)]);
+    expect(parseGroupsFile("g.json", utf16le)).toEqual({ groups: data, encoding: "UTF-16 LE" });
+    expect(parseGroupsFile("g.json", utf8)).toEqual({ groups: data, encoding: "UTF-8" });
+  });
 
   it("reads a list or { groups }", () => {
     const expected = [{ name: "chain", parts }];
@@ -127,6 +219,9 @@ describe("parseGroupsFile (JSON)", () => {
     expect(message).toContain('group 4 ("typo"): part 1: unknown field "txt"');
     expect(message).toContain('group 5: not an object with "name" and "parts".');
     expect(issuesOf("g.json", "{ nope").message).toMatch(/not valid JSON/);
+    expect(issuesOf("g.json", '[\r\n{"name": "a"},\r\n{"name" 2}]').message).toMatch(
+      /\nline 3: the file is not valid JSON: Expected ':' after property name/,
+    );
     expect(issuesOf("g.json", '{"x":1}').message).toMatch(/expected a list of groups/);
   });
 });

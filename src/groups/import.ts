@@ -12,7 +12,12 @@
  * - `alt_text`: alt text for the media, `|`-separated in the same order as the media (images, then videos).
  * - `topic_tag`, `link` (link attachment), `poll` (2–4 options separated by `|`), `reply_control`
  *   (everyone, accounts_you_follow, mentioned_only, parent_post_author_only, followers_only), `quote_post_id`.
- * A UTF-8 BOM (Excel) and CRLF line ends are fine. Errors name the file line, the header being line 1.
+ * CRLF line ends are fine. A line with more fields than the header has columns, or a value under a column
+ * with no name, is an error for that line (a comma inside a cell needs the cell in double quotes). Errors
+ * name the file line, the header being line 1.
+ *
+ * Both formats are read as UTF-8 (with or without a BOM), UTF-16 LE/BE with a BOM, or Shift_JIS (CP932, what
+ * Japanese Excel saves), detected or named by the caller; see ./import-encoding.ts.
  *
  * JSON: `[{ "name": "...", "parts": [PostPart, ...] }]` or `{ "groups": [...] }` (PostPart of
  * src/threads/post.ts). Errors name the group's index (1-based) and name.
@@ -20,6 +25,7 @@
 import { AppError } from "../errors.js";
 import type { PostPart } from "../threads/post.js";
 import { parseCsvGroups } from "./import-csv.js";
+import { decodeImportFile, ENCODING_LABELS, type ImportEncoding } from "./import-encoding.js";
 import { parseJsonGroups } from "./import-json.js";
 
 export interface ParsedGroup {
@@ -30,6 +36,8 @@ export interface ParsedGroup {
 /** One problem in an import file; `line` for CSV, `group` (1-based index) and its name for JSON. */
 export interface ImportIssue {
   line?: number;
+  /** Offset from the start of the file (0-based), for bytes that are not text in the file's encoding. */
+  byte?: number;
   group?: number;
   groupName?: string;
   message: string;
@@ -38,28 +46,64 @@ export interface ImportIssue {
 /** At most this many issues are spelled out in the message; `details.issues` holds all of them. */
 const MESSAGE_ISSUES = 20;
 
-/** Parses and validates a whole file; throws AppError invalid_input listing every problem. */
-export function parseGroupsFile(fileName: string, content: string): { groups: ParsedGroup[] } {
-  const text = content.replace(/^\uFEFF/, "");
+export interface ParsedFile {
+  groups: ParsedGroup[];
+  /** How the bytes were read ("Shift_JIS", "UTF-8", …); absent when the content was given as text. */
+  encoding?: string;
+}
+
+/**
+ * Decodes (bytes: detected, or `options.encoding`), parses and validates a whole file; throws AppError
+ * invalid_input listing every problem.
+ */
+export function parseGroupsFile(
+  fileName: string,
+  content: string | Uint8Array,
+  options: { encoding?: ImportEncoding } = {},
+): ParsedFile {
+  let text: string;
+  let encoding: string | undefined;
+  if (typeof content === "string") {
+    text = content.replace(/^\uFEFF/, "");
+  } else {
+    const decoded = decodeImportFile(content, options.encoding);
+    if ("issues" in decoded) throw importError(fileName, decoded.issues);
+    text = decoded.text;
+    encoding = ENCODING_LABELS[decoded.encoding];
+  }
+  if (text.trim() === "") {
+    const needs = /\.json$/i.test(fileName)
+      ? 'a list of groups, [{ "name": "...", "parts": [...] }]'
+      : "a header row and a row per part";
+    throw importError(fileName, [{ message: `the file is empty; it needs ${needs}.` }]);
+  }
   const json = /\.json$/i.test(fileName) || (!/\.csv$/i.test(fileName) && /^\s*[[{]/.test(text));
   const { groups, issues } = json ? parseJsonGroups(text) : parseCsvGroups(text);
   if (issues.length === 0 && groups.length === 0) {
-    issues.push({ message: "the file holds no post groups; add at least one." });
+    issues.push({
+      message: json
+        ? "the file holds no post groups; add at least one."
+        : "the file has a header row but no rows below it; add a row per part.",
+    });
   }
-  if (issues.length > 0) {
-    const shown = issues.slice(0, MESSAGE_ISSUES).map(formatImportIssue);
-    const more = issues.length > MESSAGE_ISSUES ? [`…and ${issues.length - MESSAGE_ISSUES} more`] : [];
-    throw new AppError(
-      "invalid_input",
-      `${fileName}: nothing was imported; fix ${issues.length === 1 ? "this problem" : `these ${issues.length} problems`} and import the file again:\n${[...shown, ...more].join("\n")}`,
-      { details: { issues } },
-    );
-  }
-  return { groups };
+  if (issues.length > 0) throw importError(fileName, issues);
+  return encoding === undefined ? { groups } : { groups, encoding };
+}
+
+function importError(fileName: string, issues: ImportIssue[]): AppError {
+  const shown = issues.slice(0, MESSAGE_ISSUES).map(formatImportIssue);
+  const more = issues.length > MESSAGE_ISSUES ? [`…and ${issues.length - MESSAGE_ISSUES} more`] : [];
+  return new AppError(
+    "invalid_input",
+    `${fileName}: nothing was imported; fix ${issues.length === 1 ? "this problem" : `these ${issues.length} problems`} and import the file again:\n${[...shown, ...more].join("\n")}`,
+    { details: { issues } },
+  );
 }
 
 export function formatImportIssue(issue: ImportIssue): string {
-  if (issue.line !== undefined) return `line ${issue.line}: ${issue.message}`;
+  if (issue.line !== undefined) {
+    return `line ${issue.line}${issue.byte === undefined ? "" : `, byte offset ${issue.byte}`}: ${issue.message}`;
+  }
   if (issue.group !== undefined) {
     return `group ${issue.group}${issue.groupName === undefined ? "" : ` ("${issue.groupName}")`}: ${issue.message}`;
   }

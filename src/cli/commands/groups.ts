@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import type { PostGroup } from "../../groups/group.js";
+import { ENCODING_NAMES_HELP, parseImportEncoding } from "../../groups/import-encoding.js";
 import { type PostPart, REPLY_CONTROLS, type ReplyControl } from "../../threads/post.js";
 import {
   type Command,
@@ -12,6 +13,7 @@ import {
   str,
   UsageError,
 } from "../command.js";
+import { formatIdRanges } from "../id-ranges.js";
 import { printJson, printTable } from "../output.js";
 
 /** Flags that describe the parts of a post, shared by `groups add` and `post`. */
@@ -153,36 +155,51 @@ export const groupsAddCommand: Command = {
 export const groupsImportCommand: Command = {
   name: "groups import",
   summary: "Import post groups from a CSV or JSON file (all or nothing; bad rows are reported by line)",
-  usage: "--account ID FILE",
+  usage: "--account ID [--encoding ENC] FILE",
   flags: [
     ["--account ID", "the account whose pool gets the groups"],
     [
+      "--encoding ENC",
+      `read the file as ${ENCODING_NAMES_HELP}; by default a byte-order mark decides, else UTF-8, else Shift_JIS (what Japanese Excel saves)`,
+    ],
+    ["--json", "print the imported groups as a JSON array"],
+    [
       "FILE",
-      "a .csv (columns: group, part, text, image_url, video_url, alt_text, topic_tag, link, poll, reply_control) or .json file",
+      "a .csv (columns: group, part, text, image_url, video_url, alt_text, topic_tag, link, poll, reply_control, quote_post_id) or .json file",
     ],
   ],
-  options: { account: { type: "string" }, json: { type: "boolean" } },
+  options: { account: { type: "string" }, encoding: { type: "string" }, json: { type: "boolean" } },
   positionals: { min: 1, max: 1, names: "FILE" },
   async run(ctx, args) {
     const accountId = parseId(str(args, "account"), "--account");
+    const encodingName = str(args, "encoding");
+    const encoding = encodingName === undefined ? undefined : parseImportEncoding(encodingName);
+    if (encodingName !== undefined && encoding === undefined) {
+      throw new UsageError(`--encoding must be one of ${ENCODING_NAMES_HELP}, not "${encodingName}"`);
+    }
     const file = args.positionals[0]!;
-    let content: string;
+    let content: Uint8Array;
     try {
-      content = await readFile(file, "utf8");
+      content = await readFile(file);
     } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
       throw new UsageError(
-        `cannot read ${file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`,
+        `cannot read ${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory; give a .csv or .json file" : (error as Error).message}`,
       );
     }
-    const groups = await (await ctx.services()).groups.importGroups(accountId, {
+    const result = await (await ctx.services()).groups.importGroups(accountId, {
       name: basename(file),
       content,
+      ...(encoding === undefined ? {} : { encoding }),
     });
+    const { groups } = result;
     if (flag(args, "json")) printJson(ctx.output, groups);
-    else
+    else {
+      const ids = formatIdRanges(groups.map((g) => g.id));
       ctx.output.out(
-        `Imported ${groups.length} post group(s) into account ${accountId}: ids ${groups.map((g) => g.id).join(", ")}.`,
+        `Imported ${groups.length === 1 ? "1 post group (id" : `${groups.length} post groups (ids`} ${ids}) into account ${accountId} from ${basename(file)}${result.encoding ? ` (${result.encoding})` : ""}.`,
       );
+    }
     return 0;
   },
 };
