@@ -65,8 +65,13 @@ export async function connectThreads(
   });
   logger.debug("sandbox started", { url: started.url, stateFile });
   return connection(started.url, async () => {
-    await started.sandbox.flush();
-    await started.close();
+    // The server is closed even when the state cannot be saved (a read-only DATA_DIR): a server left
+    // listening kept the process alive after the command had printed its error.
+    try {
+      await started.sandbox.flush();
+    } finally {
+      await started.close();
+    }
   });
 
   function connection(url: string, close: () => Promise<void>): ThreadsConnection {

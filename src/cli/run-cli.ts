@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { CONFIG_VARIABLES, ConfigError, type ConfigOverrides } from "../config.js";
+import { DatabaseError } from "../db/errors.js";
 import { AppError } from "../errors.js";
 import { ThreadsApiError } from "../threads/errors.js";
 import { ValidationError } from "../threads/preflight.js";
@@ -62,14 +63,17 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, output: Out
     output.err(`Run \`threads-scheduler ${command.name} --help\` for details.`);
     return 2;
   }
-  const ctx = createCliContext(env, overrides, output);
+  const ctx = createCliContext(env, overrides, output, {
+    database: command.database ?? "write",
+    secretKey: command.secretKey,
+  });
   try {
     if (command.name !== "start" && command.name !== "sandbox" && ctx.config().threads.kind === "sandbox") {
       output.err(SANDBOX_NOTE);
     }
     return (await command.run(ctx, parsed)) ?? 0;
   } catch (error) {
-    return reportError(error, command, output);
+    return reportError(ctx.explainError(error), command, output);
   } finally {
     await ctx.close().catch(() => {});
   }
@@ -91,7 +95,7 @@ function reportError(error: unknown, command: Command, output: Output): number {
     output.err("Nothing was changed.");
     return 1;
   }
-  if (error instanceof AppError) {
+  if (error instanceof AppError || error instanceof DatabaseError) {
     output.err(`Error: ${error.message}`);
     return 1;
   }

@@ -10,6 +10,7 @@ export const postCommand: Command = {
   summary:
     "Publish now (a post group, or a post given with --text/--image/…) and print each part's permalink",
   usage: "--account ID (--group ID | --text T [--text T ...] [--image URL] …)",
+  secretKey: "use",
   flags: [
     ["--account ID", "the account that posts"],
     ["--group ID", "publish this post group of the account"],
