@@ -120,9 +120,10 @@ export function explainDatabaseError(error: unknown, target: DatabaseTarget): Da
     case "EAI_AGAIN":
     case "ETIMEDOUT":
     case "CONNECT_TIMEOUT":
+    case "CONNECTION_CLOSED":
       return fail(
         "unreachable",
-        `Cannot connect to PostgreSQL at ${server} (${code === "CONNECT_TIMEOUT" ? "no answer within 10 seconds" : detail}). Check that the server is running and that DATABASE_URL names the right host and port.`,
+        `Cannot connect to PostgreSQL at ${server} (${code === "CONNECT_TIMEOUT" ? "no answer within 10 seconds" : code === "CONNECTION_CLOSED" ? "the server closed the connection" : detail}). Check that the server is running and that DATABASE_URL names the right host and port.`,
       );
     case "3D000":
       return fail(
@@ -157,6 +158,7 @@ function codeOf(error: unknown): string | undefined {
   if (typeof code === "string" && code !== "") return code;
   // pg reports a connection timeout as a plain Error.
   if (/timeout expired|connection timeout/i.test(error.message)) return "CONNECT_TIMEOUT";
+  if (/connection terminated unexpectedly/i.test(error.message)) return "CONNECTION_CLOSED";
   // Several addresses tried (localhost: ::1 and 127.0.0.1): the first says why.
   if (error instanceof AggregateError) return codeOf(error.errors[0]);
   return undefined;

@@ -76,7 +76,9 @@ export async function openForUse(
     return db;
   } catch (error) {
     await db?.destroy().catch(() => {});
-    throw explainDatabaseError(migrationCause(error), target) ?? error;
+    // migrateToLatest wraps the driver's error, which is the one with the code to explain.
+    const cause = error instanceof Error ? error.cause : undefined;
+    throw explainDatabaseError(error, target) ?? explainDatabaseError(cause, target) ?? error;
   }
 }
 
@@ -89,7 +91,7 @@ function prepareSqlitePath(file: string, options: OpenForUseOptions): void {
   if (stat?.isDirectory()) {
     throw new DatabaseError(
       "not_a_file",
-      `${file} is a folder, not a database file. Point DATABASE_URL at a file (for example ${file}/threads-scheduler.db), or DATA_DIR at the folder.`,
+      `${file} is a folder, not a database file. Move it out of the way, or point DATABASE_URL (or DATA_DIR) at your data.`,
     );
   }
   if (stat) return;
@@ -166,11 +168,4 @@ function statOf(path: string): ReturnType<typeof statSync> | undefined {
       { cause: error },
     );
   }
-}
-
-/** migrateToLatest wraps the driver's error; the driver's own (with its code) is the one to explain. */
-function migrationCause(error: unknown): unknown {
-  if (error instanceof DatabaseError || !(error instanceof Error)) return error;
-  if ((error as { code?: unknown }).code === undefined && error.cause instanceof Error) return error.cause;
-  return error;
 }
