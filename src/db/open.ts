@@ -51,7 +51,8 @@ export async function openForUse(
     db = openDatabase(url, {
       ...(options.poolSize !== undefined ? { poolSize: options.poolSize } : {}),
       fileMustExist: use !== "create",
-      keepJournalMode: use === "read",
+      // Switching to WAL writes to the file: only once it is known to be ours (and never for a read).
+      keepJournalMode: use !== "create",
     });
     const applied = await appliedMigrations(db);
     if (applied === undefined && use !== "create") throw notOurs(target);
@@ -64,6 +65,7 @@ export async function openForUse(
       );
     }
     const pending = [...known].filter((name) => !(applied ?? []).includes(name));
+    if (use === "write" && dialectOf(db) === "sqlite") await sql`pragma journal_mode = WAL`.execute(db);
     if (pending.length > 0) {
       if (use === "read") {
         throw new DatabaseError(
@@ -72,6 +74,10 @@ export async function openForUse(
         );
       }
       await migrateToLatest(db);
+    } else if (use !== "read") {
+      // A write that changes nothing: a read-only file (or a standby server, or missing rights) is reported
+      // now, before the command has read anything or called Threads, rather than by its first real write.
+      await db.deleteFrom("app_state").where("key", "=", "write probe").execute();
     }
     return db;
   } catch (error) {
