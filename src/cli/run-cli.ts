@@ -75,7 +75,10 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, output: Out
   } catch (error) {
     return reportError(ctx.explainError(error), command, output);
   } finally {
-    await ctx.close().catch(() => {});
+    // E.g. the built-in sandbox could not save its state into DATA_DIR: said, not swallowed.
+    await ctx.close().catch((error: unknown) => {
+      output.err(`Warning: while closing: ${error instanceof Error ? error.message : String(error)}`);
+    });
   }
 }
 

@@ -169,6 +169,25 @@ describe("a database that cannot be read or written never hangs", { timeout: TES
     }
   });
 
+  it("sandbox mode with a read-only DATA_DIR: the command ends although the sandbox cannot save its state", async () => {
+    // The hang of issue 10: the in-process sandbox's server stayed open when saving its state failed.
+    const d = tempDir();
+    const work = tempDir();
+    const url = join(work, "x.db");
+    await migrated(d, { DATABASE_URL: url });
+    chmodSync(work, 0o777);
+    chmodSync(url, 0o666);
+    chmodSync(d, 0o555);
+    const r = await run(
+      ["accounts", "add", "--sandbox-user", "rin"],
+      { DATA_DIR: d, DATABASE_URL: url, SECRET_KEY: KEY_A, SANDBOX_PORT: String(await freePort()) },
+      AS_USER,
+    );
+    expect(r.stdout).toContain("Added account 1: @rin");
+    expect(r.stderr).toContain("Warning: while closing:");
+    expect(r.stderr).toContain(join(d, "sandbox-state.json"));
+  });
+
   it("a file of random bytes, an empty file, a folder in place of the file", async () => {
     const d = tempDir();
     const file = join(d, "threads-scheduler.db");
