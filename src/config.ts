@@ -50,8 +50,8 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
   },
   {
     name: "DATA_DIR",
-    default: "./data",
-    description: "Where the SQLite file and the generated secret key live",
+    default: "./data of the current folder",
+    description: "Where the SQLite file and the generated secret key live; set it when installed",
   },
   { name: "HOST", default: "127.0.0.1", description: "Address the web server listens on" },
   { name: "PORT", default: "3000", description: "Port of the web server" },
