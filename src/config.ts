@@ -257,7 +257,7 @@ export function saveGeneratedKey(config: Readonly<Config>): Readonly<Config> {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
       throw new ConfigError(
         "SECRET_KEY",
-        `cannot write the new token encryption key to ${config.secretKeyFile}: ${(error as Error).message}. Make ${config.dataDir} writable, or set SECRET_KEY.`,
+        `cannot write the new token encryption key to ${config.secretKeyFile}: ${(error as Error).message}. Create ${config.dataDir} (or run \`threads-scheduler start\` once) and make it writable, or set SECRET_KEY.`,
       );
     }
     const key = decodeKey(

@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
 import { type KeyState, requireSecretKey } from "../accounts/key-check.service.js";
 import { createServices, type Services } from "../app/services.js";
 import { connectThreads, type ThreadsConnection } from "../app/threads-connection.js";
@@ -134,6 +136,10 @@ export function createCliContext(
       now: ctx.clock.now(),
     });
     if (state.state === "unused" && c.secretKeySource === "new" && needs.secretKey === "store") {
+      // `start` may make DATA_DIR itself (with PostgreSQL the database did not); other commands never do.
+      if (needs.database === "create" && !existsSync(c.dataDir) && existsSync(dirname(c.dataDir))) {
+        mkdirSync(c.dataDir);
+      }
       config = saveGeneratedKey(c);
     }
     return state;
