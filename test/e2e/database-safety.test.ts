@@ -86,6 +86,7 @@ async function run(
 /** Commands that only read, and commands that write, for the cases where all of them must refuse. */
 const READS = [["accounts", "list"], ["jobs"], ["runs"], ["check"], ["groups", "list", "--account", "1"]];
 const WRITES = [
+  ["accounts", "add", "--sandbox-user", "hanako"],
   ["groups", "add", "--account", "1", "--name", "x", "--text", "y"],
   ["schedules", "add", "--account", "1", "--fixed", "09:00"],
 ];

@@ -27,6 +27,8 @@ export const accountsAddCommand: Command = {
     if ((token === undefined) === (sandboxUser === undefined)) {
       throw new UsageError("give either --token TOKEN or --sandbox-user NAME");
     }
+    // The database (and the key) first: a command refused for them starts no sandbox and creates nothing.
+    await ctx.db();
     const threads = await ctx.threads();
     if (sandboxUser !== undefined) {
       if (threads.mode !== "sandbox") {
