@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { isPostgresUrl } from "./db/dialect.js";
 import { resolveTimeZone } from "./timezone.js";
@@ -15,6 +15,8 @@ export type ThreadsMode =
 
 export interface Config {
   databaseUrl: string;
+  /** How the database location was chosen: DATABASE_URL, DATA_DIR, or the default ./data of the current folder. */
+  databaseLocatedBy: "DATABASE_URL" | "DATA_DIR" | "default";
   dataDir: string;
   host: string;
   port: number;
@@ -25,8 +27,15 @@ export interface Config {
   threads: ThreadsMode;
   defaultTimezone: string;
   secretKey: Buffer;
-  /** Where the secret key came from, so a generated key can be mentioned once. */
-  secretKeySource: "env" | "file" | "generated";
+  /**
+   * Where the secret key came from: SECRET_KEY, the key file, "new": neither exists, so this key was made
+   * now and is held in memory only, or "generated": a new key this process has written to `secretKeyFile`
+   * (saveGeneratedKey), which it does only once the database is known to hold no token and no key check of
+   * another key; loading the configuration never writes it.
+   */
+  secretKeySource: "env" | "file" | "new" | "generated";
+  /** DATA_DIR/secret.key: where a key is read from when SECRET_KEY is not set, and a new one is saved. */
+  secretKeyFile: string;
   logLevel: LogLevel;
   schedulerConcurrency: number;
   /**
@@ -47,8 +56,8 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
   },
   {
     name: "DATA_DIR",
-    default: "./data",
-    description: "Where the SQLite file and the generated secret key live",
+    default: "./data of the current folder",
+    description: "Where the SQLite file and the generated secret key live; set it when installed",
   },
   { name: "HOST", default: "127.0.0.1", description: "Address the web server listens on" },
   { name: "PORT", default: "3000", description: "Port of the web server" },
@@ -126,7 +135,8 @@ export function isValidTimeZone(zone: string): boolean {
 
 /**
  * Parses the configuration once. `env` is passed in (never read globally) so tests and tools can build
- * any configuration. Creates DATA_DIR and the secret key file when needed.
+ * any configuration. Creates nothing: DATA_DIR and the database are created by `start`/`migrate`, the key file
+ * by saveGeneratedKey.
  */
 export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = {}): Readonly<Config> {
   const get = (name: string): string | undefined => {
@@ -136,6 +146,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
 
   const dataDir = resolve(get("DATA_DIR") ?? "./data");
   const databaseUrl = get("DATABASE_URL") ?? join(dataDir, "threads-scheduler.db");
+  const databaseLocatedBy =
+    get("DATABASE_URL") !== undefined
+      ? "DATABASE_URL"
+      : get("DATA_DIR") !== undefined
+        ? "DATA_DIR"
+        : "default";
   if (!isPostgresUrl(databaseUrl) && /^[a-z]+:\/\//i.test(databaseUrl)) {
     throw new ConfigError(
       "DATABASE_URL",
@@ -201,11 +217,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
 
   const stopTimeoutMs = parseStopTimeout("STOP_TIMEOUT", get("STOP_TIMEOUT") ?? "30");
 
-  const { key: secretKey, source: secretKeySource } = loadSecretKey(get("SECRET_KEY"), dataDir);
+  const secretKeyFile = join(dataDir, "secret.key");
+  const { key: secretKey, source: secretKeySource } = loadSecretKey(get("SECRET_KEY"), secretKeyFile);
 
   return Object.freeze({
     databaseUrl:
       isPostgresUrl(databaseUrl) || databaseUrl === ":memory:" ? databaseUrl : absolute(databaseUrl),
+    databaseLocatedBy,
     dataDir,
     host,
     port,
@@ -217,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
     defaultTimezone,
     secretKey,
     secretKeySource,
+    secretKeyFile,
     logLevel: logLevel as LogLevel,
     schedulerConcurrency,
     stopTimeoutMs,
@@ -226,18 +245,38 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
 
 function loadSecretKey(
   value: string | undefined,
-  dataDir: string,
+  file: string,
 ): { key: Buffer; source: Config["secretKeySource"] } {
   if (value !== undefined) return { key: decodeKey("SECRET_KEY", value), source: "env" };
-  const file = join(dataDir, "secret.key");
   if (existsSync(file)) {
     return { key: decodeKey(`SECRET_KEY (from ${file})`, readFileSync(file, "utf8").trim()), source: "file" };
   }
-  mkdirSync(dataDir, { recursive: true });
-  const key = randomBytes(32);
-  writeFileSync(file, `${key.toString("hex")}\n`, { mode: 0o600, flag: "wx" });
-  chmodSync(file, 0o600);
-  return { key, source: "generated" };
+  return { key: randomBytes(32), source: "new" };
+}
+
+/**
+ * Writes a generated key to DATA_DIR/secret.key (mode 0600) and returns the configuration that reads it.
+ * When another process wrote the file first, its key is the one used. DATA_DIR must exist.
+ */
+export function saveGeneratedKey(config: Readonly<Config>): Readonly<Config> {
+  if (config.secretKeySource !== "new") return config;
+  try {
+    writeFileSync(config.secretKeyFile, `${config.secretKey.toString("hex")}\n`, { mode: 0o600, flag: "wx" });
+    chmodSync(config.secretKeyFile, 0o600);
+    return Object.freeze({ ...config, secretKeySource: "generated" as const });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") {
+      throw new ConfigError(
+        "SECRET_KEY",
+        `cannot write the new token encryption key to ${config.secretKeyFile}: ${(error as Error).message}. Create ${config.dataDir} (or run \`threads-scheduler start\` once) and make it writable, or set SECRET_KEY.`,
+      );
+    }
+    const key = decodeKey(
+      `SECRET_KEY (from ${config.secretKeyFile})`,
+      readFileSync(config.secretKeyFile, "utf8").trim(),
+    );
+    return Object.freeze({ ...config, secretKey: key, secretKeySource: "file" as const });
+  }
 }
 
 function decodeKey(variable: string, text: string): Buffer {

@@ -1,31 +1,53 @@
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../src/config.js";
+import { ConfigError, loadConfig, saveGeneratedKey } from "../src/config.js";
 
 const dir = () => mkdtempSync(join(tmpdir(), "ts-config-"));
 
 describe("loadConfig", () => {
-  it("defaults to SQLite in DATA_DIR, the sandbox, and a generated 0600 secret key", () => {
+  it("defaults to SQLite in DATA_DIR and the sandbox, and creates nothing", () => {
     const d = dir();
     const c = loadConfig({ DATA_DIR: d, DEFAULT_TIMEZONE: "Asia/Tokyo" });
     expect(c.databaseUrl).toBe(join(d, "threads-scheduler.db"));
+    expect(c.databaseLocatedBy).toBe("DATA_DIR");
     expect(c.threads).toEqual({ kind: "sandbox" });
     expect(c.port).toBe(3000);
     expect(c.sandboxPort).toBe(3001);
     expect(c.publicBaseUrl).toBe("http://127.0.0.1:3000");
     expect(c.threadsRedirectUri).toBe("http://127.0.0.1:3000/oauth/callback");
-    expect(c.secretKeySource).toBe("generated");
+    // A new key is held in memory; loading the configuration writes no file (a read-only command creates nothing).
+    expect(c.secretKeySource).toBe("new");
     expect(c.secretKey).toHaveLength(32);
+    expect(c.secretKeyFile).toBe(join(d, "secret.key"));
+    expect(readdirSync(d)).toEqual([]);
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(loadConfig({}).databaseLocatedBy).toBe("default");
+    expect(loadConfig({ DATA_DIR: d, DATABASE_URL: join(d, "x.db") }).databaseLocatedBy).toBe("DATABASE_URL");
+  });
+
+  it("saves a new key once, 0600, and reads it back on the next start", () => {
+    const d = dir();
+    const c = saveGeneratedKey(loadConfig({ DATA_DIR: d }));
+    expect(c.secretKeySource).toBe("generated");
     const file = join(d, "secret.key");
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    // The same key is read back on the next start.
+    expect(readFileSync(file, "utf8").trim()).toBe(c.secretKey.toString("hex"));
     const again = loadConfig({ DATA_DIR: d });
     expect(again.secretKeySource).toBe("file");
     expect(again.secretKey.equals(c.secretKey)).toBe(true);
-    expect(readFileSync(file, "utf8").trim()).toBe(c.secretKey.toString("hex"));
-    expect(Object.isFrozen(c)).toBe(true);
+    expect(saveGeneratedKey(again)).toBe(again);
+  });
+
+  it("uses the key another process saved first instead of overwriting it", () => {
+    const d = dir();
+    const mine = loadConfig({ DATA_DIR: d });
+    const theirs = saveGeneratedKey(loadConfig({ DATA_DIR: d }));
+    const saved = saveGeneratedKey(mine);
+    expect(saved.secretKeySource).toBe("file");
+    expect(saved.secretKey.equals(theirs.secretKey)).toBe(true);
+    expect(saved.secretKey.equals(mine.secretKey)).toBe(false);
   });
 
   it("reads STOP_TIMEOUT in seconds (default 30) and names it when it is wrong", () => {

@@ -18,7 +18,10 @@ import {
   updateAccountProfile,
   updateAccountToken,
 } from "./accounts.repository.js";
-import { decryptToken, encryptToken } from "./token-crypto.js";
+import { keyCheckOf, keyMatchesCheck } from "./key-check.js";
+import { insertKeyCheckIfAbsent } from "./key-check.repository.js";
+import { SecretKeyMismatchError } from "./key-check.service.js";
+import { decryptToken, encryptToken, TokenDecryptError } from "./token-crypto.js";
 import { fromGrant, type LearnedToken, learnTokenLifetime } from "./token-lifetime.js";
 import { createTokenRefresher } from "./token-refresh.js";
 
@@ -78,6 +81,12 @@ export function createAccountService(deps: AccountServiceDeps) {
       pictureUrl: profile.threads_profile_picture_url ?? null,
     };
     return db.transaction().execute(async (trx) => {
+      // The first token stored records which key encrypts them all; a token under another key is refused.
+      if (!keyMatchesCheck(await insertKeyCheckIfAbsent(trx, keyCheckOf(secretKey), now), secretKey)) {
+        throw new SecretKeyMismatchError(
+          "The token encryption key does not match the one the stored account tokens were encrypted with; nothing was stored. Run `threads-scheduler accounts list` to see how to fix it.",
+        );
+      }
       if (!(await getAccountByThreadsUserId(trx, profile.id))) {
         const row = await insertAccountIfNew(trx, {
           threads_user_id: profile.id,
@@ -197,11 +206,28 @@ export function createAccountService(deps: AccountServiceDeps) {
 
   const refresher = createTokenRefresher({ db, threads, secretKey, clock });
 
+  /** The accounts, each with whether its token can be decrypted with the configured key. */
+  async function listWithTokenState(
+    filter: { status?: AccountStatus } = {},
+  ): Promise<Array<Account & { tokenReadable: boolean }>> {
+    return (await listAccounts(db, filter)).map((row) => {
+      let tokenReadable = true;
+      try {
+        decryptToken(row.token_ciphertext, secretKey);
+      } catch (error) {
+        if (!(error instanceof TokenDecryptError)) throw error;
+        tokenReadable = false;
+      }
+      return { ...toAccount(row), tokenReadable };
+    });
+  }
+
   return {
     addWithToken,
     connectWithCode,
     get: async (id: number) => toAccount(await mustGet(id)),
     list: async (filter: { status?: AccountStatus } = {}) => (await listAccounts(db, filter)).map(toAccount),
+    listWithTokenState,
     getToken: async (id: number) => tokenOf(await mustGet(id)),
     tokenOf,
     remove,

@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from "node:util";
+import type { DatabaseUse } from "../db/open.js";
 import type { CliContext } from "./context.js";
 
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
@@ -15,6 +16,17 @@ export interface Command {
   options?: OptionSpec;
   /** Positional arguments allowed (default 0). */
   positionals?: { min: number; max: number; names: string };
+  /**
+   * What the command does with the database (default "write"): "read" never creates or migrates it, and
+   * says so when it is missing or older; "create" (start, migrate) may create it. See DatabaseUse.
+   */
+  database?: DatabaseUse;
+  /**
+   * The command decrypts ("use") or stores ("store") account tokens: SECRET_KEY is checked against the
+   * database's key check first and the command refused on a mismatch. "store" also saves a newly generated
+   * key file when the database holds no token yet.
+   */
+  secretKey?: "use" | "store";
   run(ctx: CliContext, args: ParsedArgs): Promise<number | undefined>;
 }
 

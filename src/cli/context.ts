@@ -1,10 +1,22 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { type KeyState, requireSecretKey } from "../accounts/key-check.service.js";
 import { createServices, type Services } from "../app/services.js";
 import { connectThreads, type ThreadsConnection } from "../app/threads-connection.js";
 import { type Clock, systemClock } from "../clock.js";
-import { type Config, type ConfigOverrides, loadConfig } from "../config.js";
-import { type Database, migrateToLatest, openDatabase } from "../db/connect.js";
+import { type Config, type ConfigOverrides, loadConfig, saveGeneratedKey } from "../config.js";
+import type { Database } from "../db/connect.js";
+import { DatabaseError, type DatabaseTarget, explainDatabaseError } from "../db/errors.js";
+import { type DatabaseUse, databaseTarget, openForUse } from "../db/open.js";
 import { createLogger, type Logger } from "../log.js";
+import { ThreadsClient } from "../threads/client.js";
 import type { Output } from "./output.js";
+
+/** What the running command needs (from its Command): how it uses the database and the secret key. */
+export interface CommandNeeds {
+  database: DatabaseUse;
+  secretKey?: "use" | "store" | undefined;
+}
 
 /** What a command can reach; everything is opened on first use and closed once at the end. */
 export interface CliContext {
@@ -16,6 +28,10 @@ export interface CliContext {
   /** Threads (sandbox, remote or live); `serveSandbox` when this process is the service. */
   threads(opts?: { serveSandbox?: boolean }): Promise<ThreadsConnection>;
   services(): Promise<Services>;
+  /** The database as messages name it (file path, or URL without password). */
+  databaseTarget(): DatabaseTarget;
+  /** A driver error about the database, explained (file, cause, what to do); other errors as they are. */
+  explainError(error: unknown): unknown;
   close(): Promise<void>;
 }
 
@@ -23,6 +39,7 @@ export function createCliContext(
   env: NodeJS.ProcessEnv,
   overrides: ConfigOverrides,
   output: Output,
+  needs: CommandNeeds = { database: "write" },
 ): CliContext {
   let config: Config | undefined;
   let logger: Logger | undefined;
@@ -45,17 +62,17 @@ export function createCliContext(
         const c = ctx.config();
         // PostgreSQL: a connection per publication slot, plus a few for the engine's pass, the heartbeat and the
         // web UI. With the default 10 for 20 slots, every statement of a burst queued for a connection.
-        const d = openDatabase(c.databaseUrl, { poolSize: c.schedulerConcurrency + 5 });
+        const d = await openForUse(c.databaseUrl, ctx.databaseTarget(), {
+          use: needs.database,
+          dataDir: c.dataDir,
+          locatedBy: c.databaseLocatedBy,
+          poolSize: c.schedulerConcurrency + 5,
+        });
         try {
-          await migrateToLatest(d);
+          if (needs.secretKey) await checkKey(d);
         } catch (error) {
           await d.destroy().catch(() => {});
-          throw new Error(
-            `Cannot use the database (${describeDb(c.databaseUrl)}): ${(error as Error).message}`,
-            {
-              cause: error,
-            },
-          );
+          throw ctx.explainError(error);
         }
         return d;
       })();
@@ -72,9 +89,23 @@ export function createCliContext(
     },
     services() {
       services ??= (async () => {
+        // The database first: a command refused for its database (or key) starts no sandbox.
+        const db = await ctx.db();
+        const c = ctx.config();
+        if (needs.database === "read" && c.threads.kind === "sandbox") {
+          // A command that only reads never calls Threads: it starts no in-process sandbox, which would write
+          // its state file into DATA_DIR. The client names where `start` serves the sandbox.
+          return createServices({
+            db,
+            threads: new ThreadsClient({ graphUrl: `http://127.0.0.1:${c.sandboxPort}` }),
+            config: c,
+            clock: ctx.clock,
+            canExchangeTokens: true,
+          });
+        }
         const threads = await ctx.threads();
         return createServices({
-          db: await ctx.db(),
+          db,
           threads: threads.client,
           config: ctx.config(),
           clock: ctx.clock,
@@ -83,12 +114,41 @@ export function createCliContext(
       })();
       return services;
     },
+    databaseTarget() {
+      return databaseTarget(ctx.config().databaseUrl, describeDb);
+    },
+    explainError(error) {
+      if (error instanceof DatabaseError || config === undefined) return error;
+      return explainDatabaseError(error, ctx.databaseTarget()) ?? error;
+    },
     async close() {
       if (threads) await (await threads.catch(() => undefined))?.close();
       if (db) await (await db.catch(() => undefined))?.destroy();
     },
   };
   return ctx;
+
+  /**
+   * Refuses a command that needs the key when it is not the one the tokens were stored with, before it does
+   * anything. A new key (no SECRET_KEY, no key file) is saved only for a command that stores tokens, and only
+   * on a database that holds no token or key check of another key.
+   */
+  async function checkKey(d: Database): Promise<KeyState> {
+    const c = ctx.config();
+    const state = await requireSecretKey(d, c.secretKey, {
+      origin: { source: c.secretKeySource, file: c.secretKeyFile },
+      target: ctx.databaseTarget().name,
+      now: ctx.clock.now(),
+    });
+    if (state.state === "unused" && c.secretKeySource === "new" && needs.secretKey === "store") {
+      // `start` may make DATA_DIR itself (with PostgreSQL the database did not); other commands never do.
+      if (needs.database === "create" && !existsSync(c.dataDir) && existsSync(dirname(c.dataDir))) {
+        mkdirSync(c.dataDir);
+      }
+      config = saveGeneratedKey(c);
+    }
+    return state;
+  }
 }
 
 /** The database for messages, without a password. */

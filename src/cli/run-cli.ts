@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { CONFIG_VARIABLES, ConfigError, type ConfigOverrides } from "../config.js";
+import { DatabaseError } from "../db/errors.js";
 import { AppError } from "../errors.js";
 import { ThreadsApiError } from "../threads/errors.js";
 import { ValidationError } from "../threads/preflight.js";
@@ -62,16 +63,22 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, output: Out
     output.err(`Run \`threads-scheduler ${command.name} --help\` for details.`);
     return 2;
   }
-  const ctx = createCliContext(env, overrides, output);
+  const ctx = createCliContext(env, overrides, output, {
+    database: command.database ?? "write",
+    secretKey: command.secretKey,
+  });
   try {
     if (command.name !== "start" && command.name !== "sandbox" && ctx.config().threads.kind === "sandbox") {
       output.err(SANDBOX_NOTE);
     }
     return (await command.run(ctx, parsed)) ?? 0;
   } catch (error) {
-    return reportError(error, command, output, overrides);
+    return reportError(ctx.explainError(error), command, output, overrides);
   } finally {
-    await ctx.close().catch(() => {});
+    // E.g. the built-in sandbox could not save its state into DATA_DIR: said, not swallowed.
+    await ctx.close().catch((error: unknown) => {
+      output.err(`Warning: while closing: ${error instanceof Error ? error.message : String(error)}`);
+    });
   }
 }
 
@@ -104,7 +111,7 @@ function reportError(error: unknown, command: Command, output: Output, fromFlags
     output.err("Nothing was changed.");
     return 1;
   }
-  if (error instanceof AppError) {
+  if (error instanceof AppError || error instanceof DatabaseError) {
     output.err(`Error: ${error.message}`);
     return 1;
   }

@@ -1,5 +1,3 @@
-import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { CompiledQuery, type Driver, Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
@@ -13,6 +11,27 @@ export type Database = Kysely<DB>;
 export interface OpenOptions {
   /** Pool size for PostgreSQL (default 10). */
   poolSize?: number;
+  /**
+   * SQLite: fail instead of creating the file when it does not exist (default false). Folders are never
+   * created: a missing folder is an error, so a mistyped path does not silently start an empty database.
+   */
+  fileMustExist?: boolean;
+  /**
+   * SQLite: leave the journal mode as the file has it (default false: switch to WAL). Switching writes to the
+   * file, which a command that only reads must not do.
+   */
+  keepJournalMode?: boolean;
+}
+
+/**
+ * How long a PostgreSQL connection attempt may take before it fails with a message: pg waits forever by
+ * default, and a server that drops packets (a firewall, a wrong host) then hung every command.
+ */
+export const PG_CONNECT_TIMEOUT_MS = 10_000;
+
+/** The SQLite file a URL names (`sqlite:` prefix allowed), or `:memory:`. */
+export function sqliteFileOf(url: string): string {
+  return url.startsWith("sqlite:") ? url.slice("sqlite:".length).replace(/^\/\//, "") : url;
 }
 
 const INT8_OID = 20;
@@ -23,6 +42,7 @@ export function openDatabase(url: string, options: OpenOptions = {}): Database {
     const pool = new pg.Pool({
       connectionString: url,
       max: options.poolSize ?? 10,
+      connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
       // Instants are bigint milliseconds: well inside Number's exact range.
       types: {
         getTypeParser: ((oid: number, format?: string) =>
@@ -41,21 +61,17 @@ export function openDatabase(url: string, options: OpenOptions = {}): Database {
       }),
     });
   }
-  const file = url.startsWith("sqlite:") ? url.slice("sqlite:".length).replace(/^\/\//, "") : url;
-  if (file !== ":memory:") mkdirSync(dirname(resolve(file)), { recursive: true });
-  let sqlite: SqliteDatabase.Database;
+  const file = sqliteFileOf(url);
+  const sqlite = new SqliteDatabase(file, { fileMustExist: options.fileMustExist ?? false });
   try {
-    sqlite = new SqliteDatabase(file);
+    if (!options.keepJournalMode) sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma("synchronous = NORMAL");
+    sqlite.pragma("busy_timeout = 10000");
+    sqlite.pragma("foreign_keys = ON");
   } catch (error) {
-    throw new Error(
-      `Cannot open the SQLite database at ${file}: ${(error as Error).message}. Check DATABASE_URL and that the folder is writable.`,
-      { cause: error },
-    );
+    sqlite.close();
+    throw error;
   }
-  sqlite.pragma("journal_mode = WAL");
-  sqlite.pragma("synchronous = NORMAL");
-  sqlite.pragma("busy_timeout = 10000");
-  sqlite.pragma("foreign_keys = ON");
   return new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: cachingStatements(sqlite) }) });
 }
 

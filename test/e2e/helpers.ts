@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import { createServices } from "../../src/app/services.js";
 import { systemClock } from "../../src/clock.js";
@@ -70,12 +70,26 @@ export function childEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...vars };
 }
 
-/** Starts `threads-scheduler ARGS` as a real process. */
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
-    cwd: REPO,
+/** Starts `threads-scheduler ARGS` as a real process; `opts.cwd` runs it from another folder, `uid`/`gid` as another user. */
+export function spawnCli(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  opts: { cwd?: string; uid?: number; gid?: number } = {},
+): Proc {
+  const entry =
+    opts.cwd === undefined
+      ? ["--import", "tsx", "src/cli.ts"]
+      : [
+          "--import",
+          pathToFileURL(join(REPO, "node_modules/tsx/dist/loader.mjs")).href,
+          join(REPO, "src/cli.ts"),
+        ];
+  const child = spawn(process.execPath, [...entry, ...args], {
+    cwd: opts.cwd ?? REPO,
     env,
     stdio: ["ignore", "pipe", "pipe"],
+    ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+    ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
   });
   let out = "";
   let err = "";

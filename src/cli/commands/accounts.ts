@@ -1,4 +1,5 @@
 import type { Account } from "../../accounts/account.js";
+import { inspectSecretKey } from "../../accounts/key-check.service.js";
 import { AppError } from "../../errors.js";
 import { formatInZone } from "../../scheduler/inspect.js";
 import { resolveTimeZone } from "../../timezone.js";
@@ -10,6 +11,7 @@ export const accountsAddCommand: Command = {
   name: "accounts add",
   summary: "Add a Threads account from an access token (checked with /me; stored encrypted)",
   usage: "(--token TOKEN | --sandbox-user NAME) [--timezone TZ]",
+  secretKey: "store",
   flags: [
     ["--token TOKEN", "a Threads user access token (short- or long-lived)"],
     [
@@ -29,6 +31,8 @@ export const accountsAddCommand: Command = {
     // Before anything is created (a sandbox user), so a wrong zone leaves nothing behind.
     const zone = timezone === undefined ? undefined : resolveTimeZone(timezone);
     if (zone && "error" in zone) throw new UsageError(zone.error);
+    // The database (and the key) first: a command refused for them starts no sandbox and creates nothing.
+    await ctx.db();
     const threads = await ctx.threads();
     if (sandboxUser !== undefined) {
       if (threads.mode !== "sandbox") {
@@ -75,10 +79,39 @@ export const accountsListCommand: Command = {
   name: "accounts list",
   summary: "List accounts with their status and token expiry",
   usage: "[--json]",
+  database: "read",
   flags: [["--json", "print a JSON array of objects that carry id"]],
   options: { json: { type: "boolean" } },
   async run(ctx, args) {
-    const accounts = await (await ctx.services()).accounts.list();
+    const services = await ctx.services();
+    const listed = await services.accounts.listWithTokenState();
+    // A token the key cannot decrypt makes its account unable to post, whatever its status says.
+    let unreadable = "token unreadable";
+    // An account already marked reauth_required says so itself; its token is expected to be unusable.
+    const blocked = (a: { tokenReadable: boolean; status: string }) =>
+      !a.tokenReadable && a.status !== "reauth_required";
+    if (listed.some(blocked)) {
+      const config = ctx.config();
+      const key = await inspectSecretKey(await ctx.db(), config.secretKey, {
+        origin: { source: config.secretKeySource, file: config.secretKeyFile },
+        target: ctx.databaseTarget().name,
+        now: ctx.clock.now(),
+        record: false,
+      });
+      if (key.state === "mismatch") {
+        unreadable = "key mismatch";
+        ctx.output.err(`Warning: no account can post. ${key.message}`);
+      } else {
+        ctx.output.err(
+          "Warning: the token of each account marked 'token unreadable' is damaged and cannot be decrypted: give it a new token with `threads-scheduler accounts add --token TOKEN`.",
+        );
+      }
+    }
+    const accounts = listed.map(({ tokenReadable, ...a }) => ({
+      ...a,
+      /** "ok", or why the token cannot be used: "key_mismatch" (SECRET_KEY changed) or "token_unreadable". */
+      tokenState: tokenReadable ? "ok" : unreadable.replace(" ", "_"),
+    }));
     if (flag(args, "json")) {
       printJson(ctx.output, accounts);
       return 0;
@@ -93,7 +126,7 @@ export const accountsListCommand: Command = {
       accounts.map((a) => [
         a.id,
         `@${a.username}`,
-        a.status,
+        blocked({ tokenReadable: a.tokenState === "ok", status: a.status }) ? unreadable : a.status,
         a.timezone,
         formatInZone(a.tokenExpiresAt, a.timezone),
         a.statusReason ?? "",

@@ -208,6 +208,7 @@ export const groupsListCommand: Command = {
   name: "groups list",
   summary: "List an account's post groups",
   usage: "--account ID [--json]",
+  database: "read",
   flags: [
     ["--account ID", "the account"],
     ["--json", "print a JSON array of objects that carry id"],

@@ -18,7 +18,7 @@ import {
   schedulesResumeCommand,
 } from "./schedules.js";
 import { migrateCommand, startCommand } from "./service.js";
-import { tokensRefreshCommand } from "./tokens.js";
+import { tokensRefreshCommand, tokensResetKeyCommand } from "./tokens.js";
 
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -40,6 +40,7 @@ export const COMMANDS: readonly Command[] = [
   schedulesRemoveCommand,
   postCommand,
   tokensRefreshCommand,
+  tokensResetKeyCommand,
   jobsCommand,
   runsCommand,
   runsCancelCommand,

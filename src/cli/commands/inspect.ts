@@ -24,6 +24,7 @@ export const jobsCommand: Command = {
   name: "jobs",
   summary: "List recurring jobs (schedule_{id}_{HH:MM}, random plans, token_refresh) and planned occurrences",
   usage: "[--json] [--limit N]",
+  database: "read",
   flags: [
     [
       "--json",
@@ -153,6 +154,7 @@ export const runsCommand: Command = {
   summary:
     "List occurrences with their state, times, permalinks and reasons (newest first; upcoming one-off posts on top)",
   usage: "[--json] [--account ID] [--state S] [--limit N]",
+  database: "read",
   flags: [
     ["--json", "print a JSON array of objects that carry id"],
     ["--account ID", "only this account"],
@@ -275,6 +277,7 @@ export const checkCommand: Command = {
   summary:
     "The original check script's report: create and start the scheduler, list jobs and active schedules, stop",
   usage: "[--lang en|ja]",
+  database: "read",
   flags: [["--lang en|ja", "language of the report (default: ja when LANG starts with ja, else en)"]],
   options: { lang: { type: "string" } },
   async run(ctx, args) {

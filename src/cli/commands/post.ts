@@ -15,6 +15,7 @@ export const postCommand: Command = {
   summary:
     "Publish now (a post group, or a post given with --text/--image/…) and print each part's permalink, or plan it once with --at",
   usage: '--account ID (--group ID | --text T [--text T ...] [--image URL] …) [--at "YYYY-MM-DD HH:MM"]',
+  secretKey: "use",
   flags: [
     ["--account ID", "the account that posts"],
     ["--group ID", "publish this post group of the account"],

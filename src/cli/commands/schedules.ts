@@ -120,6 +120,7 @@ export const schedulesListCommand: Command = {
   name: "schedules list",
   summary: "List schedules",
   usage: "[--account ID] [--json]",
+  database: "read",
   flags: [
     ["--account ID", "only this account's schedules"],
     ["--json", "print a JSON array of objects that carry id"],

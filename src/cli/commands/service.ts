@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
+import { inspectSecretKey } from "../../accounts/key-check.service.js";
 import { createEngine, logEvent } from "../../app/scheduler-runtime.js";
 import { parseStopTimeout } from "../../config.js";
 import { createHttpApp } from "../../http/app.js";
@@ -13,6 +14,8 @@ export const startCommand: Command = {
   name: "start",
   summary: "Run the service: web server and scheduler (SQLite in ./data and the built-in sandbox by default)",
   usage: "[--no-web] [--no-scheduler] [--stop-timeout SECONDS]",
+  database: "create",
+  secretKey: "store",
   flags: [
     ["--no-web", "run only the scheduler"],
     ["--no-scheduler", "run only the web server"],
@@ -30,10 +33,11 @@ export const startCommand: Command = {
     const web = !flag(args, "no-web");
     const scheduler = !flag(args, "no-scheduler");
     if (!web && !scheduler) throw new Error("--no-web and --no-scheduler together leave nothing to run.");
-    const config = ctx.config();
-    const stopTimeoutMs = stopTimeoutOf(args, config.stopTimeoutMs);
     const logger = ctx.logger();
     const db = await ctx.db();
+    // Read after the database: opening it may have saved a newly generated key.
+    const config = ctx.config();
+    const stopTimeoutMs = stopTimeoutOf(args, config.stopTimeoutMs);
     const threads = await ctx.threads({ serveSandbox: true });
     const services = await ctx.services();
     const out = ctx.output;
@@ -187,9 +191,20 @@ export const migrateCommand: Command = {
   name: "migrate",
   summary: "Create or upgrade the database schema (start does this too)",
   usage: "",
+  database: "create",
   async run(ctx) {
-    await ctx.db();
+    const db = await ctx.db();
     ctx.output.out(`Database is up to date: ${describeDb(ctx.config().databaseUrl)}`);
+    // Records the key check of a database from before key checks; the schema does not need the key, so a
+    // mismatch is a warning here (the commands that need the key refuse with the same message).
+    const config = ctx.config();
+    const key = await inspectSecretKey(db, config.secretKey, {
+      origin: { source: config.secretKeySource, file: config.secretKeyFile },
+      target: ctx.databaseTarget().name,
+      now: ctx.clock.now(),
+      record: true,
+    });
+    if (key.state === "mismatch") ctx.output.err(`Warning: ${key.message}`);
     return 0;
   },
 };

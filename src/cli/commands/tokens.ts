@@ -1,11 +1,14 @@
+import { adoptSecretKey, describeKeyOrigin, inspectSecretKey } from "../../accounts/key-check.service.js";
+import { saveGeneratedKey } from "../../config.js";
 import { REFRESH_WITHIN_MS } from "../../scheduler/jobs/token-refresh-job.js";
-import { type Command, flag, parseId, str } from "../command.js";
+import { type Command, flag, parseId, str, UsageError } from "../command.js";
 import { printJson, printTable } from "../output.js";
 
 export const tokensRefreshCommand: Command = {
   name: "tokens refresh",
   summary: "Run the token refresh job now: every token expiring within 7 days and at least 24 h old",
   usage: "[--account ID] [--json]",
+  secretKey: "use",
   flags: [
     ["--account ID", "refresh this account's token now, whatever its expiry (it must be at least 24 h old)"],
     ["--json", "print a JSON array of results that carry id (the account id)"],
@@ -39,5 +42,55 @@ export const tokensRefreshCommand: Command = {
     }
     const bad = results.filter((r) => r.outcome === "failed" || r.outcome === "reauth_required").length;
     return bad > 0 ? 1 : 0;
+  },
+};
+
+export const tokensResetKeyCommand: Command = {
+  name: "tokens reset-key",
+  summary:
+    "After the old SECRET_KEY is lost for good: adopt the current key; accounts whose token it cannot read must be given a new one",
+  usage: "--yes",
+  flags: [["--yes", "confirm: tokens stored with the old key can no longer be used"]],
+  options: { yes: { type: "boolean" } },
+  async run(ctx, args) {
+    const db = await ctx.db();
+    let config = ctx.config();
+    const origin = { source: config.secretKeySource, file: config.secretKeyFile };
+    const state = await inspectSecretKey(db, config.secretKey, {
+      origin,
+      target: ctx.databaseTarget().name,
+      now: ctx.clock.now(),
+      record: true,
+    });
+    if (state.state !== "mismatch") {
+      ctx.output.out(
+        `Nothing to reset: the key in use (${describeKeyOrigin(origin)}) is the one the tokens were stored with.`,
+      );
+      return 0;
+    }
+    if (!flag(args, "yes")) {
+      throw new UsageError(
+        "this gives up the tokens stored with the previous key; if you still have that key, restore it instead. Add --yes to go ahead",
+      );
+    }
+    // A new key is saved first: if that fails, nothing in the database has changed.
+    config = saveGeneratedKey(config);
+    const marked = await adoptSecretKey(db, config.secretKey, ctx.clock.now());
+    ctx.output.out(
+      `The key in use is now ${describeKeyOrigin({ source: config.secretKeySource, file: config.secretKeyFile })}.`,
+    );
+    if (config.secretKeySource === "generated") {
+      ctx.output.out(
+        `It was generated and written to ${config.secretKeyFile}: back it up with the database.`,
+      );
+    }
+    if (marked.length === 0) {
+      ctx.output.out("Every stored token can be read with it.");
+      return 0;
+    }
+    ctx.output.out(`${marked.length} account(s) must be given a new token; their posts are held until then:`);
+    for (const a of marked) ctx.output.out(`  ${a.id}  @${a.username}`);
+    ctx.output.out("Give each a new token with `threads-scheduler accounts add --token TOKEN`.");
+    return 0;
   },
 };

@@ -1,3 +1,4 @@
+import { TokenDecryptError } from "../../accounts/token-crypto.js";
 import type { Database } from "../../db/connect.js";
 import type { Account, OccurrenceRow } from "../../db/schema.js";
 import { type PublisherDeps, type PublishOutcome, publishGroup } from "../../publications/publisher.js";
@@ -46,6 +47,21 @@ export async function runPostJob(deps: PostJobDeps, occ: OccurrenceRow): Promise
     };
   }
 
+  let token: string;
+  try {
+    token = deps.tokenOf(account);
+  } catch (error) {
+    // Nothing can have been sent without the token: the post is held like one of a disconnected account,
+    // never left "uncertain" (needs_check).
+    if (!(error instanceof TokenDecryptError)) throw error;
+    await deps.markReauth(account.id, error.message);
+    return {
+      state: "planned",
+      runAt: now + HELD_RECHECK_MS,
+      resetAttempts: true,
+      reason: `held: @${account.username}: ${error.message}`,
+    };
+  }
   const chosen = await choosePost(db, occ, deps.random);
   if ("skip" in chosen) return { state: "skipped", reason: chosen.skip };
   const issues = validateGroup(chosen.parts);
@@ -56,7 +72,7 @@ export async function runPostJob(deps: PostJobDeps, occ: OccurrenceRow): Promise
 
   const outcome = await publishGroup(deps, {
     occurrenceId: occ.id,
-    account: { id: account.id, threadsUserId: account.threads_user_id, token: deps.tokenOf(account) },
+    account: { id: account.id, threadsUserId: account.threads_user_id, token },
     groupId: chosen.groupId,
     parts: chosen.parts,
     republishAllowed: occ.attempts <= deps.backoff.maxAttempts,

@@ -1,0 +1,44 @@
+import type { Kysely } from "kysely";
+import type { DB } from "../db/schema.js";
+import { KEY_CHECK_STATE_KEY } from "./key-check.js";
+
+type Db = Kysely<DB>;
+
+export async function getKeyCheck(db: Db): Promise<string | undefined> {
+  const row = await db
+    .selectFrom("app_state")
+    .select("value")
+    .where("key", "=", KEY_CHECK_STATE_KEY)
+    .executeTakeFirst();
+  return row?.value;
+}
+
+/** Records the check unless one is there already; returns the check the database now holds. */
+export async function insertKeyCheckIfAbsent(db: Db, check: string, now: number): Promise<string> {
+  await db
+    .insertInto("app_state")
+    .values({ key: KEY_CHECK_STATE_KEY, value: check, updated_at: now })
+    .onConflict((oc) => oc.column("key").doNothing())
+    .execute();
+  return (await getKeyCheck(db))!;
+}
+
+/** Replaces the check (after the old key was declared lost). */
+export async function replaceKeyCheck(db: Db, check: string, now: number): Promise<void> {
+  await db.deleteFrom("app_state").where("key", "=", KEY_CHECK_STATE_KEY).execute();
+  await db
+    .insertInto("app_state")
+    .values({ key: KEY_CHECK_STATE_KEY, value: check, updated_at: now })
+    .execute();
+}
+
+/** Every stored token with its account, in id order. */
+export async function listStoredTokens(
+  db: Db,
+): Promise<Array<{ id: number; username: string; token_ciphertext: string; status: string }>> {
+  return db
+    .selectFrom("accounts")
+    .select(["id", "username", "token_ciphertext", "status"])
+    .orderBy("id")
+    .execute();
+}
