@@ -112,7 +112,7 @@ describe.each(DIALECTS)("database on %s", (dialect) => {
       t.db,
     );
 
-    expect(await migrateToLatest(t.db)).toEqual(["0005-rolling-days"]);
+    expect(await migrateToLatest(t.db)).toContain("0005-rolling-days");
     const days = await t.db.selectFrom("planned_days").selectAll().orderBy("local_date").execute();
     expect(days.map((d) => [d.local_date, d.next_due_at, d.draw_json])).toEqual([
       ["2026-11-29", null, null],

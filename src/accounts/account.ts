@@ -20,6 +20,8 @@ export interface Account {
   timezone: string;
   createdAt: number;
   updatedAt: number;
+  /** When the account was removed (archived: no token, history kept); null for a live account. */
+  archivedAt: number | null;
 }
 
 export function toAccount(row: AccountRow): Account {
@@ -37,6 +39,7 @@ export function toAccount(row: AccountRow): Account {
     timezone: row.timezone,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    archivedAt: row.archived_at,
   };
 }
 

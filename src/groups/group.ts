@@ -12,6 +12,8 @@ export interface PostGroup {
   parts: PostPart[];
   createdAt: number;
   updatedAt: number;
+  /** When the group was removed (kept for the history, never picked); null for a live group. */
+  archivedAt: number | null;
 }
 
 export interface NewPostGroup {
@@ -33,6 +35,7 @@ export function toPostGroup(row: PostGroupRow, parts: PostPart[]): PostGroup {
     parts,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    archivedAt: row.archived_at,
   };
 }
 

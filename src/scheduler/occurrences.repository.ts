@@ -289,3 +289,70 @@ function sendToCheck(
     .returningAll()
     .execute();
 }
+
+/**
+ * An account's runs that are running or waiting for a check against Threads: something of them may be on
+ * Threads already, so the account's token is still needed to finish them.
+ */
+export async function listInFlightOfAccount(
+  db: Db,
+  accountId: number,
+): Promise<Array<Pick<OccurrenceRow, "id" | "state">>> {
+  return db
+    .selectFrom("occurrences")
+    .select(["id", "state"])
+    .where("account_id", "=", accountId)
+    .where("state", "in", ["running", "needs_check"])
+    .orderBy("id")
+    .execute();
+}
+
+/** Ends every still-planned run of the account (one-off posts, retries, held posts) as `skipped`. */
+export async function skipPlannedOfAccount(
+  db: Db,
+  accountId: number,
+  reason: string,
+  now: number,
+): Promise<number> {
+  const result = await db
+    .updateTable("occurrences")
+    .set({ state: "skipped", reason, finished_at: now, updated_at: now })
+    .where("account_id", "=", accountId)
+    .where("state", "=", "planned")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Posts held while the account had to be reconnected (the post job's `held: …` reason, rechecked every few
+ * minutes) become due at once: called when the account has a valid token again.
+ */
+export async function wakeHeldOfAccount(db: Db, accountId: number, now: number): Promise<number> {
+  const result = await db
+    .updateTable("occurrences")
+    .set({ run_at: now, updated_at: now })
+    .where("account_id", "=", accountId)
+    .where("state", "=", "planned")
+    .where("run_at", ">", now)
+    .where("reason", "like", "held:%")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Runs that have picked the group and are not finished: running, waiting for a check, or planned again for
+ * a retry. A retry re-reads the group's parts and continues from the first part not on Threads, so the parts
+ * must not change under it.
+ */
+export async function listUnfinishedOfGroup(
+  db: Db,
+  groupId: number,
+): Promise<Array<Pick<OccurrenceRow, "id" | "state">>> {
+  return db
+    .selectFrom("occurrences")
+    .select(["id", "state"])
+    .where("group_id", "=", groupId)
+    .where("state", "in", ["running", "needs_check", "planned"])
+    .orderBy("id")
+    .execute();
+}

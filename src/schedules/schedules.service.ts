@@ -1,4 +1,5 @@
 import { getAccount } from "../accounts/accounts.repository.js";
+import { removedAccount } from "../accounts/accounts.service.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/connect.js";
 import { AppError, notFound } from "../errors.js";
@@ -57,6 +58,7 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
   async function checkSettings(trx: Database, accountId: number, s: ResolvedSettings): Promise<void> {
     const account = Number.isInteger(accountId) ? await getAccount(trx, accountId) : undefined;
     if (!account) throw notFound("account", accountId);
+    if (account.archived_at !== null) throw removedAccount(account);
     const problems = settingsProblems(s, account.timezone || deps.defaultTimezone);
     if (problems.length === 0 && s.groupIds !== null) {
       const own = new Set(await listGroupIdsOfAccount(trx, accountId, s.groupIds));
@@ -95,10 +97,27 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     });
   }
 
+  /**
+   * Edits a schedule: the given fields replace the current ones (switching `kind` needs that kind's fields),
+   * and its unclaimed future runs are re-planned in the same transaction.
+   */
   async function update(id: number, patch: SchedulePatch): Promise<Schedule> {
     return db.transaction().execute(async (trx) => {
       const current = toSchedule(await mustGet(trx, id));
       const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+      const kind = patch.kind ?? current.kind;
+      const foreign =
+        kind === "fixed"
+          ? (["windowStart", "windowEnd", "postsPerDay", "minGapMinutes"] as const).filter((k) => k in given)
+          : (["times"] as const).filter((k) => k in given);
+      if (foreign.length > 0) {
+        throw new AppError(
+          "invalid_input",
+          kind === "fixed"
+            ? `Schedule ${id} is a fixed schedule: a window, a count and a minimum gap belong to random schedules. Give the random window as well to turn it into one.`
+            : `Schedule ${id} is a random schedule: fixed times belong to fixed schedules. Give them as the fixed times to turn it into one.`,
+        );
+      }
       const settings = withDefaults({ ...settingsOf(current), ...given });
       await checkSettings(trx, current.accountId, settings);
       const now = clock.now();
@@ -111,7 +130,11 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
 
   async function setActive(id: number, active: boolean): Promise<Schedule> {
     return db.transaction().execute(async (trx) => {
-      await mustGet(trx, id);
+      const current = await mustGet(trx, id);
+      if (active) {
+        const account = await getAccount(trx, current.account_id);
+        if (account && account.archived_at !== null) throw removedAccount(account);
+      }
       const now = clock.now();
       const row = await setScheduleActive(trx, id, active, now);
       if (active) await replanSchedule(trx, id, planOptions(now));

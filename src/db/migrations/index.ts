@@ -4,6 +4,7 @@ import * as m0002 from "./0002-performance-indexes.js";
 import * as m0003 from "./0003-parts-account.js";
 import * as m0004 from "./0004-claimable-index.js";
 import * as m0005 from "./0005-rolling-days.js";
+import * as m0007 from "./0007-archive.js";
 
 /** Ordered and immutable: add a new file for every change, never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -12,6 +13,8 @@ export const migrations: Record<string, Migration> = {
   "0003-parts-account": m0003,
   "0004-claimable-index": m0004,
   "0005-rolling-days": m0005,
+  // 0006 belongs to another change in flight (one-off posts); 0007 does not depend on it.
+  "0007-archive": m0007,
 };
 
 export const migrationProvider: MigrationProvider = {

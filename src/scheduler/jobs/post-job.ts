@@ -33,7 +33,8 @@ export async function runPostJob(deps: PostJobDeps, occ: OccurrenceRow): Promise
     .selectAll()
     .where("id", "=", occ.account_id)
     .executeTakeFirst();
-  if (!account) return { state: "skipped", reason: "the account was removed" };
+  if (!account || account.archived_at !== null)
+    return { state: "skipped", reason: "the account was removed" };
   if (account.status === "paused")
     return { state: "skipped", reason: `account @${account.username} is paused` };
   if (account.status === "reauth_required") {
@@ -117,7 +118,7 @@ type Chosen = { groupId: number | null; parts: PostPart[] } | { skip: string };
 async function choosePost(db: Database, occ: OccurrenceRow, random: () => number): Promise<Chosen> {
   if (occ.payload_json) return { groupId: null, parts: JSON.parse(occ.payload_json) as PostPart[] };
   if (occ.group_id !== null) {
-    const parts = await loadParts(db, occ.group_id);
+    const parts = await loadParts(db, occ.group_id, { live: true });
     return parts.length > 0
       ? { groupId: occ.group_id, parts }
       : { skip: `post group ${occ.group_id} was removed` };
@@ -133,7 +134,8 @@ async function choosePost(db: Database, occ: OccurrenceRow, random: () => number
     .selectFrom("post_groups")
     .select(["id", "weight"])
     .where("account_id", "=", occ.account_id!)
-    .where("enabled", "=", 1);
+    .where("enabled", "=", 1)
+    .where("archived_at", "is", null);
   const allowed: number[] | null = schedule.group_ids_json ? JSON.parse(schedule.group_ids_json) : null;
   if (allowed) query = allowed.length > 0 ? query.where("id", "in", allowed) : query.where("id", "=", -1);
   const candidates = await query.execute();
@@ -150,12 +152,20 @@ async function choosePost(db: Database, occ: OccurrenceRow, random: () => number
   return { groupId: picked.groupId, parts };
 }
 
-async function loadParts(db: Database, groupId: number): Promise<PostPart[]> {
-  const rows = await db
-    .selectFrom("post_parts")
-    .select("spec_json")
-    .where("group_id", "=", groupId)
-    .orderBy("position")
-    .execute();
+/** `live`: nothing when the group was removed (archived groups keep their parts for the history). */
+async function loadParts(db: Database, groupId: number, opts: { live?: boolean } = {}): Promise<PostPart[]> {
+  let query = db.selectFrom("post_parts").select("spec_json").where("group_id", "=", groupId);
+  if (opts.live) {
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom("post_groups")
+          .select("post_groups.id")
+          .whereRef("post_groups.id", "=", "post_parts.group_id")
+          .where("post_groups.archived_at", "is", null),
+      ),
+    );
+  }
+  const rows = await query.orderBy("position").execute();
   return rows.map((r) => JSON.parse(r.spec_json) as PostPart);
 }
