@@ -5,10 +5,13 @@ import { type Config, type ConfigOverrides, loadConfig } from "../config.js";
 import { type Database, migrateToLatest, openDatabase } from "../db/connect.js";
 import { createLogger, type Logger } from "../log.js";
 import type { Output } from "./output.js";
+import { type Prompt, processPrompt } from "./prompt.js";
 
 /** What a command can reach; everything is opened on first use and closed once at the end. */
 export interface CliContext {
   output: Output;
+  /** Questions to the person at the terminal (confirmations); commands never read process.stdin. */
+  prompt: Prompt;
   clock: Clock;
   config(): Config;
   logger(): Logger;
@@ -23,6 +26,7 @@ export function createCliContext(
   env: NodeJS.ProcessEnv,
   overrides: ConfigOverrides,
   output: Output,
+  prompt: Prompt = processPrompt,
 ): CliContext {
   let config: Config | undefined;
   let logger: Logger | undefined;
@@ -31,6 +35,7 @@ export function createCliContext(
   let services: Promise<Services> | undefined;
   const ctx: CliContext = {
     output,
+    prompt,
     clock: systemClock,
     config() {
       config ??= loadConfig(env, overrides);

@@ -134,7 +134,7 @@ export function createGroupService(deps: GroupServiceDeps) {
         trx,
         group,
         "remove it",
-        "Disable it now (`threads-scheduler groups disable " + `${id}\`) so it is not picked again.`,
+        `Disable it now (\`threads-scheduler groups disable ${id}\`) so it is not picked again.`,
       );
       await archiveGroup(trx, id, clock.now());
       const schedules = (await listSchedules(trx, { accountId: group.accountId }))
