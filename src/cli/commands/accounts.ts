@@ -195,7 +195,7 @@ export const accountsRemoveCommand: Command = {
     const go = await confirm(ctx.prompt, ctx.output, {
       yes: flag(args, "yes"),
       what: `Removing account ${id} (@${account.username})`,
-      question: `Remove account ${id} (@${account.username})? Its ${plural(active, "schedule")} stop; its run history is kept.`,
+      question: `Remove account ${id} (@${account.username})? Its ${plural(active, "schedule")} ${active === 1 ? "stops" : "stop"}; its run history is kept.`,
     });
     if (!go) return 1;
     const removed = await services.accounts.remove(id);
