@@ -4,7 +4,7 @@ import type { Kysely } from "kysely";
 type AnyDB = Kysely<any>;
 
 /**
- * Removing an account or a post group archives it instead of deleting it (docs/cli.md, "Removing"): the row
+ * Removing an account or a post group archives it instead of deleting it (README, "Editing and removing"): the row
  * stays, so the foreign keys of 0001 (which cascade a deleted account into its occurrences, publications and
  * insights) never fire, and the run history — what ran, with its permalinks and the text that was posted —
  * stays readable. An archived account has no token (it is wiped) and re-adding its Threads user restores it,
