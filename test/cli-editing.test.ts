@@ -50,6 +50,7 @@ describe.each(DIALECTS)("editing and removal commands on %s", (dialect) => {
   let dataDir: string;
   afterEach(async () => {
     await t?.destroy();
+    t = undefined as unknown as TestDb;
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -68,13 +69,14 @@ describe.each(DIALECTS)("editing and removal commands on %s", (dialect) => {
   async function setup() {
     t = await createTestDb(dialect);
     dataDir = mkdtempSync(join(tmpdir(), "ts-cli-editing-"));
-    expect(
-      (await cli(["accounts", "add", "--sandbox-user", "hanako", "--timezone", "Asia/Tokyo"])).code,
-    ).toBe(0);
-    expect(
-      (await cli(["groups", "add", "--account", "1", "--name", "greeting", "--text", "おはよう"])).code,
-    ).toBe(0);
-    expect((await cli(["schedules", "add", "--account", "1", "--fixed", "09:00"])).code).toBe(0);
+    for (const args of [
+      ["accounts", "add", "--sandbox-user", "hanako", "--timezone", "Asia/Tokyo"],
+      ["groups", "add", "--account", "1", "--name", "greeting", "--text", "おはよう"],
+      ["schedules", "add", "--account", "1", "--fixed", "09:00"],
+    ]) {
+      const r = await cli(args);
+      expect(r.code, `${args.join(" ")}: ${r.err}`).toBe(0);
+    }
   }
 
   it("accounts remove: needs --yes without a terminal, asks on one, and says what it kept", async () => {

@@ -1,4 +1,5 @@
 import type { Account as AccountRow, AccountStatus } from "../db/schema.js";
+import { AppError } from "../errors.js";
 
 export type { AccountStatus };
 export const ACCOUNT_STATUSES: readonly AccountStatus[] = ["active", "paused", "reauth_required"];
@@ -45,4 +46,12 @@ export function toAccount(row: AccountRow): Account {
 
 export function isAccountStatus(value: string): value is AccountStatus {
   return (ACCOUNT_STATUSES as readonly string[]).includes(value);
+}
+
+/** The error for using a removed account: it says how to bring the account back. */
+export function removedAccount(row: Pick<AccountRow, "id" | "username">): AppError {
+  return new AppError(
+    "not_found",
+    `Account ${row.id} (@${row.username}) was removed. Add a token of @${row.username} again (\`threads-scheduler accounts add --token TOKEN\`) to restore it with its groups, schedules and history.`,
+  );
 }

@@ -13,7 +13,7 @@ import { listSchedules, setScheduleActive } from "../schedules/schedules.reposit
 import type { ThreadsClient } from "../threads/client.js";
 import { ThreadsApiError } from "../threads/errors.js";
 import type { Profile } from "../threads/types.js";
-import { type Account, isAccountStatus, toAccount } from "./account.js";
+import { type Account, isAccountStatus, removedAccount, toAccount } from "./account.js";
 import {
   type AccountFilter,
   archiveAccount,
@@ -314,14 +314,6 @@ export function createAccountService(deps: AccountServiceDeps) {
     refreshToken: refresher.refreshToken,
     refreshDue: refresher.refreshDue,
   };
-}
-
-/** The error for using a removed account: it says how to bring the account back. */
-export function removedAccount(row: Pick<AccountRow, "id" | "username">): AppError {
-  return new AppError(
-    "not_found",
-    `Account ${row.id} (@${row.username}) was removed. Add a token of @${row.username} again (\`threads-scheduler accounts add --token TOKEN\`) to restore it with its groups, schedules and history.`,
-  );
 }
 
 /**

@@ -1,5 +1,5 @@
+import { removedAccount } from "../accounts/account.js";
 import { getAccount } from "../accounts/accounts.repository.js";
-import { removedAccount } from "../accounts/accounts.service.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/connect.js";
 import { AppError, notFound } from "../errors.js";
@@ -7,7 +7,7 @@ import { listUnfinishedOfGroup } from "../scheduler/occurrences.repository.js";
 import { listSchedules } from "../schedules/schedules.repository.js";
 import type { PostPart } from "../threads/post.js";
 import { assertValidGroup, ValidationError } from "../threads/preflight.js";
-import type { NewPostGroup, PostGroup } from "./group.js";
+import { type NewPostGroup, type PostGroup, removedGroup } from "./group.js";
 import {
   archiveGroup,
   type GroupFilter,
@@ -185,14 +185,6 @@ export function createGroupService(deps: GroupServiceDeps) {
     list: getGroupsByAccount,
     importGroups,
   };
-}
-
-/** The error for using a removed group. */
-export function removedGroup(group: Pick<PostGroup, "id" | "name" | "accountId">): AppError {
-  return new AppError(
-    "not_found",
-    `Post group ${group.id} "${group.name}" was removed (its past runs are kept). Run \`threads-scheduler groups list --account ${group.accountId}\` to see the existing ones.`,
-  );
 }
 
 function checkName(name: unknown): string {

@@ -1,5 +1,5 @@
+import { removedAccount } from "../accounts/account.js";
 import { getAccount } from "../accounts/accounts.repository.js";
-import { removedAccount } from "../accounts/accounts.service.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/connect.js";
 import { AppError, notFound } from "../errors.js";

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { removedAccount } from "../../accounts/accounts.service.js";
+import { removedAccount } from "../../accounts/account.js";
 import type { Account, OccurrenceState, PublicationPartRow } from "../../db/schema.js";
 import { AppError, notFound } from "../../errors.js";
+import { removedGroup } from "../../groups/group.js";
 import { getGroup } from "../../groups/groups.repository.js";
-import { removedGroup } from "../../groups/groups.service.js";
 import { getLedgerByOccurrence } from "../../publications/publications.repository.js";
 import type { PublisherDeps } from "../../publications/publisher.js";
 import type { PostPart } from "../../threads/post.js";
