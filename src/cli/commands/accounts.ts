@@ -195,14 +195,18 @@ export const accountsRemoveCommand: Command = {
     const go = await confirm(ctx.prompt, ctx.output, {
       yes: flag(args, "yes"),
       what: `Removing account ${id} (@${account.username})`,
-      question: `Remove account ${id} (@${account.username})? Its ${plural(active, "schedule")} ${active === 1 ? "stops" : "stop"}; its run history is kept.`,
+      question: `Remove account ${id} (@${account.username})? ${
+        active === 0
+          ? "It has no active schedule"
+          : `Its ${plural(active, "schedule")} ${active === 1 ? "stops" : "stop"}`
+      }; its run history is kept.`,
     });
     if (!go) return 1;
     const removed = await services.accounts.remove(id);
     const withdrawn =
       removed.runsSkipped > 0 ? `, ${plural(removed.runsSkipped, "planned post")} skipped` : "";
     ctx.output.out(
-      `Removed account ${id} (@${account.username}): ${plural(removed.schedulesStopped, "schedule")} paused${withdrawn}, token wiped; its run history is kept. ` +
+      `Removed account ${id} (@${account.username}): ${removed.schedulesStopped > 0 ? `${plural(removed.schedulesStopped, "schedule")} paused, ` : ""}${withdrawn ? `${withdrawn.slice(2)}, ` : ""}token wiped; its run history is kept. ` +
         `Add a token of @${account.username} again to restore it with its groups and schedules.`,
     );
     return 0;
