@@ -172,6 +172,9 @@ describe.each(DIALECTS)("editing and removal commands on %s", (dialect) => {
     expect((await cli(["groups", "list", "--account", "1"])).out).toMatch(/has no post groups/);
     expect((await cli(["groups", "list", "--account", "1", "--all"])).out).toMatch(/morning\s+removed/);
     expect((await cli(["groups", "edit", "1", "--name", "x"])).err).toMatch(/was removed/);
+    const post = await cli(["post", "--account", "1", "--group", "1"]);
+    expect(post.code).toBe(1);
+    expect(post.err).toMatch(/Post group 1 "morning" was removed/);
   });
 
   it("schedules edit takes the options of add and re-plans", async () => {
