@@ -2,10 +2,14 @@
  * Editing post groups instead of deleting and re-creating them: edits, enable/disable and removal as the
  * scheduler sees them (what it picks and publishes), with real services, engine and sandbox on both databases.
  */
+
+import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { AppError } from "../src/errors.js";
+import { lockGroup } from "../src/groups/groups.repository.js";
+import { setGroup } from "../src/scheduler/occurrences.repository.js";
 import { DIALECTS } from "./helpers/db.js";
-import { createEngineEnv, type EngineEnv, HOUR, publishedTexts } from "./helpers/engine.js";
+import { createEngineEnv, type EngineEnv, HOUR, publishedTexts, until } from "./helpers/engine.js";
 import { occurrenceRow } from "./helpers/fixtures.js";
 
 /** Monday 2026-03-09, 09:00 UTC. */
@@ -87,6 +91,61 @@ describe.each(DIALECTS)("editing post groups on %s", (dialect) => {
     await env.db.updateTable("occurrences").set({ state: "published" }).where("id", "=", retry.id).execute();
     expect((await groups.update(id, { parts: [{ text: "new" }] })).parts).toEqual([{ text: "new" }]);
   });
+
+  if (dialect === "postgres") {
+    it("an edit of the parts waits for a run that is picking the group, then sees it and refuses", async () => {
+      const { accountId } = await setup();
+      const id = await env.addGroup(accountId, [{ text: "root" }, { text: "reply" }], "chain");
+      const occ = await env.db
+        .insertInto("occurrences")
+        .values(occurrenceRow(accountId, TEN, { state: "running", attempts: 1, job_key: "manual:picking" }))
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      // What the post job does when it picks a group: record the pick and read the parts under a share lock.
+      let finishRun!: () => void;
+      const runHolds = new Promise<void>((resolve) => {
+        finishRun = resolve;
+      });
+      let runPid = 0;
+      let picked!: () => void;
+      const pickedUp = new Promise<void>((resolve) => {
+        picked = resolve;
+      });
+      const run = env.db.transaction().execute(async (trx) => {
+        runPid = (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(trx)).rows[0]!.pid;
+        await setGroup(trx, occ.id, id);
+        await lockGroup(trx, id, "share");
+        const parts = await trx
+          .selectFrom("post_parts")
+          .select("spec_json")
+          .where("group_id", "=", id)
+          .execute();
+        picked();
+        await runHolds;
+        return parts.length;
+      });
+      await pickedUp;
+      let settled = false;
+      const edit = env.services.groups.update(id, { parts: [{ text: "new" }] }).finally(() => {
+        settled = true;
+      });
+      // The edit is blocked on the group row by the run's transaction.
+      await until(async () => {
+        const waiting = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+          where ${runPid} = any(pg_blocking_pids(pid)) and query like '%post_groups%for update%'`.execute(
+          env.db,
+        );
+        return waiting.rows[0]!.n > 0;
+      }, "the edit to wait for the run's lock");
+      expect(settled).toBe(false);
+      finishRun();
+      expect(await run).toBe(2);
+      const refused = await rejection(edit);
+      expect(refused.code).toBe("conflict");
+      expect(refused.message).toContain(`run ${occ.id} running`);
+      expect((await env.services.groups.get(id)).parts).toEqual([{ text: "root" }, { text: "reply" }]);
+    });
+  }
 
   it("a disabled group is never picked; enabled again, it is", async () => {
     const { accountId, userId } = await setup();

@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { dialectOf } from "../db/dialect.js";
 import type { DB, PostGroupRow } from "../db/schema.js";
 import type { PostPart } from "../threads/post.js";
 import { type PostGroup, parsePartSpec, serialisePart, toPostGroup } from "./group.js";
@@ -177,6 +178,17 @@ export async function listEnabledIds(db: Db, accountId: number): Promise<number[
     .orderBy("id")
     .execute();
   return rows.map((r) => r.id);
+}
+
+/**
+ * PostgreSQL: locks the group row until the transaction ends, `update` for an edit of its parts and `share`
+ * for a run that records it picked the group and reads its parts (they then exclude each other, so an edit
+ * either sees the run or the run reads the edited parts). SQLite runs one writer at a time: nothing to do.
+ */
+export async function lockGroup(db: Db, id: number, mode: "update" | "share"): Promise<void> {
+  if (dialectOf(db) !== "postgres") return;
+  const query = db.selectFrom("post_groups").select("id").where("id", "=", id);
+  await (mode === "update" ? query.forUpdate() : query.forShare()).execute();
 }
 
 /** Which of `ids` are live groups of the account (to check a schedule's group list). */

@@ -15,6 +15,7 @@ import {
   getGroup,
   insertGroup,
   listGroupsByAccount,
+  lockGroup,
   setGroupEnabled,
   updateGroup,
 } from "./groups.repository.js";
@@ -100,6 +101,7 @@ export function createGroupService(deps: GroupServiceDeps) {
     checkWeight(patch.weight);
     if (patch.parts !== undefined) checkParts(patch.parts);
     return db.transaction().execute(async (trx) => {
+      if (patch.parts !== undefined) await lockGroup(trx, id, "update");
       const current = await mustGet(trx, id);
       if (patch.parts !== undefined) {
         await mustBeIdle(
@@ -129,6 +131,7 @@ export function createGroupService(deps: GroupServiceDeps) {
    */
   async function remove(id: number): Promise<RemovedGroup> {
     return db.transaction().execute(async (trx) => {
+      await lockGroup(trx, id, "update");
       const group = await mustGet(trx, id);
       await mustBeIdle(
         trx,

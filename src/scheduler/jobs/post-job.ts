@@ -1,5 +1,6 @@
 import type { Database } from "../../db/connect.js";
 import type { Account, OccurrenceRow } from "../../db/schema.js";
+import { lockGroup } from "../../groups/groups.repository.js";
 import { type PublisherDeps, type PublishOutcome, publishGroup } from "../../publications/publisher.js";
 import type { PostPart } from "../../threads/post.js";
 import { validateGroup } from "../../threads/preflight.js";
@@ -147,8 +148,13 @@ async function choosePost(db: Database, occ: OccurrenceRow, random: () => number
     .set({ pick_state_json: JSON.stringify(picked.state) })
     .where("id", "=", schedule.id)
     .execute();
-  await setGroup(db, occ.id, picked.groupId);
-  const parts = await loadParts(db, picked.groupId);
+  // Recording the pick and reading the parts under the group's share lock: an edit of its parts either waits
+  // and then sees this run (and refuses), or commits first and this run reads the edited parts.
+  const parts = await db.transaction().execute(async (trx) => {
+    await setGroup(trx, occ.id, picked.groupId);
+    await lockGroup(trx, picked.groupId, "share");
+    return loadParts(trx, picked.groupId);
+  });
   return { groupId: picked.groupId, parts };
 }
 
