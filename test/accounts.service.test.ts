@@ -287,7 +287,8 @@ describe.each(DIALECTS)("account service on %s", (dialect) => {
     await accounts.remove(account.id);
     const missing = await rejection(accounts.get(account.id));
     expect(missing.code).toBe("not_found");
-    expect(missing.message).toMatch(/accounts list/);
+    expect(missing.message).toMatch(/was removed\. Add a token of @acct_user_\d+ again/);
     expect((await rejection(accounts.remove(account.id))).code).toBe("not_found");
+    expect((await rejection(accounts.get(12345))).message).toMatch(/accounts list/);
   });
 });

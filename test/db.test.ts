@@ -165,6 +165,43 @@ describe.each(DIALECTS)("database on %s", (dialect) => {
     expect(schedule).not.toHaveProperty("until_date");
     expect(await migrateToLatest(t.db)).toContain("0006-one-off-and-until");
   });
+
+  it("0007 archives in place; going back below it deletes only the archived rows", async () => {
+    t = await createTestDb(dialect);
+    const now = Date.parse("2026-12-01T00:00:00Z");
+    const live = await insertAccount(t.db, accountRow(1, now));
+    const removed = await insertAccount(t.db, accountRow(2, now, { archived_at: now }));
+    const group = (owner: number, archived: number | null) =>
+      t.db
+        .insertInto("post_groups")
+        .values({ account_id: owner, name: "g", created_at: now, updated_at: now, archived_at: archived })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+    const kept = await group(live.id, null);
+    await group(live.id, now);
+    await group(removed.id, null);
+    expect(
+      (
+        await t.db
+          .selectFrom("accounts")
+          .select("archived_at")
+          .where("id", "=", live.id)
+          .executeTakeFirstOrThrow()
+      ).archived_at,
+    ).toBeNull();
+
+    const migrator = await migratorOf(t);
+    expect((await migrator.migrateTo("0005-rolling-days")).error).toBeUndefined();
+    expect(
+      (await sql<{ id: number }>`select id from accounts`.execute(t.db)).rows.map((r) => Number(r.id)),
+    ).toEqual([live.id]);
+    expect(
+      (await sql<{ id: number }>`select id from post_groups`.execute(t.db)).rows.map((r) => Number(r.id)),
+    ).toEqual([kept.id]);
+    expect(await migrateToLatest(t.db)).toContain("0007-archive");
+    const after = await t.db.selectFrom("accounts").select(["id", "archived_at"]).execute();
+    expect(after).toEqual([{ id: live.id, archived_at: null }]);
+  });
 });
 
 /** A migrator over the test database's own schema (on PostgreSQL each test has one). */

@@ -50,10 +50,14 @@ describe.each(DIALECTS)("group service on %s", (dialect) => {
     const updated = await service.update(b.id, { parts: [{ text: "new root" }, { text: "new reply" }] });
     expect(updated.parts).toEqual([{ text: "new root" }, { text: "new reply" }]);
     await service.remove(a.id);
+    // Removed means archived: the group is gone for every use, its row and parts stay for the history.
     expect((await rejection(service.get(a.id))).message).toMatch(
-      new RegExp(`Post group ${a.id} does not exist`),
+      new RegExp(`Post group ${a.id} "chain" was removed \\(its past runs are kept\\)`),
     );
     expect((await rejection(service.remove(a.id))).code).toBe("not_found");
+    expect((await service.getGroupsByAccount(accountId)).map((g) => g.id)).toEqual([b.id]);
+    expect(await counts(t)).toEqual({ groups: 2, parts: 4 });
+    expect((await rejection(service.get(9999))).message).toMatch(/Post group 9999 does not exist/);
   });
 
   it("refuses unpublishable parts, bad weights and unknown accounts without writing", async () => {

@@ -49,6 +49,22 @@ describe.each(DIALECTS)("one-off posts on %s", (dialect) => {
     return { account, userId, plan };
   }
 
+  it("refuses a one-off for a removed group or a removed account, saying how to bring it back", async () => {
+    const { account, plan } = await setup();
+    const group = await env.addGroup(account.id, "removed");
+    await env.services.groups.remove(group);
+    await expect(plan({ at: "2026-12-24 09:00", groupId: group })).rejects.toThrow(
+      new RegExp(`Post group ${group} "[^"]+" was removed`),
+    );
+    await env.services.accounts.remove(account.id);
+    await expect(plan({ at: "2026-12-24 09:00", parts: [{ text: "x" }] })).rejects.toThrow(
+      `Account ${account.id} (@${account.username}) was removed`,
+    );
+    expect(
+      await env.db.selectFrom("occurrences").select("id").where("job_key", "like", "once:%").execute(),
+    ).toEqual([]);
+  });
+
   it("plans one occurrence in the account's zone, publishes it once at its time, and shows it in runs", async () => {
     const { account, userId, plan } = await setup();
     const result = await plan({ at: "2026-12-24 09:00", parts: [{ text: "メリークリスマス" }] });

@@ -1,4 +1,5 @@
 import type { Account as AccountRow, AccountStatus } from "../db/schema.js";
+import { AppError } from "../errors.js";
 
 export type { AccountStatus };
 export const ACCOUNT_STATUSES: readonly AccountStatus[] = ["active", "paused", "reauth_required"];
@@ -20,6 +21,8 @@ export interface Account {
   timezone: string;
   createdAt: number;
   updatedAt: number;
+  /** When the account was removed (archived: no token, history kept); null for a live account. */
+  archivedAt: number | null;
 }
 
 export function toAccount(row: AccountRow): Account {
@@ -37,9 +40,18 @@ export function toAccount(row: AccountRow): Account {
     timezone: row.timezone,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    archivedAt: row.archived_at,
   };
 }
 
 export function isAccountStatus(value: string): value is AccountStatus {
   return (ACCOUNT_STATUSES as readonly string[]).includes(value);
+}
+
+/** The error for using a removed account: it says how to bring the account back. */
+export function removedAccount(row: Pick<AccountRow, "id" | "username">): AppError {
+  return new AppError(
+    "not_found",
+    `Account ${row.id} (@${row.username}) was removed. Add a token of @${row.username} again (\`threads-scheduler accounts add --token TOKEN\`) to restore it with its groups, schedules and history.`,
+  );
 }

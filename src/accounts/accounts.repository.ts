@@ -33,9 +33,18 @@ export async function getAccountByThreadsUserId(
     .executeTakeFirst();
 }
 
-export async function listAccounts(db: Db, filter: { status?: AccountStatus } = {}): Promise<AccountRow[]> {
+export interface AccountFilter {
+  status?: AccountStatus;
+  /** Default "live": archived (removed) accounts are left out; "archived": only them; "all": both. */
+  archived?: "live" | "archived" | "all";
+}
+
+export async function listAccounts(db: Db, filter: AccountFilter = {}): Promise<AccountRow[]> {
   let q = db.selectFrom("accounts").selectAll();
   if (filter.status !== undefined) q = q.where("status", "=", filter.status);
+  const archived = filter.archived ?? "live";
+  if (archived === "live") q = q.where("archived_at", "is", null);
+  else if (archived === "archived") q = q.where("archived_at", "is not", null);
   return q.orderBy("id").execute();
 }
 
@@ -110,19 +119,54 @@ export async function setAccountStatus(
   return result.numUpdatedRows > 0n;
 }
 
-/** Deletes the account; its groups, schedules, occurrences and history go with it (ON DELETE CASCADE). */
+/**
+ * Deletes the account; its groups, schedules, occurrences and history go with it (ON DELETE CASCADE). The
+ * CLI and the service never do this (they archive, see `archiveAccount`); kept for tests and tooling.
+ */
 export async function removeAccount(db: Db, id: number): Promise<boolean> {
   const result = await db.deleteFrom("accounts").where("id", "=", id).executeTakeFirst();
   return result.numDeletedRows > 0n;
 }
 
-/** Accounts whose token expires before `instant` (soonest first), optionally only in some statuses. */
+/**
+ * Marks a live account removed and wipes its token (a removed account must not be usable); the row stays so
+ * that its history does. `false` when it does not exist or is already archived.
+ */
+export async function archiveAccount(db: Db, id: number, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("accounts")
+    .set({ archived_at: now, token_ciphertext: "", status_reason: "removed", updated_at: now })
+    .where("id", "=", id)
+    .where("archived_at", "is", null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Brings an archived account back (its token is set by the caller in the same transaction). */
+export async function unarchiveAccount(db: Db, id: number, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("accounts")
+    .set({ archived_at: null, updated_at: now })
+    .where("id", "=", id)
+    .where("archived_at", "is not", null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/**
+ * Live accounts whose token expires before `instant` (soonest first), optionally only in some statuses.
+ * Archived accounts have no token to refresh.
+ */
 export async function listTokensExpiringBefore(
   db: Db,
   instant: number,
   filter: { statuses?: readonly AccountStatus[] } = {},
 ): Promise<AccountRow[]> {
-  let q = db.selectFrom("accounts").selectAll().where("token_expires_at", "<", instant);
+  let q = db
+    .selectFrom("accounts")
+    .selectAll()
+    .where("token_expires_at", "<", instant)
+    .where("archived_at", "is", null);
   if (filter.statuses !== undefined) {
     if (filter.statuses.length === 0) return [];
     q = q.where("status", "in", filter.statuses);

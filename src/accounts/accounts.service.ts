@@ -2,19 +2,28 @@ import type { Clock } from "../clock.js";
 import type { Database } from "../db/connect.js";
 import type { Account as AccountRow, AccountStatus } from "../db/schema.js";
 import { AppError, notFound } from "../errors.js";
+import {
+  listInFlightOfAccount,
+  skipPlannedOfAccount,
+  wakeHeldOfAccount,
+} from "../scheduler/occurrences.repository.js";
+import { clearFuturePlan } from "../scheduler/plan-writer.js";
+import { listSchedules, setScheduleActive } from "../schedules/schedules.repository.js";
 import type { ThreadsClient } from "../threads/client.js";
 import { ThreadsApiError } from "../threads/errors.js";
 import type { Profile } from "../threads/types.js";
 import { resolveTimeZone } from "../timezone.js";
-import { type Account, isAccountStatus, toAccount } from "./account.js";
+import { type Account, isAccountStatus, removedAccount, toAccount } from "./account.js";
 import {
+  type AccountFilter,
+  archiveAccount,
   getAccount,
   getAccountByThreadsUserId,
   insertAccountIfNew,
   listAccounts,
-  removeAccount,
   setAccountStatus,
   setAccountTimezone,
+  unarchiveAccount,
   updateAccountProfile,
   updateAccountToken,
 } from "./accounts.repository.js";
@@ -42,11 +51,24 @@ export interface AccountServiceDeps {
 
 export type AccountService = ReturnType<typeof createAccountService>;
 
-/** An account added or given a new token; `timezoneChanged`: its zone changed, so its plans must follow. */
+/**
+ * An account added or given a new token; `timezoneChanged`: its zone changed, so its plans must follow;
+ * `restored`: it had been removed and is back (its schedules stay paused until resumed).
+ */
 export interface AddedAccount {
   account: Account;
   created: boolean;
   timezoneChanged: boolean;
+  restored: boolean;
+  /** Held posts (waiting for the reconnect) that are due again now. */
+  resumedPosts: number;
+}
+
+/** What removing an account did: schedules it stopped, planned runs it withdrew (skipped, with the reason). */
+export interface RemovedAccount {
+  account: Account;
+  schedulesStopped: number;
+  runsSkipped: number;
 }
 
 export function createAccountService(deps: AccountServiceDeps) {
@@ -61,13 +83,18 @@ export function createAccountService(deps: AccountServiceDeps) {
     return resolved.zone;
   }
 
-  async function mustGet(id: number): Promise<AccountRow> {
-    const row = Number.isInteger(id) ? await getAccount(db, id) : undefined;
+  /** A live account; a removed (archived) one is "not found", with how to bring it back. */
+  async function mustGet(id: number, trx: Database = db): Promise<AccountRow> {
+    const row = Number.isInteger(id) ? await getAccount(trx, id) : undefined;
     if (!row) throw notFound("account", id);
+    if (row.archived_at !== null) throw removedAccount(row);
     return row;
   }
 
-  /** Creates the account, or gives a known Threads user its new token (which also clears reauth_required). */
+  /**
+   * Creates the account, or gives a known Threads user its new token (which also clears reauth_required and
+   * restores a removed account).
+   */
   async function upsert(
     profile: Profile,
     learned: LearnedToken,
@@ -103,7 +130,14 @@ export function createAccountService(deps: AccountServiceDeps) {
           created_at: now,
           updated_at: now,
         });
-        if (row) return { account: toAccount(row), created: true, timezoneChanged: false };
+        if (row)
+          return {
+            account: toAccount(row),
+            created: true,
+            timezoneChanged: false,
+            restored: false,
+            resumedPosts: 0,
+          };
         // Another request added this user a moment ago: update it instead.
       }
       const current = (await getAccountByThreadsUserId(trx, profile.id))!;
@@ -116,12 +150,19 @@ export function createAccountService(deps: AccountServiceDeps) {
       });
       await updateAccountProfile(trx, current.id, { ...fields, now });
       if (timezone !== undefined) await setAccountTimezone(trx, current.id, timezone, now);
-      // A paused account stays paused (the user's choice); any other becomes active with the new token.
-      if (current.status !== "paused") await setAccountStatus(trx, current.id, "active", learned.note, now);
+      const restored = current.archived_at !== null;
+      if (restored) await unarchiveAccount(trx, current.id, now);
+      // A paused account stays paused (the user's choice); any other becomes active with the new token. A
+      // restored one starts active: its schedules were paused when it was removed and stay so until resumed.
+      if (current.status !== "paused" || restored)
+        await setAccountStatus(trx, current.id, "active", learned.note, now);
+      const resumedPosts = await wakeHeldOfAccount(trx, current.id, now);
       return {
         account: toAccount((await getAccount(trx, current.id))!),
         created: false,
         timezoneChanged: timezone !== undefined && timezone !== current.timezone,
+        restored,
+        resumedPosts,
       };
     });
   }
@@ -141,6 +182,34 @@ export function createAccountService(deps: AccountServiceDeps) {
       learnTokenLifetime(threads, trimmed, clock.now(), { canExchange }),
     );
     return upsert(profile, learned, timezone);
+  }
+
+  /**
+   * Gives account `id` a new token of the same Threads user (after "reconnect needed", or to restore a removed
+   * account): its groups, schedules and held posts stay, and held posts are due again at once.
+   */
+  async function reconnect(id: number, token: string): Promise<AddedAccount> {
+    const row = Number.isInteger(id) ? await getAccount(db, id) : undefined;
+    if (!row) throw notFound("account", id);
+    const trimmed = typeof token === "string" ? token.trim() : "";
+    if (trimmed === "") {
+      throw new AppError("invalid_input", "The access token is empty: paste the token Threads gave you.");
+    }
+    const profile = await callThreads("read the profile", () => threads.getProfile(trimmed), {
+      auth: (e) =>
+        `This token is not valid: Threads says "${e.message}". Copy a fresh access token of @${row.username} and try again.`,
+    });
+    if (profile.id !== row.threads_user_id) {
+      throw new AppError(
+        "invalid_input",
+        `This token belongs to @${profile.username} (Threads user ${profile.id}), not to account ${row.id} @${row.username} (Threads user ${row.threads_user_id}). ` +
+          `Log in to Threads as @${row.username} and copy a token of that account, or add @${profile.username} as an account of its own with \`threads-scheduler accounts add --token\`.`,
+      );
+    }
+    const learned = await callThreads("look up the token", () =>
+      learnTokenLifetime(threads, trimmed, clock.now(), { canExchange }),
+    );
+    return upsert(profile, learned, undefined);
   }
 
   /** The OAuth callback: code → short-lived token → long-lived token → profile → account. */
@@ -195,8 +264,36 @@ export function createAccountService(deps: AccountServiceDeps) {
     return setStatus(id, "active", null);
   }
 
-  async function remove(id: number): Promise<void> {
-    if (!(await removeAccount(db, id))) throw notFound("account", id);
+  /**
+   * Removes an account by archiving it: its token is wiped, its schedules are paused and their future runs
+   * withdrawn, its other planned runs skipped with the reason; its groups, schedules and run history stay
+   * (re-adding the Threads user restores it). Refused while a post of it is on its way to Threads.
+   */
+  async function remove(id: number): Promise<RemovedAccount> {
+    return db.transaction().execute(async (trx) => {
+      const row = await mustGet(id, trx);
+      const inFlight = await listInFlightOfAccount(trx, id);
+      if (inFlight.length > 0) {
+        throw new AppError(
+          "conflict",
+          `Account ${id} (@${row.username}) has ${inFlight.length === 1 ? "a post" : `${inFlight.length} posts`} on the way to Threads (run ${inFlight.map((o) => `${o.id} ${o.state}`).join(", ")}); ` +
+            "its token is needed to finish or check them. Pause the account (`threads-scheduler accounts pause " +
+            `${id}\`), wait until \`threads-scheduler runs --account ${id}\` shows them finished, then remove it.`,
+        );
+      }
+      const now = clock.now();
+      let schedulesStopped = 0;
+      for (const schedule of await listSchedules(trx, { accountId: id })) {
+        if (schedule.active === 1) {
+          await setScheduleActive(trx, schedule.id, false, now);
+          schedulesStopped += 1;
+        }
+        await clearFuturePlan(trx, schedule.id, now);
+      }
+      const runsSkipped = await skipPlannedOfAccount(trx, id, `account @${row.username} was removed`, now);
+      await archiveAccount(trx, id, now);
+      return { account: toAccount((await getAccount(trx, id))!), schedulesStopped, runsSkipped };
+    });
   }
 
   /** The decrypted access token of a stored row (for the publisher, which already holds the row). */
@@ -208,7 +305,7 @@ export function createAccountService(deps: AccountServiceDeps) {
 
   /** The accounts, each with whether its token can be decrypted with the configured key. */
   async function listWithTokenState(
-    filter: { status?: AccountStatus } = {},
+    filter: AccountFilter = {},
   ): Promise<Array<Account & { tokenReadable: boolean }>> {
     return (await listAccounts(db, filter)).map((row) => {
       let tokenReadable = true;
@@ -225,8 +322,9 @@ export function createAccountService(deps: AccountServiceDeps) {
   return {
     addWithToken,
     connectWithCode,
+    reconnect,
     get: async (id: number) => toAccount(await mustGet(id)),
-    list: async (filter: { status?: AccountStatus } = {}) => (await listAccounts(db, filter)).map(toAccount),
+    list: async (filter: AccountFilter = {}) => (await listAccounts(db, filter)).map(toAccount),
     listWithTokenState,
     getToken: async (id: number) => tokenOf(await mustGet(id)),
     tokenOf,

@@ -5,6 +5,7 @@ import { notFound } from "../errors.js";
 import { coerceError } from "../log.js";
 import type { ThreadsClient } from "../threads/client.js";
 import { ThreadsApiError } from "../threads/errors.js";
+import { removedAccount } from "./account.js";
 import {
   getAccount,
   listTokensExpiringBefore,
@@ -108,6 +109,8 @@ export function createTokenRefresher(deps: TokenRefresherDeps) {
   async function refreshToken(accountId: number): Promise<RefreshResult> {
     const row = await getAccount(db, accountId);
     if (!row) throw notFound("account", accountId);
+    // A removed account has no token (it was wiped); refreshing would mark it reauth_required.
+    if (row.archived_at !== null) throw removedAccount(row);
     return refreshRow(row);
   }
 

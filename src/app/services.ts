@@ -70,8 +70,11 @@ export function createServices(deps: ServiceDeps) {
   return {
     accounts: {
       ...accounts,
-      addWithToken: followZone(accounts.addWithToken),
-      connectWithCode: followZone(accounts.connectWithCode),
+      // A new token makes held posts due at once, and removal withdraws planned runs: wake every engine.
+      addWithToken: notifying(followZone(accounts.addWithToken)),
+      connectWithCode: notifying(followZone(accounts.connectWithCode)),
+      reconnect: notifying(accounts.reconnect),
+      remove: notifying(accounts.remove),
     },
     groups,
     schedules,

@@ -11,6 +11,7 @@ import { type DatabaseUse, databaseTarget, openForUse } from "../db/open.js";
 import { createLogger, type Logger } from "../log.js";
 import { ThreadsClient } from "../threads/client.js";
 import type { Output } from "./output.js";
+import { type Prompt, processPrompt } from "./prompt.js";
 
 /** What the running command needs (from its Command): how it uses the database and the secret key. */
 export interface CommandNeeds {
@@ -21,6 +22,8 @@ export interface CommandNeeds {
 /** What a command can reach; everything is opened on first use and closed once at the end. */
 export interface CliContext {
   output: Output;
+  /** Questions to the person at the terminal (confirmations); commands never read process.stdin. */
+  prompt: Prompt;
   clock: Clock;
   config(): Config;
   logger(): Logger;
@@ -40,6 +43,7 @@ export function createCliContext(
   overrides: ConfigOverrides,
   output: Output,
   needs: CommandNeeds = { database: "write" },
+  prompt: Prompt = processPrompt,
 ): CliContext {
   let config: Config | undefined;
   let logger: Logger | undefined;
@@ -48,6 +52,7 @@ export function createCliContext(
   let services: Promise<Services> | undefined;
   const ctx: CliContext = {
     output,
+    prompt,
     clock: systemClock,
     config() {
       config ??= loadConfig(env, overrides);

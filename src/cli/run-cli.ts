@@ -8,6 +8,7 @@ import { type Command, type ParsedArgs, UsageError } from "./command.js";
 import { COMMANDS } from "./commands/index.js";
 import { createCliContext } from "./context.js";
 import type { Output } from "./output.js";
+import type { Prompt } from "./prompt.js";
 
 /** Said on stderr by every command in sandbox mode (stdout stays clean for --json). */
 const SANDBOX_NOTE =
@@ -22,8 +23,16 @@ const GLOBAL_FLAGS: Record<string, keyof ConfigOverrides> = {
   "--port": "PORT",
 };
 
-/** Runs the CLI in-process; returns the exit code (0 ok, 1 error, 2 usage). */
-export async function runCli(argv: string[], env: NodeJS.ProcessEnv, output: Output): Promise<number> {
+/**
+ * Runs the CLI in-process; returns the exit code (0 ok, 1 error, 2 usage). `prompt`: how confirmations are
+ * asked (default: the process's terminal, if it has one).
+ */
+export async function runCli(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  output: Output,
+  opts: { prompt?: Prompt } = {},
+): Promise<number> {
   const { rest, overrides } = extractGlobalFlags(argv);
   const found = findCommand(rest);
   if (!found) {
@@ -63,10 +72,16 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, output: Out
     output.err(`Run \`threads-scheduler ${command.name} --help\` for details.`);
     return 2;
   }
-  const ctx = createCliContext(env, overrides, output, {
-    database: command.database ?? "write",
-    secretKey: command.secretKey,
-  });
+  const ctx = createCliContext(
+    env,
+    overrides,
+    output,
+    {
+      database: command.database ?? "write",
+      secretKey: command.secretKey,
+    },
+    opts.prompt,
+  );
   try {
     if (command.name !== "start" && command.name !== "sandbox" && ctx.config().threads.kind === "sandbox") {
       output.err(SANDBOX_NOTE);

@@ -1,5 +1,15 @@
 import SqliteDatabase from "better-sqlite3";
-import { CompiledQuery, type Driver, Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
+import {
+  CompiledQuery,
+  type DatabaseIntrospector,
+  type Driver,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type TableMetadata,
+} from "kysely";
 import pg from "pg";
 import { dialectOf, isPostgresUrl } from "./dialect.js";
 import { migrationProvider, migrations } from "./migrations/index.js";
@@ -91,6 +101,39 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/**
+ * `db` as the Migrator sees it, with an introspector that looks only at `schema` (PostgreSQL). Kysely's own
+ * reads the columns of every schema of the database to learn whether its migration table exists, calling
+ * `pg_get_serial_sequence` on each: when another schema is dropped or altered meanwhile (parallel test schemas,
+ * or another app's migrations) that query fails with "schema … does not exist", and so did the migration.
+ * The Migrator needs only the names of the schema and of its tables.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: works for any schema.
+function withIntrospectionOf(db: Kysely<any>, schema: string): Kysely<any> {
+  const getTables = async (): Promise<TableMetadata[]> => {
+    const { rows } = await sql<{ name: string }>`
+      select table_name as name from information_schema.tables where table_schema = ${schema}`.execute(db);
+    return rows.map((r) => ({ name: r.name, schema, isView: false, columns: [] }));
+  };
+  const introspection: DatabaseIntrospector = {
+    async getSchemas() {
+      const { rows } = await sql<{ name: string }>`
+        select nspname as name from pg_namespace where nspname = ${schema}`.execute(db);
+      return rows;
+    },
+    getTables,
+    getMetadata: async () => ({ tables: await getTables() }),
+  };
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === "introspection") return introspection;
+      const value = Reflect.get(target, property, target);
+      // Kysely's methods use private fields: call them on the real instance.
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
 /** Runs every pending migration; throws with the failing migration's name. */
 // biome-ignore lint/suspicious/noExplicitAny: works for any schema.
 export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
@@ -100,20 +143,14 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
     dialectOf(db) === "postgres"
       ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema
       : undefined;
-  // Every command migrates first. When nothing is pending, say so without Kysely's introspection: it reads the
-  // catalog of every schema (slow on a large database) and fails if another schema is dropped meanwhile.
+  // Every command migrates first. When nothing is pending, say so without asking the migrator at all.
   if (await allMigrationsApplied(db, migrationTableSchema)) return [];
   const migrator = new Migrator({
-    db,
+    db: migrationTableSchema ? withIntrospectionOf(db, migrationTableSchema) : db,
     provider: migrationProvider,
     ...(migrationTableSchema ? { migrationTableSchema } : {}),
   });
-  let { error, results } = await migrator.migrateToLatest();
-  // Kysely's introspection reads every schema's catalog; a schema or table dropped by someone else at that
-  // moment (PostgreSQL 3F000 / 42P01 about a schema that is not ours) fails the read before anything ran: again.
-  for (let retry = 0; retry < 3 && droppedMeanwhile(error, migrationTableSchema); retry++) {
-    ({ error, results } = await migrator.migrateToLatest());
-  }
+  const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === "Error");
   if (error || failed) {
     const what = failed ? `migration ${failed.migrationName}` : "migrations";
@@ -122,13 +159,6 @@ export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
     });
   }
   return (results ?? []).filter((r) => r.status === "Success").map((r) => r.migrationName);
-}
-
-function droppedMeanwhile(error: unknown, ours: string | undefined): boolean {
-  const e = error as { code?: string; message?: string } | undefined;
-  return (
-    (e?.code === "3F000" || e?.code === "42P01") && ours !== undefined && !String(e.message).includes(ours)
-  );
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: works for any schema.

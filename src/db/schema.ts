@@ -40,6 +40,8 @@ export interface AccountsTable {
   timezone: string;
   created_at: number;
   updated_at: number;
+  /** Set when the account was removed: its token is wiped, its history kept; re-adding the user clears it. */
+  archived_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface PostGroupsTable {
@@ -50,6 +52,8 @@ export interface PostGroupsTable {
   weight: ColumnType<number, number | undefined, number>;
   created_at: number;
   updated_at: number;
+  /** Set when the group was removed: never picked, hidden, its parts kept so its runs stay readable. */
+  archived_at: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface PostPartsTable {

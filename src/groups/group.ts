@@ -1,4 +1,5 @@
 import type { PostGroupRow } from "../db/schema.js";
+import { AppError } from "../errors.js";
 import type { PostPart } from "../threads/post.js";
 
 /** A ready-to-publish unit: part 0 is the root post, each later part replies to the one before it. */
@@ -12,6 +13,8 @@ export interface PostGroup {
   parts: PostPart[];
   createdAt: number;
   updatedAt: number;
+  /** When the group was removed (kept for the history, never picked); null for a live group. */
+  archivedAt: number | null;
 }
 
 export interface NewPostGroup {
@@ -33,6 +36,7 @@ export function toPostGroup(row: PostGroupRow, parts: PostPart[]): PostGroup {
     parts,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    archivedAt: row.archived_at,
   };
 }
 
@@ -43,4 +47,12 @@ export function parsePartSpec(specJson: string): PostPart {
 /** JSON.stringify leaves out undefined keys, so the stored spec holds only what was said. */
 export function serialisePart(part: PostPart): string {
   return JSON.stringify(part);
+}
+
+/** The error for using a removed group. */
+export function removedGroup(group: Pick<PostGroup, "id" | "name" | "accountId">): AppError {
+  return new AppError(
+    "not_found",
+    `Post group ${group.id} "${group.name}" was removed (its past runs are kept). Run \`threads-scheduler groups list --account ${group.accountId}\` to see the existing ones.`,
+  );
 }

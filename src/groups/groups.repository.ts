@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import { dialectOf } from "../db/dialect.js";
 import type { DB, PostGroupRow } from "../db/schema.js";
 import type { PostPart } from "../threads/post.js";
 import { type PostGroup, parsePartSpec, serialisePart, toPostGroup } from "./group.js";
@@ -63,14 +64,23 @@ export async function getGroup(db: Db, id: number): Promise<PostGroup | undefine
   );
 }
 
+export interface GroupFilter {
+  enabled?: boolean;
+  /** Default "live": removed (archived) groups are left out; "archived": only them; "all": both. */
+  archived?: "live" | "archived" | "all";
+}
+
 /** Every group of an account with its parts: two queries, whatever the number of groups. */
 export async function listGroupsByAccount(
   db: Db,
   accountId: number,
-  filter: { enabled?: boolean } = {},
+  filter: GroupFilter = {},
 ): Promise<PostGroup[]> {
   let q = db.selectFrom("post_groups").selectAll().where("account_id", "=", accountId);
   if (filter.enabled !== undefined) q = q.where("enabled", "=", filter.enabled ? 1 : 0);
+  const archived = filter.archived ?? "live";
+  if (archived === "live") q = q.where("archived_at", "is", null);
+  else if (archived === "archived") q = q.where("archived_at", "is not", null);
   const rows = await q.orderBy("id").execute();
   return attachParts(db, rows);
 }
@@ -135,10 +145,27 @@ export async function updateGroup(db: Db, id: number, patch: GroupPatch, now: nu
   });
 }
 
-/** Deletes the group and its parts; occurrences and publications keep the id as history. */
+/**
+ * Deletes the group and its parts; occurrences and publications keep the id but not what was posted. The
+ * service archives instead (`archiveGroup`); kept for tests and tooling.
+ */
 export async function removeGroup(db: Db, id: number): Promise<boolean> {
   const result = await db.deleteFrom("post_groups").where("id", "=", id).executeTakeFirst();
   return result.numDeletedRows > 0n;
+}
+
+/**
+ * Marks a live group removed: it is never picked again and is hidden from lists, and its parts stay so that
+ * its runs still say what was posted. `false` when it does not exist or is already archived.
+ */
+export async function archiveGroup(db: Db, id: number, now: number): Promise<boolean> {
+  const result = await db
+    .updateTable("post_groups")
+    .set({ archived_at: now, updated_at: now })
+    .where("id", "=", id)
+    .where("archived_at", "is", null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 export async function listEnabledIds(db: Db, accountId: number): Promise<number[]> {
@@ -147,12 +174,24 @@ export async function listEnabledIds(db: Db, accountId: number): Promise<number[
     .select("id")
     .where("account_id", "=", accountId)
     .where("enabled", "=", 1)
+    .where("archived_at", "is", null)
     .orderBy("id")
     .execute();
   return rows.map((r) => r.id);
 }
 
-/** Which of `ids` belong to the account (to check a schedule's group list). */
+/**
+ * PostgreSQL: locks the group row until the transaction ends, `update` for an edit of its parts and `share`
+ * for a run that records it picked the group and reads its parts (they then exclude each other, so an edit
+ * either sees the run or the run reads the edited parts). SQLite runs one writer at a time: nothing to do.
+ */
+export async function lockGroup(db: Db, id: number, mode: "update" | "share"): Promise<void> {
+  if (dialectOf(db) !== "postgres") return;
+  const query = db.selectFrom("post_groups").select("id").where("id", "=", id);
+  await (mode === "update" ? query.forUpdate() : query.forShare()).execute();
+}
+
+/** Which of `ids` are live groups of the account (to check a schedule's group list). */
 export async function listGroupIdsOfAccount(db: Db, accountId: number, ids: number[]): Promise<number[]> {
   if (ids.length === 0) return [];
   const rows = await db
@@ -160,6 +199,7 @@ export async function listGroupIdsOfAccount(db: Db, accountId: number, ids: numb
     .select("id")
     .where("account_id", "=", accountId)
     .where("id", "in", ids)
+    .where("archived_at", "is", null)
     .execute();
   return rows.map((r) => r.id);
 }

@@ -1,16 +1,21 @@
+import { removedAccount } from "../accounts/account.js";
 import { getAccount } from "../accounts/accounts.repository.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/connect.js";
 import { AppError, notFound } from "../errors.js";
+import { listUnfinishedOfGroup } from "../scheduler/occurrences.repository.js";
+import { listSchedules } from "../schedules/schedules.repository.js";
 import type { PostPart } from "../threads/post.js";
 import { assertValidGroup, ValidationError } from "../threads/preflight.js";
-import type { NewPostGroup, PostGroup } from "./group.js";
+import { type NewPostGroup, type PostGroup, removedGroup } from "./group.js";
 import {
+  archiveGroup,
+  type GroupFilter,
   type GroupPatch,
   getGroup,
   insertGroup,
   listGroupsByAccount,
-  removeGroup,
+  lockGroup,
   setGroupEnabled,
   updateGroup,
 } from "./groups.repository.js";
@@ -24,6 +29,13 @@ export interface GroupServiceDeps {
 
 export type GroupService = ReturnType<typeof createGroupService>;
 
+/** What removing a group did; `schedules`: the schedules that name it in their group list. */
+export interface RemovedGroup {
+  group: PostGroup;
+  /** `only`: the group was the only one the schedule draws from, so its runs will be skipped. */
+  schedules: Array<{ id: number; only: boolean }>;
+}
+
 /** The highest weight: a group can be made 1000 times likelier than a normal one, not unboundedly. */
 export const MAX_WEIGHT = 1000;
 
@@ -33,12 +45,29 @@ export function createGroupService(deps: GroupServiceDeps) {
   async function mustHaveAccount(trx: Database, accountId: number): Promise<void> {
     const account = Number.isInteger(accountId) ? await getAccount(trx, accountId) : undefined;
     if (!account) throw notFound("account", accountId);
+    if (account.archived_at !== null) throw removedAccount(account);
   }
 
+  /** A live group; a removed (archived) one is "not found". */
   async function mustGet(trx: Database, id: number): Promise<PostGroup> {
     const group = Number.isInteger(id) ? await getGroup(trx, id) : undefined;
     if (!group) throw notFound("post group", id);
+    if (group.archivedAt !== null) throw removedGroup(group);
     return group;
+  }
+
+  /**
+   * Refuses while a run that picked the group is unfinished: a retry re-reads the parts and continues the
+   * chain from its first part not on Threads, so new parts would be mixed into a half-published post.
+   */
+  async function mustBeIdle(trx: Database, group: PostGroup, doing: string, instead: string): Promise<void> {
+    const unfinished = await listUnfinishedOfGroup(trx, group.id);
+    if (unfinished.length === 0) return;
+    throw new AppError(
+      "conflict",
+      `Post group ${group.id} "${group.name}" is being published (run ${unfinished.map((o) => `${o.id} ${o.state}`).join(", ")}): ` +
+        `${doing} once ${unfinished.length === 1 ? "that run has" : "those runs have"} finished (\`threads-scheduler runs --state ${unfinished[0]!.state}\`). ${instead}`,
+    );
   }
 
   async function add(accountId: number, input: NewPostGroup): Promise<PostGroup> {
@@ -58,31 +87,73 @@ export function createGroupService(deps: GroupServiceDeps) {
     });
   }
 
+  /**
+   * Edits a group: `name`, `weight` and `enabled` alone change just that; `parts` replaces every part, checked
+   * by the same preflight as `add`, and is refused while a run of the group is unfinished (`mustBeIdle`).
+   */
   async function update(id: number, patch: GroupPatch): Promise<PostGroup> {
+    if (Object.values(patch).every((v) => v === undefined)) {
+      throw new AppError(
+        "invalid_input",
+        "Nothing to change: give a new name, weight or the parts (which replace every part).",
+      );
+    }
     const name = patch.name === undefined ? undefined : checkName(patch.name);
     checkWeight(patch.weight);
     if (patch.parts !== undefined) checkParts(patch.parts);
     return db.transaction().execute(async (trx) => {
-      await mustGet(trx, id);
+      if (patch.parts !== undefined) await lockGroup(trx, id, "update");
+      const current = await mustGet(trx, id);
+      if (patch.parts !== undefined) {
+        await mustBeIdle(
+          trx,
+          current,
+          "its parts can be replaced",
+          "Its name, weight and enabled flag can be changed now.",
+        );
+      }
       await updateGroup(trx, id, { ...patch, ...(name === undefined ? {} : { name }) }, clock.now());
       return mustGet(trx, id);
     });
   }
 
+  /** A disabled group is never picked; a run that has already picked it still finishes with it. */
   async function setEnabled(id: number, enabled: boolean): Promise<PostGroup> {
-    if (!(await setGroupEnabled(db, id, enabled, clock.now()))) throw notFound("post group", id);
-    return mustGet(db, id);
+    return db.transaction().execute(async (trx) => {
+      await mustGet(trx, id);
+      await setGroupEnabled(trx, id, enabled, clock.now());
+      return mustGet(trx, id);
+    });
   }
 
-  async function remove(id: number): Promise<void> {
-    if (!(await removeGroup(db, id))) throw notFound("post group", id);
+  /**
+   * Removes a group by archiving it: never picked again, hidden from lists; its parts stay so its past runs
+   * still say what was posted. Refused while a run of it is unfinished (it would be skipped half-way).
+   */
+  async function remove(id: number): Promise<RemovedGroup> {
+    return db.transaction().execute(async (trx) => {
+      await lockGroup(trx, id, "update");
+      const group = await mustGet(trx, id);
+      await mustBeIdle(
+        trx,
+        group,
+        "remove it",
+        `Disable it now (\`threads-scheduler groups disable ${id}\`) so it is not picked again.`,
+      );
+      await archiveGroup(trx, id, clock.now());
+      const schedules = (await listSchedules(trx, { accountId: group.accountId }))
+        .map((s) => ({
+          id: s.id,
+          ids: s.group_ids_json === null ? null : (JSON.parse(s.group_ids_json) as number[]),
+        }))
+        .filter((s) => s.ids?.includes(id))
+        .map((s) => ({ id: s.id, only: s.ids!.length === 1 }));
+      return { group: (await getGroup(trx, id))!, schedules };
+    });
   }
 
   /** The original's `PostGroupService.get_groups_by_account`: every group of the account, with its parts. */
-  async function getGroupsByAccount(
-    accountId: number,
-    filter: { enabled?: boolean } = {},
-  ): Promise<PostGroup[]> {
+  async function getGroupsByAccount(accountId: number, filter: GroupFilter = {}): Promise<PostGroup[]> {
     await mustHaveAccount(db, accountId);
     return listGroupsByAccount(db, accountId, filter);
   }

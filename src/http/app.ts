@@ -44,6 +44,7 @@ export function createHttpApp(deps: HttpDeps): Hono {
     const accounts = await deps.db
       .selectFrom("accounts")
       .select(["id", "username", "status", "status_reason", "token_expires_at", "timezone"])
+      .where("archived_at", "is", null)
       .orderBy("id")
       .execute();
     const jobs = (await listJobs(deps.db, now, deps.defaultTimezone)).slice(0, 50);

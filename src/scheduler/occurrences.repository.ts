@@ -316,3 +316,85 @@ export async function cancelPlanned(
     .returningAll()
     .executeTakeFirst();
 }
+
+/**
+ * An account's runs that are running or waiting for a check against Threads: something of them may be on
+ * Threads already, so the account's token is still needed to finish them.
+ */
+export async function listInFlightOfAccount(
+  db: Db,
+  accountId: number,
+): Promise<Array<Pick<OccurrenceRow, "id" | "state">>> {
+  return db
+    .selectFrom("occurrences")
+    .select(["id", "state"])
+    .where("account_id", "=", accountId)
+    .where("state", "in", ["running", "needs_check"])
+    .orderBy("id")
+    .execute();
+}
+
+/** Ends every still-planned run of the account (one-off posts, retries, held posts) as `skipped`. */
+export async function skipPlannedOfAccount(
+  db: Db,
+  accountId: number,
+  reason: string,
+  now: number,
+): Promise<number> {
+  const result = await db
+    .updateTable("occurrences")
+    .set({ state: "skipped", reason, finished_at: now, updated_at: now })
+    .where("account_id", "=", accountId)
+    .where("state", "=", "planned")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Posts held while the account had to be reconnected (the post job's `held: …` reason, rechecked every few
+ * minutes) become due at once: called when the account has a valid token again.
+ */
+export async function wakeHeldOfAccount(db: Db, accountId: number, now: number): Promise<number> {
+  const result = await db
+    .updateTable("occurrences")
+    .set({ run_at: now, updated_at: now })
+    .where("account_id", "=", accountId)
+    .where("state", "=", "planned")
+    .where("run_at", ">", now)
+    .where("reason", "like", "held:%")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/**
+ * Runs that have picked the group and are not finished: running, waiting for a check, or planned again for
+ * a retry (a planned run that was tried before, or has a publication: part of it may be on Threads). A retry re-reads the group's parts
+ * and continues from the first part not on Threads, so the parts must not change under it. A one-off post that
+ * names the group and has not started is not one of them: it reads the parts as they are at its time, and is
+ * skipped if the group is gone by then.
+ */
+export async function listUnfinishedOfGroup(
+  db: Db,
+  groupId: number,
+): Promise<Array<Pick<OccurrenceRow, "id" | "state">>> {
+  return db
+    .selectFrom("occurrences as o")
+    .select(["o.id", "o.state"])
+    .where("o.group_id", "=", groupId)
+    .where((eb) =>
+      eb.or([
+        eb("o.state", "in", ["running", "needs_check"]),
+        eb.and([
+          eb("o.state", "=", "planned"),
+          eb.or([
+            eb("o.attempts", ">", 0),
+            eb.exists(
+              eb.selectFrom("publications as p").select("p.id").whereRef("p.occurrence_id", "=", "o.id"),
+            ),
+          ]),
+        ]),
+      ]),
+    )
+    .orderBy("o.id")
+    .execute();
+}

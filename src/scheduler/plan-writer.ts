@@ -513,6 +513,8 @@ async function lockSchedules(trx: Database, ids: number[]): Promise<Map<number, 
     .select(["schedules.id", "schedules.version"])
     .where("schedules.id", "in", ids)
     .where("schedules.active", "=", 1)
+    // Removing an account pauses its schedules; this keeps a removed account unplanned whatever its rows say.
+    .where("accounts.archived_at", "is", null)
     .orderBy("schedules.id");
   if (dialectOf(trx) === "postgres") query = query.forShare(["schedules"]).forKeyShare(["accounts"]);
   const rows = await query.execute();

@@ -1,3 +1,4 @@
+import { removedAccount } from "../accounts/account.js";
 import { getAccount } from "../accounts/accounts.repository.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/connect.js";
@@ -70,6 +71,7 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
   ): Promise<void> {
     const account = Number.isInteger(accountId) ? await getAccount(trx, accountId) : undefined;
     if (!account) throw notFound("account", accountId);
+    if (account.archived_at !== null) throw removedAccount(account);
     const accountTimezone = account.timezone || deps.defaultTimezone;
     const issues = settingsIssues(s, accountTimezone);
     if (issues.length === 0 && untilChanged && s.until !== null) {
@@ -122,10 +124,27 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     });
   }
 
+  /**
+   * Edits a schedule: the given fields replace the current ones (switching `kind` needs that kind's fields),
+   * and its unclaimed future runs are re-planned in the same transaction.
+   */
   async function update(id: number, patch: SchedulePatch): Promise<Schedule> {
     return db.transaction().execute(async (trx) => {
       const current = toSchedule(await mustGet(trx, id));
       const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+      const kind = patch.kind ?? current.kind;
+      const foreign =
+        kind === "fixed"
+          ? (["windowStart", "windowEnd", "postsPerDay", "minGapMinutes"] as const).filter((k) => k in given)
+          : (["times"] as const).filter((k) => k in given);
+      if (foreign.length > 0) {
+        throw new AppError(
+          "invalid_input",
+          kind === "fixed"
+            ? `Schedule ${id} is a fixed schedule: a window, a count and a minimum gap belong to random schedules. Give the random window as well to turn it into one.`
+            : `Schedule ${id} is a random schedule: fixed times belong to fixed schedules. Give them as the fixed times to turn it into one.`,
+        );
+      }
       const settings = withDefaults({ ...settingsOf(current), ...given });
       await checkSettings(trx, current.accountId, settings, settings.until !== current.until);
       const now = clock.now();
@@ -138,7 +157,11 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
 
   async function setActive(id: number, active: boolean): Promise<Schedule> {
     return db.transaction().execute(async (trx) => {
-      await mustGet(trx, id);
+      const current = await mustGet(trx, id);
+      if (active) {
+        const account = await getAccount(trx, current.account_id);
+        if (account && account.archived_at !== null) throw removedAccount(account);
+      }
       const now = clock.now();
       const row = await setScheduleActive(trx, id, active, now);
       if (active) await replanSchedule(trx, id, planOptions(now));

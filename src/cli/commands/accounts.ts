@@ -1,11 +1,13 @@
 import type { Account } from "../../accounts/account.js";
+import type { AddedAccount } from "../../accounts/accounts.service.js";
 import { inspectSecretKey } from "../../accounts/key-check.service.js";
 import { AppError } from "../../errors.js";
 import { formatInZone } from "../../scheduler/inspect.js";
 import { resolveTimeZone } from "../../timezone.js";
-import { type Command, flag, parseId, str, UsageError } from "../command.js";
+import { type Command, flag, parseId, requireStr, str, UsageError } from "../command.js";
 import type { CliContext } from "../context.js";
 import { printJson, printTable } from "../output.js";
+import { confirm } from "../prompt.js";
 
 export const accountsAddCommand: Command = {
   name: "accounts add",
@@ -43,10 +45,18 @@ export const accountsAddCommand: Command = {
       token = await createSandboxUser(threads.graphUrl, sandboxUser);
     }
     const services = await ctx.services();
-    const { account, created } = await services.accounts.addWithToken(token!, timezone ? { timezone } : {});
-    ctx.output.out(
-      `${created ? "Added" : "Updated"} account ${account.id}: @${account.username} (${account.timezone}), token valid until ${formatInZone(account.tokenExpiresAt, account.timezone)}.`,
-    );
+    const added = await services.accounts.addWithToken(token!, timezone ? { timezone } : {});
+    const { account } = added;
+    if (added.created) {
+      ctx.output.out(
+        `Added account ${account.id}: @${account.username} (${account.timezone}), token valid until ${formatInZone(account.tokenExpiresAt, account.timezone)}.`,
+      );
+    } else {
+      // The same Threads user again: its account gets the new token, nothing is created twice.
+      ctx.output.out(
+        `@${account.username} already exists as account ${account.id}: ${await describeReconnect(ctx, added)}`,
+      );
+    }
     if (account.statusReason) ctx.output.out(`Note: ${account.statusReason}`);
     if (sandboxUser !== undefined) {
       ctx.output.out(
@@ -58,6 +68,51 @@ export const accountsAddCommand: Command = {
     return 0;
   },
 };
+
+export const accountsReconnectCommand: Command = {
+  name: "accounts reconnect",
+  summary:
+    "Give an account a new token of the same Threads user (after 'reconnect needed'); its groups, schedules and held posts stay",
+  usage: "ID --token TOKEN",
+  flags: [["--token TOKEN", "a Threads user access token of the account's own Threads user"]],
+  options: { token: { type: "string" } },
+  positionals: { min: 1, max: 1, names: "ID" },
+  async run(ctx, args) {
+    const id = parseId(args.positionals[0], "the account ID");
+    const token = requireStr(args, "token");
+    const added = await (await ctx.services()).accounts.reconnect(id, token);
+    ctx.output.out(`Account ${id} (@${added.account.username}): ${await describeReconnect(ctx, added)}`);
+    if (added.account.statusReason) ctx.output.out(`Note: ${added.account.statusReason}`);
+    return 0;
+  },
+};
+
+/** "reconnected; its 4 groups and 2 schedules are kept, …" for an account that got a new token. */
+async function describeReconnect(ctx: CliContext, added: AddedAccount): Promise<string> {
+  const services = await ctx.services();
+  const { account } = added;
+  const groups = (await services.groups.list(account.id)).length;
+  const schedules = await services.schedules.list({ accountId: account.id });
+  const kept = `its ${plural(groups, "group")} and ${plural(schedules.length, "schedule")}`;
+  const until = `token valid until ${formatInZone(account.tokenExpiresAt, account.timezone)}`;
+  if (added.restored) {
+    const paused = schedules.filter((s) => !s.active).map((s) => s.id);
+    return (
+      `it had been removed and is restored with ${kept}; ${until}.` +
+      (paused.length > 0
+        ? ` Removing it paused its schedules: resume those it should run with \`threads-scheduler schedules resume ID\` (paused: ${paused.join(", ")}).`
+        : "")
+    );
+  }
+  const held = added.resumedPosts > 0 ? `; ${plural(added.resumedPosts, "held post")} resume now` : "";
+  const paused =
+    account.status === "paused" ? " It stays paused: `threads-scheduler accounts resume` it." : "";
+  return `reconnected; ${kept} are kept${held}; ${until}.${paused}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
 
 async function createSandboxUser(graphUrl: string, username: string): Promise<string> {
   const res = await fetch(`${graphUrl}/__sandbox/users`, {
@@ -78,18 +133,26 @@ async function createSandboxUser(graphUrl: string, username: string): Promise<st
 export const accountsListCommand: Command = {
   name: "accounts list",
   summary: "List accounts with their status and token expiry",
-  usage: "[--json]",
+  usage: "[--archived | --all] [--json]",
   database: "read",
-  flags: [["--json", "print a JSON array of objects that carry id"]],
-  options: { json: { type: "boolean" } },
+  flags: [
+    ["--archived", "list only removed accounts (kept for their run history)"],
+    ["--all", "list live and removed accounts"],
+    ["--json", "print a JSON array of objects that carry id"],
+  ],
+  options: { json: { type: "boolean" }, archived: { type: "boolean" }, all: { type: "boolean" } },
   async run(ctx, args) {
+    if (flag(args, "archived") && flag(args, "all"))
+      throw new UsageError("give --archived or --all, not both");
+    const archived = flag(args, "all") ? "all" : flag(args, "archived") ? "archived" : "live";
     const services = await ctx.services();
-    const listed = await services.accounts.listWithTokenState();
+    const listed = await services.accounts.listWithTokenState({ archived });
     // A token the key cannot decrypt makes its account unable to post, whatever its status says.
     let unreadable = "token unreadable";
     // An account already marked reauth_required says so itself; its token is expected to be unusable.
-    const blocked = (a: { tokenReadable: boolean; status: string }) =>
-      !a.tokenReadable && a.status !== "reauth_required";
+    // A removed account's token is wiped on purpose.
+    const blocked = (a: { tokenReadable: boolean; status: string; archivedAt: number | null }) =>
+      !a.tokenReadable && a.status !== "reauth_required" && a.archivedAt === null;
     if (listed.some(blocked)) {
       const config = ctx.config();
       const key = await inspectSecretKey(await ctx.db(), config.secretKey, {
@@ -109,15 +172,22 @@ export const accountsListCommand: Command = {
     }
     const accounts = listed.map(({ tokenReadable, ...a }) => ({
       ...a,
-      /** "ok", or why the token cannot be used: "key_mismatch" (SECRET_KEY changed) or "token_unreadable". */
-      tokenState: tokenReadable ? "ok" : unreadable.replace(" ", "_"),
+      /**
+       * "ok", or why the token cannot be used: "removed" (wiped with its account), "key_mismatch" (SECRET_KEY
+       * changed) or "token_unreadable".
+       */
+      tokenState: a.archivedAt !== null ? "removed" : tokenReadable ? "ok" : unreadable.replace(" ", "_"),
     }));
     if (flag(args, "json")) {
       printJson(ctx.output, accounts);
       return 0;
     }
     if (accounts.length === 0) {
-      ctx.output.out("No accounts yet. Add one with `threads-scheduler accounts add --token TOKEN`.");
+      ctx.output.out(
+        archived === "archived"
+          ? "No removed accounts."
+          : "No accounts yet. Add one with `threads-scheduler accounts add --token TOKEN`.",
+      );
       return 0;
     }
     printTable(
@@ -126,10 +196,16 @@ export const accountsListCommand: Command = {
       accounts.map((a) => [
         a.id,
         `@${a.username}`,
-        blocked({ tokenReadable: a.tokenState === "ok", status: a.status }) ? unreadable : a.status,
+        a.archivedAt !== null
+          ? "removed"
+          : blocked({ tokenReadable: a.tokenState === "ok", ...a })
+            ? unreadable
+            : a.status,
         a.timezone,
-        formatInZone(a.tokenExpiresAt, a.timezone),
-        a.statusReason ?? "",
+        a.archivedAt !== null ? "(token wiped)" : formatInZone(a.tokenExpiresAt, a.timezone),
+        a.archivedAt !== null
+          ? `removed ${formatInZone(a.archivedAt, a.timezone)}; add its token again to restore it`
+          : (a.statusReason ?? ""),
       ]),
     );
     return 0;
@@ -155,15 +231,39 @@ function accountAction(
   };
 }
 
-export const accountsRemoveCommand = accountAction(
-  "accounts remove",
-  "Remove an account with its groups, schedules and run history (posts on Threads stay)",
-  async (ctx, id) => {
-    await (await ctx.services()).accounts.remove(id);
-    return undefined;
+export const accountsRemoveCommand: Command = {
+  name: "accounts remove",
+  summary:
+    "Remove an account: its schedules stop and its token is wiped; its run history is kept (re-adding it restores it)",
+  usage: "ID [--yes]",
+  flags: [["--yes", "do not ask for confirmation (needed when stdin is not a terminal)"]],
+  options: { yes: { type: "boolean" } },
+  positionals: { min: 1, max: 1, names: "ID" },
+  async run(ctx, args) {
+    const id = parseId(args.positionals[0], "the account ID");
+    const services = await ctx.services();
+    const account = await services.accounts.get(id);
+    const active = (await services.schedules.list({ accountId: id, active: true })).length;
+    const go = await confirm(ctx.prompt, ctx.output, {
+      yes: flag(args, "yes"),
+      what: `Removing account ${id} (@${account.username})`,
+      question: `Remove account ${id} (@${account.username})? ${
+        active === 0
+          ? "It has no active schedule"
+          : `Its ${plural(active, "schedule")} ${active === 1 ? "stops" : "stop"}`
+      }; its run history is kept.`,
+    });
+    if (!go) return 1;
+    const removed = await services.accounts.remove(id);
+    const withdrawn =
+      removed.runsSkipped > 0 ? `, ${plural(removed.runsSkipped, "planned post")} skipped` : "";
+    ctx.output.out(
+      `Removed account ${id} (@${account.username}): ${removed.schedulesStopped > 0 ? `${plural(removed.schedulesStopped, "schedule")} paused, ` : ""}${withdrawn ? `${withdrawn.slice(2)}, ` : ""}token wiped; its run history is kept. ` +
+        `Add a token of @${account.username} again to restore it with its groups and schedules.`,
+    );
+    return 0;
   },
-  (id) => `Removed account ${id}.`,
-);
+};
 
 export const accountsPauseCommand = accountAction(
   "accounts pause",

@@ -13,8 +13,11 @@ import {
   str,
   UsageError,
 } from "../command.js";
+import type { CliContext } from "../context.js";
 import { formatIdRanges } from "../id-ranges.js";
 import { printJson, printTable } from "../output.js";
+import { confirm } from "../prompt.js";
+import { warnSchedulesWithoutGroups } from "./schedules.js";
 
 /** Flags that describe the parts of a post, shared by `groups add` and `post`. */
 export const PART_OPTIONS = {
@@ -152,6 +155,70 @@ export const groupsAddCommand: Command = {
   },
 };
 
+export const groupsEditCommand: Command = {
+  name: "groups edit",
+  summary:
+    "Change a post group's name, weight or parts (any part flag replaces every part, checked as by add)",
+  usage:
+    "ID [--name NAME] [--weight N] [--text T ...] [--image URL] [--video URL] [--topic TAG] [--link URL]",
+  flags: [
+    ["--name NAME", "a new name"],
+    ["--weight N", "a new relative chance of being drawn by a random pick"],
+    ...PART_FLAGS,
+    ["--json", "print the group as a JSON array"],
+  ],
+  options: {
+    name: { type: "string" },
+    weight: { type: "string" },
+    json: { type: "boolean" },
+    ...PART_OPTIONS,
+  },
+  positionals: { min: 1, max: 1, names: "ID" },
+  async run(ctx, args) {
+    const id = parseId(args.positionals[0], "the group ID");
+    const name = str(args, "name");
+    const weight = str(args, "weight");
+    const parts = partsFromArgs(args);
+    if (name === undefined && weight === undefined && parts.length === 0) {
+      throw new UsageError("nothing to change: give --name, --weight or the parts (--text, --image, …)");
+    }
+    const group = await (await ctx.services()).groups.update(id, {
+      ...(name !== undefined ? { name } : {}),
+      ...(weight !== undefined ? { weight: Number(weight) } : {}),
+      ...(parts.length > 0 ? { parts } : {}),
+    });
+    if (flag(args, "json")) printJson(ctx.output, [group]);
+    else ctx.output.out(`Updated post group ${group.id} "${group.name}" (${describeGroup(group)}).`);
+    return 0;
+  },
+};
+
+function groupToggle(verb: "enable" | "disable", summary: string): Command {
+  return {
+    name: `groups ${verb}`,
+    summary,
+    usage: "ID",
+    positionals: { min: 1, max: 1, names: "ID" },
+    async run(ctx: CliContext, args: ParsedArgs) {
+      const id = parseId(args.positionals[0], "the group ID");
+      const group = await (await ctx.services()).groups[verb](id);
+      ctx.output.out(
+        `${verb === "enable" ? "Enabled" : "Disabled"} post group ${id} "${group.name}": ${
+          group.enabled ? "schedules draw it again" : "no schedule draws it until it is enabled"
+        }.`,
+      );
+      if (!group.enabled) await warnSchedulesWithoutGroups(ctx, { accountId: group.accountId });
+      return 0;
+    },
+  };
+}
+
+export const groupsEnableCommand = groupToggle("enable", "Enable a post group: schedules may draw it again");
+export const groupsDisableCommand = groupToggle(
+  "disable",
+  "Disable a post group: no schedule draws it until it is enabled (a run that picked it finishes)",
+);
+
 export const groupsImportCommand: Command = {
   name: "groups import",
   summary: "Import post groups from a CSV or JSON file (all or nothing; bad rows are reported by line)",
@@ -207,16 +274,19 @@ export const groupsImportCommand: Command = {
 export const groupsListCommand: Command = {
   name: "groups list",
   summary: "List an account's post groups",
-  usage: "--account ID [--json]",
+  usage: "--account ID [--all] [--json]",
   database: "read",
   flags: [
     ["--account ID", "the account"],
+    ["--all", "also list removed groups (kept for their run history)"],
     ["--json", "print a JSON array of objects that carry id"],
   ],
-  options: { account: { type: "string" }, json: { type: "boolean" } },
+  options: { account: { type: "string" }, all: { type: "boolean" }, json: { type: "boolean" } },
   async run(ctx, args) {
     const accountId = parseId(str(args, "account"), "--account");
-    const groups = await (await ctx.services()).groups.list(accountId);
+    const groups = await (await ctx.services()).groups.list(accountId, {
+      archived: flag(args, "all") ? "all" : "live",
+    });
     if (flag(args, "json")) {
       printJson(ctx.output, groups);
       return 0;
@@ -233,7 +303,7 @@ export const groupsListCommand: Command = {
       groups.map((g) => [
         g.id,
         g.name,
-        g.enabled ? "yes" : "no",
+        g.archivedAt !== null ? "removed" : g.enabled ? "yes" : "no",
         g.weight,
         describeParts(g),
         preview(g.parts[0]?.text),
@@ -245,16 +315,40 @@ export const groupsListCommand: Command = {
 
 export const groupsRemoveCommand: Command = {
   name: "groups remove",
-  summary: "Remove a post group (posts already published from it stay in the history)",
-  usage: "ID",
+  summary: "Remove a post group: it is never drawn again; its past runs stay in the history",
+  usage: "ID [--yes]",
+  flags: [["--yes", "do not ask for confirmation (needed when stdin is not a terminal)"]],
+  options: { yes: { type: "boolean" } },
   positionals: { min: 1, max: 1, names: "ID" },
   async run(ctx, args) {
     const id = parseId(args.positionals[0], "the group ID");
-    await (await ctx.services()).groups.remove(id);
-    ctx.output.out(`Removed post group ${id}.`);
+    const services = await ctx.services();
+    const group = await services.groups.get(id);
+    const go = await confirm(ctx.prompt, ctx.output, {
+      yes: flag(args, "yes"),
+      what: `Removing post group ${id} "${group.name}"`,
+      question: `Remove post group ${id} "${group.name}"? It is never posted again; its past runs are kept.`,
+    });
+    if (!go) return 1;
+    const removed = await services.groups.remove(id);
+    ctx.output.out(`Removed post group ${id} "${group.name}"; its past runs are kept.`);
+    const only = removed.schedules.filter((s) => s.only).map((s) => s.id);
+    const some = removed.schedules.filter((s) => !s.only).map((s) => s.id);
+    if (only.length > 0) {
+      ctx.output.out(
+        `Note: schedule ${only.join(", ")} drew only from this group: its runs are skipped until you give it other groups (\`threads-scheduler schedules edit ID --groups ID,…\`).`,
+      );
+    }
+    if (some.length > 0) ctx.output.out(`Schedule ${some.join(", ")} now draws from its other groups.`);
+    if (only.length === 0) await warnSchedulesWithoutGroups(ctx, { accountId: group.accountId });
     return 0;
   },
 };
+
+function describeGroup(group: PostGroup): string {
+  const state = group.enabled ? "" : ", disabled";
+  return `${describeParts(group)}, weight ${group.weight}${state}`;
+}
 
 function describeParts(group: PostGroup): string {
   const kinds = group.parts.map((p) => {

@@ -3,15 +3,25 @@ import {
   accountsAddCommand,
   accountsListCommand,
   accountsPauseCommand,
+  accountsReconnectCommand,
   accountsRemoveCommand,
   accountsResumeCommand,
 } from "./accounts.js";
-import { groupsAddCommand, groupsImportCommand, groupsListCommand, groupsRemoveCommand } from "./groups.js";
+import {
+  groupsAddCommand,
+  groupsDisableCommand,
+  groupsEditCommand,
+  groupsEnableCommand,
+  groupsImportCommand,
+  groupsListCommand,
+  groupsRemoveCommand,
+} from "./groups.js";
 import { checkCommand, jobsCommand, reloadCommand, runsCancelCommand, runsCommand } from "./inspect.js";
 import { postCommand } from "./post.js";
 import { sandboxCommand } from "./sandbox.js";
 import {
   schedulesAddCommand,
+  schedulesEditCommand,
   schedulesListCommand,
   schedulesPauseCommand,
   schedulesRemoveCommand,
@@ -28,12 +38,17 @@ export const COMMANDS: readonly Command[] = [
   accountsListCommand,
   accountsPauseCommand,
   accountsResumeCommand,
+  accountsReconnectCommand,
   accountsRemoveCommand,
   groupsAddCommand,
+  groupsEditCommand,
+  groupsEnableCommand,
+  groupsDisableCommand,
   groupsImportCommand,
   groupsListCommand,
   groupsRemoveCommand,
   schedulesAddCommand,
+  schedulesEditCommand,
   schedulesListCommand,
   schedulesPauseCommand,
   schedulesResumeCommand,

@@ -1,109 +1,142 @@
 import { isCalendarDate, WEEKDAYS, type Weekday } from "../../scheduler/planning/index.js";
-import type { Schedule } from "../../schedules/schedule.js";
+import type { Schedule, ScheduleSettings } from "../../schedules/schedule.js";
 import {
   MAX_MISFIRE_GRACE_MINUTES,
   PICK_POLICIES,
   type PickPolicy,
   withoutGroupsWarning,
 } from "../../schedules/schedule.js";
-import type { NewSchedule } from "../../schedules/schedules.service.js";
-import { type Command, flag, parseId, positiveInt, str, UsageError } from "../command.js";
+import { type Command, flag, type ParsedArgs, parseId, positiveInt, str, UsageError } from "../command.js";
 import type { CliContext } from "../context.js";
 import { printJson, printTable } from "../output.js";
+
+/**
+ * The flags that say what a schedule is, shared by `schedules add` and `schedules edit` (edit takes every one
+ * of them; a flag added here is picked up by both).
+ */
+export const SCHEDULE_FLAGS: Array<[string, string]> = [
+  ["--fixed HH:MM,…", "post at these local times every selected day"],
+  [
+    "--random HH:MM-HH:MM",
+    "post --count times at random in this local window (22:00-02:00 crosses midnight)",
+  ],
+  ["--count N", "posts per day in the random window"],
+  ["--min-gap MIN", "at least this many minutes between random posts (default 0)"],
+  ["--timezone TZ", "IANA zone of the times, such as Asia/Tokyo (default: the account's zone)"],
+  ["--days mon,tue,…", "weekdays to post on (default: every day)"],
+  [
+    "--pick POLICY",
+    "how a group is chosen: random (default, as the original), shuffle (each once per round), sequential",
+  ],
+  [
+    "--groups ID,…",
+    "draw only from these post groups; `all` (the default): every enabled group of the account",
+  ],
+  [
+    "--misfire-grace MIN",
+    "a post not started this many minutes after its time is marked missed (0–1440, default 15)",
+  ],
+  [
+    "--until YYYY-MM-DD",
+    "last day it posts (inclusive, in its zone): nothing after that day ends; `none`: no end (the default)",
+  ],
+  ["--paused", "pause it (`schedules resume ID` resumes it)"],
+  ["--json", "print the schedule as a JSON array"],
+];
+
+export const SCHEDULE_OPTIONS = {
+  fixed: { type: "string" },
+  random: { type: "string" },
+  count: { type: "string" },
+  "min-gap": { type: "string" },
+  timezone: { type: "string" },
+  days: { type: "string" },
+  pick: { type: "string" },
+  groups: { type: "string" },
+  "misfire-grace": { type: "string" },
+  until: { type: "string" },
+  paused: { type: "boolean" },
+  json: { type: "boolean" },
+} as const;
+
+/**
+ * The settings the flags give, and only those: `add` fills in the defaults, `edit` changes just these.
+ * Checks what the flags alone can tell (their form, flags that belong to the other kind); the service checks
+ * the whole schedule.
+ */
+export function scheduleSettingsFromArgs(args: ParsedArgs): Partial<ScheduleSettings> {
+  const settings: Partial<ScheduleSettings> = {};
+  const fixed = str(args, "fixed");
+  const random = str(args, "random");
+  if (fixed !== undefined && random !== undefined) {
+    throw new UsageError("give either --fixed HH:MM[,HH:MM…] or --random HH:MM-HH:MM, not both");
+  }
+  if (fixed !== undefined) {
+    if (str(args, "count") !== undefined || str(args, "min-gap") !== undefined) {
+      throw new UsageError("--count and --min-gap belong to --random schedules");
+    }
+    settings.kind = "fixed";
+    settings.times = fixed.split(",").map((t) => t.trim());
+  }
+  if (random !== undefined) {
+    const match = /^\s*([^-\s]+)\s*-\s*([^-\s]+)\s*$/.exec(random);
+    if (!match) throw new UsageError(`--random must look like 09:00-21:00, not "${random}"`);
+    settings.kind = "random";
+    settings.windowStart = match[1]!;
+    settings.windowEnd = match[2]!;
+  }
+  const count = positiveInt(str(args, "count"), "--count");
+  if (count !== undefined) settings.postsPerDay = count;
+  const gap = str(args, "min-gap");
+  if (gap !== undefined) settings.minGapMinutes = nonNegativeInt(gap, "--min-gap");
+  const timezone = str(args, "timezone");
+  if (timezone !== undefined) settings.timezone = timezone;
+  const days = str(args, "days");
+  if (days !== undefined) settings.days = parseDays(days);
+  const pick = str(args, "pick");
+  if (pick !== undefined) {
+    if (!(PICK_POLICIES as readonly string[]).includes(pick)) {
+      throw new UsageError(`--pick must be one of ${PICK_POLICIES.join(", ")}, not "${pick}"`);
+    }
+    settings.pick = pick as PickPolicy;
+  }
+  const groups = str(args, "groups");
+  if (groups !== undefined) {
+    settings.groupIds =
+      groups.trim().toLowerCase() === "all"
+        ? null
+        : groups.split(",").map((g) => parseId(g.trim(), "--groups"));
+  }
+  const grace = str(args, "misfire-grace");
+  if (grace !== undefined)
+    settings.misfireGraceMinutes = nonNegativeInt(grace, "--misfire-grace", MAX_MISFIRE_GRACE_MINUTES);
+  const until = str(args, "until");
+  if (until !== undefined) settings.until = parseUntil(until);
+  if (flag(args, "paused")) settings.active = false;
+  return settings;
+}
 
 export const schedulesAddCommand: Command = {
   name: "schedules add",
   summary: "Add a fixed or random schedule to an account (takes effect in running schedulers at once)",
   usage:
     "--account ID (--fixed HH:MM[,HH:MM…] | --random HH:MM-HH:MM --count N [--min-gap MIN]) [--timezone TZ] [--days mon,tue,…] [--pick random|shuffle|sequential] [--until YYYY-MM-DD]",
-  flags: [
-    ["--account ID", "the account that posts"],
-    ["--fixed HH:MM,…", "post at these local times every selected day"],
-    [
-      "--random HH:MM-HH:MM",
-      "post --count times at random in this local window (22:00-02:00 crosses midnight)",
-    ],
-    ["--count N", "posts per day in the random window"],
-    ["--min-gap MIN", "at least this many minutes between random posts (default 0)"],
-    ["--timezone TZ", "IANA zone of the times, such as Asia/Tokyo (default: the account's zone)"],
-    ["--days mon,tue,…", "weekdays to post on (default: every day)"],
-    [
-      "--pick POLICY",
-      "how a group is chosen: random (default, as the original), shuffle (each once per round), sequential",
-    ],
-    ["--groups ID,…", "draw only from these post groups (default: every enabled group of the account)"],
-    [
-      "--misfire-grace MIN",
-      "a post not started this many minutes after its time is marked missed (0–1440, default 15)",
-    ],
-    [
-      "--until YYYY-MM-DD",
-      "last day it posts (inclusive, in its zone): nothing after that day ends (default: no end)",
-    ],
-    ["--paused", "add it paused"],
-    ["--json", "print the schedule as a JSON array"],
-  ],
-  options: {
-    account: { type: "string" },
-    fixed: { type: "string" },
-    random: { type: "string" },
-    count: { type: "string" },
-    "min-gap": { type: "string" },
-    timezone: { type: "string" },
-    days: { type: "string" },
-    pick: { type: "string" },
-    groups: { type: "string" },
-    "misfire-grace": { type: "string" },
-    until: { type: "string" },
-    paused: { type: "boolean" },
-    json: { type: "boolean" },
-  },
+  flags: [["--account ID", "the account that posts"], ...SCHEDULE_FLAGS.map(addFlag)],
+  options: { account: { type: "string" }, ...SCHEDULE_OPTIONS },
   async run(ctx, args) {
     const accountId = parseId(str(args, "account"), "--account");
-    const fixed = str(args, "fixed");
-    const random = str(args, "random");
-    if ((fixed === undefined) === (random === undefined)) {
+    const settings = scheduleSettingsFromArgs(args);
+    if (settings.kind === undefined) {
       throw new UsageError("give either --fixed HH:MM[,HH:MM…] or --random HH:MM-HH:MM --count N");
     }
-    const settings: NewSchedule = { accountId, kind: fixed !== undefined ? "fixed" : "random" };
-    if (fixed !== undefined) {
-      if (str(args, "count") !== undefined || str(args, "min-gap") !== undefined) {
-        throw new UsageError("--count and --min-gap belong to --random schedules");
-      }
-      settings.times = fixed.split(",").map((t) => t.trim());
-    } else {
-      const match = /^\s*([^-\s]+)\s*-\s*([^-\s]+)\s*$/.exec(random!);
-      if (!match) throw new UsageError(`--random must look like 09:00-21:00, not "${random}"`);
-      settings.windowStart = match[1]!;
-      settings.windowEnd = match[2]!;
-      const count = positiveInt(str(args, "count"), "--count");
-      if (count === undefined) throw new UsageError("--random needs --count N (posts per day)");
-      settings.postsPerDay = count;
-      const gap = str(args, "min-gap");
-      if (gap !== undefined) settings.minGapMinutes = nonNegativeInt(gap, "--min-gap");
+    if (settings.kind === "random" && settings.postsPerDay === undefined) {
+      throw new UsageError("--random needs --count N (posts per day)");
     }
-    const timezone = str(args, "timezone");
-    if (timezone !== undefined) settings.timezone = timezone;
-    const days = str(args, "days");
-    if (days !== undefined) settings.days = parseDays(days);
-    const pick = str(args, "pick");
-    if (pick !== undefined) {
-      if (!(PICK_POLICIES as readonly string[]).includes(pick)) {
-        throw new UsageError(`--pick must be one of ${PICK_POLICIES.join(", ")}, not "${pick}"`);
-      }
-      settings.pick = pick as PickPolicy;
+    if (settings.kind === "fixed" && settings.postsPerDay !== undefined) {
+      throw new UsageError("--count and --min-gap belong to --random schedules");
     }
-    const groups = str(args, "groups");
-    if (groups !== undefined) settings.groupIds = groups.split(",").map((g) => parseId(g.trim(), "--groups"));
-    const grace = str(args, "misfire-grace");
-    if (grace !== undefined)
-      settings.misfireGraceMinutes = nonNegativeInt(grace, "--misfire-grace", MAX_MISFIRE_GRACE_MINUTES);
-    const until = str(args, "until");
-    if (until !== undefined) settings.until = parseUntil(until);
-    if (flag(args, "paused")) settings.active = false;
-
     const services = await ctx.services();
-    const schedule = await services.schedules.add(settings);
+    const schedule = await services.schedules.add({ ...settings, kind: settings.kind, accountId });
     // Said, not refused: the groups may well be added next.
     await warnSchedulesWithoutGroups(ctx, { scheduleId: schedule.id });
     if (flag(args, "json")) {
@@ -112,6 +145,44 @@ export const schedulesAddCommand: Command = {
     }
     ctx.output.out(`Added schedule ${schedule.id} for account ${accountId}: ${describe(schedule)}.`);
     ctx.output.out("Run `threads-scheduler jobs` to see its planned runs.");
+    return 0;
+  },
+};
+
+/** `add`'s wording of a shared flag (a new schedule has no current setting to keep). */
+function addFlag([name, description]: [string, string]): [string, string] {
+  return name === "--paused" ? [name, "add it paused"] : [name, description];
+}
+
+export const schedulesEditCommand: Command = {
+  name: "schedules edit",
+  summary:
+    "Change a schedule (any option of `schedules add`; the rest stays): its future runs are re-planned at once, in every running scheduler",
+  usage:
+    "ID [--fixed HH:MM,… | --random HH:MM-HH:MM] [--count N] [--min-gap MIN] [--timezone TZ] [--days …] [--pick P] [--groups ID,…|all] [--misfire-grace MIN] [--until YYYY-MM-DD|none] [--paused]",
+  flags: SCHEDULE_FLAGS,
+  options: SCHEDULE_OPTIONS,
+  positionals: { min: 1, max: 1, names: "ID" },
+  async run(ctx, args) {
+    const id = parseId(args.positionals[0], "the schedule ID");
+    const patch = scheduleSettingsFromArgs(args);
+    if (Object.keys(patch).length === 0) {
+      throw new UsageError("nothing to change: give at least one option of `schedules add` (see --help)");
+    }
+    const schedule = await (await ctx.services()).schedules.update(id, patch);
+    await warnSchedulesWithoutGroups(ctx, { scheduleId: schedule.id });
+    if (flag(args, "json")) {
+      printJson(ctx.output, [schedule]);
+      return 0;
+    }
+    ctx.output.out(
+      `Updated schedule ${schedule.id} of account ${schedule.accountId}: ${describe(schedule)}${schedule.active ? "" : " (paused)"}.`,
+    );
+    ctx.output.out(
+      schedule.active
+        ? "Its future runs are re-planned; run `threads-scheduler jobs` to see them."
+        : "It has no planned runs while paused.",
+    );
     return 0;
   },
 };
@@ -209,9 +280,13 @@ export function describe(s: Schedule): string {
   return `${when}, ${days}${s.until ? `, until ${s.until}` : ""}${s.timezone ? ` (${s.timezone})` : ""}`;
 }
 
-/** `--until`: a calendar date; whether it is before today is the service's check (it knows the zone). */
-export function parseUntil(text: string): string {
+/**
+ * `--until`: a calendar date, or `none` for no end; whether it is before today is the service's check (it knows
+ * the zone).
+ */
+export function parseUntil(text: string): string | null {
   const date = text.trim();
+  if (date.toLowerCase() === "none") return null;
   if (!isCalendarDate(date)) {
     throw new UsageError(`--until must be a date YYYY-MM-DD (the last day it posts), not "${text}"`);
   }

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { removedAccount } from "../../accounts/account.js";
 import { getAccount } from "../../accounts/accounts.repository.js";
 import type { Database } from "../../db/connect.js";
 import { AppError, notFound } from "../../errors.js";
+import { removedGroup } from "../../groups/group.js";
 import { getGroup } from "../../groups/groups.repository.js";
 import type { PostPart } from "../../threads/post.js";
 import { assertValidGroup } from "../../threads/preflight.js";
@@ -51,6 +53,7 @@ export async function planOneOff(deps: PostAtDeps, req: PostAtRequest): Promise<
   const { db, now } = deps;
   const account = await getAccount(db, req.accountId);
   if (!account) throw notFound("account", req.accountId);
+  if (account.archived_at !== null) throw removedAccount(account);
   const timezone = account.timezone || deps.defaultTimezone;
   const at = parseAt(req.at, timezone, now);
   if (!at.ok) throw new AppError("invalid_input", at.problem, { details: { field: "at" } });
@@ -60,6 +63,7 @@ export async function planOneOff(deps: PostAtDeps, req: PostAtRequest): Promise<
   if ("groupId" in req) {
     const group = await getGroup(db, req.groupId);
     if (!group) throw notFound("post group", req.groupId);
+    if (group.archivedAt !== null) throw removedGroup(group);
     if (group.accountId !== account.id) {
       throw new AppError(
         "invalid_input",

@@ -1,6 +1,7 @@
 import { TokenDecryptError } from "../../accounts/token-crypto.js";
 import type { Database } from "../../db/connect.js";
 import type { Account, OccurrenceRow } from "../../db/schema.js";
+import { lockGroup } from "../../groups/groups.repository.js";
 import { type PublisherDeps, type PublishOutcome, publishGroup } from "../../publications/publisher.js";
 import type { PostPart } from "../../threads/post.js";
 import { validateGroup } from "../../threads/preflight.js";
@@ -35,7 +36,8 @@ export async function runPostJob(deps: PostJobDeps, occ: OccurrenceRow): Promise
     .selectAll()
     .where("id", "=", occ.account_id)
     .executeTakeFirst();
-  if (!account) return { state: "skipped", reason: "the account was removed" };
+  if (!account || account.archived_at !== null)
+    return { state: "skipped", reason: "the account was removed" };
   if (account.status === "paused")
     return { state: "skipped", reason: `account @${account.username} is paused` };
   if (account.status === "reauth_required") {
@@ -142,7 +144,7 @@ async function choosePost(db: Database, occ: OccurrenceRow, random: () => number
       const skip = await disabledOneOffGroup(db, occ.id, occ.group_id);
       if (skip) return { skip };
     }
-    const parts = await loadParts(db, occ.group_id);
+    const parts = await loadParts(db, occ.group_id, { live: true });
     return parts.length > 0
       ? { groupId: occ.group_id, parts }
       : { skip: `post group ${occ.group_id} was removed` };
@@ -158,7 +160,8 @@ async function choosePost(db: Database, occ: OccurrenceRow, random: () => number
     .selectFrom("post_groups")
     .select(["id", "weight"])
     .where("account_id", "=", occ.account_id!)
-    .where("enabled", "=", 1);
+    .where("enabled", "=", 1)
+    .where("archived_at", "is", null);
   const allowed: number[] | null = schedule.group_ids_json ? JSON.parse(schedule.group_ids_json) : null;
   if (allowed) query = allowed.length > 0 ? query.where("id", "in", allowed) : query.where("id", "=", -1);
   const candidates = await query.execute();
@@ -170,8 +173,13 @@ async function choosePost(db: Database, occ: OccurrenceRow, random: () => number
     .set({ pick_state_json: JSON.stringify(picked.state) })
     .where("id", "=", schedule.id)
     .execute();
-  await setGroup(db, occ.id, picked.groupId);
-  const parts = await loadParts(db, picked.groupId);
+  // Recording the pick and reading the parts under the group's share lock: an edit of its parts either waits
+  // and then sees this run (and refuses), or commits first and this run reads the edited parts.
+  const parts = await db.transaction().execute(async (trx) => {
+    await setGroup(trx, occ.id, picked.groupId);
+    await lockGroup(trx, picked.groupId, "share");
+    return loadParts(trx, picked.groupId);
+  });
   return { groupId: picked.groupId, parts };
 }
 
@@ -194,12 +202,20 @@ async function disabledOneOffGroup(
   return started ? undefined : `post group ${groupId} was disabled after this one-off post was planned`;
 }
 
-async function loadParts(db: Database, groupId: number): Promise<PostPart[]> {
-  const rows = await db
-    .selectFrom("post_parts")
-    .select("spec_json")
-    .where("group_id", "=", groupId)
-    .orderBy("position")
-    .execute();
+/** `live`: nothing when the group was removed (archived groups keep their parts for the history). */
+async function loadParts(db: Database, groupId: number, opts: { live?: boolean } = {}): Promise<PostPart[]> {
+  let query = db.selectFrom("post_parts").select("spec_json").where("group_id", "=", groupId);
+  if (opts.live) {
+    query = query.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom("post_groups")
+          .select("post_groups.id")
+          .whereRef("post_groups.id", "=", "post_parts.group_id")
+          .where("post_groups.archived_at", "is", null),
+      ),
+    );
+  }
+  const rows = await query.orderBy("position").execute();
   return rows.map((r) => JSON.parse(r.spec_json) as PostPart);
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { removedAccount } from "../../accounts/account.js";
 import type { Account, OccurrenceState, PublicationPartRow } from "../../db/schema.js";
 import { AppError, notFound } from "../../errors.js";
+import { removedGroup } from "../../groups/group.js";
 import { getGroup } from "../../groups/groups.repository.js";
 import { getLedgerByOccurrence } from "../../publications/publications.repository.js";
 import type { PublisherDeps } from "../../publications/publisher.js";
@@ -43,6 +45,7 @@ export async function postNow(deps: PostNowDeps, req: PostNowRequest): Promise<P
     .where("id", "=", req.accountId)
     .executeTakeFirst();
   if (!account) throw notFound("account", req.accountId);
+  if (account.archived_at !== null) throw removedAccount(account);
   if (account.status === "paused") {
     throw new AppError(
       "invalid_input",
@@ -60,6 +63,7 @@ export async function postNow(deps: PostNowDeps, req: PostNowRequest): Promise<P
   if ("groupId" in req) {
     const group = await getGroup(db, req.groupId);
     if (!group) throw notFound("post group", req.groupId);
+    if (group.archivedAt !== null) throw removedGroup(group);
     if (group.accountId !== account.id) {
       throw new AppError(
         "invalid_input",
