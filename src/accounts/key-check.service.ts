@@ -129,6 +129,6 @@ function mismatchMessage(opts: { origin: KeyOrigin; target: string }, tokens: nu
     `The token encryption key does not match the one the account tokens in ${opts.target} were stored with (${tokens} account(s)).`,
     `Key in use: ${describeKeyOrigin(opts.origin)}.`,
     `To fix it: ${restore}, then run the command again.`,
-    "If the previous key is lost for good: run `threads-scheduler tokens reset-key --yes` to adopt the current key (accounts whose token cannot be read are marked reconnect-needed and their posts held), then give each of them a new token with `threads-scheduler accounts add --token TOKEN`.",
+    "If the previous key is lost for good: run `threads-scheduler tokens reset-key --yes` to adopt the current key (accounts whose token cannot be read are marked reconnect-needed and their posts held), then give each of them a new token with `threads-scheduler accounts reconnect ID --token TOKEN`.",
   ].join("\n");
 }

@@ -336,7 +336,7 @@ describe("a changed or lost SECRET_KEY", { timeout: TEST_TIMEOUT_MS }, () => {
     expect(JSON.parse(list.stdout)).toMatchObject([{ username: "jiro", status: "reauth_required" }]);
     const again = await run(["accounts", "add", "--sandbox-user", "jiro"], { ...vars, SECRET_KEY: KEY_B });
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout).toContain("Updated account 1");
+    expect(again.stdout).toContain("@jiro already exists as account 1: reconnected");
     const after = await run(["accounts", "list", "--json"], { ...vars, SECRET_KEY: KEY_B });
     expect(JSON.parse(after.stdout)).toMatchObject([{ status: "active", tokenState: "ok" }]);
     // The old key is now the wrong one.

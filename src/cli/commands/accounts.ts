@@ -166,7 +166,7 @@ export const accountsListCommand: Command = {
         ctx.output.err(`Warning: no account can post. ${key.message}`);
       } else {
         ctx.output.err(
-          "Warning: the token of each account marked 'token unreadable' is damaged and cannot be decrypted: give it a new token with `threads-scheduler accounts add --token TOKEN`.",
+          "Warning: the token of each account marked 'token unreadable' is damaged and cannot be decrypted: give it a new token with `threads-scheduler accounts reconnect ID --token TOKEN`.",
         );
       }
     }

@@ -90,7 +90,7 @@ export const tokensResetKeyCommand: Command = {
     }
     ctx.output.out(`${marked.length} account(s) must be given a new token; their posts are held until then:`);
     for (const a of marked) ctx.output.out(`  ${a.id}  @${a.username}`);
-    ctx.output.out("Give each a new token with `threads-scheduler accounts add --token TOKEN`.");
+    ctx.output.out("Give each a new token with `threads-scheduler accounts reconnect ID --token TOKEN` (`accounts list` shows their ids).");
     return 0;
   },
 };

@@ -90,7 +90,7 @@ export async function planOneOff(deps: PostAtDeps, req: PostAtRequest): Promise<
     );
   } else if (account.status === "reauth_required") {
     warnings.push(
-      `@${account.username} must be reconnected before then (${account.status_reason ?? "its token is no longer valid"}): add a fresh token with \`accounts add --token\`, or this post will be missed.`,
+      `@${account.username} must be reconnected before then (${account.status_reason ?? "its token is no longer valid"}): give it a fresh token with \`threads-scheduler accounts reconnect ${account.id} --token TOKEN\`, or this post will be missed.`,
     );
   }
 

@@ -55,7 +55,7 @@ export async function postNow(deps: PostNowDeps, req: PostNowRequest): Promise<P
   if (account.status === "reauth_required") {
     throw new AppError(
       "invalid_input",
-      `@${account.username} must be reconnected before it can post (${account.status_reason ?? "its token is no longer valid"}). Add a fresh token with \`accounts add --token\`.`,
+      `@${account.username} must be reconnected before it can post (${account.status_reason ?? "its token is no longer valid"}). Give it a fresh token with \`threads-scheduler accounts reconnect ${account.id} --token TOKEN\`.`,
     );
   }
   let groupId: number | null = null;
