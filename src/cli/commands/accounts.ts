@@ -74,6 +74,7 @@ export const accountsReconnectCommand: Command = {
   summary:
     "Give an account a new token of the same Threads user (after 'reconnect needed'); its groups, schedules and held posts stay",
   usage: "ID --token TOKEN",
+  secretKey: "use",
   flags: [["--token TOKEN", "a Threads user access token of the account's own Threads user"]],
   options: { token: { type: "string" } },
   positionals: { min: 1, max: 1, names: "ID" },
