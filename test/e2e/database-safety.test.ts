@@ -285,6 +285,7 @@ describe("a changed or lost SECRET_KEY", { timeout: TEST_TIMEOUT_MS }, () => {
       ["post", "--account", "1", "--group", "1"],
       ["tokens", "refresh"],
       ["accounts", "add", "--sandbox-user", "taro"],
+      ["accounts", "reconnect", "1", "--token", "any-token"],
       ["start", "--no-web"],
     ]) {
       const r = await run(args, vars);
