@@ -177,6 +177,40 @@ describe.each(DIALECTS)("editing and removal commands on %s", (dialect) => {
     expect(post.err).toMatch(/Post group 1 "morning" was removed/);
   });
 
+  it("removing a schedule's groups warns, counts only live groups, and leaves the schedule editable", async () => {
+    await setup();
+    for (const args of [
+      ["groups", "add", "--account", "1", "--name", "second", "--text", "こんばんは"],
+      ["schedules", "add", "--account", "1", "--fixed", "12:00", "--groups", "1,2"],
+    ]) {
+      const r = await cli(args);
+      expect(r.code, `${args.join(" ")}: ${r.err}`).toBe(0);
+    }
+    const tomorrow = new Date(Date.now() + 24 * 3_600_000).toISOString().slice(0, 16).replace("T", " ");
+    const planned = await cli(["post", "--account", "1", "--group", "2", "--at", `${tomorrow}`]);
+    expect(planned.code, planned.err).toBe(0);
+
+    const first = await cli(["groups", "remove", "1", "--yes"]);
+    expect(first.code, first.err).toBe(0);
+    expect(first.out).toContain("Schedule 2 now draws from its other groups.");
+    const second = await cli(["groups", "remove", "2", "--yes"]);
+    expect(second.code, second.err).toBe(0);
+    // Group 1 is already gone: schedule 2 has nothing left, and says so.
+    expect(second.out).toContain("schedule 2 drew only from this group");
+    expect(second.out).not.toContain("now draws from its other groups");
+    expect(second.out).toMatch(/planned one-off post \d+ named this group: it is skipped at its time/);
+    const jobs = await cli(["jobs"]);
+    expect(jobs.err).toContain("Warning: Schedule 1 (@hanako) has no enabled post group to draw from");
+    expect(jobs.err).toContain(
+      "Warning: Schedule 2 (@hanako) has none of its chosen post groups (--groups) enabled",
+    );
+    // An edit that does not touch the groups is not refused for the removed ones.
+    const edit = await cli(["schedules", "edit", "2", "--fixed", "13:00"]);
+    expect(edit.code, edit.err).toBe(0);
+    const kind = await cli(["schedules", "edit", "2", "--count", "3"]);
+    expect(kind.code).toBe(2);
+  });
+
   it("schedules edit takes the options of add and re-plans", async () => {
     await setup();
     const edited = await cli([

@@ -134,4 +134,33 @@ describe.each(DIALECTS)("engine stop on %s", (dialect) => {
     expect(await today()).toMatchObject({ state: "published" });
     expect(publishedTexts(env.sandbox, userId)).toEqual(["published, link pending"]);
   });
+  it("a run cut off mid-chain on an account then paused is still checked and finished, not skipped", async () => {
+    // `accounts remove` refuses while a post is being checked and advises pausing; pausing must not turn the
+    // check into a skip (the history would say nothing was posted while part 2 is on Threads).
+    env = await createEngineEnv(dialect, { start: START, timeoutMs: 60_000 });
+    const { account, userId } = await env.addAccount();
+    await env.addGroup(account.id, [{ text: "part one" }, { text: "part two" }]);
+    const scheduleId = await env.addSchedule(account.id, { kind: "fixed", times: ["10:00"] });
+    await env.runAt(TEN - MINUTE);
+    const today = async () => (await env.occurrences({ scheduleId })).find((o) => o.due_at === TEN)!;
+    let publishes = 0;
+    const secondPublish = startUntil((req) => isPublish(req) && ++publishes === 2, "hang-after");
+    await secondPublish;
+    await until(() => env.sandbox.published(userId).length === 2, "both parts on Threads");
+    await env.engine.stop(200);
+    expect((await today()).state).toBe("needs_check");
+    await expect(env.services.accounts.remove(account.id)).rejects.toThrow(/Pause the account/);
+    await env.services.accounts.pause(account.id);
+
+    await nextStart();
+    expect(await today()).toMatchObject({ state: "published" });
+    expect(publishedTexts(env.sandbox, userId)).toEqual(["part one", "part two"]);
+    const parts = await env.db.selectFrom("publication_parts").select("state").orderBy("position").execute();
+    expect(parts.map((p) => p.state)).toEqual(["published", "published"]);
+    // A new run of the paused account is skipped as before.
+    env.clock.set(TEN + 24 * 60 * MINUTE);
+    await nextStart();
+    const tomorrow = (await env.occurrences({ scheduleId })).find((o) => o.due_at === TEN + 24 * 60 * MINUTE);
+    expect(tomorrow).toMatchObject({ state: "skipped" });
+  });
 });

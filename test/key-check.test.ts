@@ -84,7 +84,7 @@ describe.each(DIALECTS)("SECRET_KEY check on %s", (dialect) => {
     );
     expect(message).toContain(`Key in use: the key file ${FILE_ORIGIN.file}`);
     expect(message).toContain("tokens reset-key --yes");
-    expect(message).toContain("accounts add --token TOKEN");
+    expect(message).toContain("accounts reconnect ID --token TOKEN");
   });
 
   it("names SECRET_KEY, or a missing key file, as the key in use", async () => {
@@ -136,6 +136,26 @@ describe.each(DIALECTS)("SECRET_KEY check on %s", (dialect) => {
     expect(await storedCheck()).toBeUndefined();
     expect(await inspectSecretKey(t.db, OLD_KEY, { ...opts, record: true })).toEqual({ state: "match" });
     expect(keyMatchesCheck((await storedCheck())!, OLD_KEY)).toBe(true);
+  });
+
+  it("leaves removed accounts (their token wiped) out: they neither judge the key nor need a new token", async () => {
+    t = await createTestDb(dialect);
+    await insertAccount(t.db, accountRow(1, T0, { token_ciphertext: encryptToken("tok-1", OLD_KEY) }));
+    await insertAccount(t.db, accountRow(2, T0, { token_ciphertext: "", archived_at: T0 }));
+    // A database from before key checks whose only other account was removed: the right key matches.
+    expect(await inspectSecretKey(t.db, OLD_KEY, { ...opts, record: false })).toEqual({ state: "match" });
+    expect(await inspectSecretKey(t.db, NEW_KEY, { ...opts, record: false })).toMatchObject({
+      state: "mismatch",
+      tokens: 1,
+    });
+    // Giving up the key holds the live account only; the removed one stays removed.
+    expect(await adoptSecretKey(t.db, NEW_KEY, T0 + 1)).toEqual([{ id: 1, username: expect.any(String) }]);
+    const removed = await t.db
+      .selectFrom("accounts")
+      .selectAll()
+      .where("id", "=", 2)
+      .executeTakeFirstOrThrow();
+    expect(removed.status).toBe("active");
   });
 
   it("adopts a new key after the old one is lost: unreadable tokens' accounts are held for reconnection", async () => {

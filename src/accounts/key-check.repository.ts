@@ -32,13 +32,18 @@ export async function replaceKeyCheck(db: Db, check: string, now: number): Promi
     .execute();
 }
 
-/** Every stored token with its account, in id order. */
+/**
+ * Every stored token with its account, in id order. A removed (archived) account's token is wiped on purpose:
+ * it is neither a token to judge the key by nor an account to give a new token.
+ */
 export async function listStoredTokens(
   db: Db,
 ): Promise<Array<{ id: number; username: string; token_ciphertext: string; status: string }>> {
   return db
     .selectFrom("accounts")
     .select(["id", "username", "token_ciphertext", "status"])
+    .where("archived_at", "is", null)
+    .where("token_ciphertext", "<>", "")
     .orderBy("id")
     .execute();
 }

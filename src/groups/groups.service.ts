@@ -3,7 +3,7 @@ import { getAccount } from "../accounts/accounts.repository.js";
 import type { Clock } from "../clock.js";
 import type { Database } from "../db/connect.js";
 import { AppError, notFound } from "../errors.js";
-import { listUnfinishedOfGroup } from "../scheduler/occurrences.repository.js";
+import { listPlannedOneOffsOfGroup, listUnfinishedOfGroup } from "../scheduler/occurrences.repository.js";
 import { listSchedules } from "../schedules/schedules.repository.js";
 import type { PostPart } from "../threads/post.js";
 import { assertValidGroup, ValidationError } from "../threads/preflight.js";
@@ -14,6 +14,7 @@ import {
   type GroupPatch,
   getGroup,
   insertGroup,
+  listGroupIdsOfAccount,
   listGroupsByAccount,
   lockGroup,
   setGroupEnabled,
@@ -34,6 +35,8 @@ export interface RemovedGroup {
   group: PostGroup;
   /** `only`: the group was the only one the schedule draws from, so its runs will be skipped. */
   schedules: Array<{ id: number; only: boolean }>;
+  /** Planned one-off posts that name the group: they will be skipped at their time. */
+  oneOffs: number[];
 }
 
 /** The highest weight: a group can be made 1000 times likelier than a normal one, not unboundedly. */
@@ -141,14 +144,20 @@ export function createGroupService(deps: GroupServiceDeps) {
         `Disable it now (\`threads-scheduler groups disable ${id}\`) so it is not picked again.`,
       );
       await archiveGroup(trx, id, clock.now());
-      const schedules = (await listSchedules(trx, { accountId: group.accountId }))
+      const named = (await listSchedules(trx, { accountId: group.accountId }))
         .map((s) => ({
           id: s.id,
           ids: s.group_ids_json === null ? null : (JSON.parse(s.group_ids_json) as number[]),
         }))
-        .filter((s) => s.ids?.includes(id))
-        .map((s) => ({ id: s.id, only: s.ids!.length === 1 }));
-      return { group: (await getGroup(trx, id))!, schedules };
+        .filter((s): s is { id: number; ids: number[] } => s.ids?.includes(id) ?? false);
+      // `only`: none of the schedule's other groups is left (removed ones do not count).
+      const schedules: RemovedGroup["schedules"] = [];
+      for (const s of named) {
+        const left = await listGroupIdsOfAccount(trx, group.accountId, s.ids);
+        schedules.push({ id: s.id, only: left.length === 0 });
+      }
+      const oneOffs = await listPlannedOneOffsOfGroup(trx, id);
+      return { group: (await getGroup(trx, id))!, schedules, oneOffs };
     });
   }
 

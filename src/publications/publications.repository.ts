@@ -70,6 +70,16 @@ async function insertParts(
   return rows.sort((a, b) => a.position - b.position);
 }
 
+/** Whether a publication was opened for the occurrence: something of it may be on Threads. */
+export async function hasLedger(db: Db, occurrenceId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom("publications")
+    .select("id")
+    .where("occurrence_id", "=", occurrenceId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function getLedgerByOccurrence(db: Db, occurrenceId: number): Promise<Ledger | undefined> {
   const publication = await db
     .selectFrom("publications")

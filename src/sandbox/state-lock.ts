@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, realpathSync, unlinkSync } from "node:fs";
+import { existsSync, mkdirSync, realpathSync, unlinkSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
@@ -192,11 +192,23 @@ function removeDeadSocketFile(address: string): void {
   } catch {}
 }
 
-/** The file's absolute path with its directory's symlinks resolved, so two spellings of one file agree. */
+/**
+ * The file's absolute path with its directory's symlinks resolved, so two spellings of one file agree. The
+ * directory (DATA_DIR) is made when its parent exists, never a chain of folders: a mistyped DATA_DIR is an error,
+ * not a second sandbox state that the service never reads.
+ */
 function canonicalPath(file: string): string {
   const absolute = resolve(file);
-  mkdirSync(dirname(absolute), { recursive: true });
-  return join(realpathSync(dirname(absolute)), basename(absolute));
+  const dir = dirname(absolute);
+  if (!existsSync(dir)) {
+    if (!existsSync(dirname(dir))) {
+      throw new Error(
+        `The folder of the sandbox state file, ${dir}, does not exist, nor does its parent: check DATA_DIR (or --data-dir).`,
+      );
+    }
+    mkdirSync(dir);
+  }
+  return join(realpathSync(dir), basename(absolute));
 }
 
 function printable(address: string): string {

@@ -398,3 +398,16 @@ export async function listUnfinishedOfGroup(
     .orderBy("o.id")
     .execute();
 }
+
+/** Planned one-off posts (`once:` job keys) that name the group: they are skipped at their time once it is removed. */
+export async function listPlannedOneOffsOfGroup(db: Db, groupId: number): Promise<number[]> {
+  const rows = await db
+    .selectFrom("occurrences")
+    .select("id")
+    .where("group_id", "=", groupId)
+    .where("state", "=", "planned")
+    .where("job_key", "like", "once:%")
+    .orderBy("id")
+    .execute();
+  return rows.map((r) => r.id);
+}

@@ -78,12 +78,16 @@ export async function removeSchedule(db: Db, id: number): Promise<boolean> {
   return result.numDeletedRows > 0n;
 }
 
-/** `select 1 from post_groups where account_id = s.account_id and enabled`, inside a query on `schedules as s`. */
+/**
+ * `select 1 from post_groups where account_id = s.account_id and enabled and not removed`, inside a query on
+ * `schedules as s`.
+ */
 function enabledGroupOf(selectFrom: ExpressionBuilder<DB & { s: SchedulesTable }, "s">["selectFrom"]) {
   return selectFrom("post_groups as g")
     .select("g.id")
     .whereRef("g.account_id", "=", "s.account_id")
-    .where("g.enabled", "=", 1);
+    .where("g.enabled", "=", 1)
+    .where("g.archived_at", "is", null);
 }
 
 /** An active schedule whose runs would be skipped: no enabled post group to draw from. */
@@ -133,6 +137,7 @@ export async function listSchedulesWithoutGroups(
       .select("id")
       .where("id", "in", allIds.slice(i, i + 500))
       .where("enabled", "=", 1)
+      .where("archived_at", "is", null)
       .execute();
     for (const r of rows) enabled.add(r.id);
   }

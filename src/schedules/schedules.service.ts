@@ -60,21 +60,22 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
   });
 
   /**
-   * Account exists, settings can be planned, groups are the account's, and a new end date (`untilChanged`)
+   * Account exists, settings can be planned, groups given now (`changed.groups`) are the account's live ones,
+   * and a new end date (`changed.until`)
    * is not before today; throws AppError otherwise.
    */
   async function checkSettings(
     trx: Database,
     accountId: number,
     s: ResolvedSettings,
-    untilChanged: boolean,
+    changed: { until: boolean; groups: boolean },
   ): Promise<void> {
     const account = Number.isInteger(accountId) ? await getAccount(trx, accountId) : undefined;
     if (!account) throw notFound("account", accountId);
     if (account.archived_at !== null) throw removedAccount(account);
     const accountTimezone = account.timezone || deps.defaultTimezone;
     const issues = settingsIssues(s, accountTimezone);
-    if (issues.length === 0 && untilChanged && s.until !== null) {
+    if (issues.length === 0 && changed.until && s.until !== null) {
       const problem = untilProblem(s.until, s.timezone ?? accountTimezone, clock.now());
       if (problem) issues.push({ field: "until", message: problem });
     }
@@ -87,7 +88,9 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
       });
     }
     const problems: string[] = [];
-    if (s.groupIds !== null) {
+    // Only groups given now: a group of the list removed since is not the user's mistake in an unrelated edit
+    // (its runs draw from the others, or are skipped with a warning).
+    if (changed.groups && s.groupIds !== null) {
       const own = new Set(await listGroupIdsOfAccount(trx, accountId, s.groupIds));
       const foreign = s.groupIds.filter((id) => !own.has(id));
       if (foreign.length > 0) {
@@ -111,7 +114,7 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
   async function add(input: NewSchedule): Promise<Schedule> {
     const settings = withDefaults(input);
     return db.transaction().execute(async (trx) => {
-      await checkSettings(trx, input.accountId, settings, true);
+      await checkSettings(trx, input.accountId, settings, { until: true, groups: true });
       const now = clock.now();
       const row = await insertSchedule(trx, {
         account_id: input.accountId,
@@ -143,10 +146,14 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
           kind === "fixed"
             ? `Schedule ${id} is a fixed schedule: a window, a count and a minimum gap belong to random schedules. Give the random window as well to turn it into one.`
             : `Schedule ${id} is a random schedule: fixed times belong to fixed schedules. Give them as the fixed times to turn it into one.`,
+          { field: kind === "fixed" ? "window" : "times" },
         );
       }
       const settings = withDefaults({ ...settingsOf(current), ...given });
-      await checkSettings(trx, current.accountId, settings, settings.until !== current.until);
+      await checkSettings(trx, current.accountId, settings, {
+        until: settings.until !== current.until,
+        groups: "groupIds" in given,
+      });
       const now = clock.now();
       const row = await updateSchedule(trx, id, { ...toScheduleColumns(settings), updated_at: now });
       // Re-planning deletes the unclaimed future runs and plans the new settings; running ones are kept.

@@ -340,6 +340,12 @@ export const groupsRemoveCommand: Command = {
       );
     }
     if (some.length > 0) ctx.output.out(`Schedule ${some.join(", ")} now draws from its other groups.`);
+    if (removed.oneOffs.length > 0) {
+      const ids = removed.oneOffs.join(", ");
+      ctx.output.out(
+        `Note: planned one-off post${removed.oneOffs.length === 1 ? "" : "s"} ${ids} named this group: ${removed.oneOffs.length === 1 ? "it is" : "they are"} skipped at ${removed.oneOffs.length === 1 ? "its" : "their"} time (\`threads-scheduler runs cancel ID\` withdraws ${removed.oneOffs.length === 1 ? "it" : "them"} now).`,
+      );
+    }
     if (only.length === 0) await warnSchedulesWithoutGroups(ctx, { accountId: group.accountId });
     return 0;
   },

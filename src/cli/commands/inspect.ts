@@ -277,7 +277,7 @@ export const checkCommand: Command = {
   summary:
     "The original check script's report: create and start the scheduler, list jobs and active schedules, stop",
   usage: "[--lang en|ja]",
-  database: "read",
+  // Not "read": like the original script it starts the scheduler, which plans the runs it then lists.
   flags: [["--lang en|ja", "language of the report (default: ja when LANG starts with ja, else en)"]],
   options: { lang: { type: "string" } },
   async run(ctx, args) {

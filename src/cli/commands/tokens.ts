@@ -1,5 +1,7 @@
 import { adoptSecretKey, describeKeyOrigin, inspectSecretKey } from "../../accounts/key-check.service.js";
 import { saveGeneratedKey } from "../../config.js";
+import { AppError } from "../../errors.js";
+import { schedulerRunning } from "../../scheduler/instance-lock.js";
 import { REFRESH_WITHIN_MS } from "../../scheduler/jobs/token-refresh-job.js";
 import { type Command, flag, parseId, str, UsageError } from "../command.js";
 import { printJson, printTable } from "../output.js";
@@ -73,6 +75,14 @@ export const tokensResetKeyCommand: Command = {
         "this gives up the tokens stored with the previous key; if you still have that key, restore it instead. Add --yes to go ahead",
       );
     }
+    // A running scheduler holds the key the tokens were stored with (it checked it at its start): this shell's
+    // key is the one that differs, and adopting it would hold every account until the service is restarted.
+    if (await schedulerRunning(db)) {
+      throw new AppError(
+        "conflict",
+        `A scheduler is running on ${ctx.databaseTarget().name} with the key the tokens were stored with: this shell uses another one (${describeKeyOrigin(origin)}). Give this shell the service's SECRET_KEY or DATA_DIR instead; stop the service first if you really mean to give up its key.`,
+      );
+    }
     // A new key is saved first: if that fails, nothing in the database has changed.
     config = saveGeneratedKey(config);
     const marked = await adoptSecretKey(db, config.secretKey, ctx.clock.now());
@@ -90,7 +100,9 @@ export const tokensResetKeyCommand: Command = {
     }
     ctx.output.out(`${marked.length} account(s) must be given a new token; their posts are held until then:`);
     for (const a of marked) ctx.output.out(`  ${a.id}  @${a.username}`);
-    ctx.output.out("Give each a new token with `threads-scheduler accounts reconnect ID --token TOKEN` (`accounts list` shows their ids).");
+    ctx.output.out(
+      "Give each a new token with `threads-scheduler accounts reconnect ID --token TOKEN` (`accounts list` shows their ids).",
+    );
     return 0;
   },
 };

@@ -2,6 +2,7 @@ import { TokenDecryptError } from "../../accounts/token-crypto.js";
 import type { Database } from "../../db/connect.js";
 import type { Account, OccurrenceRow } from "../../db/schema.js";
 import { lockGroup } from "../../groups/groups.repository.js";
+import { hasLedger } from "../../publications/publications.repository.js";
 import { type PublisherDeps, type PublishOutcome, publishGroup } from "../../publications/publisher.js";
 import type { PostPart } from "../../threads/post.js";
 import { validateGroup } from "../../threads/preflight.js";
@@ -38,7 +39,9 @@ export async function runPostJob(deps: PostJobDeps, occ: OccurrenceRow): Promise
     .executeTakeFirst();
   if (!account || account.archived_at !== null)
     return { state: "skipped", reason: "the account was removed" };
-  if (account.status === "paused")
+  // Pausing stops new posts. A run already under way (a ledger is open: part of it may be on Threads, or its
+  // outcome is being checked) is finished or checked, so the history says what is on Threads.
+  if (account.status === "paused" && !(await hasLedger(db, occ.id)))
     return { state: "skipped", reason: `account @${account.username} is paused` };
   if (account.status === "reauth_required") {
     return {
@@ -144,7 +147,13 @@ async function choosePost(db: Database, occ: OccurrenceRow, random: () => number
       const skip = await disabledOneOffGroup(db, occ.id, occ.group_id);
       if (skip) return { skip };
     }
-    const parts = await loadParts(db, occ.group_id, { live: true });
+    // Under the group's share lock, as a first pick reads it: an edit or removal of the group either waits for
+    // this read or commits before it (and a removed group reads as no parts).
+    const groupId = occ.group_id;
+    const parts = await db.transaction().execute(async (trx) => {
+      await lockGroup(trx, groupId, "share");
+      return loadParts(trx, groupId, { live: true });
+    });
     return parts.length > 0
       ? { groupId: occ.group_id, parts }
       : { skip: `post group ${occ.group_id} was removed` };
@@ -178,8 +187,10 @@ async function choosePost(db: Database, occ: OccurrenceRow, random: () => number
   const parts = await db.transaction().execute(async (trx) => {
     await setGroup(trx, occ.id, picked.groupId);
     await lockGroup(trx, picked.groupId, "share");
-    return loadParts(trx, picked.groupId);
+    return loadParts(trx, picked.groupId, { live: true });
   });
+  // Removed while this run waited for the lock: nothing of it was sent.
+  if (parts.length === 0) return { skip: `post group ${picked.groupId} was removed` };
   return { groupId: picked.groupId, parts };
 }
 
@@ -194,11 +205,7 @@ async function disabledOneOffGroup(
     .where("id", "=", groupId)
     .executeTakeFirst();
   if (!group || group.enabled === 1) return undefined;
-  const started = await db
-    .selectFrom("publications")
-    .select("id")
-    .where("occurrence_id", "=", occurrenceId)
-    .executeTakeFirst();
+  const started = await hasLedger(db, occurrenceId);
   return started ? undefined : `post group ${groupId} was disabled after this one-off post was planned`;
 }
 
