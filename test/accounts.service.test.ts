@@ -154,6 +154,17 @@ describe.each(DIALECTS)("account service on %s", (dialect) => {
     expect(await accounts.getToken(account.id)).not.toBe(user.accessToken);
   });
 
+  it("a short-lived token that debug_token dates is exchanged for a 60-day one at once", async () => {
+    t = await createTestDb(dialect);
+    const exchanged = await service(t).addWithToken(newUser({ tokenKind: "short" }).accessToken);
+    expect(exchanged.account.tokenExpiresAt).toBeGreaterThan(T0 + 59 * DAY);
+    expect(exchanged.account.statusReason).toBeNull();
+    // Without the app secret it cannot be exchanged: its real expiry is kept and said.
+    const noSecret = service(t, { canExchangeTokens: false });
+    const short = await noSecret.addWithToken(newUser({ tokenKind: "short" }).accessToken);
+    expect(short.account.tokenExpiresAt).toBeLessThanOrEqual(T0 + HOUR);
+  });
+
   it("without debug_token, a short-lived token is exchanged, or estimated at 1 h without the app secret", async () => {
     t = await createTestDb(dialect);
     running.sandbox.faults.add({

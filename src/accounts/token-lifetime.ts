@@ -9,6 +9,8 @@ const DAY = 24 * HOUR;
 const LONG_LIVED_MS = 60 * DAY;
 const SAFE_LONG_ESTIMATE_MS = 59 * DAY;
 const SHORT_LIVED_MS = HOUR;
+/** A token that debug_token says expires this soon is taken for a short-lived one and exchanged. */
+const SHORT_LIVED_EXCHANGE_WITHIN_MS = 2 * HOUR;
 
 /** The token to store and what is known about its life. */
 export interface LearnedToken {
@@ -57,7 +59,8 @@ export function fromGrant(grant: TokenGrant, now: number, source: LearnedToken["
 
 /**
  * Finds out when a pasted token expires, because a token stored with a wrong expiry dies unnoticed:
- * 1. `debug_token` says it (Meta may refuse it without an app token);
+ * 1. `debug_token` says it (Meta may refuse it without an app token); a token it says expires within 2 h is
+ *    short-lived and, when the app secret is known, exchanged for a long-lived one at once;
  * 2. else a refresh (works for a long-lived token at least 24 h old) gives a NEW token and its expiry;
  * 3. else, when the app secret is configured, an exchange turns a short-lived token into a long-lived one;
  * 4. else an estimate: 1 h when the token looks short-lived, else 59 days (a long-lived token issued
@@ -79,7 +82,7 @@ export async function learnTokenLifetime(
       );
     }
     if (typeof info.expiresAt === "number" && info.expiresAt > now) {
-      return {
+      const known: LearnedToken = {
         accessToken: token,
         expiresAt: info.expiresAt,
         // Without the issue time, count the 24 h refresh rule from now: refreshing too early only fails.
@@ -88,6 +91,19 @@ export async function learnTokenLifetime(
         source: "debug_token",
         note: null,
       };
+      // A short-lived token (1 h) would die before the daily refresh could reach it: exchange it now.
+      if (opts.canExchange && info.expiresAt - now <= SHORT_LIVED_EXCHANGE_WITHIN_MS) {
+        try {
+          return fromGrant(await threads.exchangeForLongLived(token), now, "exchange");
+        } catch (error) {
+          rejectDeadToken(error);
+          return {
+            ...known,
+            note: `This token expires within hours and could not be exchanged for a 60-day one (${messageOf(error)}): connect the account through the browser, or add a long-lived token.`,
+          };
+        }
+      }
+      return known;
     }
   } catch (error) {
     if (error instanceof AppError) throw error;
