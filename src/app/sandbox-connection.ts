@@ -77,6 +77,11 @@ export async function findOrStartSandbox(
         stateFile,
         stateLock: attempt.lock,
         owner: role,
+        // A command's own sandbox lives only as long as the command: its permalinks (stored with the runs) name
+        // the address `start` serves the same state on, so they keep working.
+        ...(!opts.serveSandbox && config.sandboxPort !== 0
+          ? { baseUrl: `http://127.0.0.1:${config.sandboxPort}` }
+          : {}),
       }).catch((error: Error) => {
         throw new Error(
           `Cannot start the built-in Threads sandbox on 127.0.0.1:${port}: ${error.message}. Set SANDBOX_PORT to a free port.`,
