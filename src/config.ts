@@ -249,7 +249,19 @@ function loadSecretKey(
 ): { key: Buffer; source: Config["secretKeySource"] } {
   if (value !== undefined) return { key: decodeKey("SECRET_KEY", value), source: "env" };
   if (existsSync(file)) {
-    return { key: decodeKey(`SECRET_KEY (from ${file})`, readFileSync(file, "utf8").trim()), source: "file" };
+    let text: string;
+    try {
+      text = readFileSync(file, "utf8");
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new ConfigError(
+        "SECRET_KEY",
+        code === "EACCES" || code === "EPERM"
+          ? `cannot read the token encryption key ${file}: this user may not read it. Run the command as the user the service runs as, or make the file readable to this one (chown or chmod; keep it private, mode 0600), or set SECRET_KEY.`
+          : `cannot read the token encryption key ${file}: ${(error as Error).message}. Restore it from a backup, or set SECRET_KEY.`,
+      );
+    }
+    return { key: decodeKey(`SECRET_KEY (from ${file})`, text.trim()), source: "file" };
   }
   return { key: randomBytes(32), source: "new" };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -48,6 +48,17 @@ describe("loadConfig", () => {
     expect(saved.secretKeySource).toBe("file");
     expect(saved.secretKey.equals(theirs.secretKey)).toBe(true);
     expect(saved.secretKey.equals(mine.secretKey)).toBe(false);
+  });
+
+  it("says which key file it cannot read and what to do, instead of the system's error", () => {
+    const d = dir();
+    // Root reads any file whatever its mode; a folder in place of the file cannot be read by anyone.
+    mkdirSync(join(d, "secret.key"));
+    expect(() => loadConfig({ DATA_DIR: d })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATA_DIR: d })).toThrow(
+      `cannot read the token encryption key ${join(d, "secret.key")}`,
+    );
+    expect(loadConfig({ DATA_DIR: d, SECRET_KEY: "2b".repeat(32) }).secretKeySource).toBe("env");
   });
 
   it("reads STOP_TIMEOUT in seconds (default 30) and names it when it is wrong", () => {
