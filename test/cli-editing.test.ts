@@ -107,6 +107,7 @@ describe.each(DIALECTS)("editing and removal commands on %s", (dialect) => {
     const archived = await cli(["accounts", "list", "--archived"]);
     expect(archived.out).toMatch(/@hanako\s+removed/);
     expect((await cli(["accounts", "list", "--archived", "--all"])).code).toBe(2);
+    expect((await cli(["schedules", "list"])).out).toMatch(/1 @hanako \(removed\)\s+paused/);
 
     const again = await cli(["accounts", "remove", "1", "--yes"]);
     expect(again.code).toBe(1);

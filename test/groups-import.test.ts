@@ -225,6 +225,9 @@ for (const dialect of DIALECTS) {
       const directory = await cli("groups", "import", "--account", accountId, dir);
       expect(directory.code).toBe(2);
       expect(directory.stderr).toMatch(/cannot read .*: it is a directory; give a \.csv or \.json file/);
+      const missing = await cli("groups", "import", "--account", accountId, join(dir, "nope.csv"));
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain("there is no such file");
       expect(await texts()).toEqual([]);
     });
 

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
+import { AppError } from "../../errors.js";
 import type { PostGroup } from "../../groups/group.js";
 import { ENCODING_NAMES_HELP, parseImportEncoding } from "../../groups/import-encoding.js";
 import { type PostPart, REPLY_CONTROLS, type ReplyControl } from "../../threads/post.js";
@@ -250,8 +251,12 @@ export const groupsImportCommand: Command = {
       content = await readFile(file);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      throw new UsageError(
-        `cannot read ${file}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory; give a .csv or .json file" : (error as Error).message}`,
+      // A file that is not there is "does not exist" (1); a folder where a file belongs, a usage mistake (2).
+      if (code === "EISDIR")
+        throw new UsageError(`cannot read ${file}: it is a directory; give a .csv or .json file`);
+      throw new AppError(
+        "not_found",
+        `Cannot read ${file}: ${code === "ENOENT" ? "there is no such file (check the path; it is read from the current folder)" : (error as Error).message}. Nothing was imported.`,
       );
     }
     const result = await (await ctx.services()).groups.importGroups(accountId, {

@@ -203,7 +203,13 @@ export const schedulesListCommand: Command = {
     const schedules = await services.schedules.listWithEnd(
       account !== undefined ? { accountId: parseId(account, "--account") } : {},
     );
-    const usernames = new Map((await services.accounts.list()).map((a) => [a.id, a.username]));
+    // Every account, removed ones too: a removed account's schedules stay (paused) with its history.
+    const owners = new Map((await services.accounts.list({ archived: "all" })).map((a) => [a.id, a]));
+    const usernames = new Map([...owners].map(([id, a]) => [id, a.username]));
+    const ownerOf = (id: number) => {
+      const a = owners.get(id);
+      return a ? `@${a.username}${a.archivedAt !== null ? " (removed)" : ""}` : "?";
+    };
     if (flag(args, "json")) {
       printJson(
         ctx.output,
@@ -220,7 +226,7 @@ export const schedulesListCommand: Command = {
       ["ID", "ACCOUNT", "ACTIVE", "WHEN", "PICK"],
       schedules.map((s) => [
         s.id,
-        `${s.accountId} @${usernames.get(s.accountId) ?? "?"}`,
+        `${s.accountId} ${ownerOf(s.accountId)}`,
         s.ended ? "ended" : s.active ? "yes" : "paused",
         describe(s),
         s.pick,
