@@ -119,7 +119,7 @@ describe("writeAtomically", () => {
   it("a reader sees the old content or the new one, never a part; no temp file stays", async () => {
     const file = join(dir, "state.json");
     const version = (n: number) => JSON.stringify({ n, pad: "x".repeat(2_000_000 + n) });
-    await writeAtomically(file, version(0));
+    writeAtomically(file, version(0));
     let reading = true;
     const seen = new Set<number>();
     const reader = (async () => {
@@ -130,7 +130,11 @@ describe("writeAtomically", () => {
         await new Promise((resolve) => setImmediate(resolve));
       }
     })();
-    for (let n = 1; n <= 8; n++) await writeAtomically(file, version(n));
+    for (let n = 1; n <= 8; n++) {
+      writeAtomically(file, version(n));
+      // The writes are synchronous: let the reader look between them.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
     reading = false;
     await reader;
     expect(JSON.parse(readFileSync(file, "utf8")).n).toBe(8);
@@ -142,8 +146,33 @@ describe("writeAtomically", () => {
     const file = join(dir, "target");
     mkdirSync(file); // renaming a file over a directory fails
     writeFileSync(join(file, "keep"), "old");
-    await expect(writeAtomically(file, "new")).rejects.toThrow();
+    expect(() => writeAtomically(file, "new")).toThrow();
     expect(readFileSync(join(file, "keep"), "utf8")).toBe("old");
     expect(readdirSync(dir)).toEqual(["target"]);
+  });
+});
+
+describe("the state file", () => {
+  it("holds a published post before the answer that reports it is sent (a crash right after cannot lose it)", async () => {
+    const stateFile = join(dir, "sandbox-state.json");
+    const running = await startSandbox({ port: 0, stateFile });
+    try {
+      const { accessToken, userId } = running.sandbox.createUser({ username: "durable" });
+      const saved = () =>
+        JSON.parse(readFileSync(stateFile, "utf8")) as { users: unknown[]; media: unknown[] };
+      expect(saved().users).toHaveLength(1);
+      const post = async (path: string, params: Record<string, string>) =>
+        (await fetch(`${running.url}/v1.0/${userId}/${path}`, {
+          method: "POST",
+          body: new URLSearchParams({ access_token: accessToken, ...params }),
+        }).then((r) => r.json())) as { id: string };
+      const container = await post("threads", { media_type: "TEXT", text: "kept" });
+      const published = await post("threads_publish", { creation_id: container.id });
+      expect(published.id).toBeTruthy();
+      // Read at once, before any debounce could have run: the post is already on disk.
+      expect(saved().media).toHaveLength(1);
+    } finally {
+      await running.close();
+    }
   });
 });

@@ -59,7 +59,7 @@ export function createContainer(
     ]),
   };
   state.containers.set(container.id, container);
-  state.changed();
+  state.changed(true);
   return container;
 }
 
@@ -240,7 +240,7 @@ function storeMedia(
     const target = state.media.get(container.replyToId);
     parent.rootId = target?.rootId ?? container.replyToId;
   }
-  state.changed();
+  state.changed(true);
   return parent;
 }
 

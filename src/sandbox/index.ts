@@ -89,7 +89,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const clock = options.clock ?? systemClock;
   let saver: StateSaver | undefined;
   const snapshot = options.stateFile ? loadStateFile(options.stateFile) : undefined;
-  const state = new SandboxState(() => saver?.schedule(), snapshot);
+  const state = new SandboxState((durable) => (durable ? saver?.saveNow() : saver?.schedule()), snapshot);
   if (options.stateFile) saver = new StateSaver(options.stateFile, () => state.snapshot());
 
   const instance = randomUUID();

@@ -60,7 +60,7 @@ export function registerOAuthRoutes(app: Hono, ctx: SandboxContext): void {
       createdAt: now,
       used: false,
     });
-    ctx.state.changed();
+    ctx.state.changed(true);
     return c.redirect(redirectWith(req, { code }), 302);
   });
 

@@ -1,5 +1,13 @@
-import { mkdirSync, readFileSync } from "node:fs";
-import { open, rename, rm } from "node:fs/promises";
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import type { StateSnapshot } from "./state.js";
 
@@ -34,33 +42,35 @@ let tempSeq = 0;
 /**
  * Replaces `file` with `text` so that a reader (or a crash) sees the old content or the new, never a mix:
  * the text goes to a temp file beside it, is flushed to the disk, and the temp file is renamed over `file`.
+ * Synchronous: when it returns, the new content survives the process being killed (`kill -9` right after a
+ * publish must not make the sandbox forget the post, which Threads never would).
  */
-export async function writeAtomically(file: string, text: string): Promise<void> {
+export function writeAtomically(file: string, text: string): void {
   tempSeq += 1;
   const temp = `${file}.${process.pid}.${tempSeq}.tmp`;
   try {
-    const handle = await open(temp, "w", 0o600);
+    const fd = openSync(temp, "w", 0o600);
     try {
-      await handle.writeFile(text, "utf8");
-      await handle.sync();
+      writeFileSync(fd, text, "utf8");
+      fsyncSync(fd);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
-    await rename(temp, file);
+    renameSync(temp, file);
   } catch (error) {
-    await rm(temp, { force: true }).catch(() => {});
+    rmSync(temp, { force: true });
     throw error;
   }
 }
 
 /**
- * Saves the state some time after the last change (debounced), atomically: a temp file is written
- * and renamed over the target (writeAtomically), so a crash never leaves half a file. Writes never overlap.
- * Only the process that holds the file's lock (state-lock.ts) has a saver for it.
+ * Saves the state: at once for a change that must survive a crash (a post published, a container or token
+ * issued: the scheduler has already been told about them), else some time after the last change (debounced).
+ * Every write is atomic (writeAtomically) and synchronous, so writes never overlap or land out of order. Only
+ * the process that holds the file's lock (state-lock.ts) has a saver for it.
  */
 export class StateSaver {
   private timer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly file: string,
@@ -70,25 +80,38 @@ export class StateSaver {
     mkdirSync(dirname(file), { recursive: true });
   }
 
+  /** A change that is saved before the answer that reports it is sent. */
+  saveNow(): void {
+    this.write();
+  }
+
   schedule(): void {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      void this.flush().catch((error: unknown) => {
+      try {
+        this.write();
+      } catch (error) {
         console.error(`threads sandbox: could not save ${this.file}:`, error);
-      });
+      }
     }, this.debounceMs);
     this.timer.unref();
   }
 
   flush(): Promise<void> {
+    try {
+      this.write();
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private write(): void {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    const json = JSON.stringify(this.snapshot());
-    const write = () => writeAtomically(this.file, json);
-    this.writing = this.writing.then(write, write);
-    return this.writing;
+    writeAtomically(this.file, JSON.stringify(this.snapshot()));
   }
 }

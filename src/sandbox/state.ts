@@ -27,7 +27,7 @@ export class SandboxState {
   private seq: StateSnapshot["seq"];
 
   constructor(
-    private readonly onChange: () => void = () => {},
+    private readonly onChange: (durable: boolean) => void = () => {},
     snapshot?: StateSnapshot,
   ) {
     this.seq = snapshot?.seq ?? {
@@ -42,9 +42,12 @@ export class SandboxState {
     for (const m of snapshot?.media ?? []) this.media.set(m.id, m);
   }
 
-  /** Call after every mutation so the state file is saved. */
-  changed(): void {
-    this.onChange();
+  /**
+   * Call after every mutation so the state file is saved; `durable` when the answer about to be sent reports
+   * it (a post, a container, a user or token): it is saved before that answer, so a crash cannot lose it.
+   */
+  changed(durable = false): void {
+    this.onChange(durable);
   }
 
   // User ids stay below 2^53 so clients that parse `user_id` as a JSON number (as Meta sends it) lose nothing.

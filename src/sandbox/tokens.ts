@@ -27,7 +27,7 @@ export function createUserRecord(state: SandboxState, now: number, username?: st
     createdAt: now,
   };
   state.users.set(id, user);
-  state.changed();
+  state.changed(true);
   return user;
 }
 
@@ -47,7 +47,7 @@ export function issueToken(
     scopes: [...scopes],
   };
   state.tokens.set(record.token, record);
-  state.changed();
+  state.changed(true);
   return record;
 }
 
