@@ -319,9 +319,36 @@ describe.each(DIALECTS)("CLI edges on %s", (dialect) => {
     expect(listed.map((s) => s.username)).toEqual(["hanako", "bob"]);
 
     expect((await cli("groups", "list", "--account", "1")).stdout).toMatch(/poll: A \| B \| C/);
+    // A post that cannot be published names the setting as users call it, not the field inside.
+    const onePoll = await cli("groups", "add", "--account", "1", "--name", "p", "--text", "?", "--poll", "A");
+    expect(onePoll.code).toBe(1);
+    expect(onePoll.stderr).toMatch(/part 1: poll: a poll needs 2 to 4 options/);
     expect((await cli("groups", "list", "--account", "2")).stdout).toMatch(
       /chain of 2: text, poll: yes \| no/,
     );
+  });
+
+  it("reads times typed on a Japanese keyboard: full-width digits and colon, 、 between times", async () => {
+    const { cli, json } = await setup(dialect);
+    await cli("accounts", "add", "--sandbox-user", "hanako");
+    const fixed = await cli("schedules", "add", "--account", "1", "--fixed", "０９：００、２１：３０");
+    expect(fixed.code, fixed.stderr).toBe(0);
+    const random = await cli(
+      "schedules",
+      "add",
+      "--account",
+      "1",
+      "--random",
+      "２２：００－０２：００",
+      "--count",
+      "2",
+    );
+    expect(random.code, random.stderr).toBe(0);
+    const listed = await json<Array<{ times: string[] | null; windowStart: string | null }>>(
+      "schedules",
+      "list",
+    );
+    expect(listed.map((s) => s.times ?? s.windowStart)).toEqual([["09:00", "21:30"], "22:00"]);
   });
 
   it("says nothing about zones when a listing has only one", async () => {

@@ -199,7 +199,7 @@ describe("validateGroup and assertValidGroup", () => {
     expect(error.name).toBe("ValidationError");
     expect(error.issues).toHaveLength(2);
     expect(error.message).toMatch(/^part 1: text: 501 characters; Threads allows at most 500/);
-    expect(error.message).toContain("part 2: pollOptions: a poll needs 2 to 4 options");
+    expect(error.message).toContain("part 2: poll: a poll needs 2 to 4 options");
   });
 
   it("never throws on arbitrary parts (property)", () => {

@@ -176,7 +176,24 @@ export class ValidationError extends Error {
 
 /** "part 1: text: 501 characters; …" — 1-based, as users count parts. */
 export function formatIssues(issues: readonly PreflightIssue[]): string {
-  return issues.map((issue) => `part ${issue.part + 1}: ${issue.field}: ${issue.message}`).join("\n");
+  return issues
+    .map((issue) => `part ${issue.part + 1}: ${fieldLabel(issue.field)}: ${issue.message}`)
+    .join("\n");
+}
+
+/** A field as users name it (`pollOptions` → `poll`, `media[1]` → `media 2`), not as the code does. */
+export function fieldLabel(field: string): string {
+  const media = /^media\[(\d+)\](.*)$/.exec(field);
+  if (media) return `media ${Number(media[1]) + 1}${media[2] ? ` ${media[2].replace(/^\./, "")}` : ""}`;
+  const labels: Record<string, string> = {
+    pollOptions: "poll",
+    topicTag: "topic tag",
+    quotePostId: "quote",
+    linkAttachment: "link",
+    replyControl: "reply control",
+    altText: "alt text",
+  };
+  return labels[field] ?? field;
 }
 
 export function assertValidGroup(parts: PostPart[]): void {

@@ -22,7 +22,7 @@ export const postCommand: Command = {
     ...PART_FLAGS,
     [
       "--at TIME",
-      `plan it once instead of publishing now: "YYYY-MM-DD HH:MM[:SS]" in the account's zone, or ISO 8601 with an offset (2026-12-24T09:00+09:00); up to ${MAX_AHEAD_DAYS} days ahead. The running service publishes it`,
+      `plan it once instead of publishing now: "YYYY-MM-DD HH:MM[:SS]" (or YYYY/MM/DD) in the account's zone, or ISO 8601 with an offset (2026-12-24T09:00+09:00); up to ${MAX_AHEAD_DAYS} days ahead. The running service publishes it`,
     ],
     ["--json", "print the result as JSON"],
   ],

@@ -66,8 +66,8 @@ export const SCHEDULE_OPTIONS = {
  */
 export function scheduleSettingsFromArgs(args: ParsedArgs): Partial<ScheduleSettings> {
   const settings: Partial<ScheduleSettings> = {};
-  const fixed = str(args, "fixed");
-  const random = str(args, "random");
+  const fixed = typedTimes(str(args, "fixed"));
+  const random = typedTimes(str(args, "random"));
   if (fixed !== undefined && random !== undefined) {
     throw new UsageError("give either --fixed HH:MM[,HH:MM…] or --random HH:MM-HH:MM, not both");
   }
@@ -284,6 +284,11 @@ export function describe(s: Schedule): string {
       : `random ${s.postsPerDay}× in ${s.windowStart}-${s.windowEnd}${s.minGapMinutes ? `, ≥ ${s.minGapMinutes} min apart` : ""}`;
   const days = s.days.length === 7 ? "every day" : s.days.join(",");
   return `${when}, ${days}${s.until ? `, until ${s.until}` : ""}${s.timezone ? ` (${s.timezone})` : ""}`;
+}
+
+/** Times as a Japanese keyboard may give them (full-width digits and colon, 、 between times), in ASCII. */
+function typedTimes(text: string | undefined): string | undefined {
+  return text?.normalize("NFKC").replace(/、/g, ",");
 }
 
 /**

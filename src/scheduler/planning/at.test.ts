@@ -22,6 +22,13 @@ describe("parseAt (post --at)", () => {
     expect(dueAt("2026-12-24 09:00", "Europe/Berlin")).toBe("2026-12-24T08:00:00.000Z");
   });
 
+  it("reads a date with slashes and full-width digits, as a Japanese keyboard gives them", () => {
+    expect(dueAt("2026/12/24 09:00")).toBe("2026-12-24T00:00:00.000Z");
+    expect(dueAt("2027/1/5 9:00")).toBe("2027-01-05T00:00:00.000Z");
+    expect(dueAt("２０２６-１２-２４　０９：００")).toBe("2026-12-24T00:00:00.000Z");
+    expect(dueAt("２０２６／１２／２４ ９：３０")).toBe("2026-12-24T00:30:00.000Z");
+  });
+
   it("takes an ISO 8601 instant with an offset or Z as it is", () => {
     expect(dueAt("2026-12-24T09:00+09:00")).toBe("2026-12-24T00:00:00.000Z");
     expect(dueAt("2026-12-24T09:00:00-05:00")).toBe("2026-12-24T14:00:00.000Z");
@@ -82,7 +89,7 @@ describe("parseAt (post --at)", () => {
   });
 
   it("says how to write it when it cannot be read", () => {
-    for (const text of ["tomorrow", "2026/12/24 09:00", "2026-12-24", "09:00", "2026-12-24T09:00+9"]) {
+    for (const text of ["tomorrow", "2026-12-24", "09:00", "2026-12-24T09:00+9"]) {
       expect(problem(text)).toMatch(/use "YYYY-MM-DD HH:MM" in the account's zone \(Asia\/Tokyo\)/);
     }
     expect(problem("2026-02-30 09:00")).toBe('"2026-02-30" is not a calendar date: use YYYY-MM-DD.');

@@ -21,7 +21,7 @@ const LOCAL = /^(\d{4}-\d{2}-\d{2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?$/;
 const WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 
 export function parseAt(text: string, zone: string, now: number): AtResult {
-  const input = text.trim();
+  const input = normalizeTypedTime(text);
   const resolved = instantOf(input, zone);
   if (typeof resolved === "string") return { ok: false, problem: resolved };
   const { dueAt, note } = resolved;
@@ -39,6 +39,18 @@ export function parseAt(text: string, zone: string, now: number): AtResult {
     };
   }
   return note === undefined ? { ok: true, dueAt } : { ok: true, dueAt, note };
+}
+
+/**
+ * What a Japanese keyboard often gives, as the ASCII form: full-width digits, colon and space (NFKC), and a date
+ * written with slashes, `2026/12/24` (or a one-digit month or day, `2026/1/5`), as `2026-12-24`.
+ */
+export function normalizeTypedTime(text: string): string {
+  const ascii = text.normalize("NFKC").trim();
+  return ascii.replace(
+    /^(\d{4})[/-](\d{1,2})[/-](\d{1,2})(?=$|[ T])/,
+    (_, y: string, m: string, d: string) => `${y}-${m.padStart(2, "0")}-${d.padStart(2, "0")}`,
+  );
 }
 
 /** The instant (with a DST note), or what is wrong with the text. */
