@@ -112,6 +112,14 @@ export class StateSaver {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    writeAtomically(this.file, JSON.stringify(this.snapshot()));
+    try {
+      writeAtomically(this.file, JSON.stringify(this.snapshot()));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new Error(
+        `the sandbox cannot save its state to ${this.file} (${code ?? (error as Error).message}): make ${dirname(this.file)} writable for this user; the sandbox keeps its users, tokens and posts there`,
+        { cause: error },
+      );
+    }
   }
 }

@@ -170,7 +170,7 @@ describe("a database that cannot be read or written never hangs", { timeout: TES
     }
   });
 
-  it("sandbox mode with a read-only DATA_DIR: the command ends although the sandbox cannot save its state", async () => {
+  it("sandbox mode with a read-only DATA_DIR: the command ends, refused, although the sandbox cannot save its state", async () => {
     // The hang of issue 10: the in-process sandbox's server stayed open when saving its state failed.
     const d = tempDir();
     const work = tempDir();
@@ -184,9 +184,18 @@ describe("a database that cannot be read or written never hangs", { timeout: TES
       { DATA_DIR: d, DATABASE_URL: url, SECRET_KEY: KEY_A, SANDBOX_PORT: String(await freePort()) },
       AS_USER,
     );
-    expect(r.stdout).toContain("Added account 1: @rin");
-    expect(r.stderr).toContain("Warning: while closing:");
-    expect(r.stderr).toContain(join(d, "sandbox-state.json"));
+    // The sandbox refuses what it cannot keep (a user it would forget), and says where and what to do.
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `the sandbox cannot save its state to ${join(d, "sandbox-state.json")} (EACCES)`,
+    );
+    expect(r.stderr).toContain(`make ${d} writable for this user`);
+    const list = await run(["accounts", "list", "--json"], {
+      DATA_DIR: d,
+      DATABASE_URL: url,
+      SECRET_KEY: KEY_A,
+    });
+    expect(JSON.parse(list.stdout)).toEqual([]);
   });
 
   it("a file of random bytes, an empty file, a folder in place of the file", async () => {
