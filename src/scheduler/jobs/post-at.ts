@@ -3,14 +3,13 @@ import { removedAccount } from "../../accounts/account.js";
 import { getAccount } from "../../accounts/accounts.repository.js";
 import type { Database } from "../../db/connect.js";
 import { AppError, notFound } from "../../errors.js";
-import { removedGroup } from "../../groups/group.js";
-import { getGroup } from "../../groups/groups.repository.js";
 import type { PostPart } from "../../threads/post.js";
 import { assertValidGroup } from "../../threads/preflight.js";
 import { schedulerRunning } from "../instance-lock.js";
 import { notifyWork } from "../notify.js";
 import { formatLocalTime, parseAt } from "../planning/at.js";
 import { localDateAt } from "../planning/index.js";
+import { groupOfAccount } from "./post-now.js";
 
 /** Job keys of one-off posts start with this: `once:{uuid}`. */
 export const ONE_OFF_PREFIX = "once:";
@@ -61,15 +60,7 @@ export async function planOneOff(deps: PostAtDeps, req: PostAtRequest): Promise<
   let groupId: number | null = null;
   let parts: PostPart[];
   if ("groupId" in req) {
-    const group = await getGroup(db, req.groupId);
-    if (!group) throw notFound("post group", req.groupId);
-    if (group.archivedAt !== null) throw removedGroup(group);
-    if (group.accountId !== account.id) {
-      throw new AppError(
-        "invalid_input",
-        `Post group ${req.groupId} belongs to another account, not @${account.username}. Run \`threads-scheduler groups list --account ${account.id}\` to see its groups.`,
-      );
-    }
+    const group = await groupOfAccount(db, account, req.groupId);
     if (!group.enabled) {
       throw new AppError(
         "invalid_input",

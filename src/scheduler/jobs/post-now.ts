@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { removedAccount } from "../../accounts/account.js";
+import type { Database } from "../../db/connect.js";
 import type { Account, OccurrenceState, PublicationPartRow } from "../../db/schema.js";
 import { AppError, notFound } from "../../errors.js";
-import { removedGroup } from "../../groups/group.js";
+import { type PostGroup, removedGroup } from "../../groups/group.js";
 import { getGroup } from "../../groups/groups.repository.js";
 import { getLedgerByOccurrence } from "../../publications/publications.repository.js";
 import type { PublisherDeps } from "../../publications/publisher.js";
@@ -61,15 +62,7 @@ export async function postNow(deps: PostNowDeps, req: PostNowRequest): Promise<P
   let groupId: number | null = null;
   let parts: PostPart[];
   if ("groupId" in req) {
-    const group = await getGroup(db, req.groupId);
-    if (!group) throw notFound("post group", req.groupId);
-    if (group.archivedAt !== null) throw removedGroup(group);
-    if (group.accountId !== account.id) {
-      throw new AppError(
-        "invalid_input",
-        `Post group ${req.groupId} belongs to another account, not @${account.username}. Run \`threads-scheduler groups list --account ${account.id}\` to see its groups.`,
-      );
-    }
+    const group = await groupOfAccount(db, account, req.groupId);
     parts = group.parts;
     groupId = group.id;
   } else {
@@ -164,4 +157,22 @@ export async function postNow(deps: PostNowDeps, req: PostNowRequest): Promise<P
       error: p.error,
     })),
   };
+}
+
+/** The account's own live post group `groupId`, for a post now or a one-off; else the error to show. */
+export async function groupOfAccount(
+  db: Database,
+  account: Pick<Account, "id" | "username">,
+  groupId: number,
+): Promise<PostGroup> {
+  const group = await getGroup(db, groupId);
+  if (!group) throw notFound("post group", groupId);
+  if (group.archivedAt !== null) throw removedGroup(group);
+  if (group.accountId !== account.id) {
+    throw new AppError(
+      "invalid_input",
+      `Post group ${groupId} belongs to another account, not @${account.username}. Run \`threads-scheduler groups list --account ${account.id}\` to see its groups.`,
+    );
+  }
+  return group;
 }
