@@ -191,6 +191,20 @@ export async function lockGroup(db: Db, id: number, mode: "update" | "share"): P
   await (mode === "update" ? query.forUpdate() : query.forShare()).execute();
 }
 
+/**
+ * Runs `work` holding the group's share lock (see lockGroup): on PostgreSQL in a transaction of its own that
+ * takes the lock first; on SQLite on `db` as it is, where one writer at a time already orders it against an edit
+ * (an edit's transaction either commits before these statements or sees the run they record). A transaction there
+ * would only cost a BEGIN IMMEDIATE per pick (measured: ~5-10 % of a text burst's drain).
+ */
+export async function withGroupShareLock<T>(db: Db, id: number, work: (db: Db) => Promise<T>): Promise<T> {
+  if (dialectOf(db) !== "postgres") return work(db);
+  return db.transaction().execute(async (trx) => {
+    await lockGroup(trx, id, "share");
+    return work(trx);
+  });
+}
+
 /** Which of `ids` are live groups of the account (to check a schedule's group list). */
 export async function listGroupIdsOfAccount(db: Db, accountId: number, ids: number[]): Promise<number[]> {
   if (ids.length === 0) return [];

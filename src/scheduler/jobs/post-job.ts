@@ -1,7 +1,7 @@
 import { TokenDecryptError } from "../../accounts/token-crypto.js";
 import type { Database } from "../../db/connect.js";
 import type { Account, OccurrenceRow } from "../../db/schema.js";
-import { lockGroup } from "../../groups/groups.repository.js";
+import { withGroupShareLock } from "../../groups/groups.repository.js";
 import { hasLedger } from "../../publications/publications.repository.js";
 import { type PublisherDeps, type PublishOutcome, publishGroup } from "../../publications/publisher.js";
 import type { PostPart } from "../../threads/post.js";
@@ -150,10 +150,9 @@ async function choosePost(db: Database, occ: OccurrenceRow, random: () => number
     // Under the group's share lock, as a first pick reads it: an edit or removal of the group either waits for
     // this read or commits before it (and a removed group reads as no parts).
     const groupId = occ.group_id;
-    const parts = await db.transaction().execute(async (trx) => {
-      await lockGroup(trx, groupId, "share");
-      return loadParts(trx, groupId, { live: true });
-    });
+    const parts = await withGroupShareLock(db, groupId, (locked) =>
+      loadParts(locked, groupId, { live: true }),
+    );
     return parts.length > 0
       ? { groupId: occ.group_id, parts }
       : { skip: `post group ${occ.group_id} was removed` };
@@ -184,10 +183,9 @@ async function choosePost(db: Database, occ: OccurrenceRow, random: () => number
     .execute();
   // Recording the pick and reading the parts under the group's share lock: an edit of its parts either waits
   // and then sees this run (and refuses), or commits first and this run reads the edited parts.
-  const parts = await db.transaction().execute(async (trx) => {
-    await setGroup(trx, occ.id, picked.groupId);
-    await lockGroup(trx, picked.groupId, "share");
-    return loadParts(trx, picked.groupId, { live: true });
+  const parts = await withGroupShareLock(db, picked.groupId, async (locked) => {
+    await setGroup(locked, occ.id, picked.groupId);
+    return loadParts(locked, picked.groupId, { live: true });
   });
   // Removed while this run waited for the lock: nothing of it was sent.
   if (parts.length === 0) return { skip: `post group ${picked.groupId} was removed` };
