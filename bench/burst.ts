@@ -11,7 +11,7 @@
  *     [--pg-processes 3] [--concurrency 20]
  */
 import type { ChildProcess } from "node:child_process";
-import type { Database } from "../src/db/connect.js";
+import type { Db } from "../src/db/connect.js";
 import type { Dialect } from "../src/db/dialect.js";
 import { notifyWork } from "../src/scheduler/notify.js";
 import { planAll } from "../src/scheduler/plan-writer.js";
@@ -65,10 +65,10 @@ export interface BurstRun {
   probeCallMs: number;
   /** The bound with that measured per-call cost instead of the nominal latency. */
   loadBoundMs: number;
-  /** due → every occurrence settled in the database (ours) or every job reported (original). */
+  /** due → every run settled in the database (ours) or every job reported (original). */
   settledMs: number;
   states: Record<string, number>;
-  /** From our ledger: due → publication opened (≈ claim), and publication opened → occurrence settled. */
+  /** From our ledger: due → publication opened (≈ claim), and publication opened → run settled. */
   timings?: Record<string, number>;
   /** CPU used from just before the due time until every post settled (services, sandbox, PostgreSQL). */
   cpu?: CpuUse;
@@ -138,7 +138,7 @@ async function runScenario(scenario: Scenario): Promise<BurstRun> {
     await planAll(b.db, { now: Date.now(), horizonMs: 48 * 3_600_000, defaultTimezone: "UTC" });
     await notifyWork(b.db);
     const planned = await countDue(b.db, dueAt);
-    if (planned !== posts) throw new Error(`expected ${posts} occurrences due at ${hhmm}, found ${planned}`);
+    if (planned !== posts) throw new Error(`expected ${posts} runs due at ${hhmm}, found ${planned}`);
 
     const pids = children.map((c) => c.pid);
     await new Promise((r) => setTimeout(r, Math.max(0, dueAt - 100 - Date.now())));
@@ -177,9 +177,9 @@ async function runScenario(scenario: Scenario): Promise<BurstRun> {
   }
 }
 
-async function countDue(db: Database, dueAt: number): Promise<number> {
+async function countDue(db: Db, dueAt: number): Promise<number> {
   const row = await db
-    .selectFrom("occurrences")
+    .selectFrom("runs")
     .select((eb) => eb.fn.countAll().as("n"))
     .where("due_at", "=", dueAt)
     .where("job", "=", "post")
@@ -187,12 +187,12 @@ async function countDue(db: Database, dueAt: number): Promise<number> {
   return Number(row.n);
 }
 
-/** Polls until every occurrence due at `dueAt` is in a final state; returns due → settled (ms). */
-async function waitSettled(db: Database, dueAt: number, posts: number, timeoutMs: number): Promise<number> {
+/** Polls until every run due at `dueAt` is in a final state; returns due → settled (ms). */
+async function waitSettled(db: Db, dueAt: number, posts: number, timeoutMs: number): Promise<number> {
   const deadline = dueAt + timeoutMs;
   for (;;) {
     const row = await db
-      .selectFrom("occurrences")
+      .selectFrom("runs")
       .select((eb) => eb.fn.countAll().as("n"))
       .where("due_at", "=", dueAt)
       .where("job", "=", "post")
@@ -208,13 +208,13 @@ async function waitSettled(db: Database, dueAt: number, posts: number, timeoutMs
 }
 
 async function timingsOf(
-  db: Database,
+  db: Db,
   dueAt: number,
   perUser: Record<string, { firstAt: number; lastAt: number }>,
 ) {
   const rows = await db
-    .selectFrom("occurrences as o")
-    .innerJoin("publications as p", "p.occurrence_id", "o.id")
+    .selectFrom("runs as o")
+    .innerJoin("publications as p", "p.run_id", "o.id")
     .innerJoin("accounts as a", "a.id", "o.account_id")
     .select(["p.created_at", "o.finished_at", "a.threads_user_id"])
     .where("o.due_at", "=", dueAt)
@@ -245,9 +245,9 @@ async function timingsOf(
   };
 }
 
-async function statesOf(db: Database, dueAt: number): Promise<Record<string, number>> {
+async function statesOf(db: Db, dueAt: number): Promise<Record<string, number>> {
   const rows = await db
-    .selectFrom("occurrences")
+    .selectFrom("runs")
     .select(["state", (eb) => eb.fn.countAll().as("n")])
     .where("due_at", "=", dueAt)
     .where("job", "=", "post")

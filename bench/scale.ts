@@ -11,13 +11,8 @@ import { sql } from "kysely";
 import { openDatabase } from "../src/db/connect.js";
 import type { Dialect } from "../src/db/dialect.js";
 import { listJobs, listRuns } from "../src/scheduler/inspect.js";
-import {
-  claimNext,
-  markMissed,
-  nextRunAt,
-  recoverExpiredLeases,
-} from "../src/scheduler/occurrences.repository.js";
 import { planAll } from "../src/scheduler/plan-writer.js";
+import { claimNext, markMissed, nextRunAt, recoverExpiredLeases } from "../src/scheduler/runs.repository.js";
 import { flags, intFlag, listFlag } from "./lib/args.js";
 import { freshDb } from "./lib/db.js";
 import { runTsx } from "./lib/proc.js";
@@ -78,7 +73,7 @@ async function main(): Promise<void> {
     ["", ...results.map((r) => r.dialect)],
     [
       ["seed (bulk insert)", ...results.map((r) => ms(r.seedMs))],
-      ["occurrences planned", ...results.map((r) => r.plan.inserted)],
+      ["runs planned", ...results.map((r) => r.plan.inserted)],
       ["planAll 48 h (fresh)", ...results.map((r) => ms(r.plan.planMs))],
       ["  of which CPU of the planner", ...results.map((r) => ms(r.plan.planCpuMs))],
       ["planAll again (no-op)", ...results.map((r) => ms(r.plan.replanMs))],
@@ -138,14 +133,14 @@ async function runOne(dialect: Dialect, count: number) {
     // Two days of history, as a service that has been running: plan the past 48 h and mark it published.
     await planAll(b.db, { now: now - HORIZON_MS, horizonMs: HORIZON_MS, defaultTimezone: "UTC" });
     await b.db
-      .updateTable("occurrences")
+      .updateTable("runs")
       .set((eb) => ({ state: "published", finished_at: eb("due_at", "+", 2_000), attempts: 1 }))
       .where("due_at", "<", now)
       .execute();
     const rows = Number(
       (
         await b.db
-          .selectFrom("occurrences")
+          .selectFrom("runs")
           .select((eb) => eb.fn.countAll().as("n"))
           .executeTakeFirstOrThrow()
       ).n,

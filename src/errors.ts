@@ -1,8 +1,27 @@
 /**
  * The closed set of errors a user can see. The CLI maps `code` to an exit code and the HTTP layer to a
- * status code; `message` is shown as is, so it says what is wrong and what to do.
+ * status code; `message` says what is wrong and what to do in words every surface can show. A next step that
+ * is a command or a page (resume the account, list the groups) is not in the message: it is `hint`, which each
+ * surface words itself (the CLI as a command line, the web app as a link or a button).
  */
 export type AppErrorCode = "not_found" | "invalid_input" | "conflict" | "threads_error" | "auth_required";
+
+/** The kinds of things `notFound` names, each with a list a surface can point to. */
+export type ThingKind = "account" | "post group" | "schedule" | "run";
+
+/**
+ * A next step the user can take, as data. Every surface renders every action (the CLI in `cli/hints.ts`); a new
+ * action is added here first.
+ */
+export type ErrorHint =
+  | { action: "list"; what: ThingKind; accountId?: number; state?: string }
+  | { action: "resume_account"; accountId: number }
+  | { action: "pause_account"; accountId: number }
+  | { action: "reconnect_account"; accountId: number }
+  | { action: "add_account" }
+  | { action: "disable_group"; groupId: number }
+  | { action: "cancel_run"; runId: number }
+  | { action: "reset_key" };
 
 export class AppError extends Error {
   override name = "AppError";
@@ -14,45 +33,25 @@ export class AppError extends Error {
    * usage mistakes (exit 2); errors about stored data (not found, a group of another account) carry none.
    */
   readonly field?: string;
+  /** The next step, for the surface to word (see `ErrorHint`). */
+  readonly hint?: ErrorHint;
 
   constructor(
     readonly code: AppErrorCode,
     message: string,
-    options: { cause?: unknown; details?: unknown; field?: string } = {},
+    options: { cause?: unknown; details?: unknown; field?: string; hint?: ErrorHint } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     if (options.details !== undefined) this.details = options.details;
     if (options.field !== undefined) this.field = options.field;
+    if (options.hint !== undefined) this.hint = options.hint;
   }
 }
 
-/** Where to look up valid ids, by the kind of thing that was not found. */
-const LIST_HINTS: Record<string, string> = {
-  account: "threads-scheduler accounts list",
-  group: "threads-scheduler groups list --account <id>",
-  "post group": "threads-scheduler groups list --account <id>",
-  schedule: "threads-scheduler schedules list",
-  run: "threads-scheduler runs",
-};
-
-/** `what` is the kind of thing in lower case ("account", "post group", "schedule"). */
-export function notFound(what: string, id: number | string): AppError {
-  const hint = LIST_HINTS[what.toLowerCase()];
+/** `what` is the kind of thing ("account", "post group", "schedule", "run"); the hint lists the existing ones. */
+export function notFound(what: ThingKind, id: number | string, accountId?: number): AppError {
   const capitalised = what.charAt(0).toUpperCase() + what.slice(1);
-  return new AppError(
-    "not_found",
-    `${capitalised} ${id} does not exist.${hint ? ` Run \`${hint}\` to see the existing ones.` : ""}`,
-  );
-}
-
-/** `field`: the input at fault when the value itself is malformed (see `AppError.field`). */
-export function invalidInput(message: string, details?: unknown, field?: string): AppError {
-  return new AppError("invalid_input", message, {
-    ...(details === undefined ? {} : { details }),
-    ...(field === undefined ? {} : { field }),
+  return new AppError("not_found", `${capitalised} ${id} does not exist.`, {
+    hint: { action: "list", what, ...(accountId === undefined ? {} : { accountId }) },
   });
-}
-
-export function isAppError(error: unknown, code?: AppErrorCode): error is AppError {
-  return error instanceof AppError && (code === undefined || error.code === code);
 }

@@ -23,7 +23,7 @@ describe.each(DIALECTS)("account time zone change on %s", (dialect) => {
       timezone: "Europe/Berlin",
     });
     const firstDue = async (scheduleId: number) =>
-      new Date((await env!.occurrences({ scheduleId }))[0]!.due_at).toISOString();
+      new Date((await env!.runs({ scheduleId }))[0]!.due_at).toISOString();
     expect(await firstDue(follows)).toBe("2026-03-09T00:00:00.000Z"); // 09:00 in Tokyo
     const berlin = await firstDue(own);
 

@@ -8,7 +8,7 @@ import { listTokensExpiringBefore } from "../src/accounts/accounts.repository.js
 import { AppError } from "../src/errors.js";
 import { DIALECTS } from "./helpers/db.js";
 import { createEngineEnv, DAY, type EngineEnv, MINUTE, publishedTexts } from "./helpers/engine.js";
-import { occurrenceRow } from "./helpers/fixtures.js";
+import { runRow } from "./helpers/fixtures.js";
 
 /** Monday 2026-03-09, 09:00 UTC. */
 const START = "2026-03-09T09:00:00Z";
@@ -44,8 +44,8 @@ describe.each(DIALECTS)("removing and reconnecting accounts on %s", (dialect) =>
     const { accountId, userId, scheduleId } = await publishedOnce();
     // A one-off post waiting for tomorrow.
     await env.db
-      .insertInto("occurrences")
-      .values(occurrenceRow(accountId, TEN + DAY, { job_key: "manual:tomorrow" }))
+      .insertInto("runs")
+      .values(runRow(accountId, TEN + DAY, { job_key: "manual:tomorrow" }))
       .execute();
     env.clock.set(TEN + 5 * MINUTE);
 
@@ -56,7 +56,7 @@ describe.each(DIALECTS)("removing and reconnecting accounts on %s", (dialect) =>
     const row = await env.account(accountId);
     expect(row).toMatchObject({ archived_at: TEN + 5 * MINUTE, token_ciphertext: "" });
     // History: the published run, its publication and its permalink are all still there.
-    const runs = await env.occurrences({ scheduleId });
+    const runs = await env.runs({ scheduleId });
     expect(runs.filter((o) => o.state === "published")).toHaveLength(1);
     expect(runs.filter((o) => o.state === "planned")).toEqual([]);
     const parts = await env.db
@@ -68,7 +68,7 @@ describe.each(DIALECTS)("removing and reconnecting accounts on %s", (dialect) =>
     expect(parts[0]).toMatchObject({ account_id: accountId, state: "published" });
     expect(parts[0]!.permalink).toMatch(/^https?:\/\//);
     const manual = await env.db
-      .selectFrom("occurrences")
+      .selectFrom("runs")
       .selectAll()
       .where("job_key", "=", "manual:tomorrow")
       .executeTakeFirstOrThrow();
@@ -100,8 +100,8 @@ describe.each(DIALECTS)("removing and reconnecting accounts on %s", (dialect) =>
     env = await createEngineEnv(dialect, { start: START });
     const { account } = await env.addAccount({ username: "hanako" });
     await env.db
-      .insertInto("occurrences")
-      .values(occurrenceRow(account.id, TEN, { state: "needs_check", job_key: "manual:checking" }))
+      .insertInto("runs")
+      .values(runRow(account.id, TEN, { state: "needs_check", job_key: "manual:checking" }))
       .execute();
     const refused = await rejection(env.services.accounts.remove(account.id));
     expect(refused.code).toBe("conflict");
@@ -127,7 +127,7 @@ describe.each(DIALECTS)("removing and reconnecting accounts on %s", (dialect) =>
     await env.services.schedules.resume(scheduleId);
     await env.runAt(TEN + DAY);
     expect(publishedTexts(env.sandbox, userId)).toEqual(["おはようございます", "おはようございます"]);
-    const published = (await env.occurrences({ scheduleId })).filter((o) => o.state === "published");
+    const published = (await env.runs({ scheduleId })).filter((o) => o.state === "published");
     expect(published).toHaveLength(2);
   });
 
@@ -152,7 +152,7 @@ describe.each(DIALECTS)("removing and reconnecting accounts on %s", (dialect) =>
     env.sandbox.faults.add({ kind: "token_expired", path: "threads" });
     await env.runAt(TEN);
     expect((await env.account(account.id)).status).toBe("reauth_required");
-    const held = (await env.occurrences({ scheduleId }))[0]!;
+    const held = (await env.runs({ scheduleId }))[0]!;
     expect(held.state).toBe("planned");
     expect(held.reason).toMatch(/^held: /);
     expect(held.run_at).toBeGreaterThan(TEN + MINUTE);
@@ -162,9 +162,9 @@ describe.each(DIALECTS)("removing and reconnecting accounts on %s", (dialect) =>
     const result = await env.services.accounts.reconnect(account.id, fresh.accessToken);
     expect(result).toMatchObject({ created: false, restored: false, resumedPosts: 1 });
     expect(result.account).toMatchObject({ id: account.id, status: "active" });
-    expect((await env.occurrences({ scheduleId }))[0]!.run_at).toBe(TEN + MINUTE);
+    expect((await env.runs({ scheduleId }))[0]!.run_at).toBe(TEN + MINUTE);
     await env.runAt(TEN + MINUTE);
     expect(publishedTexts(env.sandbox, userId)).toEqual(["held, then posted"]);
-    expect((await env.occurrences({ scheduleId }))[0]!.state).toBe("published");
+    expect((await env.runs({ scheduleId }))[0]!.state).toBe("published");
   });
 });

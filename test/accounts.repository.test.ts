@@ -12,14 +12,14 @@ import {
   updateAccountProfile,
   updateAccountToken,
 } from "../src/accounts/accounts.repository.js";
-import type { NewAccount } from "../src/db/schema.js";
+import type { NewAccountRow } from "../src/db/schema.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import { accountRow } from "./helpers/fixtures.js";
 
 const T0 = Date.UTC(2025, 9, 22, 0, 0, 0);
 const DAY = 86_400_000;
 
-function newAccount(n: number, overrides: Partial<NewAccount> = {}): NewAccount {
+function newAccount(n: number, overrides: Partial<NewAccountRow> = {}): NewAccountRow {
   return accountRow(n, T0, { timezone: "Asia/Tokyo", ...overrides });
 }
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli/run-cli.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
-import { occurrenceRow } from "./helpers/fixtures.js";
+import { runRow } from "./helpers/fixtures.js";
 
 interface Result {
   code: number;
@@ -238,17 +238,17 @@ describe.each(DIALECTS)("CLI edges on %s", (dialect) => {
     await cli("accounts", "add", "--sandbox-user", "hanako");
     const past = Date.now() - 3_600_000;
     await db
-      .insertInto("occurrences")
+      .insertInto("runs")
       .values([
-        occurrenceRow(1, past, { state: "published", finished_at: past }),
+        runRow(1, past, { state: "published", finished_at: past }),
         {
-          ...occurrenceRow(1, past + 1, { state: "published", finished_at: past + 1 }),
+          ...runRow(1, past + 1, { state: "published", finished_at: past + 1 }),
           job: "token_refresh",
           job_key: "token_refresh",
           account_id: null,
           slot: "03:00",
         },
-        occurrenceRow(1, past + 2, { state: "missed", reason: "the scheduler was not running" }),
+        runRow(1, past + 2, { state: "missed", reason: "the scheduler was not running" }),
       ])
       .execute();
     const states = async (state: string) =>
@@ -295,11 +295,11 @@ describe.each(DIALECTS)("CLI edges on %s", (dialect) => {
       await json<Array<{ type: string; id: string | number; nextRunAt?: number; dueAtMs?: number }>>("jobs");
     expect(rows.length).toBeGreaterThan(2);
     for (const r of rows) {
-      expect(["job", "occurrence"]).toContain(r.type);
+      expect(["job", "run"]).toContain(r.type);
       expect(r.id).toBeDefined();
     }
-    const jobsFirst = rows.findIndex((r) => r.type === "occurrence");
-    expect(rows.slice(jobsFirst).every((r) => r.type === "occurrence")).toBe(true);
+    const jobsFirst = rows.findIndex((r) => r.type === "run");
+    expect(rows.slice(jobsFirst).every((r) => r.type === "run")).toBe(true);
 
     await cli("schedules", "add", "--account", "2", "--fixed", "09:00");
     const jobs = await cli("jobs");
@@ -307,7 +307,7 @@ describe.each(DIALECTS)("CLI edges on %s", (dialect) => {
     const instants = rows.filter((r) => r.type === "job").map((r) => r.nextRunAt!);
     expect(instants).toEqual([...instants].sort((a, b) => a - b));
     const planned = (await json<Array<{ type: string; dueAtMs?: number }>>("jobs"))
-      .filter((r) => r.type === "occurrence")
+      .filter((r) => r.type === "run")
       .map((r) => r.dueAtMs!);
     expect(new Set(planned).size).toBeGreaterThan(1);
     expect(planned).toEqual([...planned].sort((a, b) => a - b));

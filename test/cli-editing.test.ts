@@ -234,11 +234,7 @@ describe.each(DIALECTS)("editing and removal commands on %s", (dialect) => {
       pick: "shuffle",
       version: 2,
     });
-    const slots = await t.db
-      .selectFrom("occurrences")
-      .select("slot")
-      .where("state", "=", "planned")
-      .execute();
+    const slots = await t.db.selectFrom("runs").select("slot").where("state", "=", "planned").execute();
     expect(slots.every((o) => o.slot === "10:30" || o.slot === "18:00")).toBe(true);
 
     const random = await cli([
@@ -261,9 +257,7 @@ describe.each(DIALECTS)("editing and removal commands on %s", (dialect) => {
     expect(nothing.err).toMatch(/nothing to change/);
     const paused = await cli(["schedules", "edit", "1", "--paused"]);
     expect(paused.out).toContain("It has no planned runs while paused.");
-    expect(
-      await t.db.selectFrom("occurrences").select("id").where("state", "=", "planned").execute(),
-    ).toEqual([]);
+    expect(await t.db.selectFrom("runs").select("id").where("state", "=", "planned").execute()).toEqual([]);
     expect((await cli(["schedules", "edit", "7", "--fixed", "09:00"])).err).toMatch(
       /Schedule 7 does not exist/,
     );

@@ -5,14 +5,14 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { describeDb } from "../src/cli/context.js";
-import { type Database, openDatabase } from "../src/db/connect.js";
+import { type Db, openDatabase } from "../src/db/connect.js";
 import { DatabaseError } from "../src/db/errors.js";
 import { migrations } from "../src/db/migrations/index.js";
 import { type DatabaseUse, databaseTarget, openForUse } from "../src/db/open.js";
 import { createTestDb, DIALECTS, PG_ADMIN_URL, type TestDb } from "./helpers/db.js";
 
 const dirs: string[] = [];
-const opened: Database[] = [];
+const opened: Db[] = [];
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const db of opened.splice(0)) await db.destroy().catch(() => {});
@@ -26,7 +26,7 @@ function tempDir(): string {
   return d;
 }
 
-async function open(url: string, use: DatabaseUse, dataDir = "/unused-data-dir"): Promise<Database> {
+async function open(url: string, use: DatabaseUse, dataDir = "/unused-data-dir"): Promise<Db> {
   const db = await openForUse(url, databaseTarget(url, describeDb), {
     use,
     dataDir,

@@ -1,5 +1,5 @@
 import SqliteDatabase from "better-sqlite3";
-import { Migrator, sql } from "kysely";
+import { type Kysely, Migrator, sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { insertAccount } from "../src/accounts/accounts.repository.js";
 import { migrateToLatest } from "../src/db/connect.js";
@@ -8,7 +8,7 @@ import { migrationProvider } from "../src/db/migrations/index.js";
 import { countPublishedSince } from "../src/publications/publications.repository.js";
 import { planSchedule } from "../src/scheduler/plan-writer.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
-import { accountRow, occurrenceRow } from "./helpers/fixtures.js";
+import { accountRow, runRow } from "./helpers/fixtures.js";
 
 describe.each(DIALECTS)("database on %s", (dialect) => {
   let t: TestDb;
@@ -58,12 +58,15 @@ describe.each(DIALECTS)("database on %s", (dialect) => {
     expect(down.error).toBeUndefined();
     const now = Date.UTC(2026, 10, 29);
     const account = await insertAccount(t.db, accountRow(1, now));
-    const occ = await t.db
+    // Below 0008 the table and the ledger's column have their old names.
+    // biome-ignore lint/suspicious/noExplicitAny: the schema of an older migration.
+    const legacy = t.db as unknown as Kysely<any>;
+    const occ = await legacy
       .insertInto("occurrences")
-      .values(occurrenceRow(account.id, now, { state: "published", attempts: 1 }))
+      .values(runRow(account.id, now, { state: "published", attempts: 1 }))
       .returning("id")
       .executeTakeFirstOrThrow();
-    const publication = await t.db
+    const publication = await legacy
       .insertInto("publications")
       .values({
         occurrence_id: occ.id,
@@ -130,11 +133,11 @@ describe.each(DIALECTS)("database on %s", (dialect) => {
     const now = Date.parse("2026-12-03T00:00:00Z");
     const account = await insertAccount(t.db, accountRow(1, now));
     await t.db
-      .insertInto("occurrences")
+      .insertInto("runs")
       .values([
-        occurrenceRow(account.id, now, { state: "cancelled", reason: "cancelled by user" }),
-        occurrenceRow(account.id, now + 1, { state: "cancelled", reason: null }),
-        occurrenceRow(account.id, now + 2, { state: "planned" }),
+        runRow(account.id, now, { state: "cancelled", reason: "cancelled by user" }),
+        runRow(account.id, now + 1, { state: "cancelled", reason: null }),
+        runRow(account.id, now + 2, { state: "planned" }),
       ])
       .execute();
     await t.db
@@ -153,7 +156,13 @@ describe.each(DIALECTS)("database on %s", (dialect) => {
       .execute();
     const migrator = await migratorOf(t);
     expect((await migrator.migrateTo("0005-rolling-days")).error).toBeUndefined();
-    const rows = await t.db.selectFrom("occurrences").select(["state", "reason"]).orderBy("due_at").execute();
+    // Below 0008 the table still has its old name.
+    const rows = await sql<{
+      state: string;
+      reason: string | null;
+    }>`select state, reason from occurrences order by due_at`
+      .execute(t.db)
+      .then((r) => r.rows);
     expect(rows).toEqual([
       { state: "skipped", reason: "cancelled by user" },
       { state: "skipped", reason: "cancelled by user" },
@@ -201,6 +210,52 @@ describe.each(DIALECTS)("database on %s", (dialect) => {
     expect(await migrateToLatest(t.db)).toContain("0007-archive");
     const after = await t.db.selectFrom("accounts").select(["id", "archived_at"]).execute();
     expect(after).toEqual([{ id: live.id, archived_at: null }]);
+  });
+
+  it("0008 renames occurrences to runs in place: rows, ledger links and the one-running-per-account index stay", async () => {
+    t = await createTestDb(dialect);
+    const now = Date.parse("2026-12-03T00:00:00Z");
+    const account = await insertAccount(t.db, accountRow(1, now));
+    const run = await t.db
+      .insertInto("runs")
+      .values(runRow(account.id, now, { state: "running" }))
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await t.db
+      .insertInto("publications")
+      .values({
+        run_id: run.id,
+        account_id: account.id,
+        group_id: null,
+        state: "publishing",
+        error: null,
+        created_at: now,
+        updated_at: now,
+        published_at: null,
+      })
+      .execute();
+    const migrator = await migratorOf(t);
+    expect((await migrator.migrateTo("0007-archive")).error).toBeUndefined();
+    const old = await sql<{
+      occurrence_id: number;
+    }>`select p.occurrence_id from publications p join occurrences o on o.id = p.occurrence_id`
+      .execute(t.db)
+      .then((r) => r.rows.map((x) => Number(x.occurrence_id)));
+    expect(old).toEqual([run.id]);
+    expect(await migrateToLatest(t.db)).toEqual(["0008-runs"]);
+    const linked = await t.db
+      .selectFrom("publications as p")
+      .innerJoin("runs as r", "r.id", "p.run_id")
+      .select("r.id")
+      .execute();
+    expect(linked.map((x) => x.id)).toEqual([run.id]);
+    // The partial unique index followed the table: a second running run of the account is refused.
+    await expect(
+      t.db
+        .insertInto("runs")
+        .values(runRow(account.id, now + 1, { state: "running" }))
+        .execute(),
+    ).rejects.toThrow();
   });
 });
 

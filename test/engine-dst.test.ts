@@ -1,6 +1,6 @@
 /**
  * Wall-clock rules through the engine, on both databases: a fixed time in a spring-forward gap runs once at
- * the first instant after the gap; in a fall-back overlap once, at the first occurrence; a clock set back
+ * the first instant after the gap; in a fall-back overlap once, at the first run; a clock set back
  * never causes a second run; a random window crossing midnight gets exactly its N posts inside the window.
  */
 import { DateTime } from "luxon";
@@ -55,7 +55,7 @@ describe.each(DIALECTS)("DST and clock jumps on %s", (dialect) => {
       await env.addSchedule(account.id, { kind: "fixed", times: [time] });
       await env.stepTo(to, 15 * MINUTE);
       expect(env.sandbox.published(userId).map((p) => iso(p.publishedAt))).toEqual(expected);
-      const runs = (await env.occurrences({ job: "post" })).filter((o) => o.state !== "planned");
+      const runs = (await env.runs({ job: "post" })).filter((o) => o.state !== "planned");
       expect(runs.map((o) => [iso(o.due_at), o.slot, o.state])).toEqual(
         expected.map((e) => [e, time, "published"]),
       );
@@ -105,7 +105,7 @@ describe.each(DIALECTS)("DST and clock jumps on %s", (dialect) => {
       expect(p.publishedAt).toBeGreaterThanOrEqual(windowStart);
       expect(p.publishedAt).toBeLessThan(windowEnd);
     }
-    const runs = (await env.occurrences({ scheduleId })).filter((o) => o.local_date === "2026-03-09");
+    const runs = (await env.runs({ scheduleId })).filter((o) => o.local_date === "2026-03-09");
     expect(runs.map((o) => [o.slot, o.state])).toEqual([
       ["random 1/3", "published"],
       ["random 2/3", "published"],

@@ -23,7 +23,7 @@ describe.each(DIALECTS)("faults on %s", (dialect) => {
     await env.addGroup(account.id, "through the storm");
     const scheduleId = await env.addSchedule(account.id, { kind: "fixed", times: ["10:00"] });
     await env.runAt(TEN - MINUTE); // the start-up token refresh run
-    const today = async () => (await env.occurrences({ scheduleId })).find((o) => o.due_at === TEN)!;
+    const today = async () => (await env.runs({ scheduleId })).find((o) => o.due_at === TEN)!;
     return { account, userId, token, scheduleId, today };
   }
 
@@ -206,8 +206,8 @@ describe.each(DIALECTS)("faults on %s", (dialect) => {
     env.clock.set(then);
     await publishElsewhere(token, userId, 250);
     // The ledger of those 250 posts, as if this service had published them.
-    const occurrences = await env.db
-      .insertInto("occurrences")
+    const runs = await env.db
+      .insertInto("runs")
       .values(
         Array.from({ length: 250 }, (_, i) => ({
           job: "post" as const,
@@ -226,8 +226,8 @@ describe.each(DIALECTS)("faults on %s", (dialect) => {
     const publications = await env.db
       .insertInto("publications")
       .values(
-        occurrences.map((o) => ({
-          occurrence_id: o.id,
+        runs.map((o) => ({
+          run_id: o.id,
           account_id: account.id,
           state: "published" as const,
           created_at: then,

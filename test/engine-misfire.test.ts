@@ -26,7 +26,7 @@ describe.each(DIALECTS)("misfires and account states on %s", (dialect) => {
       ...(grace === undefined ? {} : { misfireGraceMinutes: grace }),
     });
     await env.runAt(TEN - MINUTE);
-    const today = async () => (await env.occurrences({ scheduleId })).find((o) => o.due_at === TEN)!;
+    const today = async () => (await env.runs({ scheduleId })).find((o) => o.due_at === TEN)!;
     return { account, userId, token, scheduleId, today };
   }
 
@@ -38,7 +38,7 @@ describe.each(DIALECTS)("misfires and account states on %s", (dialect) => {
     expect(occ.reason).toMatch(/not started within the misfire grace/);
     expect(occ.finished_at).toBe(TEN + 16 * MINUTE);
     expect(env.sandbox.published()).toEqual([]);
-    expect(env.events).toContainEqual(expect.objectContaining({ type: "missed", occurrenceId: occ.id }));
+    expect(env.events).toContainEqual(expect.objectContaining({ type: "missed", runId: occ.id }));
   });
 
   it("after days stopped, the runs of a day the horizon had reached are missed, not published late", async () => {
@@ -46,7 +46,7 @@ describe.each(DIALECTS)("misfires and account states on %s", (dialect) => {
     // Stopped from Monday 09:59 to Friday 12:00. Planned before: up to Wednesday 09:59 (48 h); Wednesday
     // 10:00 was recorded but not yet written. The first pass after the restart plans, then marks misfires.
     await env.runAt("2026-03-13T12:00:00Z");
-    const rows = await env.occurrences({ scheduleId });
+    const rows = await env.runs({ scheduleId });
     expect(rows.map((r) => [r.local_date, r.state])).toEqual([
       ["2026-03-09", "missed"],
       ["2026-03-10", "missed"],
@@ -85,7 +85,7 @@ describe.each(DIALECTS)("misfires and account states on %s", (dialect) => {
       };
     })();
     await env.runAt(Date.parse("2026-03-09T11:02:00Z"));
-    const [late] = await env.occurrences({ scheduleId: strict });
+    const [late] = await env.runs({ scheduleId: strict });
     expect(late).toMatchObject({ state: "missed", slot: "11:00" });
   });
 
@@ -128,7 +128,7 @@ describe.each(DIALECTS)("misfires and account states on %s", (dialect) => {
     // Held, not claimed again and not lost, while the account waits for a new token.
     await env.runAt(TEN + 10 * MINUTE);
     expect(await today()).toMatchObject({ state: "planned" });
-    const claims = env.events.filter((e) => e.type === "claimed" && e.occurrenceId === held.id);
+    const claims = env.events.filter((e) => e.type === "claimed" && e.runId === held.id);
     expect(claims).toHaveLength(1);
 
     // The user reconnects (a new token for the same Threads user): the post goes out, once.

@@ -29,7 +29,7 @@ function inFlightTracker(events: EngineEvent[]) {
     on(e: EngineEvent) {
       events.push(e);
       if (e.type === "claimed") {
-        accountOf.set(e.occurrenceId, e.accountId);
+        accountOf.set(e.runId, e.accountId);
         total++;
         maxTotal = Math.max(maxTotal, total);
         if (e.accountId !== null) {
@@ -39,7 +39,7 @@ function inFlightTracker(events: EngineEvent[]) {
         }
       } else if (e.type === "settled") {
         total--;
-        const account = accountOf.get(e.occurrenceId);
+        const account = accountOf.get(e.runId);
         if (account != null) perAccount.set(account, perAccount.get(account)! - 1);
       }
     },
@@ -72,7 +72,7 @@ describe.each(DIALECTS)("engine publishing on %s", (dialect) => {
     const posts = env.sandbox.published(userId);
     expect(posts.map((p) => [p.text, p.publishedAt])).toEqual([["hello at ten", TEN]]);
 
-    const [today] = await env.occurrences({ scheduleId });
+    const [today] = await env.runs({ scheduleId });
     expect(today).toMatchObject({ slot: "10:00", state: "published", attempts: 1, reason: null });
     const ledger = await env.db.selectFrom("publication_parts").selectAll().execute();
     expect(ledger).toHaveLength(1);
@@ -82,7 +82,7 @@ describe.each(DIALECTS)("engine publishing on %s", (dialect) => {
       permalink: posts[0]!.permalink,
     });
 
-    // The next day's run is its own occurrence, and fires once too.
+    // The next day's run is its own run, and fires once too.
     await env.runAt(TEN + 24 * 60 * MINUTE);
     await env.engine.runDue();
     expect(publishedTexts(env.sandbox, userId)).toEqual(["hello at ten", "hello at ten"]);
@@ -109,13 +109,13 @@ describe.each(DIALECTS)("engine publishing on %s", (dialect) => {
     for (const [i, userId] of users.entries()) {
       expect(publishedTexts(env.sandbox, userId)).toEqual([`post of account ${i}`, `post of account ${i}`]);
     }
-    const posts = await env.occurrences({ job: "post" });
+    const posts = await env.runs({ job: "post" });
     const due = posts.filter((o) => o.due_at <= TEN + MINUTE);
     expect(due).toHaveLength(12);
     expect(due.every((o) => o.state === "published" && o.attempts === 1)).toBe(true);
     const published = env.events.filter((e) => e.type === "published");
     expect(published).toHaveLength(12);
-    expect(new Set(published.map((e) => (e.type === "published" ? e.occurrenceId : 0))).size).toBe(12);
+    expect(new Set(published.map((e) => (e.type === "published" ? e.runId : 0))).size).toBe(12);
   });
 
   it("runs one publication per account at a time and never more than the pool allows", async () => {
@@ -179,7 +179,7 @@ describe.each(DIALECTS)("engine publishing on %s", (dialect) => {
     await env.engine.tick(); // claims the photo post (the earliest), which starts waiting for its container
     await until(() => held.length > 0, "the photo post to wait for its container");
     const [photoRun] = await env.db
-      .selectFrom("occurrences")
+      .selectFrom("runs")
       .selectAll()
       .where("account_id", "=", photo.account.id)
       .where("due_at", "=", TEN)
@@ -246,17 +246,17 @@ describe.each(DIALECTS)("engine publishing on %s", (dialect) => {
     // One lookup at a time (the pool's size): the first is held, the others wait without calling Threads.
     expect(lookups).toBe(1);
     for (const user of users) {
-      expect((await env.occurrences({ scheduleId: user.scheduleId }))[0]!.state).toBe("running");
+      expect((await env.runs({ scheduleId: user.scheduleId }))[0]!.state).toBe("running");
     }
     releaseLookups();
     await env.engine.runDue();
     await until(async () => {
-      const states = await Promise.all(users.map((u) => env.occurrences({ scheduleId: u.scheduleId })));
+      const states = await Promise.all(users.map((u) => env.runs({ scheduleId: u.scheduleId })));
       return states.every(([occ]) => occ?.state === "published");
     }, "every run to settle");
     expect(lookups).toBe(3);
     for (const user of users) {
-      const [occ] = await env.occurrences({ scheduleId: user.scheduleId });
+      const [occ] = await env.runs({ scheduleId: user.scheduleId });
       expect(await permalinksOf(occ!.id)).toEqual([expect.stringContaining("http://sandbox.invalid/@")]);
     }
   });
@@ -279,18 +279,18 @@ describe.each(DIALECTS)("engine publishing on %s", (dialect) => {
       return "pass";
     };
     await env.runAt(TEN);
-    const [occ] = await env.occurrences({ scheduleId });
+    const [occ] = await env.runs({ scheduleId });
     expect(occ).toMatchObject({ state: "failed" });
     expect(publishedTexts(env.sandbox, userId)).toEqual(["one"]);
     expect(await permalinksOf(occ!.id)).toEqual([expect.stringContaining("http://sandbox.invalid/@"), null]);
   });
 
-  async function permalinksOf(occurrenceId: number) {
+  async function permalinksOf(runId: number) {
     const parts = await env.db
       .selectFrom("publication_parts")
       .innerJoin("publications", "publications.id", "publication_parts.publication_id")
       .select("publication_parts.permalink")
-      .where("publications.occurrence_id", "=", occurrenceId)
+      .where("publications.run_id", "=", runId)
       .orderBy("publication_parts.position")
       .execute();
     return parts.map((p) => p.permalink);
@@ -336,7 +336,7 @@ describe.each(DIALECTS)("engine publishing on %s", (dialect) => {
       };
       await env.runAt(TEN);
       expect(armed).toBe(false);
-      const [occ] = await env.occurrences({ scheduleId });
+      const [occ] = await env.runs({ scheduleId });
       expect(["planned", "needs_check"]).toContain(occ!.state);
       expect(occ!.reason).toMatch(/Threads API error|outcome unknown/);
 
@@ -345,7 +345,7 @@ describe.each(DIALECTS)("engine publishing on %s", (dialect) => {
       expect(posts.map((p) => p.text)).toEqual(["one", "two", "three"]);
       expect(posts[1]!.replyToId).toBe(posts[0]!.id);
       expect(posts[2]!.replyToId).toBe(posts[1]!.id);
-      expect((await env.occurrences({ scheduleId }))[0]).toMatchObject({ state: "published", attempts: 2 });
+      expect((await env.runs({ scheduleId }))[0]).toMatchObject({ state: "published", attempts: 2 });
     },
   );
 });

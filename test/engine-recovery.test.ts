@@ -1,9 +1,9 @@
 /**
- * Leases on both databases: a node that dies holding an occurrence (its lease runs out) hands it to
+ * Leases on both databases: a node that dies holding a run (its lease runs out) hands it to
  * `needs_check`, and the engine asks Threads before anything is published again.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { claimNext } from "../src/scheduler/occurrences.repository.js";
+import { claimNext } from "../src/scheduler/runs.repository.js";
 import { DIALECTS } from "./helpers/db.js";
 import { createEngineEnv, type EngineEnv, MINUTE, publishedTexts, until } from "./helpers/engine.js";
 
@@ -29,8 +29,7 @@ describe.each(DIALECTS)("lease recovery on %s", (dialect) => {
     return { account, userId, scheduleId };
   }
 
-  const today = async (scheduleId: number) =>
-    (await env.occurrences({ scheduleId })).find((o) => o.due_at === TEN)!;
+  const today = async (scheduleId: number) => (await env.runs({ scheduleId })).find((o) => o.due_at === TEN)!;
 
   it("a claim whose node died before doing anything is checked and published once", async () => {
     const { userId, scheduleId } = await setup(["posted once"]);
@@ -46,7 +45,7 @@ describe.each(DIALECTS)("lease recovery on %s", (dialect) => {
     expect(publishedTexts(env.sandbox, userId)).toEqual(["posted once"]);
     expect(await today(scheduleId)).toMatchObject({ state: "published", locked_by: null, attempts: 2 });
     const abandoned = env.events.find((e) => e.type === "abandoned");
-    expect(abandoned).toMatchObject({ occurrenceId: claimed!.id });
+    expect(abandoned).toMatchObject({ runId: claimed!.id });
     expect(abandoned?.type === "abandoned" && abandoned.reason).toMatch(/lease expired \(node dead-node/);
   });
 

@@ -7,10 +7,10 @@ import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { AppError } from "../src/errors.js";
 import { lockGroup } from "../src/groups/groups.repository.js";
-import { setGroup } from "../src/scheduler/occurrences.repository.js";
+import { setGroup } from "../src/scheduler/runs.repository.js";
 import { DIALECTS } from "./helpers/db.js";
 import { createEngineEnv, type EngineEnv, HOUR, publishedTexts, until } from "./helpers/engine.js";
-import { occurrenceRow } from "./helpers/fixtures.js";
+import { runRow } from "./helpers/fixtures.js";
 
 /** Monday 2026-03-09, 09:00 UTC. */
 const START = "2026-03-09T09:00:00Z";
@@ -74,8 +74,8 @@ describe.each(DIALECTS)("editing post groups on %s", (dialect) => {
     const id = await env.addGroup(accountId, [{ text: "root" }, { text: "reply" }], "chain");
     // A chain whose root is out and whose reply waits for a retry: the retry re-reads the parts.
     const retry = await env.db
-      .insertInto("occurrences")
-      .values(occurrenceRow(accountId, TEN, { group_id: id, attempts: 1, job_key: "manual:retry" }))
+      .insertInto("runs")
+      .values(runRow(accountId, TEN, { group_id: id, attempts: 1, job_key: "manual:retry" }))
       .returning("id")
       .executeTakeFirstOrThrow();
     const refused = await rejection(groups.update(id, { parts: [{ text: "new" }] }));
@@ -88,7 +88,7 @@ describe.each(DIALECTS)("editing post groups on %s", (dialect) => {
     expect((await groups.disable(id)).enabled).toBe(false);
     expect((await rejection(groups.remove(id))).message).toMatch(/groups disable/);
 
-    await env.db.updateTable("occurrences").set({ state: "published" }).where("id", "=", retry.id).execute();
+    await env.db.updateTable("runs").set({ state: "published" }).where("id", "=", retry.id).execute();
     expect((await groups.update(id, { parts: [{ text: "new" }] })).parts).toEqual([{ text: "new" }]);
   });
 
@@ -97,8 +97,8 @@ describe.each(DIALECTS)("editing post groups on %s", (dialect) => {
       const { accountId } = await setup();
       const id = await env.addGroup(accountId, [{ text: "root" }, { text: "reply" }], "chain");
       const occ = await env.db
-        .insertInto("occurrences")
-        .values(occurrenceRow(accountId, TEN, { state: "running", attempts: 1, job_key: "manual:picking" }))
+        .insertInto("runs")
+        .values(runRow(accountId, TEN, { state: "running", attempts: 1, job_key: "manual:picking" }))
         .returning("id")
         .executeTakeFirstOrThrow();
       // What the post job does when it picks a group: record the pick and read the parts under a share lock.
@@ -187,7 +187,7 @@ describe.each(DIALECTS)("editing post groups on %s", (dialect) => {
     expect(gone.message).toMatch(/was removed \(its past runs are kept\)/);
     expect((await rejection(groups.update(a, { name: "x" }))).code).toBe("not_found");
     // The history still says what was posted.
-    const history = (await env.occurrences({ scheduleId: onlyA })).find((o) => o.state === "published")!;
+    const history = (await env.runs({ scheduleId: onlyA })).find((o) => o.state === "published")!;
     expect(history.group_id).toBe(a);
     const parts = await env.db
       .selectFrom("post_parts")
@@ -203,7 +203,7 @@ describe.each(DIALECTS)("editing post groups on %s", (dialect) => {
     await env.runAt(TEN + HOUR);
     await env.runAt(TEN + 24 * HOUR);
     expect(publishedTexts(env.sandbox, userId)).toEqual(["A", "B"]);
-    const skipped = (await env.occurrences({ scheduleId: onlyA })).find((o) => o.state === "skipped");
+    const skipped = (await env.runs({ scheduleId: onlyA })).find((o) => o.state === "skipped");
     expect(skipped?.reason).toMatch(/no enabled post group/);
   });
 });

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { insertAccount } from "../src/accounts/accounts.repository.js";
 import { migrateToLatest, openDatabase } from "../src/db/connect.js";
 import { acquireInstanceLock, InstanceLockError } from "../src/scheduler/instance-lock.js";
-import { recoverLeasesOf } from "../src/scheduler/occurrences.repository.js";
+import { recoverLeasesOf } from "../src/scheduler/runs.repository.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import { accountRow } from "./helpers/fixtures.js";
 
@@ -38,8 +38,8 @@ async function holderRecord(db: TestDb["db"]): Promise<Record<string, unknown> |
 /** Another process that holds `lockFile` the way a running scheduler does, until it is killed. */
 async function holdInChild(lockFile: string): Promise<ChildProcess> {
   const script = `
-    const Database = require("better-sqlite3");
-    const conn = new Database(process.argv[1]);
+    const Db = require("better-sqlite3");
+    const conn = new Db(process.argv[1]);
     conn.pragma("journal_mode = MEMORY");
     conn.exec("begin exclusive");
     process.stdout.write("held\\n");
@@ -155,7 +155,7 @@ describe.each(DIALECTS)("recoverLeasesOf on %s", (dialect) => {
       updated_at: T0,
     };
     await t.db
-      .insertInto("occurrences")
+      .insertInto("runs")
       .values([
         { ...base, job_key: "manual:1", account_id: a.id, locked_by: "crashed-node" },
         { ...base, job_key: "manual:2", account_id: b.id, locked_by: "post-now:cli" },
@@ -164,7 +164,7 @@ describe.each(DIALECTS)("recoverLeasesOf on %s", (dialect) => {
     const recovered = await recoverLeasesOf(t.db, "crashed-node", T0 + 1_000);
     expect(recovered.map((o) => o.job_key)).toEqual(["manual:1"]);
     const rows = await t.db
-      .selectFrom("occurrences")
+      .selectFrom("runs")
       .select(["job_key", "state", "locked_by"])
       .orderBy("job_key")
       .execute();

@@ -211,7 +211,7 @@ describe.each(DIALECTS)("SECRET_KEY check on %s", (dialect) => {
       .executeTakeFirstOrThrow();
     expect(row.status).toBe("reauth_required");
     expect(running.sandbox.published(user.userId)).toEqual([]);
-    const occurrences = await t.db.selectFrom("occurrences").select("state").execute();
-    expect(occurrences.map((o) => o.state)).toEqual(["failed"]);
+    const runs = await t.db.selectFrom("runs").select("state").execute();
+    expect(runs.map((o) => o.state)).toEqual(["failed"]);
   });
 });

@@ -3,13 +3,13 @@
  * databases, through the real engine and sandbox on a FakeClock.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { isAppError } from "../src/errors.js";
+import { AppError } from "../src/errors.js";
 import { CANCEL_REASON, cancelRun } from "../src/scheduler/cancel-run.js";
 import { listJobs, listRuns } from "../src/scheduler/inspect.js";
 import { acquireInstanceLock, schedulerRunning } from "../src/scheduler/instance-lock.js";
 import { ONE_OFF_SLOT, type PostAtRequest, planOneOff } from "../src/scheduler/jobs/post-at.js";
-import { claimNext } from "../src/scheduler/occurrences.repository.js";
 import { planAll } from "../src/scheduler/plan-writer.js";
+import { claimNext } from "../src/scheduler/runs.repository.js";
 import type { PostPart } from "../src/threads/post.js";
 import { DIALECTS } from "./helpers/db.js";
 import { createEngineEnv, DAY, type EngineEnv, HOUR, MINUTE, publishedTexts } from "./helpers/engine.js";
@@ -27,7 +27,7 @@ async function expectAppError(promise: Promise<unknown>, code: string, message: 
     () => undefined,
     (e: unknown) => e,
   );
-  expect(isAppError(error), `expected an AppError, got ${String(error)}`).toBe(true);
+  expect(error instanceof AppError, `expected an AppError, got ${String(error)}`).toBe(true);
   expect((error as { code: string }).code).toBe(code);
   expect((error as Error).message).toMatch(message);
 }
@@ -60,12 +60,12 @@ describe.each(DIALECTS)("one-off posts on %s", (dialect) => {
     await expect(plan({ at: "2026-12-24 09:00", parts: [{ text: "x" }] })).rejects.toThrow(
       `Account ${account.id} (@${account.username}) was removed`,
     );
-    expect(
-      await env.db.selectFrom("occurrences").select("id").where("job_key", "like", "once:%").execute(),
-    ).toEqual([]);
+    expect(await env.db.selectFrom("runs").select("id").where("job_key", "like", "once:%").execute()).toEqual(
+      [],
+    );
   });
 
-  it("plans one occurrence in the account's zone, publishes it once at its time, and shows it in runs", async () => {
+  it("plans one run in the account's zone, publishes it once at its time, and shows it in runs", async () => {
     const { account, userId, plan } = await setup();
     const result = await plan({ at: "2026-12-24 09:00", parts: [{ text: "メリークリスマス" }] });
     expect(result).toMatchObject({
@@ -74,9 +74,9 @@ describe.each(DIALECTS)("one-off posts on %s", (dialect) => {
       dueAtText: "2026-12-24 09:00 JST (Asia/Tokyo)",
       warnings: [],
     });
-    const [row] = await env.occurrences();
+    const [row] = await env.runs();
     expect(row).toMatchObject({
-      id: result.occurrenceId,
+      id: result.runId,
       job: "post",
       schedule_id: null,
       account_id: account.id,
@@ -95,7 +95,7 @@ describe.each(DIALECTS)("one-off posts on %s", (dialect) => {
     const zone = () => "Asia/Tokyo";
     const upcoming = await listRuns(env.db, { to: T0 + 1, alsoUpcomingOneOffs: true }, zone);
     expect(upcoming.map((r) => [r.id, r.state, r.dueAt])).toEqual([
-      [result.occurrenceId, "planned", "2026-12-24T09:00:00+09:00"],
+      [result.runId, "planned", "2026-12-24T09:00:00+09:00"],
     ]);
     expect(await listRuns(env.db, { to: T0 + 1 }, zone)).toEqual([]);
 
@@ -106,7 +106,7 @@ describe.each(DIALECTS)("one-off posts on %s", (dialect) => {
     expect(env.sandbox.published(userId).map((p) => [p.text, p.publishedAt])).toEqual([
       ["メリークリスマス", XMAS],
     ]);
-    const [done] = await env.occurrences({ job: "post" });
+    const [done] = await env.runs({ job: "post" });
     expect(done).toMatchObject({ state: "published", attempts: 1, reason: null });
     const [run] = await listRuns(env.db, { to: env.clock.now() + 1 }, zone);
     expect(run!.permalinks).toHaveLength(1);
@@ -138,13 +138,13 @@ describe.each(DIALECTS)("one-off posts on %s", (dialect) => {
     await env.services.groups.remove(removed);
     await env.stepTo(T0 + 2 * HOUR, 5 * MINUTE);
     expect(publishedTexts(env.sandbox, userId)).toEqual(["kept group"]);
-    const byId = new Map((await env.occurrences()).map((o) => [o.id, o]));
-    expect(byId.get(a.occurrenceId)).toMatchObject({ state: "published", group_id: kept });
-    expect(byId.get(b.occurrenceId)).toMatchObject({
+    const byId = new Map((await env.runs()).map((o) => [o.id, o]));
+    expect(byId.get(a.runId)).toMatchObject({ state: "published", group_id: kept });
+    expect(byId.get(b.runId)).toMatchObject({
       state: "skipped",
       reason: `post group ${disabled} was disabled after this one-off post was planned`,
     });
-    expect(byId.get(c.occurrenceId)).toMatchObject({
+    expect(byId.get(c.runId)).toMatchObject({
       state: "skipped",
       reason: `post group ${removed} was removed`,
     });
@@ -160,12 +160,12 @@ describe.each(DIALECTS)("one-off posts on %s", (dialect) => {
     // The scheduler was not running from before 17:00 until 17:16.
     await env.runAt(Date.parse("2026-12-03T08:16:00Z"));
     expect(publishedTexts(env.sandbox, userId)).toEqual([]);
-    const byId = new Map((await env.occurrences()).map((o) => [o.id, o]));
-    expect(byId.get(paused.occurrenceId)).toMatchObject({
+    const byId = new Map((await env.runs()).map((o) => [o.id, o]));
+    expect(byId.get(paused.runId)).toMatchObject({
       state: "skipped",
       reason: expect.stringMatching(/paused/),
     });
-    expect(byId.get(late.occurrenceId)).toMatchObject({
+    expect(byId.get(late.runId)).toMatchObject({
       state: "missed",
       reason: expect.stringMatching(/not started within the misfire grace/),
     });
@@ -198,7 +198,7 @@ describe.each(DIALECTS)("one-off posts on %s", (dialect) => {
       /Account 999/,
     );
     await expect(plan({ at: "2026-12-24 09:00", parts: [{ text: "" }] })).rejects.toThrow();
-    expect(await env.occurrences({ job: "post" })).toEqual([]);
+    expect(await env.runs({ job: "post" })).toEqual([]);
   });
 
   it("warns, but plans, for an account that is paused now, and for a second post at the same time", async () => {
@@ -209,9 +209,9 @@ describe.each(DIALECTS)("one-off posts on %s", (dialect) => {
     await env.services.accounts.resume(account.id);
     const again = await plan({ at: "2026-12-24T00:00:00Z", parts: [{ text: "x" }] });
     expect(again.warnings).toEqual([
-      `run ${first.occurrenceId} is already planned for @${account.username} at the same time: if this was a repeat, cancel one with \`threads-scheduler runs cancel ${first.occurrenceId}\`.`,
+      `run ${first.runId} is already planned for @${account.username} at the same time: if this was a repeat, cancel one with \`threads-scheduler runs cancel ${first.runId}\`.`,
     ]);
-    expect(again.occurrenceId).not.toBe(first.occurrenceId);
+    expect(again.runId).not.toBe(first.runId);
   });
 
   it("knows whether a scheduler is running on SQLite, and says it cannot tell on PostgreSQL", async () => {
@@ -237,23 +237,21 @@ describe.each(DIALECTS)("runs cancel on %s", (dialect) => {
   it("cancels a planned one-off: never claimed, shown as cancelled; cancelling again changes nothing", async () => {
     env = await createEngineEnv(dialect, { start: START });
     const { account, userId } = await env.addAccount({ timezone: "Asia/Tokyo" });
-    const { occurrenceId } = await planOneOff(
+    const { runId } = await planOneOff(
       { db: env.db, now: T0, defaultTimezone: "UTC" },
       { accountId: account.id, at: "2026-12-03 16:00", parts: [{ text: "cancel me" }] },
     );
-    const result = await cancelRun(env.db, occurrenceId, T0 + MINUTE);
+    const result = await cancelRun(env.db, runId, T0 + MINUTE);
     expect(result).toMatchObject({ changed: true, alreadyPublished: [] });
     expect(result.run).toMatchObject({ state: "cancelled", reason: CANCEL_REASON, finished_at: T0 + MINUTE });
-    expect(await cancelRun(env.db, occurrenceId, T0 + 2 * MINUTE)).toMatchObject({ changed: false });
+    expect(await cancelRun(env.db, runId, T0 + 2 * MINUTE)).toMatchObject({ changed: false });
     await env.stepTo(T0 + 2 * HOUR, 10 * MINUTE);
     expect(publishedTexts(env.sandbox, userId)).toEqual([]);
     const runs = await listRuns(env.db, { to: T0 + 1, alsoUpcomingOneOffs: true }, () => "Asia/Tokyo");
     expect(runs.filter((r) => r.job === "post").map((r) => [r.id, r.state, r.reason])).toEqual([
-      [occurrenceId, "cancelled", CANCEL_REASON],
+      [runId, "cancelled", CANCEL_REASON],
     ]);
-    expect((await listRuns(env.db, { state: "cancelled" }, () => "UTC")).map((r) => r.id)).toEqual([
-      occurrenceId,
-    ]);
+    expect((await listRuns(env.db, { state: "cancelled" }, () => "UTC")).map((r) => r.id)).toEqual([runId]);
   });
 
   it("cancels one run of a schedule without editing it; re-planning, pause/resume and edits never bring it back", async () => {
@@ -261,7 +259,7 @@ describe.each(DIALECTS)("runs cancel on %s", (dialect) => {
     const { account, userId } = await env.addAccount({ timezone: "Asia/Tokyo" });
     await env.addGroup(account.id, "daily");
     const scheduleId = await env.addSchedule(account.id, { kind: "fixed", times: ["18:00"] });
-    const rows = await env.occurrences({ scheduleId });
+    const rows = await env.runs({ scheduleId });
     const today = rows.find((r) => r.local_date === "2026-12-03")!;
     await cancelRun(env.db, today.id, T0);
 
@@ -271,7 +269,7 @@ describe.each(DIALECTS)("runs cancel on %s", (dialect) => {
     await env.services.schedules.update(scheduleId, { misfireGraceMinutes: 20 });
     await env.stepTo(Date.parse("2026-12-04T10:00:00Z"), 15 * MINUTE);
 
-    const after = await env.occurrences({ scheduleId });
+    const after = await env.runs({ scheduleId });
     expect(after.filter((r) => r.due_at === today.due_at).map((r) => [r.id, r.state])).toEqual([
       [today.id, "cancelled"],
     ]);
@@ -292,26 +290,22 @@ describe.each(DIALECTS)("runs cancel on %s", (dialect) => {
     const second = await plan("2026-12-03 17:00", "claimed one");
     await env.runAt(Date.parse("2026-12-03T07:05:00Z"));
     await expectAppError(
-      cancelRun(env.db, first.occurrenceId, env.clock.now()),
+      cancelRun(env.db, first.runId, env.clock.now()),
       "conflict",
       /it is published: it is already on Threads/,
     );
 
     env.clock.set(Date.parse("2026-12-03T08:00:00Z"));
     const claimed = await claimNext(env.db, { nodeId: "other-node", now: env.clock.now(), leaseMs: MINUTE });
-    expect(claimed?.id).toBe(second.occurrenceId);
+    expect(claimed?.id).toBe(second.runId);
     await expectAppError(
-      cancelRun(env.db, second.occurrenceId, env.clock.now()),
+      cancelRun(env.db, second.runId, env.clock.now()),
       "conflict",
       /cannot be cancelled: it is running \(the one-off post is being published right now\)/,
     );
-    await env.db
-      .updateTable("occurrences")
-      .set({ state: "needs_check" })
-      .where("id", "=", second.occurrenceId)
-      .execute();
+    await env.db.updateTable("runs").set({ state: "needs_check" }).where("id", "=", second.runId).execute();
     await expectAppError(
-      cancelRun(env.db, second.occurrenceId, env.clock.now()),
+      cancelRun(env.db, second.runId, env.clock.now()),
       "conflict",
       /needs_check: something may already be on Threads/,
     );
@@ -319,12 +313,12 @@ describe.each(DIALECTS)("runs cancel on %s", (dialect) => {
     const missed = await plan("2026-12-03 18:00", "missed one");
     await env.runAt(Date.parse("2026-12-03T09:20:00Z"));
     await expectAppError(
-      cancelRun(env.db, missed.occurrenceId, env.clock.now()),
+      cancelRun(env.db, missed.runId, env.clock.now()),
       "conflict",
       /it is missed .*has ended/,
     );
 
-    const refresh = (await env.occurrences({ job: "token_refresh" }))[0];
+    const refresh = (await env.runs({ job: "token_refresh" }))[0];
     if (refresh)
       await expectAppError(cancelRun(env.db, refresh.id, env.clock.now()), "invalid_input", /token refresh/);
     await expectAppError(cancelRun(env.db, 9999, env.clock.now()), "not_found", /Run 9999 does not exist/);
@@ -355,7 +349,7 @@ describe.each(DIALECTS)("schedule end dates on %s", (dialect) => {
     });
 
     await env.stepTo(T0 + 4 * DAY, HOUR);
-    const rows = await env.occurrences({ scheduleId });
+    const rows = await env.runs({ scheduleId });
     expect(rows.map((r) => [r.local_date, r.slot, r.state])).toEqual([
       ["2026-12-03", "23:00", "published"],
       ["2026-12-04", "09:00", "published"],
@@ -382,10 +376,10 @@ describe.each(DIALECTS)("schedule end dates on %s", (dialect) => {
       until: "2026-12-03",
     });
     const end = Date.parse("2026-12-03T15:00:00Z"); // 2026-12-04 00:00 in Tokyo
-    const rows = await env.occurrences({ scheduleId });
+    const rows = await env.runs({ scheduleId });
     expect(rows.every((r) => r.local_date === "2026-12-03" && r.due_at < end)).toBe(true);
     await env.stepTo(T0 + 3 * DAY, 6 * HOUR);
-    const later = await env.occurrences({ scheduleId });
+    const later = await env.runs({ scheduleId });
     expect(later.every((r) => r.due_at < end)).toBe(true);
   });
 
@@ -411,23 +405,21 @@ describe.each(DIALECTS)("schedule end dates on %s", (dialect) => {
       timezone: "Pacific/Pago_Pago",
       until: "2026-12-02",
     });
-    expect((await env.occurrences({ scheduleId: behind.id })).map((r) => r.local_date)).toEqual([
-      "2026-12-02",
-    ]);
+    expect((await env.runs({ scheduleId: behind.id })).map((r) => r.local_date)).toEqual(["2026-12-02"]);
     const s = await env.services.schedules.add({
       accountId: account.id,
       kind: "fixed",
       times: ["18:00"],
       until: "2026-12-03",
     });
-    expect((await env.occurrences({ scheduleId: s.id })).map((r) => r.local_date)).toEqual(["2026-12-03"]);
+    expect((await env.runs({ scheduleId: s.id })).map((r) => r.local_date)).toEqual(["2026-12-03"]);
     await expectAppError(
       env.services.schedules.update(s.id, { until: "2026-11-30" }),
       "invalid_input",
       /before today/,
     );
     await env.services.schedules.update(s.id, { until: "2026-12-04" });
-    expect((await env.occurrences({ scheduleId: s.id })).map((r) => r.local_date)).toEqual([
+    expect((await env.runs({ scheduleId: s.id })).map((r) => r.local_date)).toEqual([
       "2026-12-03",
       "2026-12-04",
     ]);
@@ -435,7 +427,7 @@ describe.each(DIALECTS)("schedule end dates on %s", (dialect) => {
     expect((await env.services.schedules.get(s.id)).until).toBeNull();
     // No end any more: the horizon, a day later, reaches the 5th.
     await env.runAt(T0 + DAY);
-    expect((await env.occurrences({ scheduleId: s.id })).map((r) => r.local_date)).toContain("2026-12-05");
+    expect((await env.runs({ scheduleId: s.id })).map((r) => r.local_date)).toContain("2026-12-05");
     env.clock.set(T0);
     // Once ended, editing something else is not refused because of the end date.
     await env.services.schedules.update(s.id, { until: "2026-12-03" });

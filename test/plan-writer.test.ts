@@ -1,10 +1,9 @@
 import { type Insertable, type RootOperationNode, sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { removeAccount } from "../src/accounts/accounts.repository.js";
-import { type Database, openDatabase } from "../src/db/connect.js";
+import { type Db, openDatabase } from "../src/db/connect.js";
 import type { SchedulesTable } from "../src/db/schema.js";
 import { createLogger } from "../src/log.js";
-import { markMissed } from "../src/scheduler/occurrences.repository.js";
 import {
   clearFuturePlan,
   type PlanOptions,
@@ -15,6 +14,7 @@ import {
   scheduleSpecOf,
 } from "../src/scheduler/plan-writer.js";
 import { seededRng } from "../src/scheduler/planning/index.js";
+import { markMissed } from "../src/scheduler/runs.repository.js";
 import { setScheduleActive, updateSchedule } from "../src/schedules/schedules.repository.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import { queryGate, tableOf } from "./helpers/query-gate.js";
@@ -33,7 +33,7 @@ const opts = (over: Partial<PlanOptions> = {}): PlanOptions => ({
 });
 
 let accountSeq = 0;
-async function addAccount(db: Database, timezone = "Asia/Tokyo"): Promise<number> {
+async function addAccount(db: Db, timezone = "Asia/Tokyo"): Promise<number> {
   accountSeq++;
   const row = await db
     .insertInto("accounts")
@@ -66,7 +66,7 @@ const randomWindow = (start: string, end: string, posts: number, gap = 0): Sched
   min_gap_minutes: gap,
 });
 
-async function addSchedule(db: Database, accountId: number, fields: ScheduleFields): Promise<number> {
+async function addSchedule(db: Db, accountId: number, fields: ScheduleFields): Promise<number> {
   const row = await db
     .insertInto("schedules")
     .values({
@@ -84,13 +84,8 @@ async function addSchedule(db: Database, accountId: number, fields: ScheduleFiel
   return row.id;
 }
 
-function occurrencesOf(db: Database, scheduleId: number) {
-  return db
-    .selectFrom("occurrences")
-    .selectAll()
-    .where("schedule_id", "=", scheduleId)
-    .orderBy("due_at")
-    .execute();
+function runsOf(db: Db, scheduleId: number) {
+  return db.selectFrom("runs").selectAll().where("schedule_id", "=", scheduleId).orderBy("due_at").execute();
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -102,7 +97,7 @@ function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
 
 describe.each(DIALECTS)("plan writer on %s", (dialect) => {
   let t: TestDb;
-  const extra: Database[] = [];
+  const extra: Db[] = [];
   afterEach(async () => {
     for (const db of extra.splice(0)) await db.destroy();
     await t?.destroy();
@@ -115,7 +110,7 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
 
     // Tokyo 09:00 Monday + 48 h -> Wednesday 09:00: Monday's and Tuesday's runs; Wednesday's are all later.
     expect(await planSchedule(t.db, id, opts())).toBe(6);
-    const rows = await occurrencesOf(t.db, id);
+    const rows = await runsOf(t.db, id);
     expect(rows.map((r) => [r.local_date, r.slot, iso(r.due_at)])).toEqual([
       ["2026-03-09", "10:00", "2026-03-09T01:00:00.000Z"],
       ["2026-03-09", "15:00", "2026-03-09T06:00:00.000Z"],
@@ -147,12 +142,12 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
 
     expect(await planSchedule(t.db, id, opts())).toBe(0);
     expect(await planSchedule(t.db, id, opts({ now: NOW + HOUR }))).toBe(0);
-    expect(await occurrencesOf(t.db, id)).toEqual(rows);
+    expect(await runsOf(t.db, id)).toEqual(rows);
     // A minute later the horizon passes Wednesday 10:00; a day later it reaches the rest of Wednesday, and
     // Thursday is recorded.
     expect(await planSchedule(t.db, id, opts({ now: NOW + HOUR + MINUTE }))).toBe(1);
     expect(await planSchedule(t.db, id, opts({ now: NOW + 24 * HOUR }))).toBe(2);
-    expect((await occurrencesOf(t.db, id)).slice(6).map((r) => [r.local_date, r.slot])).toEqual([
+    expect((await runsOf(t.db, id)).slice(6).map((r) => [r.local_date, r.slot])).toEqual([
       ["2026-03-11", "10:00"],
       ["2026-03-11", "15:00"],
       ["2026-03-11", "20:00"],
@@ -172,9 +167,9 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     t = await createTestDb(dialect);
     const id = await addSchedule(t.db, await addAccount(t.db), randomWindow("22:00", "02:00", 5, 20));
     expect(await planSchedule(t.db, id, opts({ rng: seededRng("first") }))).toBe(10);
-    const rows = await occurrencesOf(t.db, id);
+    const rows = await runsOf(t.db, id);
     expect(await planSchedule(t.db, id, opts({ rng: seededRng("second") }))).toBe(0);
-    expect(await occurrencesOf(t.db, id)).toEqual(rows);
+    expect(await runsOf(t.db, id)).toEqual(rows);
 
     // Monday's and Tuesday's windows lie inside the horizon (Wednesday 09:00 JST).
     const byDate = groupBy(rows, (r) => r.local_date);
@@ -215,7 +210,7 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     const middle = draw[2]![0] + MINUTE - 48 * HOUR;
     expect(await planSchedule(t.db, id, opts({ now: middle, rng: seededRng("third") }))).toBe(3);
     expect(await planSchedule(t.db, id, opts({ now: NOW + 24 * HOUR, rng: seededRng("fourth") }))).toBe(2);
-    const wednesday = (await occurrencesOf(t.db, id)).filter((r) => r.local_date === "2026-03-11");
+    const wednesday = (await runsOf(t.db, id)).filter((r) => r.local_date === "2026-03-11");
     expect(wednesday.map((r) => [r.due_at, r.slot])).toEqual(draw);
     const done = await t.db
       .selectFrom("planned_days")
@@ -234,7 +229,7 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     // recorded: like any day first planned, it starts at now - grace.
     const later = NOW + 96 * HOUR;
     await planSchedule(t.db, id, opts({ now: later }));
-    const rows = await occurrencesOf(t.db, id);
+    const rows = await runsOf(t.db, id);
     expect(rows.map((r) => [r.local_date, r.slot])).toEqual([
       ["2026-03-09", "10:00"],
       ["2026-03-09", "20:00"],
@@ -281,9 +276,9 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     expect((await dates(id))[0]).toBe("2026-03-13");
     expect((await dates(slow))[0]).toBe("2026-03-13");
     // Nothing the planner reads was lost: planning again at the same instant writes nothing.
-    const before = await t.db.selectFrom("occurrences").select("id").execute();
+    const before = await t.db.selectFrom("runs").select("id").execute();
     expect(await planAll(t.db, opts({ now: later }))).toBe(0);
-    expect(await t.db.selectFrom("occurrences").select("id").execute()).toHaveLength(before.length);
+    expect(await t.db.selectFrom("runs").select("id").execute()).toHaveLength(before.length);
     // An unfinished day is never pruned, however old (here the one marked so, and the last one planned).
     await t.db
       .updateTable("planned_days")
@@ -304,7 +299,7 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     }
     const later = NOW + 10 * 24 * HOUR;
     expect(await prunePlannedDays(t.db, later)).toBeGreaterThan(0);
-    const before = await occurrencesOf(t.db, id);
+    const before = await runsOf(t.db, id);
 
     // The user raises the grace to 5 days: an edit (new version, re-planned in its transaction).
     await t.db.transaction().execute(async (trx) => {
@@ -313,7 +308,7 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     });
     await planAll(t.db, opts({ now: later, rng: seededRng("after") }));
     // Nothing before the edit is planned again (it would be posted late, inside the new grace).
-    const after = await occurrencesOf(t.db, id);
+    const after = await runsOf(t.db, id);
     const added = after.filter((r) => !before.some((b) => b.due_at === r.due_at));
     expect(added.filter((r) => r.due_at < later)).toEqual([]);
   });
@@ -324,19 +319,17 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     // 08:50 JST is 10 min before now (grace 15): planned. 08:30 is 30 min before: not planned.
     const id = await addSchedule(t.db, account, fixedTimes("08:30", "08:50"));
     await planSchedule(t.db, id, opts({ horizonMs: HOUR }));
-    expect((await occurrencesOf(t.db, id)).map((r) => [r.local_date, r.slot])).toEqual([
-      ["2026-03-09", "08:50"],
-    ]);
+    expect((await runsOf(t.db, id)).map((r) => [r.local_date, r.slot])).toEqual([["2026-03-09", "08:50"]]);
 
     // After an edit the user chose the times just now: replanning does not fire a run in the past.
     const edited = await addSchedule(t.db, account, fixedTimes("08:50", "12:00"));
     await replanSchedule(t.db, edited, opts({ horizonMs: 4 * HOUR }));
-    expect((await occurrencesOf(t.db, edited)).map((r) => r.slot)).toEqual(["12:00"]);
+    expect((await runsOf(t.db, edited)).map((r) => r.slot)).toEqual(["12:00"]);
     // ... and a later planner does not back-fill it either, the day being recorded.
     expect(await planSchedule(t.db, edited, opts({ now: NOW + MINUTE, horizonMs: 4 * HOUR }))).toBe(0);
   });
 
-  it("two planners at once produce each occurrence once and draw each random day once", async () => {
+  it("two planners at once produce each run once and draw each random day once", async () => {
     t = await createTestDb(dialect);
     const accounts = [await addAccount(t.db), await addAccount(t.db, "America/New_York")];
     const ids = [
@@ -369,7 +362,7 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
       ]);
       total += counts.reduce((a, b) => a + b, 0);
     }
-    const rows = await t.db.selectFrom("occurrences").selectAll().execute();
+    const rows = await t.db.selectFrom("runs").selectAll().execute();
     expect(total).toBe(rows.length);
     expect(new Set(rows.map((r) => `${r.job_key}@${r.due_at}`)).size).toBe(rows.length);
     // One draw per random day: a second one would repeat slot labels or exceed N.
@@ -413,21 +406,17 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
 
     // 15:30 JST: the 10:00 run was published, the 15:00 one is running.
     const later = NOW + 6.5 * HOUR;
-    const today = (await occurrencesOf(t.db, fixedId)).filter((r) => r.local_date === "2026-03-09");
+    const today = (await runsOf(t.db, fixedId)).filter((r) => r.local_date === "2026-03-09");
+    await t.db.updateTable("runs").set({ state: "published" }).where("id", "=", today[0]!.id).execute();
     await t.db
-      .updateTable("occurrences")
-      .set({ state: "published" })
-      .where("id", "=", today[0]!.id)
-      .execute();
-    await t.db
-      .updateTable("occurrences")
+      .updateTable("runs")
       .set({ state: "running", locked_by: "node-1", lease_until: later + MINUTE })
       .where("id", "=", today[1]!.id)
       .execute();
-    const randomBefore = await occurrencesOf(t.db, randomId);
+    const randomBefore = await runsOf(t.db, randomId);
     const randomPast = randomBefore.filter((r) => r.due_at < later);
     for (const row of randomPast) {
-      await t.db.updateTable("occurrences").set({ state: "published" }).where("id", "=", row.id).execute();
+      await t.db.updateTable("runs").set({ state: "published" }).where("id", "=", row.id).execute();
     }
 
     // The edit and the re-plan in one transaction, as the schedules service does it.
@@ -446,7 +435,7 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
       await replanSchedule(trx, randomId, opts({ now: later, rng: seededRng("v2") }));
     });
 
-    const fixedRows = await occurrencesOf(t.db, fixedId);
+    const fixedRows = await runsOf(t.db, fixedId);
     expect(fixedRows.map((r) => [r.local_date, r.slot, r.state])).toEqual([
       ["2026-03-09", "10:00", "published"],
       ["2026-03-09", "15:00", "running"],
@@ -459,7 +448,7 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
       ["2026-03-11", "11:00", "planned"],
     ]);
 
-    const randomRows = await occurrencesOf(t.db, randomId);
+    const randomRows = await runsOf(t.db, randomId);
     expect(randomRows.filter((r) => r.state === "published").map((r) => r.id)).toEqual(
       randomPast.map((r) => r.id),
     );
@@ -488,7 +477,7 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     await t.db.updateTable("schedules").set({ posts_per_day: 4, version: 2 }).where("id", "=", id).execute();
     const later = NOW + 12 * HOUR; // 21:00 JST
     await planSchedule(t.db, id, opts({ now: later, rng: seededRng("v2") }));
-    const rows = await occurrencesOf(t.db, id);
+    const rows = await runsOf(t.db, id);
     const tomorrow = rows.filter((r) => r.local_date === "2026-03-10");
     expect(tomorrow.map((r) => r.slot)).toEqual(["random 1/4", "random 2/4", "random 3/4", "random 4/4"]);
     // Today's runs before `later` are history and stay; only its future is re-drawn.
@@ -503,13 +492,13 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     const paused = await addSchedule(t.db, account, { ...fixedTimes("10:00"), active: 0 });
     expect(await planSchedule(t.db, paused, opts())).toBe(0);
     expect(await planAll(t.db, opts())).toBe(0);
-    expect(await occurrencesOf(t.db, paused)).toEqual([]);
+    expect(await runsOf(t.db, paused)).toEqual([]);
 
     const active = await addSchedule(t.db, account, fixedTimes("10:00"));
     expect(await planAll(t.db, opts())).toBe(2);
     await t.db.updateTable("schedules").set({ active: 0, version: 2 }).where("id", "=", active).execute();
     await replanSchedule(t.db, active, opts());
-    expect(await occurrencesOf(t.db, active)).toEqual([]);
+    expect(await runsOf(t.db, active)).toEqual([]);
     expect(await planAll(t.db, opts())).toBe(0);
   });
 
@@ -517,15 +506,11 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     t = await createTestDb(dialect);
     const id = await addSchedule(t.db, await addAccount(t.db), fixedTimes("08:50", "10:00"));
     await planSchedule(t.db, id, opts());
-    const rows = await occurrencesOf(t.db, id);
-    await t.db
-      .updateTable("occurrences")
-      .set({ state: "failed" })
-      .where("id", "=", rows.at(-1)!.id)
-      .execute();
+    const rows = await runsOf(t.db, id);
+    await t.db.updateTable("runs").set({ state: "failed" }).where("id", "=", rows.at(-1)!.id).execute();
     // 08:50 today (due before now) stays, the failed one stays; three planned future rows go.
     expect(await clearFuturePlan(t.db, id, NOW)).toBe(3);
-    expect((await occurrencesOf(t.db, id)).map((r) => [r.local_date, r.slot, r.state])).toEqual([
+    expect((await runsOf(t.db, id)).map((r) => [r.local_date, r.slot, r.state])).toEqual([
       ["2026-03-09", "08:50", "planned"],
       ["2026-03-11", "08:50", "failed"],
     ]);
@@ -541,7 +526,7 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     t = await createTestDb(dialect);
     const id = await addSchedule(t.db, await addAccount(t.db), fixedTimes("10:00"));
     await planSchedule(t.db, id, opts());
-    const before = await occurrencesOf(t.db, id);
+    const before = await runsOf(t.db, id);
     await expect(
       t.db.transaction().execute(async (trx) => {
         await trx
@@ -550,11 +535,11 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
           .where("id", "=", id)
           .execute();
         await replanSchedule(trx, id, opts());
-        expect((await occurrencesOf(trx, id)).map((r) => r.slot)).toEqual(["11:00", "11:00"]);
+        expect((await runsOf(trx, id)).map((r) => r.slot)).toEqual(["11:00", "11:00"]);
         throw new Error("edit rejected");
       }),
     ).rejects.toThrow("edit rejected");
-    expect(await occurrencesOf(t.db, id)).toEqual(before);
+    expect(await runsOf(t.db, id)).toEqual(before);
   });
 
   it("refuses to plan invalid settings: planSchedule throws, planAll reports and goes on", async () => {
@@ -570,7 +555,7 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     expect(await planAll(t.db, opts({ logger }))).toBe(2);
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ level: "warn", scheduleId: bad });
-    expect(await occurrencesOf(t.db, good)).toHaveLength(2);
+    expect(await runsOf(t.db, good)).toHaveLength(2);
   });
 
   it("uses the schedule's zone, else the account's, else the default", async () => {
@@ -582,13 +567,9 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     const fallback = await addSchedule(t.db, blank, fixedTimes("10:00"));
     const horizon = opts({ horizonMs: 24 * HOUR, defaultTimezone: "America/New_York" });
     for (const id of [own, inherited, fallback]) await planSchedule(t.db, id, horizon);
-    expect((await occurrencesOf(t.db, own)).map((r) => iso(r.due_at))[0]).toBe("2026-03-09T09:00:00.000Z");
-    expect((await occurrencesOf(t.db, inherited)).map((r) => iso(r.due_at))[0]).toBe(
-      "2026-03-09T01:00:00.000Z",
-    );
-    expect((await occurrencesOf(t.db, fallback)).map((r) => iso(r.due_at))[0]).toBe(
-      "2026-03-09T14:00:00.000Z",
-    );
+    expect((await runsOf(t.db, own)).map((r) => iso(r.due_at))[0]).toBe("2026-03-09T09:00:00.000Z");
+    expect((await runsOf(t.db, inherited)).map((r) => iso(r.due_at))[0]).toBe("2026-03-09T01:00:00.000Z");
+    expect((await runsOf(t.db, fallback)).map((r) => iso(r.due_at))[0]).toBe("2026-03-09T14:00:00.000Z");
 
     const row = await t.db
       .selectFrom("schedules")
@@ -615,7 +596,7 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
       n.kind === "UpdateQueryNode" && tableOf(n) === "planned_days";
     const futurePlanned = (scheduleId: number, from: number) =>
       t.db
-        .selectFrom("occurrences")
+        .selectFrom("runs")
         .select(["local_date", "slot"])
         .where("schedule_id", "=", scheduleId)
         .where("state", "=", "planned")
@@ -624,7 +605,7 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
         .execute();
 
     /** An hourly schedule; a planner 3 h later is held right after taking a day, while `change` runs. */
-    async function changeWhileWritingRest(change: (trx: Database, id: number, now: number) => Promise<void>) {
+    async function changeWhileWritingRest(change: (trx: Db, id: number, now: number) => Promise<void>) {
       t = await createTestDb(dialect);
       const id = await addSchedule(t.db, await addAccount(t.db), { kind: "fixed", times_json: hourly });
       await planSchedule(t.db, id, opts());
@@ -668,12 +649,12 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
         await updateSchedule(trx, id, { posts_per_day: 1, updated_at: NOW });
         await replanSchedule(trx, id, opts({ rng: seededRng("edit") }));
       });
-      const afterEdit = await occurrencesOf(t.db, id);
+      const afterEdit = await runsOf(t.db, id);
       gate.release();
       expect(await planner).toBe(0);
       const days = await t.db.selectFrom("planned_days").selectAll().where("schedule_id", "=", id).execute();
       expect(days.every((d) => d.schedule_version === 2)).toBe(true);
-      expect(await occurrencesOf(t.db, id)).toEqual(afterEdit);
+      expect(await runsOf(t.db, id)).toEqual(afterEdit);
       expect(afterEdit.filter((r) => r.due_at >= NOW).every((r) => r.slot === "random 1/1")).toBe(true);
     });
 
@@ -690,7 +671,7 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
       gate.release();
       expect(await planner).toBe(3);
       expect(await removal).toBe(true);
-      expect(await t.db.selectFrom("occurrences").select("id").execute()).toEqual([]);
+      expect(await t.db.selectFrom("runs").select("id").execute()).toEqual([]);
     });
   }
 
@@ -700,7 +681,7 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
 
     const inserted = await planAll(t.db, opts({ horizonMs: 24 * HOUR }));
     const rows = await t.db
-      .selectFrom("occurrences")
+      .selectFrom("runs")
       .select(["schedule_id", "local_date", "due_at", "slot"])
       .where("due_at", ">=", NOW - 15 * MINUTE)
       .execute();
@@ -739,9 +720,7 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
     await expect(planAll(t.db, opts({ horizonMs: 24 * HOUR }))).rejects.toThrow(/planned to fail/);
     const planned = async () =>
       new Set(
-        (await t.db.selectFrom("occurrences").select("schedule_id").distinct().execute()).map(
-          (r) => r.schedule_id!,
-        ),
+        (await t.db.selectFrom("runs").select("schedule_id").distinct().execute()).map((r) => r.schedule_id!),
       );
     const before = await planned();
     // The failed page left nothing behind (its transaction rolled back), the first two pages are written.
@@ -757,7 +736,7 @@ describe.each(DIALECTS)("plan writer on %s", (dialect) => {
 });
 
 /** `count` accounts in four zones, each with a fixed schedule (every tenth paused) and a random one. */
-async function addManySchedules(db: Database, count: number): Promise<void> {
+async function addManySchedules(db: Db, count: number): Promise<void> {
   const zones = ["Asia/Tokyo", "Europe/Berlin", "America/New_York", "Australia/Sydney"];
   const accounts = await db
     .insertInto("accounts")
@@ -811,11 +790,11 @@ async function addManySchedules(db: Database, count: number): Promise<void> {
   }
 }
 
-/** A trigger that makes every insert of the schedule's occurrences fail. */
-async function failInsertsOf(db: Database, dialect: string, scheduleId: number): Promise<void> {
+/** A trigger that makes every insert of the schedule's runs fail. */
+async function failInsertsOf(db: Db, dialect: string, scheduleId: number): Promise<void> {
   if (dialect === "sqlite") {
     await sql
-      .raw(`create trigger fail_plan before insert on occurrences when new.schedule_id = ${scheduleId}
+      .raw(`create trigger fail_plan before insert on runs when new.schedule_id = ${scheduleId}
       begin select raise(abort, 'planned to fail'); end`)
       .execute(db);
     return;
@@ -825,10 +804,10 @@ async function failInsertsOf(db: Database, dialect: string, scheduleId: number):
     begin if new.schedule_id = ${scheduleId} then raise exception 'planned to fail'; end if; return new; end $$`)
     .execute(db);
   await sql
-    .raw("create trigger fail_plan before insert on occurrences for each row execute function fail_plan()")
+    .raw("create trigger fail_plan before insert on runs for each row execute function fail_plan()")
     .execute(db);
 }
 
-async function dropFailure(db: Database, dialect: string): Promise<void> {
-  await sql.raw(`drop trigger fail_plan${dialect === "sqlite" ? "" : " on occurrences"}`).execute(db);
+async function dropFailure(db: Db, dialect: string): Promise<void> {
+  await sql.raw(`drop trigger fail_plan${dialect === "sqlite" ? "" : " on runs"}`).execute(db);
 }

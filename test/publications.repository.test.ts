@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { insertAccount } from "../src/accounts/accounts.repository.js";
 import { listParts, markPublishRequested, openLedger } from "../src/publications/publications.repository.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
-import { accountRow, occurrenceRow } from "./helpers/fixtures.js";
+import { accountRow, runRow } from "./helpers/fixtures.js";
 
 const T0 = Date.UTC(2026, 10, 29, 9);
 const LEASE_MS = 60_000;
@@ -15,14 +15,14 @@ describe.each(DIALECTS)("publications repository on %s", (dialect) => {
   let t: TestDb;
   afterEach(async () => t?.destroy());
 
-  /** An account and one occurrence running on `node-a` with a lease until T0 + LEASE_MS. */
+  /** An account and one run running on `node-a` with a lease until T0 + LEASE_MS. */
   async function running() {
     t = await createTestDb(dialect);
     const account = await insertAccount(t.db, accountRow(1, T0));
     const occ = await t.db
-      .insertInto("occurrences")
+      .insertInto("runs")
       .values(
-        occurrenceRow(account.id, T0, {
+        runRow(account.id, T0, {
           state: "running",
           attempts: 1,
           locked_by: "node-a",
@@ -31,10 +31,10 @@ describe.each(DIALECTS)("publications repository on %s", (dialect) => {
       )
       .returning("id")
       .executeTakeFirstOrThrow();
-    return { accountId: account.id, occurrenceId: occ.id };
+    return { accountId: account.id, runId: occ.id };
   }
 
-  const input = (ids: { accountId: number; occurrenceId: number }, partCount: number) => ({
+  const input = (ids: { accountId: number; runId: number }, partCount: number) => ({
     ...ids,
     groupId: null,
     partCount,
@@ -45,7 +45,7 @@ describe.each(DIALECTS)("publications repository on %s", (dialect) => {
     const ids = await running();
     const first = await openLedger(t.db, input(ids, 3));
     expect(first.publication).toMatchObject({
-      occurrence_id: ids.occurrenceId,
+      run_id: ids.runId,
       account_id: ids.accountId,
       state: "publishing",
     });
@@ -68,7 +68,7 @@ describe.each(DIALECTS)("publications repository on %s", (dialect) => {
     const publication = await t.db
       .insertInto("publications")
       .values({
-        occurrence_id: ids.occurrenceId,
+        run_id: ids.runId,
         account_id: ids.accountId,
         group_id: null,
         state: "publishing",
@@ -92,10 +92,10 @@ describe.each(DIALECTS)("publications repository on %s", (dialect) => {
     expect((await listParts(t.db, publication.id)).map((p) => p.id)).toEqual(ledger.parts.map((p) => p.id));
   });
 
-  it("marks a part publish_requested only while the node holds the occurrence's lease", async () => {
+  it("marks a part publish_requested only while the node holds the run's lease", async () => {
     const ids = await running();
     const [part] = (await openLedger(t.db, input(ids, 1))).parts;
-    const lease = { occurrenceId: ids.occurrenceId, nodeId: "node-a" };
+    const lease = { runId: ids.runId, nodeId: "node-a" };
     const state = async () =>
       (await t.db.selectFrom("publication_parts").selectAll().where("id", "=", part!.id).executeTakeFirst())!;
 
@@ -113,9 +113,9 @@ describe.each(DIALECTS)("publications repository on %s", (dialect) => {
 
     // Once the run is settled (or handed to needs_check), the lease is gone.
     await t.db
-      .updateTable("occurrences")
+      .updateTable("runs")
       .set({ state: "needs_check", locked_by: null, lease_until: null })
-      .where("id", "=", ids.occurrenceId)
+      .where("id", "=", ids.runId)
       .execute();
     expect(await markPublishRequested(t.db, part!.id, "c-2", T0 + 2_000, lease)).toBe(false);
     expect(await state()).toMatchObject({ container_id: "c-1" });
@@ -126,15 +126,15 @@ describe.each(DIALECTS)("publications repository on %s", (dialect) => {
   it("waits for a lease recovery in flight and then refuses, instead of writing from a stale snapshot", async () => {
     const ids = await running();
     const [part] = (await openLedger(t.db, input(ids, 1))).parts;
-    const lease = { occurrenceId: ids.occurrenceId, nodeId: "node-a" };
+    const lease = { runId: ids.runId, nodeId: "node-a" };
     let write: Promise<boolean> | undefined;
     let wrote = false;
     await t.db.transaction().execute(async (trx) => {
-      // Another node's recovery has updated the occurrence but not committed yet.
+      // Another node's recovery has updated the run but not committed yet.
       await trx
-        .updateTable("occurrences")
+        .updateTable("runs")
         .set({ state: "needs_check", locked_by: null, lease_until: null })
-        .where("id", "=", ids.occurrenceId)
+        .where("id", "=", ids.runId)
         .execute();
       write = markPublishRequested(t.db, part!.id, "c-1", T0 + 1_000, lease).then((ok) => {
         wrote = true;

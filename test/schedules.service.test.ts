@@ -28,9 +28,9 @@ async function setup(t: TestDb, timezone = "UTC") {
   return { clock, accountId: account.id, service };
 }
 
-async function occurrences(t: TestDb) {
+async function runs(t: TestDb) {
   return t.db
-    .selectFrom("occurrences")
+    .selectFrom("runs")
     .select(["id", "schedule_id", "due_at", "state", "slot"])
     .orderBy("due_at")
     .execute();
@@ -71,7 +71,7 @@ describe.each(DIALECTS)("schedule service on %s", (dialect) => {
     expect(await service.get(s.id)).toEqual(s);
     expect(await service.list()).toEqual([s]);
     expect(await service.list({ accountId: accountId + 1 })).toEqual([]);
-    const occ = await occurrences(t);
+    const occ = await runs(t);
     expect(occ.map((o) => o.due_at)).toEqual([at(22, 9, 5), at(22, 20), at(23, 9, 5), at(23, 20)]);
     expect(occ.every((o) => o.state === "planned" && o.schedule_id === s.id)).toBe(true);
     expect(occ.map((o) => o.slot)).toEqual(["09:05", "20:00", "09:05", "20:00"]);
@@ -105,7 +105,7 @@ describe.each(DIALECTS)("schedule service on %s", (dialect) => {
       groupIds: [g.id],
     });
     expect(s.times).toBeUndefined();
-    const occ = await occurrences(t);
+    const occ = await runs(t);
     expect(occ.length).toBeGreaterThan(0);
     expect(occ.length % 3).toBe(0);
     // Every run lies inside a 22:00–02:00 Tokyo window (13:00–17:00 UTC).
@@ -188,15 +188,15 @@ describe.each(DIALECTS)("schedule service on %s", (dialect) => {
       /Account 999 does not exist.*accounts list/,
     );
     expect(await service.list()).toEqual([]);
-    expect(await occurrences(t)).toEqual([]);
+    expect(await runs(t)).toEqual([]);
 
     // A bad edit leaves the schedule and its plan as they were.
     const s = await service.add({ accountId, kind: "fixed", times: ["10:00"] });
-    const before = await occurrences(t);
+    const before = await runs(t);
     await expectAppError(service.update(s.id, { times: ["10:60"] }), "invalid_input", /"10:60"/);
     await expectAppError(service.update(s.id, { kind: "random" }), "invalid_input", /window/);
     expect(await service.get(s.id)).toEqual(s);
-    expect(await occurrences(t)).toEqual(before);
+    expect(await runs(t)).toEqual(before);
     await expectAppError(service.update(404, { times: ["10:00"] }), "not_found", /Schedule 404/);
     await expectAppError(service.pause(404), "not_found");
     await expectAppError(service.remove(404), "not_found");
@@ -210,11 +210,11 @@ describe.each(DIALECTS)("schedule service on %s", (dialect) => {
     const paused = await service.pause(s.id);
     expect(paused.active).toBe(false);
     // The 10:00 run of today is in the past: it stays; nothing future is planned.
-    expect((await occurrences(t)).map((o) => o.due_at)).toEqual([at(22, 10)]);
+    expect((await runs(t)).map((o) => o.due_at)).toEqual([at(22, 10)]);
     expect(await service.list({ active: true })).toEqual([]);
     const resumed = await service.resume(s.id);
     expect(resumed.active).toBe(true);
-    expect((await occurrences(t)).map((o) => o.due_at)).toEqual([
+    expect((await runs(t)).map((o) => o.due_at)).toEqual([
       at(22, 10),
       at(22, 20),
       at(23, 10),
@@ -228,9 +228,9 @@ describe.each(DIALECTS)("schedule service on %s", (dialect) => {
     t = await createTestDb(dialect);
     const { service, accountId, clock } = await setup(t);
     const s = await service.add({ accountId, kind: "fixed", times: ["10:00", "20:00"] });
-    const first = (await occurrences(t))[0]!;
+    const first = (await runs(t))[0]!;
     await t.db
-      .updateTable("occurrences")
+      .updateTable("runs")
       .set({ state: "running", locked_by: "node-a", lease_until: at(22, 10, 5) })
       .where("id", "=", first.id)
       .execute();
@@ -238,7 +238,7 @@ describe.each(DIALECTS)("schedule service on %s", (dialect) => {
     const updated = await service.update(s.id, { times: ["11:30", "21:00"] });
     expect(updated.version).toBe(2);
     expect(updated.times).toEqual(["11:30", "21:00"]);
-    const occ = await occurrences(t);
+    const occ = await runs(t);
     expect(occ.map((o) => [o.due_at, o.state])).toEqual([
       [at(22, 10), "running"],
       [at(22, 11, 30), "planned"],
@@ -268,20 +268,20 @@ describe.each(DIALECTS)("schedule service on %s", (dialect) => {
     t = await createTestDb(dialect);
     const { service, accountId, clock } = await setup(t);
     const s = await service.add({ accountId, kind: "fixed", times: ["10:00", "20:00"] });
-    const [first, second] = await occurrences(t);
+    const [first, second] = await runs(t);
     await t.db
-      .updateTable("occurrences")
+      .updateTable("runs")
       .set({ state: "published", finished_at: at(22, 10, 1) })
       .where("id", "=", first!.id)
       .execute();
     await t.db
-      .updateTable("occurrences")
+      .updateTable("runs")
       .set({ state: "running", locked_by: "node-a", lease_until: at(22, 20, 5) })
       .where("id", "=", second!.id)
       .execute();
     clock.set(at(22, 20, 1));
     await service.remove(s.id);
-    const occ = await occurrences(t);
+    const occ = await runs(t);
     expect(occ.map((o) => [o.id, o.state, o.schedule_id])).toEqual([
       [first!.id, "published", null],
       [second!.id, "running", null],

@@ -18,7 +18,7 @@ describe.each(DIALECTS)("token refresh job on %s", (dialect) => {
   });
 
   const refreshRuns = async () =>
-    (await env.occurrences({ job: "token_refresh" })).filter((o) => o.state === "published");
+    (await env.runs({ job: "token_refresh" })).filter((o) => o.state === "published");
 
   it.each([
     [
@@ -107,7 +107,7 @@ describe.each(DIALECTS)("token refresh job on %s", (dialect) => {
     expect(flakyRow).toMatchObject({ status: "active", token_refreshed_at: null });
 
     // The transient failure planned a retry an hour later, which refreshes the flaky account.
-    const retry = (await env.occurrences({ job: "token_refresh" })).find((o) => o.slot === "retry");
+    const retry = (await env.runs({ job: "token_refresh" })).find((o) => o.slot === "retry");
     expect(retry).toMatchObject({ state: "planned", due_at: start + HOUR });
     await env.runAt(start + 30 * MINUTE);
     expect((await env.account(flaky.account.id)).token_refreshed_at).toBeNull();

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
-import { type Database, migrateToLatest, openDatabase } from "../../src/db/connect.js";
+import { type Db, migrateToLatest, openDatabase } from "../../src/db/connect.js";
 import type { Dialect } from "../../src/db/dialect.js";
 
 /** The PostgreSQL server benchmarks use: a fresh schema per run, dropped afterwards. */
@@ -11,7 +11,7 @@ export const PG_URL = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127
 
 export interface BenchDb {
   dialect: Dialect;
-  db: Database;
+  db: Db;
   /** What another process sets DATABASE_URL to. */
   url: string;
   /** A scratch folder (DATA_DIR of spawned processes, the SQLite file). */

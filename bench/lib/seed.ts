@@ -1,5 +1,5 @@
 import { encryptToken } from "../../src/accounts/token-crypto.js";
-import type { Database } from "../../src/db/connect.js";
+import type { Db } from "../../src/db/connect.js";
 import { type ScheduleSettings, toScheduleColumns, withDefaults } from "../../src/schedules/schedule.js";
 import type { PostPart } from "../../src/threads/post.js";
 
@@ -23,7 +23,7 @@ export interface SeedAccount {
  * Bulk-inserts accounts (tokens encrypted as the service stores them), their post groups and schedules, in
  * one transaction and multi-row statements. Returns the account ids in input order.
  */
-export async function seed(db: Database, accounts: SeedAccount[], now = Date.now()): Promise<number[]> {
+export async function seed(db: Db, accounts: SeedAccount[], now = Date.now()): Promise<number[]> {
   return db.transaction().execute(async (trx) => {
     const ids: number[] = [];
     for (let i = 0; i < accounts.length; i += BATCH) {

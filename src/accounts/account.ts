@@ -1,4 +1,4 @@
-import type { Account as AccountRow, AccountStatus } from "../db/schema.js";
+import type { AccountRow, AccountStatus } from "../db/schema.js";
 import { AppError } from "../errors.js";
 
 export type { AccountStatus };

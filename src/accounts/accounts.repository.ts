@@ -1,15 +1,14 @@
-import type { Kysely } from "kysely";
-import type { Account as AccountRow, AccountStatus, DB, NewAccount } from "../db/schema.js";
+import type { Db } from "../db/connect.js";
+import type { AccountRow, AccountStatus, NewAccountRow } from "../db/schema.js";
 
 /** A database or a transaction (a Kysely `Transaction` is a `Kysely`). */
-type Db = Kysely<DB>;
 
-export async function insertAccount(db: Db, values: NewAccount): Promise<AccountRow> {
+export async function insertAccount(db: Db, values: NewAccountRow): Promise<AccountRow> {
   return db.insertInto("accounts").values(values).returningAll().executeTakeFirstOrThrow();
 }
 
 /** Inserts unless the Threads user is already known; `undefined` then (a concurrent add won the race). */
-export async function insertAccountIfNew(db: Db, values: NewAccount): Promise<AccountRow | undefined> {
+export async function insertAccountIfNew(db: Db, values: NewAccountRow): Promise<AccountRow | undefined> {
   return db
     .insertInto("accounts")
     .values(values)
@@ -120,7 +119,7 @@ export async function setAccountStatus(
 }
 
 /**
- * Deletes the account; its groups, schedules, occurrences and history go with it (ON DELETE CASCADE). The
+ * Deletes the account; its groups, schedules, runs and history go with it (ON DELETE CASCADE). The
  * CLI and the service never do this (they archive, see `archiveAccount`); kept for tests and tooling.
  */
 export async function removeAccount(db: Db, id: number): Promise<boolean> {

@@ -1,13 +1,13 @@
 import type { Clock } from "../clock.js";
-import type { Database } from "../db/connect.js";
-import type { Account as AccountRow, AccountStatus } from "../db/schema.js";
+import type { Db } from "../db/connect.js";
+import type { AccountRow, AccountStatus } from "../db/schema.js";
 import { AppError, notFound } from "../errors.js";
+import { clearFuturePlan } from "../scheduler/plan-writer.js";
 import {
   listInFlightOfAccount,
   skipPlannedOfAccount,
   wakeHeldOfAccount,
-} from "../scheduler/occurrences.repository.js";
-import { clearFuturePlan } from "../scheduler/plan-writer.js";
+} from "../scheduler/runs.repository.js";
 import { listSchedules, setScheduleActive } from "../schedules/schedules.repository.js";
 import type { ThreadsClient } from "../threads/client.js";
 import { ThreadsApiError } from "../threads/errors.js";
@@ -35,7 +35,7 @@ import { fromGrant, type LearnedToken, learnTokenLifetime } from "./token-lifeti
 import { createTokenRefresher } from "./token-refresh.js";
 
 export interface AccountServiceDeps {
-  db: Database;
+  db: Db;
   threads: ThreadsClient;
   /** config.secretKey: 32 bytes for AES-256-GCM. */
   secretKey: Buffer;
@@ -84,7 +84,7 @@ export function createAccountService(deps: AccountServiceDeps) {
   }
 
   /** A live account; a removed (archived) one is "not found", with how to bring it back. */
-  async function mustGet(id: number, trx: Database = db): Promise<AccountRow> {
+  async function mustGet(id: number, trx: Db = db): Promise<AccountRow> {
     const row = Number.isInteger(id) ? await getAccount(trx, id) : undefined;
     if (!row) throw notFound("account", id);
     if (row.archived_at !== null) throw removedAccount(row);

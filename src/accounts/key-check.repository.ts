@@ -1,8 +1,5 @@
-import type { Kysely } from "kysely";
-import type { DB } from "../db/schema.js";
+import type { Db } from "../db/connect.js";
 import { KEY_CHECK_STATE_KEY } from "./key-check.js";
-
-type Db = Kysely<DB>;
 
 export async function getKeyCheck(db: Db): Promise<string | undefined> {
   const row = await db

@@ -1,5 +1,5 @@
 import type { Config } from "../config.js";
-import type { Database } from "../db/connect.js";
+import type { Db } from "../db/connect.js";
 import { AppError } from "../errors.js";
 import { setAccountStatus } from "./accounts.repository.js";
 import { keyCheckOf, keyMatchesCheck } from "./key-check.js";
@@ -40,7 +40,7 @@ export class SecretKeyMismatchError extends AppError {
  * does, the key is the wrong one.
  */
 export async function inspectSecretKey(
-  db: Database,
+  db: Db,
   key: Buffer,
   opts: { origin: KeyOrigin; target: string; now: number; record: boolean },
 ): Promise<KeyState> {
@@ -66,7 +66,7 @@ export async function inspectSecretKey(
 
 /** inspectSecretKey for commands that need the key: a mismatch stops them before they do anything. */
 export async function requireSecretKey(
-  db: Database,
+  db: Db,
   key: Buffer,
   opts: { origin: KeyOrigin; target: string; now: number },
 ): Promise<KeyState> {
@@ -81,7 +81,7 @@ export async function requireSecretKey(
  * Returns the accounts marked.
  */
 export async function adoptSecretKey(
-  db: Database,
+  db: Db,
   key: Buffer,
   now: number,
 ): Promise<Array<{ id: number; username: string }>> {

@@ -1,6 +1,6 @@
 import type { Clock } from "../clock.js";
-import type { Database } from "../db/connect.js";
-import type { Account as AccountRow } from "../db/schema.js";
+import type { Db } from "../db/connect.js";
+import type { AccountRow } from "../db/schema.js";
 import { notFound } from "../errors.js";
 import { coerceError } from "../log.js";
 import type { ThreadsClient } from "../threads/client.js";
@@ -30,7 +30,7 @@ export interface RefreshResult {
 }
 
 export interface TokenRefresherDeps {
-  db: Database;
+  db: Db;
   threads: Pick<ThreadsClient, "refreshToken">;
   secretKey: Buffer;
   clock: Clock;

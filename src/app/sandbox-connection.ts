@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../config.js";
-import type { Database } from "../db/connect.js";
+import type { Db } from "../db/connect.js";
 import { AppError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { startSandbox } from "../sandbox/index.js";
@@ -27,7 +27,7 @@ export interface FindSandboxOptions {
   /** This process is the service: serve the sandbox on SANDBOX_PORT and record it in the database. */
   serveSandbox: boolean;
   /** The database (opened on demand): where a service records its sandbox for other processes. */
-  db?: () => Promise<Database>;
+  db?: () => Promise<Db>;
   /** Tells the user why the command waits. */
   notice?: (message: string) => void;
   waitMs?: number;

@@ -1,4 +1,4 @@
-import type { Database } from "../db/connect.js";
+import type { Db } from "../db/connect.js";
 
 const KEY = "sandbox";
 
@@ -17,7 +17,7 @@ export interface SandboxRecord {
   startedAt: number;
 }
 
-export async function readSandboxRecord(db: Database): Promise<SandboxRecord | undefined> {
+export async function readSandboxRecord(db: Db): Promise<SandboxRecord | undefined> {
   const row = await db.selectFrom("app_state").select("value").where("key", "=", KEY).executeTakeFirst();
   if (!row) return undefined;
   try {
@@ -29,7 +29,7 @@ export async function readSandboxRecord(db: Database): Promise<SandboxRecord | u
   }
 }
 
-export async function writeSandboxRecord(db: Database, record: SandboxRecord, now: number): Promise<void> {
+export async function writeSandboxRecord(db: Db, record: SandboxRecord, now: number): Promise<void> {
   const value = JSON.stringify(record);
   await db
     .insertInto("app_state")
@@ -39,7 +39,7 @@ export async function writeSandboxRecord(db: Database, record: SandboxRecord, no
 }
 
 /** Removes the record if it is still this instance's (a newer service may have replaced it). */
-export async function deleteSandboxRecord(db: Database, instance: string): Promise<void> {
+export async function deleteSandboxRecord(db: Db, instance: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom("app_state").select("value").where("key", "=", KEY).executeTakeFirst();
     if (!row) return;

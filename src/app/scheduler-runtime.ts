@@ -1,6 +1,6 @@
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
-import type { Database } from "../db/connect.js";
+import type { Db } from "../db/connect.js";
 import { dialectOf } from "../db/dialect.js";
 import type { Logger } from "../log.js";
 import { Engine, type EngineOptions } from "../scheduler/engine/engine.js";
@@ -13,7 +13,7 @@ import type { Services } from "./services.js";
 export function createEngine(
   deps: {
     config: Config;
-    db: Database;
+    db: Db;
     threads: ThreadsClient;
     services: Services;
     clock: Clock;

@@ -1,7 +1,7 @@
 import { type AddedAccount, createAccountService } from "../accounts/accounts.service.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
-import type { Database } from "../db/connect.js";
+import type { Db } from "../db/connect.js";
 import { createGroupService } from "../groups/groups.service.js";
 import { notifyWork } from "../scheduler/notify.js";
 import { createScheduleService } from "../schedules/schedules.service.js";
@@ -11,7 +11,7 @@ import type { ThreadsClient } from "../threads/client.js";
 export const PLAN_HORIZON_MS = 48 * 3_600_000;
 
 export interface ServiceDeps {
-  db: Database;
+  db: Db;
   threads: ThreadsClient;
   config: Config;
   clock: Clock;

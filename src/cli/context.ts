@@ -5,7 +5,7 @@ import { createServices, type Services } from "../app/services.js";
 import { connectThreads, type ThreadsConnection } from "../app/threads-connection.js";
 import { type Clock, systemClock } from "../clock.js";
 import { type Config, type ConfigOverrides, loadConfig, saveGeneratedKey } from "../config.js";
-import type { Database } from "../db/connect.js";
+import type { Db } from "../db/connect.js";
 import { DatabaseError, type DatabaseTarget, explainDatabaseError } from "../db/errors.js";
 import { type DatabaseUse, databaseTarget, openForUse } from "../db/open.js";
 import { createLogger, type Logger } from "../log.js";
@@ -27,7 +27,7 @@ export interface CliContext {
   clock: Clock;
   config(): Config;
   logger(): Logger;
-  db(): Promise<Database>;
+  db(): Promise<Db>;
   /** Threads (sandbox, remote or live); `serveSandbox` when this process is the service. */
   threads(opts?: { serveSandbox?: boolean }): Promise<ThreadsConnection>;
   services(): Promise<Services>;
@@ -47,7 +47,7 @@ export function createCliContext(
 ): CliContext {
   let config: Config | undefined;
   let logger: Logger | undefined;
-  let db: Promise<Database> | undefined;
+  let db: Promise<Db> | undefined;
   let threads: Promise<ThreadsConnection> | undefined;
   let services: Promise<Services> | undefined;
   const ctx: CliContext = {
@@ -138,7 +138,7 @@ export function createCliContext(
    * anything. A new key (no SECRET_KEY, no key file) is saved only for a command that stores tokens, and only
    * on a database that holds no token or key check of another key.
    */
-  async function checkKey(d: Database): Promise<KeyState> {
+  async function checkKey(d: Db): Promise<KeyState> {
     const c = ctx.config();
     const state = await requireSecretKey(d, c.secretKey, {
       origin: { source: c.secretKeySource, file: c.secretKeyFile },

@@ -7,6 +7,7 @@ import { fieldLabel, ValidationError } from "../threads/preflight.js";
 import { type Command, type ParsedArgs, UsageError } from "./command.js";
 import { COMMANDS } from "./commands/index.js";
 import { createCliContext } from "./context.js";
+import { hintSentence } from "./hints.js";
 import type { Output } from "./output.js";
 import type { Prompt } from "./prompt.js";
 
@@ -100,7 +101,7 @@ export async function runCli(
 function reportError(error: unknown, command: Command, output: Output, fromFlags: ConfigOverrides): number {
   // A malformed value (a time, a zone, a grace, …) is a usage mistake wherever it was found: in the CLI or by a service.
   if (error instanceof UsageError || (error instanceof AppError && error.field !== undefined)) {
-    output.err(`Error: ${error.message}`);
+    output.err(`Error: ${error.message}${error instanceof AppError ? hintSentence(error.hint) : ""}`);
     output.err(`Usage: threads-scheduler ${command.name} ${command.usage}`);
     return 2;
   }
@@ -126,7 +127,11 @@ function reportError(error: unknown, command: Command, output: Output, fromFlags
     output.err("Nothing was changed.");
     return 1;
   }
-  if (error instanceof AppError || error instanceof DatabaseError) {
+  if (error instanceof AppError) {
+    output.err(`Error: ${error.message}${hintSentence(error.hint)}`);
+    return 1;
+  }
+  if (error instanceof DatabaseError) {
     output.err(`Error: ${error.message}`);
     return 1;
   }

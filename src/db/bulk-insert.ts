@@ -1,5 +1,5 @@
 import { type Insertable, type Kysely, sql } from "kysely";
-import type { Database } from "./connect.js";
+import type { Db } from "./connect.js";
 import { dialectOf } from "./dialect.js";
 import type { DB } from "./schema.js";
 
@@ -28,7 +28,7 @@ interface BulkInsertOptions<T extends keyof DB> {
  * runs in process, VALUES lists are as fast as anything (measured) and stay.
  */
 export async function insertSkippingConflicts<T extends keyof DB & string>(
-  db: Database,
+  db: Db,
   table: T,
   rows: Insertable<DB[T]>[],
   options: BulkInsertOptions<T>,
@@ -53,7 +53,7 @@ export async function insertSkippingConflicts<T extends keyof DB & string>(
 type Result = { inserted: number; returned: Array<Record<string, unknown>> };
 
 async function insertJson<T extends keyof DB & string>(
-  db: Database,
+  db: Db,
   table: T,
   columns: string[],
   rows: unknown[],
@@ -70,7 +70,7 @@ async function insertJson<T extends keyof DB & string>(
 }
 
 async function insertValues<T extends keyof DB & string>(
-  db: Database,
+  db: Db,
   table: T,
   rows: Insertable<DB[T]>[],
   options: BulkInsertOptions<T>,

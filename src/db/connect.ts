@@ -16,7 +16,8 @@ import { migrationProvider, migrations } from "./migrations/index.js";
 import type { DB } from "./schema.js";
 import { cachingStatements } from "./statement-cache.js";
 
-export type Database = Kysely<DB>;
+/** The database, or a transaction on it (a Kysely `Transaction` is a `Kysely`): what every repository takes. */
+export type Db = Kysely<DB>;
 
 export interface OpenOptions {
   /** Pool size for PostgreSQL (default 10). */
@@ -47,7 +48,7 @@ export function sqliteFileOf(url: string): string {
 const INT8_OID = 20;
 
 /** Opens the database named by a URL: `postgres://…` or a SQLite file path (`:memory:` allowed). */
-export function openDatabase(url: string, options: OpenOptions = {}): Database {
+export function openDatabase(url: string, options: OpenOptions = {}): Db {
   if (isPostgresUrl(url)) {
     const pool = new pg.Pool({
       connectionString: url,

@@ -1,7 +1,7 @@
 import { mkdirSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { sql } from "kysely";
-import { type Database, migrateToLatest, openDatabase, sqliteFileOf } from "./connect.js";
+import { type Db, migrateToLatest, openDatabase, sqliteFileOf } from "./connect.js";
 import { dialectOf, isPostgresUrl } from "./dialect.js";
 import { DatabaseError, type DatabaseTarget, explainDatabaseError } from "./errors.js";
 import { migrations } from "./migrations/index.js";
@@ -42,11 +42,11 @@ export async function openForUse(
   url: string,
   target: DatabaseTarget,
   options: OpenForUseOptions,
-): Promise<Database> {
+): Promise<Db> {
   const { use } = options;
   const sqliteFile = isPostgresUrl(url) ? undefined : sqliteFileOf(url);
   if (sqliteFile !== undefined && sqliteFile !== ":memory:") prepareSqlitePath(sqliteFile, options);
-  let db: Database | undefined;
+  let db: Db | undefined;
   try {
     db = openDatabase(url, {
       ...(options.poolSize !== undefined ? { poolSize: options.poolSize } : {}),
@@ -145,7 +145,7 @@ function notOurs(target: DatabaseTarget): DatabaseError {
 }
 
 /** The migrations applied to the database, or undefined when it has no migration table (not ours, or new). */
-async function appliedMigrations(db: Database): Promise<string[] | undefined> {
+async function appliedMigrations(db: Db): Promise<string[] | undefined> {
   const present =
     dialectOf(db) === "postgres"
       ? (await sql<{ t: string | null }>`select to_regclass('kysely_migration')::text as t`.execute(db))

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 
 /**
  * Table types. Instants are integer epoch milliseconds in both dialects (PostgreSQL `bigint`, parsed to
@@ -11,7 +11,7 @@ export interface DB {
   post_parts: PostPartsTable;
   schedules: SchedulesTable;
   planned_days: PlannedDaysTable;
-  occurrences: OccurrencesTable;
+  runs: RunsTable;
   publications: PublicationsTable;
   publication_parts: PublicationPartsTable;
   insight_snapshots: InsightSnapshotsTable;
@@ -104,13 +104,13 @@ export interface PlannedDaysTable {
   local_date: string;
   schedule_version: number;
   planned_at: number;
-  /** The earliest run of the day not yet written as an occurrence (epoch ms); null once every run is. */
+  /** The earliest run of the day not yet written as a run (epoch ms); null once every run is. */
   next_due_at: number | null;
   /** A random day's draw while some of its runs are not yet written: JSON [[dueAt, slot], …]; else null. */
   draw_json: string | null;
 }
 
-export type OccurrenceState =
+export type RunState =
   | "planned"
   | "running"
   | "published"
@@ -123,7 +123,7 @@ export type OccurrenceState =
 
 export type JobKind = "post" | "token_refresh";
 
-export interface OccurrencesTable {
+export interface RunsTable {
   id: Id;
   job: JobKind;
   /**
@@ -140,7 +140,7 @@ export interface OccurrencesTable {
   /** Label of the slot: "10:00" for fixed times, "random 2/5" for random ones. */
   slot: string;
   local_date: string | null;
-  state: OccurrenceState;
+  state: RunState;
   group_id: number | null;
   attempts: ColumnType<number, number | undefined, number>;
   locked_by: string | null;
@@ -157,7 +157,7 @@ export type PublicationState = "publishing" | "published" | "failed" | "needs_ch
 
 export interface PublicationsTable {
   id: Id;
-  occurrence_id: number;
+  run_id: number;
   account_id: number;
   group_id: number | null;
   state: PublicationState;
@@ -200,11 +200,10 @@ export interface AppStateTable {
   updated_at: number;
 }
 
-export type Account = Selectable<AccountsTable>;
-export type NewAccount = Insertable<AccountsTable>;
-export type AccountUpdate = Updateable<AccountsTable>;
+export type AccountRow = Selectable<AccountsTable>;
+export type NewAccountRow = Insertable<AccountsTable>;
 export type PostGroupRow = Selectable<PostGroupsTable>;
 export type ScheduleRow = Selectable<SchedulesTable>;
-export type OccurrenceRow = Selectable<OccurrencesTable>;
+export type RunRow = Selectable<RunsTable>;
 export type PublicationRow = Selectable<PublicationsTable>;
 export type PublicationPartRow = Selectable<PublicationPartsTable>;

@@ -1,11 +1,11 @@
-import type { Kysely } from "kysely";
+import type { Db } from "../db/connect.js";
 import { dialectOf } from "../db/dialect.js";
-import type { DB, PostGroupRow } from "../db/schema.js";
+import type { PostGroupRow } from "../db/schema.js";
+import { inTransaction } from "../db/transaction.js";
 import type { PostPart } from "../threads/post.js";
 import { type PostGroup, parsePartSpec, serialisePart, toPostGroup } from "./group.js";
 
 /** A database or a transaction (a Kysely `Transaction` is a `Kysely`). */
-type Db = Kysely<DB>;
 
 export interface GroupInsert {
   accountId: number;
@@ -16,14 +16,9 @@ export interface GroupInsert {
   now: number;
 }
 
-/** Runs `fn` in the caller's transaction when there is one, else in a new one. */
-async function atomically<T>(db: Db, fn: (trx: Db) => Promise<T>): Promise<T> {
-  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
-}
-
 /** The group row and its parts are written together or not at all. */
 export async function insertGroup(db: Db, group: GroupInsert): Promise<PostGroup> {
-  return atomically(db, async (trx) => {
+  return inTransaction(db, async (trx) => {
     const row = await trx
       .insertInto("post_groups")
       .values({
@@ -125,7 +120,7 @@ export interface GroupPatch {
 }
 
 export async function updateGroup(db: Db, id: number, patch: GroupPatch, now: number): Promise<boolean> {
-  return atomically(db, async (trx) => {
+  return inTransaction(db, async (trx) => {
     const result = await trx
       .updateTable("post_groups")
       .set({
@@ -146,7 +141,7 @@ export async function updateGroup(db: Db, id: number, patch: GroupPatch, now: nu
 }
 
 /**
- * Deletes the group and its parts; occurrences and publications keep the id but not what was posted. The
+ * Deletes the group and its parts; runs and publications keep the id but not what was posted. The
  * service archives instead (`archiveGroup`); kept for tests and tooling.
  */
 export async function removeGroup(db: Db, id: number): Promise<boolean> {

@@ -1,9 +1,9 @@
 import { removedAccount } from "../accounts/account.js";
 import { getAccount } from "../accounts/accounts.repository.js";
 import type { Clock } from "../clock.js";
-import type { Database } from "../db/connect.js";
+import type { Db } from "../db/connect.js";
 import { AppError, notFound } from "../errors.js";
-import { listPlannedOneOffsOfGroup, listUnfinishedOfGroup } from "../scheduler/occurrences.repository.js";
+import { listPlannedOneOffsOfGroup, listUnfinishedOfGroup } from "../scheduler/runs.repository.js";
 import { listSchedules } from "../schedules/schedules.repository.js";
 import type { PostPart } from "../threads/post.js";
 import { assertValidGroup, ValidationError } from "../threads/preflight.js";
@@ -24,7 +24,7 @@ import { parseGroupsFile } from "./import.js";
 import type { ImportEncoding } from "./import-encoding.js";
 
 export interface GroupServiceDeps {
-  db: Database;
+  db: Db;
   clock: Clock;
 }
 
@@ -45,14 +45,14 @@ export const MAX_WEIGHT = 1000;
 export function createGroupService(deps: GroupServiceDeps) {
   const { db, clock } = deps;
 
-  async function mustHaveAccount(trx: Database, accountId: number): Promise<void> {
+  async function mustHaveAccount(trx: Db, accountId: number): Promise<void> {
     const account = Number.isInteger(accountId) ? await getAccount(trx, accountId) : undefined;
     if (!account) throw notFound("account", accountId);
     if (account.archived_at !== null) throw removedAccount(account);
   }
 
   /** A live group; a removed (archived) one is "not found". */
-  async function mustGet(trx: Database, id: number): Promise<PostGroup> {
+  async function mustGet(trx: Db, id: number): Promise<PostGroup> {
     const group = Number.isInteger(id) ? await getGroup(trx, id) : undefined;
     if (!group) throw notFound("post group", id);
     if (group.archivedAt !== null) throw removedGroup(group);
@@ -63,7 +63,7 @@ export function createGroupService(deps: GroupServiceDeps) {
    * Refuses while a run that picked the group is unfinished: a retry re-reads the parts and continues the
    * chain from its first part not on Threads, so new parts would be mixed into a half-published post.
    */
-  async function mustBeIdle(trx: Database, group: PostGroup, doing: string, instead: string): Promise<void> {
+  async function mustBeIdle(trx: Db, group: PostGroup, doing: string, instead: string): Promise<void> {
     const unfinished = await listUnfinishedOfGroup(trx, group.id);
     if (unfinished.length === 0) return;
     throw new AppError(

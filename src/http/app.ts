@@ -1,11 +1,11 @@
 import { Hono } from "hono";
-import type { Database } from "../db/connect.js";
+import type { Db } from "../db/connect.js";
 import { dialectOf } from "../db/dialect.js";
 import { formatInZone, listJobs, listRuns } from "../scheduler/inspect.js";
 import { renderStatusPage } from "./status-page.js";
 
 export interface HttpDeps {
-  db: Database;
+  db: Db;
   now: () => number;
   defaultTimezone: string;
   threadsMode: "sandbox" | "remote" | "live";

@@ -12,7 +12,7 @@ export interface StatusPageData {
     tokenExpires: string;
   }>;
   jobs: JobInfo[];
-  /** The next planned occurrences. */
+  /** The next planned runs. */
   upcoming: RunInfo[];
   /** Recent runs, newest first. */
   runs: RunInfo[];

@@ -1,8 +1,7 @@
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely } from "kysely";
+import type { Db } from "../db/connect.js";
 import { dialectOf } from "../db/dialect.js";
 import type { DB, PartState, PublicationPartRow, PublicationRow, PublicationState } from "../db/schema.js";
-
-type Db = Kysely<DB> | Transaction<DB>;
 
 export interface Ledger {
   publication: PublicationRow;
@@ -10,26 +9,26 @@ export interface Ledger {
 }
 
 /**
- * The ledger of an occurrence's publication, created on first use with one row per part. A first run costs
+ * The ledger of a run's publication, created on first use with one row per part. A first run costs
  * two statements (the publication, then its parts, each returning its rows). No transaction is needed: only
  * the lease holder opens a ledger, and a crash between the two inserts leaves a publication without parts,
  * which the next open completes.
  */
 export async function openLedger(
   db: Kysely<DB>,
-  input: { occurrenceId: number; accountId: number; groupId: number | null; partCount: number; now: number },
+  input: { runId: number; accountId: number; groupId: number | null; partCount: number; now: number },
 ): Promise<Ledger> {
   const created = await db
     .insertInto("publications")
     .values({
-      occurrence_id: input.occurrenceId,
+      run_id: input.runId,
       account_id: input.accountId,
       group_id: input.groupId,
       state: "publishing",
       created_at: input.now,
       updated_at: input.now,
     })
-    .onConflict((oc) => oc.column("occurrence_id").doNothing())
+    .onConflict((oc) => oc.column("run_id").doNothing())
     .returningAll()
     .executeTakeFirst();
   if (created) return { publication: created, parts: await insertParts(db, created, [], input) };
@@ -37,7 +36,7 @@ export async function openLedger(
   const publication = await db
     .selectFrom("publications")
     .selectAll()
-    .where("occurrence_id", "=", input.occurrenceId)
+    .where("run_id", "=", input.runId)
     .executeTakeFirstOrThrow();
   const existing = await listParts(db, publication.id);
   const added = await insertParts(db, publication, existing, input);
@@ -70,21 +69,17 @@ async function insertParts(
   return rows.sort((a, b) => a.position - b.position);
 }
 
-/** Whether a publication was opened for the occurrence: something of it may be on Threads. */
-export async function hasLedger(db: Db, occurrenceId: number): Promise<boolean> {
-  const row = await db
-    .selectFrom("publications")
-    .select("id")
-    .where("occurrence_id", "=", occurrenceId)
-    .executeTakeFirst();
+/** Whether a publication was opened for the run: something of it may be on Threads. */
+export async function hasLedger(db: Db, runId: number): Promise<boolean> {
+  const row = await db.selectFrom("publications").select("id").where("run_id", "=", runId).executeTakeFirst();
   return row !== undefined;
 }
 
-export async function getLedgerByOccurrence(db: Db, occurrenceId: number): Promise<Ledger | undefined> {
+export async function getLedgerByRun(db: Db, runId: number): Promise<Ledger | undefined> {
   const publication = await db
     .selectFrom("publications")
     .selectAll()
-    .where("occurrence_id", "=", occurrenceId)
+    .where("run_id", "=", runId)
     .executeTakeFirst();
   if (!publication) return undefined;
   return { publication, parts: await listParts(db, publication.id) };
@@ -118,7 +113,7 @@ export async function updatePart(db: Db, partId: number, patch: PartPatch, now: 
 
 /**
  * Records that the part's publish call is about to be sent, in the same statement as the lease check: the
- * row changes only while `lease.nodeId` still holds the occurrence (running, lease not run out). Returns
+ * row changes only while `lease.nodeId` still holds the run (running, lease not run out). Returns
  * false, writing nothing, when the lease was lost: the caller must not publish.
  */
 export async function markPublishRequested(
@@ -126,7 +121,7 @@ export async function markPublishRequested(
   partId: number,
   containerId: string,
   now: number,
-  lease: { occurrenceId: number; nodeId: string },
+  lease: { runId: number; nodeId: string },
 ): Promise<boolean> {
   const result = await db
     .updateTable("publication_parts")
@@ -134,13 +129,13 @@ export async function markPublishRequested(
     .where("id", "=", partId)
     .where((eb) => {
       let held = eb
-        .selectFrom("occurrences")
-        .select("occurrences.id")
-        .where("occurrences.id", "=", lease.occurrenceId)
-        .where("occurrences.locked_by", "=", lease.nodeId)
-        .where("occurrences.state", "=", "running")
-        .where("occurrences.lease_until", ">", now);
-      // PostgreSQL reads the occurrence from this statement's snapshot: without a lock, lease recovery could
+        .selectFrom("runs")
+        .select("runs.id")
+        .where("runs.id", "=", lease.runId)
+        .where("runs.locked_by", "=", lease.nodeId)
+        .where("runs.state", "=", "running")
+        .where("runs.lease_until", ">", now);
+      // PostgreSQL reads the run from this statement's snapshot: without a lock, lease recovery could
       // commit (and another node read the part as `pending`) while this write still goes through. FOR SHARE
       // makes recovery wait for this write, or this write re-check the recovered row and do nothing.
       // SQLite serialises writers, so there is nothing to lock.

@@ -1,5 +1,5 @@
 import type { Clock } from "../clock.js";
-import type { Database } from "../db/connect.js";
+import type { Db } from "../db/connect.js";
 import type { PublicationPartRow } from "../db/schema.js";
 import type { Logger } from "../log.js";
 import type { ThreadsClient } from "../threads/client.js";
@@ -16,7 +16,7 @@ import {
 } from "./publications.repository.js";
 import { reconcilePart } from "./reconcile.js";
 
-/** What a publication attempt ended with; the engine turns it into the occurrence's next state. */
+/** What a publication attempt ended with; the engine turns it into the run's next state. */
 export type PublishOutcome =
   | { kind: "published"; permalinks: Array<string | null> }
   /**
@@ -35,7 +35,7 @@ export type PublishOutcome =
   | { kind: "handed_back"; reason: string };
 
 export interface PublishRequest {
-  occurrenceId: number;
+  runId: number;
   account: { id: number; threadsUserId: string; token: string };
   groupId: number | null;
   parts: PostPart[];
@@ -48,7 +48,7 @@ export interface PublishRequest {
 }
 
 export interface PublisherDeps {
-  db: Database;
+  db: Db;
   threads: ThreadsClient;
   clock: Clock;
   logger: Logger;
@@ -63,7 +63,7 @@ export interface PublisherDeps {
   afterPublishing?<T>(work: (threads: ThreadsClient) => Promise<T>): Promise<T>;
   /**
    * This process's node id. A part is marked `publish_requested` (and then published) only while this node
-   * holds the occurrence's lease, checked by the database in the same statement.
+   * holds the run's lease, checked by the database in the same statement.
    */
   nodeId: string;
   /** Throws when this process must not publish any more (it is stopping, or its heartbeat lost the lease). */
@@ -75,10 +75,8 @@ export interface PublisherDeps {
 export class LeaseLostError extends Error {
   override name = "LeaseLostError";
 
-  static of(occurrenceId: number): LeaseLostError {
-    return new LeaseLostError(
-      `lease on occurrence ${occurrenceId} was lost; Threads will be checked before any retry`,
-    );
+  static of(runId: number): LeaseLostError {
+    return new LeaseLostError(`lease on run ${runId} was lost; Threads will be checked before any retry`);
   }
 }
 
@@ -106,7 +104,7 @@ const QUOTA_CODE = 9;
 export async function publishGroup(deps: PublisherDeps, req: PublishRequest): Promise<PublishOutcome> {
   const { db, clock } = deps;
   const ledger = await openLedger(db, {
-    occurrenceId: req.occurrenceId,
+    runId: req.runId,
     accountId: req.account.id,
     groupId: req.groupId,
     partCount: req.parts.length,
@@ -252,9 +250,9 @@ async function publishParts(
     if (typeof containerId !== "string") return containerId;
 
     deps.assertRunning?.();
-    const lease = { occurrenceId: req.occurrenceId, nodeId: deps.nodeId };
+    const lease = { runId: req.runId, nodeId: deps.nodeId };
     if (!(await markPublishRequested(db, row.id, containerId, clock.now(), lease))) {
-      throw LeaseLostError.of(req.occurrenceId);
+      throw LeaseLostError.of(req.runId);
     }
     let mediaId: string;
     try {

@@ -2,7 +2,7 @@
 export interface BackoffPolicy {
   baseMs: number;
   capMs: number;
-  /** Attempts after which an occurrence gives up and fails. */
+  /** Attempts after which a run gives up and fails. */
   maxAttempts: number;
 }
 

@@ -1,15 +1,15 @@
-import type { Database } from "../db/connect.js";
-import type { OccurrenceRow } from "../db/schema.js";
+import type { Db } from "../db/connect.js";
+import type { RunRow } from "../db/schema.js";
 import { AppError, notFound } from "../errors.js";
-import { getLedgerByOccurrence } from "../publications/publications.repository.js";
+import { getLedgerByRun } from "../publications/publications.repository.js";
 import { ONE_OFF_PREFIX } from "./jobs/post-at.js";
 import { notifyWork } from "./notify.js";
-import { cancelPlanned, getOccurrence } from "./occurrences.repository.js";
+import { cancelPlanned, getRun } from "./runs.repository.js";
 
 export const CANCEL_REASON = "cancelled by user";
 
 export interface CancelResult {
-  run: OccurrenceRow;
+  run: RunRow;
   /** False when it was already cancelled (cancelling twice is not an error). */
   changed: boolean;
   /** Positions (1-based) of chain parts a previous attempt already published: they stay on Threads. */
@@ -22,8 +22,8 @@ export interface CancelResult {
  * back to the same time, a restart) inserts nothing over it and the run is never planned again. Only a
  * `planned` run can be cancelled; a running, checking or finished one is refused with its state.
  */
-export async function cancelRun(db: Database, id: number, now: number): Promise<CancelResult> {
-  const before = await getOccurrence(db, id);
+export async function cancelRun(db: Db, id: number, now: number): Promise<CancelResult> {
+  const before = await getRun(db, id);
   if (!before) throw notFound("run", id);
   if (before.job !== "post") {
     throw new AppError(
@@ -32,7 +32,7 @@ export async function cancelRun(db: Database, id: number, now: number): Promise<
     );
   }
   if (before.state === "cancelled") return { run: before, changed: false, alreadyPublished: [] };
-  const ledger = before.state === "planned" ? await getLedgerByOccurrence(db, id) : undefined;
+  const ledger = before.state === "planned" ? await getLedgerByRun(db, id) : undefined;
   const alreadyPublished = (ledger?.parts ?? [])
     .filter((p) => p.state === "published")
     .map((p) => p.position + 1);
@@ -45,11 +45,11 @@ export async function cancelRun(db: Database, id: number, now: number): Promise<
     await notifyWork(db).catch(() => {});
     return { run, changed: true, alreadyPublished };
   }
-  const current = (await getOccurrence(db, id)) ?? before;
+  const current = (await getRun(db, id)) ?? before;
   throw new AppError("conflict", refusal(current));
 }
 
-function refusal(run: OccurrenceRow): string {
+function refusal(run: RunRow): string {
   const what = run.job_key.startsWith(ONE_OFF_PREFIX) ? "one-off post" : "run";
   const base = `Run ${run.id} cannot be cancelled: it is ${run.state}`;
   switch (run.state) {

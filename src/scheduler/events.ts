@@ -1,24 +1,24 @@
-import type { OccurrenceState } from "../db/schema.js";
+import type { RunState } from "../db/schema.js";
 
 /** What the engine reports; logs and the UI are fed from these. */
 export type EngineEvent =
   | { type: "planned"; count: number }
   | {
       type: "claimed";
-      occurrenceId: number;
+      runId: number;
       job: string;
       accountId: number | null;
       dueAt: number;
       delayMs: number;
     }
-  | { type: "published"; occurrenceId: number; accountId: number }
-  | { type: "retried"; occurrenceId: number; attempt: number; runAt: number; reason: string }
-  | { type: "needs_check"; occurrenceId: number; reason: string }
-  | { type: "failed"; occurrenceId: number; reason: string }
-  | { type: "skipped"; occurrenceId: number; reason: string }
-  | { type: "missed"; occurrenceId: number; dueAt: number; reason: string }
-  | { type: "abandoned"; occurrenceId: number; reason: string }
-  | { type: "settled"; occurrenceId: number; state: OccurrenceState }
+  | { type: "published"; runId: number; accountId: number }
+  | { type: "retried"; runId: number; attempt: number; runAt: number; reason: string }
+  | { type: "needs_check"; runId: number; reason: string }
+  | { type: "failed"; runId: number; reason: string }
+  | { type: "skipped"; runId: number; reason: string }
+  | { type: "missed"; runId: number; dueAt: number; reason: string }
+  | { type: "abandoned"; runId: number; reason: string }
+  | { type: "settled"; runId: number; state: RunState }
   | {
       type: "token_refresh";
       refreshed: number;

@@ -1,6 +1,6 @@
 import { DateTime } from "luxon";
-import type { Database } from "../db/connect.js";
-import type { OccurrenceRow, OccurrenceState } from "../db/schema.js";
+import type { Db } from "../db/connect.js";
+import type { RunRow, RunState } from "../db/schema.js";
 import { ONE_OFF_PREFIX } from "./jobs/post-at.js";
 import { TOKEN_REFRESH_KEY, TOKEN_REFRESH_TIME } from "./jobs/token-refresh-job.js";
 import { endOfSchedule, nextDailyRun } from "./planning/index.js";
@@ -35,8 +35,8 @@ export function formatForReport(ms: number, zone: string): string {
   return DateTime.fromMillis(ms, { zone }).toFormat("yyyy-MM-dd HH:mm:ssZZ");
 }
 
-/** The recurring jobs with their next run, read from the planned occurrences (the only source of truth). */
-export async function listJobs(db: Database, now: number, defaultTimezone: string): Promise<JobInfo[]> {
+/** The recurring jobs with their next run, read from the planned runs (the only source of truth). */
+export async function listJobs(db: Db, now: number, defaultTimezone: string): Promise<JobInfo[]> {
   const schedules = await db
     .selectFrom("schedules as s")
     .innerJoin("accounts as a", "a.id", "s.account_id")
@@ -53,7 +53,7 @@ export async function listJobs(db: Database, now: number, defaultTimezone: strin
     .orderBy("s.id")
     .execute();
   const next = await db
-    .selectFrom("occurrences")
+    .selectFrom("runs")
     .select(["job_key", "slot", (eb) => eb.fn.min("due_at").as("next")])
     .where("state", "in", ["planned", "needs_check"])
     .where("due_at", ">=", now - 15 * 60_000)
@@ -136,9 +136,9 @@ export async function listJobs(db: Database, now: number, defaultTimezone: strin
 
 /**
  * The state to show for a run. A token refresh that ran is stored as `published` (the one terminal success
- * state of the occurrence machine), which reads as if something had been posted: it is shown as `done`.
+ * state of the run machine), which reads as if something had been posted: it is shown as `done`.
  */
-export function runStateLabel(run: { job: string; state: OccurrenceState }): string {
+export function runStateLabel(run: { job: string; state: RunState }): string {
   return run.job === "token_refresh" && run.state === "published" ? "done" : run.state;
 }
 
@@ -170,7 +170,7 @@ export interface RunInfo {
   accountId: number | null;
   username: string | null;
   slot: string;
-  state: OccurrenceState;
+  state: RunState;
   /** The zone `dueAt` and `finishedAt` are written in: the schedule's, else the account's. */
   timezone: string;
   dueAt: string;
@@ -184,7 +184,7 @@ export interface RunInfo {
 
 export interface RunFilter {
   accountId?: number;
-  state?: OccurrenceState | RunStateFilter;
+  state?: RunState | RunStateFilter;
   /** Only runs due at or after this (ms). */
   from?: number;
   /** Only runs due before this (ms)… */
@@ -199,14 +199,14 @@ export interface RunFilter {
   limit?: number;
 }
 
-/** Occurrences with their state, times, permalinks and reasons, newest due first unless `from` is given. */
+/** Runs with their state, times, permalinks and reasons, newest due first unless `from` is given. */
 export async function listRuns(
-  db: Database,
+  db: Db,
   filter: RunFilter,
   zoneOf: (accountTz: string | null) => string,
 ): Promise<RunInfo[]> {
   let q = db
-    .selectFrom("occurrences as o")
+    .selectFrom("runs as o")
     .leftJoin("accounts as a", "a.id", "o.account_id")
     .leftJoin("schedules as s", "s.id", "o.schedule_id")
     .select([
@@ -283,32 +283,32 @@ export function mixedZonesNote(zones: Iterable<string>, order = "sorted by insta
   return new Set(zones).size > 1 ? `Times are in each schedule's zone; ${order}.` : undefined;
 }
 
-async function permalinksFor(db: Database, occurrenceIds: number[]): Promise<Map<number, string[]>> {
+async function permalinksFor(db: Db, runIds: number[]): Promise<Map<number, string[]>> {
   const map = new Map<number, string[]>();
-  if (occurrenceIds.length === 0) return map;
-  for (let i = 0; i < occurrenceIds.length; i += 500) {
+  if (runIds.length === 0) return map;
+  for (let i = 0; i < runIds.length; i += 500) {
     const rows = await db
       .selectFrom("publications as p")
       .innerJoin("publication_parts as pp", "pp.publication_id", "p.id")
-      .select(["p.occurrence_id", "pp.permalink", "pp.position"])
-      .where("p.occurrence_id", "in", occurrenceIds.slice(i, i + 500))
+      .select(["p.run_id", "pp.permalink", "pp.position"])
+      .where("p.run_id", "in", runIds.slice(i, i + 500))
       .where("pp.permalink", "is not", null)
-      .orderBy("p.occurrence_id")
+      .orderBy("p.run_id")
       .orderBy("pp.position")
       .execute();
     for (const r of rows) {
-      const list = map.get(r.occurrence_id) ?? [];
+      const list = map.get(r.run_id) ?? [];
       list.push(r.permalink!);
-      map.set(r.occurrence_id, list);
+      map.set(r.run_id, list);
     }
   }
   return map;
 }
 
 /** The zone a run's time is shown in: its schedule's, else its account's, else the default. */
-export async function zoneOfRun(db: Database, run: OccurrenceRow, defaultTimezone: string): Promise<string> {
+export async function zoneOfRun(db: Db, run: RunRow, defaultTimezone: string): Promise<string> {
   const row = await db
-    .selectFrom("occurrences as o")
+    .selectFrom("runs as o")
     .leftJoin("accounts as a", "a.id", "o.account_id")
     .leftJoin("schedules as s", "s.id", "o.schedule_id")
     .select(["s.timezone as schedule_timezone", "a.timezone as account_timezone"])

@@ -2,7 +2,7 @@ import { existsSync, realpathSync } from "node:fs";
 import { hostname } from "node:os";
 import SqliteDatabase from "better-sqlite3";
 import { sql } from "kysely";
-import type { Database } from "../db/connect.js";
+import type { Db } from "../db/connect.js";
 import { dialectOf } from "../db/dialect.js";
 
 const KEY = "scheduler_instance";
@@ -43,7 +43,7 @@ export class InstanceLockError extends Error {
  * PostgreSQL needs no lock: any number of engines share the work.
  */
 export async function acquireInstanceLock(
-  db: Database,
+  db: Db,
   nodeId: string,
   now: () => number,
   where: string,
@@ -93,7 +93,7 @@ export async function acquireInstanceLock(
 }
 
 /** The main database's file (resolved through symlinks), or undefined for an in-memory database. */
-async function databaseFile(db: Database): Promise<string | undefined> {
+async function databaseFile(db: Db): Promise<string | undefined> {
   const { rows } = await sql<{
     file: string;
   }>`select file from pragma_database_list where name = 'main'`.execute(db);
@@ -111,7 +111,7 @@ async function databaseFile(db: Database): Promise<string | undefined> {
  * file's POSIX lock, which a second connection (in this process or another) cannot get while it is held. The
  * journal stays in memory, so the file stays empty and a crash leaves nothing to roll back.
  */
-async function holdLockFile(db: Database, lockFile: string, where: string): Promise<SqliteDatabase.Database> {
+async function holdLockFile(db: Db, lockFile: string, where: string): Promise<SqliteDatabase.Database> {
   let conn: SqliteDatabase.Database;
   try {
     conn = new SqliteDatabase(lockFile, { timeout: WAIT_MS });
@@ -160,7 +160,7 @@ function parseHolder(value: string): Holder | undefined {
  * the lock file of `acquireInstanceLock` is held right now (tried without waiting, then let go at once); on
  * PostgreSQL engines hold no such lock, so undefined (unknown).
  */
-export async function schedulerRunning(db: Database): Promise<boolean | undefined> {
+export async function schedulerRunning(db: Db): Promise<boolean | undefined> {
   if (dialectOf(db) === "postgres") return undefined;
   const file = await databaseFile(db);
   if (!file || !existsSync(`${file}.lock`)) return false;

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import pg from "pg";
-import type { Database } from "../db/connect.js";
+import type { Db } from "../db/connect.js";
 import { dialectOf } from "../db/dialect.js";
 import type { Logger } from "../log.js";
 
@@ -11,7 +11,7 @@ export const WORK_CHANNEL = "threads_scheduler_work";
  * Tells every engine on this PostgreSQL that work changed (a schedule was edited, a post was queued).
  * On SQLite there is one engine, which polls; nothing to do.
  */
-export async function notifyWork(db: Database): Promise<void> {
+export async function notifyWork(db: Db): Promise<void> {
   if (dialectOf(db) !== "postgres") return;
   await sql`select pg_notify(${WORK_CHANNEL}, '')`.execute(db);
 }

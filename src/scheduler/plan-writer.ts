@@ -1,9 +1,10 @@
 import type { Insertable } from "kysely";
 import { isValidTimeZone } from "../config.js";
 import { insertSkippingConflicts } from "../db/bulk-insert.js";
-import type { Database } from "../db/connect.js";
+import type { Db } from "../db/connect.js";
 import { dialectOf } from "../db/dialect.js";
-import type { OccurrencesTable, ScheduleRow } from "../db/schema.js";
+import type { RunsTable, ScheduleRow } from "../db/schema.js";
+import { inTransaction } from "../db/transaction.js";
 import type { Logger } from "../log.js";
 import {
   localDateAt,
@@ -16,11 +17,11 @@ import {
 } from "./planning/index.js";
 
 /**
- * Writes planned runs as occurrence rows, idempotently, for any number of planners at once.
+ * Writes planned runs as run rows, idempotently, for any number of planners at once.
  *
  * Every (schedule, local date) is planned once per schedule version and recorded in `planned_days`, for
  * fixed schedules too: the planner whose `planned_days` insert wins computes that day (random times are drawn
- * here, exactly once) and inserts its occurrences in the same transaction; everyone else skips the day. The
+ * here, exactly once) and inserts its runs in the same transaction; everyone else skips the day. The
  * unique key (job_key, due_at) with ON CONFLICT DO NOTHING is the second guard. Recording fixed days as well
  * lets steady-state planning skip known days with two indexed reads, and stops a later planner from
  * back-filling, inside the misfire grace, runs that a re-plan after an edit deliberately left out.
@@ -93,10 +94,10 @@ function parseJsonColumn<T>(row: ScheduleRow, column: string, text: string): T {
 }
 
 /**
- * Plans one schedule up to the horizon. Returns the number of occurrences inserted (0 when it is paused,
+ * Plans one schedule up to the horizon. Returns the number of runs inserted (0 when it is paused,
  * missing or already planned). Throws when the schedule's settings cannot be planned.
  */
-export async function planSchedule(db: Database, scheduleId: number, opts: PlanOptions): Promise<number> {
+export async function planSchedule(db: Db, scheduleId: number, opts: PlanOptions): Promise<number> {
   const target = await selectTargets(db).where("schedules.id", "=", scheduleId).executeTakeFirst();
   if (target?.active !== 1) return 0;
   return planTargets(db, [target], opts, "grace", (id, problems) => {
@@ -110,7 +111,7 @@ export async function planSchedule(db: Database, scheduleId: number, opts: PlanO
  * runs the horizon has reached) one transaction of batched writes.
  * A schedule whose settings cannot be planned is reported to `opts.logger` and skipped.
  */
-export async function planAll(db: Database, opts: PlanOptions): Promise<number> {
+export async function planAll(db: Db, opts: PlanOptions): Promise<number> {
   // Pages are independent (disjoint schedules), so the next page is read and computed while the database
   // writes the previous one: on PostgreSQL the planner's CPU and the server's then overlap. SQLite runs one
   // statement at a time on its one connection, so there the pages simply follow each other.
@@ -149,18 +150,18 @@ export async function planAll(db: Database, opts: PlanOptions): Promise<number> 
 }
 
 /**
- * Deletes the schedule's unclaimed future occurrences (state `planned`, due_at >= now; rows in any other
+ * Deletes the schedule's unclaimed future runs (state `planned`, due_at >= now; rows in any other
  * state are history or in flight and stay) and its `planned_days` from today's local date on, so those days
- * are planned again; earlier days are marked fully written. Returns the number of occurrences deleted.
+ * are planned again; earlier days are marked fully written. Returns the number of runs deleted.
  */
-export async function clearFuturePlan(db: Database, scheduleId: number, now: number): Promise<number> {
+export async function clearFuturePlan(db: Db, scheduleId: number, now: number): Promise<number> {
   // A planner writing this schedule's days holds its row FOR SHARE: wait for it, so that what it writes is
   // deleted below rather than left behind (edits and pauses have already updated the row, removal has not).
   let read = selectTargets(db).where("schedules.id", "=", scheduleId);
   if (dialectOf(db) === "postgres") read = read.forUpdate(["schedules"]);
   const target = await read.executeTakeFirst();
   const deleted = await db
-    .deleteFrom("occurrences")
+    .deleteFrom("runs")
     .where("schedule_id", "=", scheduleId)
     .where("state", "=", "planned")
     .where("due_at", ">=", now)
@@ -186,13 +187,13 @@ export async function clearFuturePlan(db: Database, scheduleId: number, now: num
 }
 
 /**
- * Deletes the records of days long past and fully written (their occurrences stay: they are the history).
+ * Deletes the records of days long past and fully written (their runs stay: they are the history).
  * The planner reads a schedule's days from a day before `now - grace` on (and any unfinished one), so days
  * older than the longest grace plus a margin of three days (time zones, the window crossing midnight) are
  * never read again. Without this, `planned_days` grew by a row per schedule and day for ever. Returns how
  * many were deleted.
  */
-export async function prunePlannedDays(db: Database, now: number): Promise<number> {
+export async function prunePlannedDays(db: Db, now: number): Promise<number> {
   const longest = await db
     .selectFrom("schedules")
     .select((eb) => eb.fn.max("misfire_grace_minutes").as("grace"))
@@ -211,7 +212,7 @@ export async function prunePlannedDays(db: Database, now: number): Promise<numbe
  * the unclaimed future plan and plans again from `now` — no late runs inside the misfire grace, since the
  * user has just chosen the new times. Accepts a Transaction and then opens no transaction of its own.
  */
-export async function replanSchedule(db: Database, scheduleId: number, opts: PlanOptions): Promise<void> {
+export async function replanSchedule(db: Db, scheduleId: number, opts: PlanOptions): Promise<void> {
   await inTransaction(db, async (trx) => {
     await clearFuturePlan(trx, scheduleId, opts.now);
     const target = await selectTargets(trx).where("schedules.id", "=", scheduleId).executeTakeFirst();
@@ -222,7 +223,7 @@ export async function replanSchedule(db: Database, scheduleId: number, opts: Pla
   });
 }
 
-function selectTargets(db: Database) {
+function selectTargets(db: Db) {
   return db
     .selectFrom("schedules")
     .innerJoin("accounts", "accounts.id", "schedules.account_id")
@@ -230,12 +231,8 @@ function selectTargets(db: Database) {
     .select("accounts.timezone as account_timezone");
 }
 
-function inTransaction<T>(db: Database, work: (trx: Database) => Promise<T>): Promise<T> {
-  return db.isTransaction ? work(db) : db.transaction().execute(work);
-}
-
 async function planTargets(
-  db: Database,
+  db: Db,
   targets: PlanTarget[],
   opts: PlanOptions,
   cutPolicy: CutPolicy,
@@ -320,10 +317,7 @@ type DayWork =
   | { plan: SchedulePlan; date: string; kind: "rest"; day: KnownDay };
 
 /** Per schedule, its recorded days from the first candidate date on, and any older one not fully written. */
-async function loadPlannedDays(
-  db: Database,
-  plans: SchedulePlan[],
-): Promise<Map<number, Map<string, KnownDay>>> {
+async function loadPlannedDays(db: Db, plans: SchedulePlan[]): Promise<Map<number, Map<string, KnownDay>>> {
   const known = new Map<number, Map<string, KnownDay>>();
   for (const chunk of chunks(plans, BATCH)) {
     const from = chunk.map((plan) => plan.dates[0]!).sort()[0]!;
@@ -385,7 +379,7 @@ function recordedRuns(plan: SchedulePlan, date: string, day: KnownDay, rng: () =
   return plan.spec.kind === "random" ? [] : planDay(plan.spec, date, rng);
 }
 
-async function writeDays(trx: Database, all: DayWork[], opts: PlanOptions): Promise<number> {
+async function writeDays(trx: Db, all: DayWork[], opts: PlanOptions): Promise<number> {
   const horizonEnd = opts.now + opts.horizonMs;
   const rng = opts.rng ?? Math.random;
   const toWrite: Array<{ plan: SchedulePlan; runs: PlannedInstant[] }> = [];
@@ -445,7 +439,7 @@ async function writeDays(trx: Database, all: DayWork[], opts: PlanOptions): Prom
         .executeTakeFirst();
       if (Number(taken.numUpdatedRows) === 0) continue;
       await trx
-        .deleteFrom("occurrences")
+        .deleteFrom("runs")
         .where("schedule_id", "=", id)
         .where("local_date", "=", w.date)
         .where("state", "=", "planned")
@@ -477,7 +471,7 @@ async function writeDays(trx: Database, all: DayWork[], opts: PlanOptions): Prom
     }
   }
 
-  const rows: Insertable<OccurrencesTable>[] = toWrite.flatMap(({ plan, runs }) =>
+  const rows: Insertable<RunsTable>[] = toWrite.flatMap(({ plan, runs }) =>
     runs.map((run) => ({
       job: "post",
       job_key: `schedule:${plan.target.id}`,
@@ -493,7 +487,7 @@ async function writeDays(trx: Database, all: DayWork[], opts: PlanOptions): Prom
       updated_at: opts.now,
     })),
   );
-  const { inserted } = await insertSkippingConflicts(trx, "occurrences", rows, {
+  const { inserted } = await insertSkippingConflicts(trx, "runs", rows, {
     conflict: ["job_key", "due_at"],
   });
   return inserted;
@@ -501,11 +495,11 @@ async function writeDays(trx: Database, all: DayWork[], opts: PlanOptions): Prom
 
 /**
  * The active schedules among `ids`, with their versions. On PostgreSQL their rows are locked FOR SHARE and
- * their accounts' FOR KEY SHARE, in id order: the account lock is the one the occurrence inserts' foreign
+ * their accounts' FOR KEY SHARE, in id order: the account lock is the one the run inserts' foreign
  * key would take later anyway, taken first so that deleting an account (account row, then its schedules by
  * cascade) waits for this transaction instead of deadlocking with it. SQLite runs one writer at a time.
  */
-async function lockSchedules(trx: Database, ids: number[]): Promise<Map<number, number>> {
+async function lockSchedules(trx: Db, ids: number[]): Promise<Map<number, number>> {
   if (ids.length === 0) return new Map();
   let query = trx
     .selectFrom("schedules")

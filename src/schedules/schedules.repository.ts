@@ -1,8 +1,8 @@
-import type { ExpressionBuilder, Insertable, Kysely, Updateable } from "kysely";
+import type { ExpressionBuilder, Insertable, Updateable } from "kysely";
+import type { Db } from "../db/connect.js";
 import type { DB, ScheduleRow, SchedulesTable } from "../db/schema.js";
 
 /** A database or a transaction (a Kysely `Transaction` is a `Kysely`). */
-type Db = Kysely<DB>;
 
 export async function insertSchedule(db: Db, values: Insertable<SchedulesTable>): Promise<ScheduleRow> {
   return db.insertInto("schedules").values(values).returningAll().executeTakeFirstOrThrow();
@@ -72,7 +72,7 @@ export async function setScheduleActive(
     .executeTakeFirst();
 }
 
-/** Deletes the schedule; its past occurrences stay as history (schedule_id becomes null). */
+/** Deletes the schedule; its past runs stay as history (schedule_id becomes null). */
 export async function removeSchedule(db: Db, id: number): Promise<boolean> {
   const result = await db.deleteFrom("schedules").where("id", "=", id).executeTakeFirst();
   return result.numDeletedRows > 0n;

@@ -1,7 +1,7 @@
 import { removedAccount } from "../accounts/account.js";
 import { getAccount } from "../accounts/accounts.repository.js";
 import type { Clock } from "../clock.js";
-import type { Database } from "../db/connect.js";
+import type { Db } from "../db/connect.js";
 import { AppError, notFound } from "../errors.js";
 import { listGroupIdsOfAccount } from "../groups/groups.repository.js";
 import { clearFuturePlan, replanSchedule } from "../scheduler/plan-writer.js";
@@ -30,11 +30,11 @@ import {
 } from "./schedules.repository.js";
 
 export interface ScheduleServiceDeps {
-  db: Database;
+  db: Db;
   clock: Clock;
   /** Zone for accounts without one (only matters for rows written by older versions). */
   defaultTimezone: string;
-  /** How far ahead occurrences are planned (ms). */
+  /** How far ahead runs are planned (ms). */
   horizonMs: number;
   /** Randomness for random windows (default Math.random); tests pass a seeded one. */
   rng?: () => number;
@@ -48,7 +48,7 @@ export type ScheduleService = ReturnType<typeof createScheduleService>;
 
 /**
  * Schedules and their plan change together: every edit runs in one transaction with the re-plan of its
- * future occurrences, so no planner ever sees a schedule whose plan belongs to other settings.
+ * future runs, so no planner ever sees a schedule whose plan belongs to other settings.
  */
 export function createScheduleService(deps: ScheduleServiceDeps) {
   const { db, clock } = deps;
@@ -65,7 +65,7 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
    * is not before today; throws AppError otherwise.
    */
   async function checkSettings(
-    trx: Database,
+    trx: Db,
     accountId: number,
     s: ResolvedSettings,
     changed: { until: boolean; groups: boolean },
@@ -105,7 +105,7 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     }
   }
 
-  async function mustGet(trx: Database, id: number) {
+  async function mustGet(trx: Db, id: number) {
     const row = await getSchedule(trx, id);
     if (!row) throw notFound("schedule", id);
     return row;

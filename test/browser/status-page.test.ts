@@ -47,7 +47,7 @@ describe.skipIf(!chromiumAvailable)("status page in Chromium", () => {
       updated_at: now,
     };
     await t.db
-      .insertInto("occurrences")
+      .insertInto("runs")
       .values([
         {
           ...base,

@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll } from "vitest";
 import { createServices } from "../../src/app/services.js";
 import { systemClock } from "../../src/clock.js";
 import { CONFIG_VARIABLES, loadConfig } from "../../src/config.js";
-import type { Database } from "../../src/db/connect.js";
+import type { Db } from "../../src/db/connect.js";
 import type { Dialect } from "../../src/db/dialect.js";
 import type { FaultRule } from "../../src/sandbox/faults.js";
 import type { PublishedRecord } from "../../src/sandbox/types.js";
@@ -297,7 +297,7 @@ export async function startSandboxProcess(
 export interface E2eEnv {
   dialect: Dialect;
   /** An in-process connection to the same database, for setup and inspection. */
-  db: Database;
+  db: Db;
   databaseUrl: string;
   dataDir: string;
   env: NodeJS.ProcessEnv;
@@ -406,14 +406,14 @@ const TABLES = [
   "post_parts",
   "schedules",
   "planned_days",
-  "occurrences",
+  "runs",
   "publications",
   "publication_parts",
   "insight_snapshots",
 ] as const;
 
 /** Every row of every table (app_state aside), to show that a refused command changed nothing. */
-export async function snapshotTables(db: Database): Promise<Record<string, unknown[]>> {
+export async function snapshotTables(db: Db): Promise<Record<string, unknown[]>> {
   const snapshot: Record<string, unknown[]> = {};
   for (const table of TABLES) snapshot[table] = await db.selectFrom(table).selectAll().execute();
   return snapshot;
@@ -428,7 +428,7 @@ export interface SeededAccount {
 /**
  * Writes `count` accounts (real sandbox users, tokens checked with /me through the real services), each with
  * one post group and one fixed schedule, in-process before any service process is spawned; then moves every
- * schedule's first occurrence to `dueAt`, so that all of them fall due at the same instant.
+ * schedule's first run to `dueAt`, so that all of them fall due at the same instant.
  */
 export async function seedDueAccounts(
   e: E2eEnv,
@@ -460,26 +460,26 @@ export async function seedDueAccounts(
     },
   );
   const first = await e.db
-    .selectFrom("occurrences")
+    .selectFrom("runs")
     .select((eb) => eb.fn.min("due_at").as("first"))
     .where("job", "=", "post")
     .executeTakeFirstOrThrow();
   const moved = await e.db
-    .updateTable("occurrences")
+    .updateTable("runs")
     .set({ due_at: opts.dueAt, run_at: opts.dueAt })
     .where("job", "=", "post")
     .where("due_at", "=", Number(first.first))
     .executeTakeFirst();
   if (Number(moved.numUpdatedRows) !== opts.count) {
-    throw new Error(`expected ${opts.count} first occurrences, moved ${moved.numUpdatedRows}`);
+    throw new Error(`expected ${opts.count} first runs, moved ${moved.numUpdatedRows}`);
   }
   return seeded;
 }
 
-/** Occurrence states of the post runs due at `dueAt`, counted. */
-export async function statesAt(db: Database, dueAt: number): Promise<Record<string, number>> {
+/** Run states of the post runs due at `dueAt`, counted. */
+export async function statesAt(db: Db, dueAt: number): Promise<Record<string, number>> {
   const rows = await db
-    .selectFrom("occurrences")
+    .selectFrom("runs")
     .select(["state", (eb) => eb.fn.countAll<number>().as("n")])
     .where("job", "=", "post")
     .where("due_at", "=", dueAt)

@@ -102,7 +102,7 @@ describe("a stop always ends", () => {
       expect(service.stdout()).toMatch(/Stopped\.\n$/);
       // The cut publish may have gone out: it waits for a check, due at once.
       const row = await e.db
-        .selectFrom("occurrences")
+        .selectFrom("runs")
         .select(["state", "reason", "locked_by"])
         .where("job", "=", "post")
         .where("due_at", "=", dueAt)

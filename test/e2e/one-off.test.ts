@@ -93,11 +93,7 @@ describe("one-off posts with real processes", () => {
 
       await waitUntil(
         async () => {
-          const rows = await e.db
-            .selectFrom("occurrences")
-            .select("state")
-            .where("slot", "=", "once")
-            .execute();
+          const rows = await e.db.selectFrom("runs").select("state").where("slot", "=", "once").execute();
           return rows.filter((r) => r.state === "published").length === 2;
         },
         { timeoutMs: 60_000, what: "both one-off posts to be published", alive: [start] },

@@ -98,9 +98,7 @@ describe("scheduler with real processes", () => {
         nextRunAt: at + 24 * 60 * MINUTE,
       });
       expect(jobs.find((j) => j.id === "token_refresh")).toMatchObject({ type: "job" });
-      expect(jobs.filter((j) => j.type === "occurrence").map((j) => j.dueAtMs)).toContain(
-        at + 24 * 60 * MINUTE,
-      );
+      expect(jobs.filter((j) => j.type === "run").map((j) => j.dueAtMs)).toContain(at + 24 * 60 * MINUTE);
 
       // A few seconds later it is still one post: the minute fired once.
       await new Promise((r) => setTimeout(r, 3_000));

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import pg from "pg";
-import { type Database, migrateToLatest, openDatabase } from "../../src/db/connect.js";
+import { type Db, migrateToLatest, openDatabase } from "../../src/db/connect.js";
 import type { Dialect } from "../../src/db/dialect.js";
 
 export const PG_ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -39,7 +39,7 @@ export const DIALECTS: Dialect[] = pgAvailable ? ["sqlite", "postgres"] : ["sqli
 
 export interface TestDb {
   dialect: Dialect;
-  db: Database;
+  db: Db;
   /** A URL another process can open to reach the same data. */
   url: string;
   destroy(): Promise<void>;

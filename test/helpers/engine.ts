@@ -9,8 +9,8 @@ import { createServices, type Services } from "../../src/app/services.js";
 import { FakeClock } from "../../src/clock.js";
 import type { Config } from "../../src/config.js";
 import { loadConfig } from "../../src/config.js";
-import { type Database, openDatabase } from "../../src/db/connect.js";
-import type { Account, OccurrenceRow } from "../../src/db/schema.js";
+import { type Db, openDatabase } from "../../src/db/connect.js";
+import type { AccountRow, RunRow } from "../../src/db/schema.js";
 import { silentLogger } from "../../src/log.js";
 import { createSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import type { Engine, EngineOptions } from "../../src/scheduler/engine/engine.js";
@@ -58,7 +58,7 @@ export interface EnvOptions {
 
 export interface EngineEnv {
   t: TestDb;
-  db: Database;
+  db: Db;
   clock: FakeClock;
   sandbox: Sandbox;
   threads: ThreadsClient;
@@ -77,15 +77,15 @@ export interface EngineEnv {
     username?: string;
     timezone?: string;
     tokenAgeMs?: number;
-  }): Promise<{ account: Account; userId: string; token: string }>;
+  }): Promise<{ account: AccountRow; userId: string; token: string }>;
   addGroup(accountId: number, parts: PostPart[] | string, name?: string): Promise<number>;
   addSchedule(accountId: number, settings: ScheduleSettings): Promise<number>;
   /** Sets the clock (epoch ms or ISO string) and runs everything due. */
   runAt(when: number | string): Promise<void>;
   /** Steps the clock from now to `until` in `stepMs` steps, running everything due at each step. */
   stepTo(until: number | string, stepMs: number): Promise<void>;
-  occurrences(filter?: { scheduleId?: number; job?: "post" | "token_refresh" }): Promise<OccurrenceRow[]>;
-  account(id: number): Promise<Account>;
+  runs(filter?: { scheduleId?: number; job?: "post" | "token_refresh" }): Promise<RunRow[]>;
+  account(id: number): Promise<AccountRow>;
   close(): Promise<void>;
 }
 
@@ -112,7 +112,7 @@ export async function createEngineEnv(dialect: TestDb["dialect"], options: EnvOp
       DATA_DIR: "/nonexistent-data-dir-not-used",
     },
   );
-  const extraDbs: Database[] = [];
+  const extraDbs: Db[] = [];
   const env = {} as EngineEnv;
   env.requests = [];
   env.intercept = undefined;
@@ -169,7 +169,7 @@ export async function createEngineEnv(dialect: TestDb["dialect"], options: EnvOp
   });
   const services = createServices({ db: t.db, threads, config, clock, canExchangeTokens: true });
   const events: EngineEvent[] = [];
-  const build = (db: Database, nodeId: string, overrides: Partial<EngineOptions> = {}) => {
+  const build = (db: Db, nodeId: string, overrides: Partial<EngineOptions> = {}) => {
     const engine = createEngine(
       { config, db, threads, services, clock, logger: silentLogger },
       { nodeId, subscribe: undefined, ...options.engine, ...overrides },
@@ -228,8 +228,8 @@ export async function createEngineEnv(dialect: TestDb["dialect"], options: EnvOp
         await env.engine.runDue();
       }
     },
-    async occurrences(filter: { scheduleId?: number; job?: "post" | "token_refresh" } = {}) {
-      let q = t.db.selectFrom("occurrences").selectAll().orderBy("due_at").orderBy("id");
+    async runs(filter: { scheduleId?: number; job?: "post" | "token_refresh" } = {}) {
+      let q = t.db.selectFrom("runs").selectAll().orderBy("due_at").orderBy("id");
       if (filter.scheduleId !== undefined) q = q.where("schedule_id", "=", filter.scheduleId);
       if (filter.job !== undefined) q = q.where("job", "=", filter.job);
       return q.execute();

@@ -1,5 +1,5 @@
 import type { Insertable } from "kysely";
-import type { NewAccount, OccurrencesTable } from "../../src/db/schema.js";
+import type { NewAccountRow, RunsTable } from "../../src/db/schema.js";
 
 const DAY = 86_400_000;
 
@@ -7,7 +7,7 @@ const DAY = 86_400_000;
  * An account row for repository and service tests (the token is a placeholder, not a real ciphertext):
  * user `u{n}` / `user{n}`, active, in UTC, created at `at`, token valid 60 days.
  */
-export function accountRow(n: number, at: number, overrides: Partial<NewAccount> = {}): NewAccount {
+export function accountRow(n: number, at: number, overrides: Partial<NewAccountRow> = {}): NewAccountRow {
   return {
     threads_user_id: `u${n}`,
     username: `user${n}`,
@@ -26,12 +26,12 @@ export function accountRow(n: number, at: number, overrides: Partial<NewAccount>
   };
 }
 
-/** A manual post occurrence row of `accountId`, due at `at`, in `state` (default planned). */
-export function occurrenceRow(
+/** A manual post run row of `accountId`, due at `at`, in `state` (default planned). */
+export function runRow(
   accountId: number,
   at: number,
-  overrides: Partial<Insertable<OccurrencesTable>> = {},
-): Insertable<OccurrencesTable> {
+  overrides: Partial<Insertable<RunsTable>> = {},
+): Insertable<RunsTable> {
   return {
     job: "post",
     job_key: `manual:${accountId}:${at}`,

@@ -22,15 +22,15 @@ import { printJson, printTable } from "../output.js";
 
 export const jobsCommand: Command = {
   name: "jobs",
-  summary: "List recurring jobs (schedule_{id}_{HH:MM}, random plans, token_refresh) and planned occurrences",
+  summary: "List recurring jobs (schedule_{id}_{HH:MM}, random plans, token_refresh) and planned runs",
   usage: "[--json] [--limit N]",
   database: "read",
   flags: [
     [
       "--json",
-      'print a JSON array: the jobs ({ "type": "job", "id": "schedule_1_09:00", … }), then the planned occurrences ({ "type": "occurrence", "id": 12, … })',
+      'print a JSON array: the jobs ({ "type": "job", "id": "schedule_1_09:00", … }), then the planned runs ({ "type": "run", "id": 12, … })',
     ],
-    ["--limit N", "planned occurrences to show (default 50)"],
+    ["--limit N", "planned runs to show (default 50)"],
   ],
   options: { json: { type: "boolean" }, limit: { type: "string" } },
   async run(ctx, args) {
@@ -61,7 +61,7 @@ export const jobsCommand: Command = {
           const warning = j.scheduleId === null ? undefined : groupless.get(j.scheduleId);
           return { type: "job", ...j, ...(warning ? { warning } : {}) };
         }),
-        ...[...planned, ...oneOffs].map((p) => ({ type: "occurrence", ...p })),
+        ...[...planned, ...oneOffs].map((p) => ({ type: "run", ...p })),
       ]);
       return 0;
     }
@@ -77,7 +77,7 @@ export const jobsCommand: Command = {
       ]),
     );
     ctx.output.out("");
-    ctx.output.out(`Planned occurrences (next ${planned.length}):`);
+    ctx.output.out(`Planned runs (next ${planned.length}):`);
     printTable(
       ctx.output,
       ["ID", "DUE", "ACCOUNT", "SLOT", "SCHEDULE"],
@@ -152,7 +152,7 @@ export const runsCancelCommand: Command = {
 export const runsCommand: Command = {
   name: "runs",
   summary:
-    "List occurrences with their state, times, permalinks and reasons (newest first; upcoming one-off posts on top)",
+    "List runs with their state, times, permalinks and reasons (newest first; upcoming one-off posts on top)",
   usage: "[--json] [--account ID] [--state S] [--limit N]",
   database: "read",
   flags: [
@@ -233,7 +233,7 @@ export const reloadCommand: Command = {
     });
     await notifyWork(db);
     ctx.output.out(
-      `Re-planned every active schedule: ${count} new occurrence(s). Running schedulers pick them up at once.`,
+      `Re-planned every active schedule: ${count} new run(s). Running schedulers pick them up at once.`,
     );
     return 0;
   },

@@ -1,4 +1,4 @@
-import { AppError, isAppError } from "../../errors.js";
+import { AppError } from "../../errors.js";
 import { silentLogger } from "../../log.js";
 import { formatInZone } from "../../scheduler/inspect.js";
 import { type PostAtRequest, type PostAtResult, planOneOff } from "../../scheduler/jobs/post-at.js";
@@ -62,7 +62,7 @@ export const postCommand: Command = {
       group !== undefined ? { accountId, groupId: parseId(group, "--group") } : { accountId, parts },
     );
     if (flag(args, "json")) {
-      printJson(ctx.output, [{ id: result.occurrenceId, ...result }]);
+      printJson(ctx.output, [{ id: result.runId, ...result }]);
       return result.state === "published" ? 0 : 1;
     }
     switch (result.state) {
@@ -72,20 +72,20 @@ export const postCommand: Command = {
             `Part ${p.position + 1}: ${p.permalink ?? `published (media ${p.media_id}; no permalink yet)`}`,
           );
         }
-        ctx.output.out(`Published (run ${result.occurrenceId}).`);
+        ctx.output.out(`Published (run ${result.runId}).`);
         return 0;
       case "failed":
         throw new AppError(
           "threads_error",
-          `Nothing was published: ${stripPrefix(result.reason)}. (Recorded as run ${result.occurrenceId}; see \`threads-scheduler runs\`.)`,
+          `Nothing was published: ${stripPrefix(result.reason)}. (Recorded as run ${result.runId}; see \`threads-scheduler runs\`.)`,
         );
       default: {
         const done = result.parts.filter((p) => p.state === "published");
         for (const p of done) ctx.output.out(`Part ${p.position + 1}: ${p.permalink ?? "published"}`);
         ctx.output.err(
           result.state === "needs_check"
-            ? `The outcome is uncertain (${result.reason}). The scheduler will ask Threads whether it was published before anything is sent again; follow run ${result.occurrenceId} with \`threads-scheduler runs\`.`
-            : `Only ${done.length} of the parts were published (${result.reason}). The scheduler resumes the chain from the first unpublished part; follow run ${result.occurrenceId} with \`threads-scheduler runs\`.`,
+            ? `The outcome is uncertain (${result.reason}). The scheduler will ask Threads whether it was published before anything is sent again; follow run ${result.runId} with \`threads-scheduler runs\`.`
+            : `Only ${done.length} of the parts were published (${result.reason}). The scheduler resumes the chain from the first unpublished part; follow run ${result.runId} with \`threads-scheduler runs\`.`,
         );
         return 1;
       }
@@ -102,7 +102,11 @@ async function planAt(ctx: CliContext, args: ParsedArgs, req: PostAtRequest): Pr
     );
   } catch (error) {
     // A time that is unreadable, past or too far ahead is a mistake in the command line.
-    if (isAppError(error, "invalid_input") && (error.details as { field?: string })?.field === "at") {
+    if (
+      error instanceof AppError &&
+      error.code === "invalid_input" &&
+      (error.details as { field?: string })?.field === "at"
+    ) {
       throw new UsageError(`--at: ${error.message}`);
     }
     throw error;
@@ -110,7 +114,7 @@ async function planAt(ctx: CliContext, args: ParsedArgs, req: PostAtRequest): Pr
   if (flag(args, "json")) {
     printJson(ctx.output, [
       {
-        id: result.occurrenceId,
+        id: result.runId,
         state: "planned",
         dueAt: formatInZone(result.dueAt, result.timezone),
         dueAtMs: result.dueAt,
@@ -122,7 +126,7 @@ async function planAt(ctx: CliContext, args: ParsedArgs, req: PostAtRequest): Pr
     ]);
   } else {
     ctx.output.out(
-      `Planned run ${result.occurrenceId} for ${result.dueAtText}; the running service will publish it. Cancel with \`threads-scheduler runs cancel ${result.occurrenceId}\`.`,
+      `Planned run ${result.runId} for ${result.dueAtText}; the running service will publish it. Cancel with \`threads-scheduler runs cancel ${result.runId}\`.`,
     );
   }
   if (result.note) ctx.output.err(`Note: ${result.note}`);

@@ -5,7 +5,7 @@ import { createEngine, logEvent } from "../../app/scheduler-runtime.js";
 import { parseStopTimeout } from "../../config.js";
 import { createHttpApp } from "../../http/app.js";
 import { acquireInstanceLock } from "../../scheduler/instance-lock.js";
-import { recoverLeasesOf } from "../../scheduler/occurrences.repository.js";
+import { recoverLeasesOf } from "../../scheduler/runs.repository.js";
 import { destroyHttpAgents } from "../../threads/http-send.js";
 import { type Command, flag, str, UsageError } from "../command.js";
 import { describeDb } from "../context.js";
@@ -54,7 +54,7 @@ export const startCommand: Command = {
       for (const occ of await recoverLeasesOf(db, lock.deadHolder, ctx.clock.now())) {
         logEvent(logger, {
           type: "abandoned",
-          occurrenceId: occ.id,
+          runId: occ.id,
           reason: occ.reason ?? "its scheduler died",
         });
       }

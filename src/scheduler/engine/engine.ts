@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Clock } from "../../clock.js";
-import type { Database } from "../../db/connect.js";
-import type { Account, OccurrenceRow } from "../../db/schema.js";
+import type { Db } from "../../db/connect.js";
+import type { AccountRow, RunRow } from "../../db/schema.js";
 import { coerceError, type Logger } from "../../log.js";
 import { LeaseLostError, StoppingError } from "../../publications/publisher.js";
 import type { ThreadsClient } from "../../threads/client.js";
@@ -15,6 +15,7 @@ import {
   supersedeOlderRefreshes,
   type TokenRefresher,
 } from "../jobs/token-refresh-job.js";
+import { planAll, prunePlannedDays } from "../plan-writer.js";
 import {
   claimDue,
   markMissed,
@@ -24,17 +25,16 @@ import {
   recoverLeasesOf,
   renewLeases,
   settle,
-} from "../occurrences.repository.js";
-import { planAll, prunePlannedDays } from "../plan-writer.js";
+} from "../runs.repository.js";
 import { Pool } from "./pool.js";
 
 export interface EngineOptions {
-  db: Database;
+  db: Db;
   threads: ThreadsClient;
   clock: Clock;
   logger: Logger;
   refresher: TokenRefresher;
-  tokenOf(account: Account): string;
+  tokenOf(account: AccountRow): string;
   markReauth(accountId: number, reason: string): Promise<void>;
   defaultTimezone: string;
   /** Publications running at once in this process (default 20). */
@@ -43,7 +43,7 @@ export interface EngineOptions {
   leaseMs?: number;
   /** How often held leases are renewed (default leaseMs / 4). */
   heartbeatMs?: number;
-  /** How far ahead occurrences are planned (default 48 h). */
+  /** How far ahead runs are planned (default 48 h). */
   horizonMs?: number;
   /** How often the horizon is extended (default 10 minutes). */
   replanEveryMs?: number;
@@ -84,7 +84,7 @@ export interface StopResult {
 }
 
 interface Running {
-  occurrence: OccurrenceRow;
+  run: RunRow;
   promise: Promise<void>;
   lost: boolean;
   /** The run gave its pool slot back for good (only lookups that publish nothing are left). */
@@ -92,7 +92,7 @@ interface Running {
 }
 
 /**
- * The scheduler engine: plans occurrences over a rolling horizon, claims due ones with leases, runs them in a
+ * The scheduler engine: plans runs over a rolling horizon, claims due ones with leases, runs them in a
  * bounded pool with at most one publication per account, and settles each into its next state. The database
  * is the only shared state; any number of engines may run against one PostgreSQL.
  */
@@ -238,7 +238,7 @@ export class Engine {
       );
       if (rows === TIMED_OUT || rows === undefined) return this.running.size;
       for (const occ of rows) {
-        this.emit({ type: "abandoned", occurrenceId: occ.id, reason: occ.reason ?? "the scheduler stopped" });
+        this.emit({ type: "abandoned", runId: occ.id, reason: occ.reason ?? "the scheduler stopped" });
       }
       return rows.length;
     } catch (error) {
@@ -330,12 +330,12 @@ export class Engine {
       this.housekeepingWanted = false;
       this.housekeptAt = now;
       for (const occ of await recoverExpiredLeases(db, now)) {
-        this.emit({ type: "abandoned", occurrenceId: occ.id, reason: occ.reason ?? "lease expired" });
+        this.emit({ type: "abandoned", runId: occ.id, reason: occ.reason ?? "lease expired" });
       }
       for (const occ of await markMissed(db, now)) {
         this.emit({
           type: "missed",
-          occurrenceId: occ.id,
+          runId: occ.id,
           dueAt: occ.due_at,
           reason: occ.reason ?? "missed",
         });
@@ -389,20 +389,18 @@ export class Engine {
     }, delay);
   }
 
-  private dispatch(occ: OccurrenceRow): void {
+  private dispatch(occ: RunRow): void {
     this.emit({
       type: "claimed",
-      occurrenceId: occ.id,
+      runId: occ.id,
       job: occ.job,
       accountId: occ.account_id,
       dueAt: occ.due_at,
       delayMs: this.o.clock.now() - occ.due_at,
     });
-    const entry: Running = { occurrence: occ, lost: false, slotReleased: false, promise: Promise.resolve() };
+    const entry: Running = { run: occ, lost: false, slotReleased: false, promise: Promise.resolve() };
     entry.promise = this.execute(entry)
-      .catch((error) =>
-        this.emit({ type: "error", where: `occurrence ${occ.id}`, error: coerceError(error) }),
-      )
+      .catch((error) => this.emit({ type: "error", where: `run ${occ.id}`, error: coerceError(error) }))
       .finally(() => {
         this.running.delete(occ.id);
         if (!entry.slotReleased) this.pool.release();
@@ -412,7 +410,7 @@ export class Engine {
   }
 
   private async execute(entry: Running): Promise<void> {
-    const occ = entry.occurrence;
+    const occ = entry.run;
     const { db, clock } = this.o;
     let outcome: Outcome;
     try {
@@ -427,7 +425,7 @@ export class Engine {
         };
       } else {
         const e = coerceError(error);
-        this.emit({ type: "error", where: `occurrence ${occ.id}`, error: e });
+        this.emit({ type: "error", where: `run ${occ.id}`, error: e });
         outcome = {
           state: "planned",
           runAt: clock.now() + this.o.backoff.baseMs,
@@ -437,14 +435,14 @@ export class Engine {
     }
     const settled = await settle(db, occ.id, this.nodeId, clock.now(), outcome);
     if (!settled) {
-      this.emit({ type: "abandoned", occurrenceId: occ.id, reason: "lease lost before the run settled" });
+      this.emit({ type: "abandoned", runId: occ.id, reason: "lease lost before the run settled" });
       return;
     }
     this.report(occ, outcome);
   }
 
   private async post(entry: Running): Promise<Outcome> {
-    const occ = entry.occurrence;
+    const occ = entry.run;
     const o = this.o;
     return runPostJob(
       {
@@ -501,7 +499,7 @@ export class Engine {
     }
   }
 
-  private async refreshTokens(occ: OccurrenceRow): Promise<Outcome> {
+  private async refreshTokens(occ: RunRow): Promise<Outcome> {
     const now = this.o.clock.now();
     await supersedeOlderRefreshes(this.o.db, occ.due_at, now);
     const { outcome, summary } = await runTokenRefreshJob(this.o.db, this.o.refresher, now);
@@ -526,37 +524,36 @@ export class Engine {
     }
   }
 
-  private report(occ: OccurrenceRow, outcome: Outcome): void {
+  private report(occ: RunRow, outcome: Outcome): void {
     const id = occ.id;
     const reason = outcome.reason ?? "";
     switch (outcome.state) {
       case "published":
-        if (occ.job === "post")
-          this.emit({ type: "published", occurrenceId: id, accountId: occ.account_id! });
+        if (occ.job === "post") this.emit({ type: "published", runId: id, accountId: occ.account_id! });
         break;
       case "planned":
         this.emit({
           type: "retried",
-          occurrenceId: id,
+          runId: id,
           attempt: occ.attempts,
           runAt: outcome.runAt ?? 0,
           reason,
         });
         break;
       case "needs_check":
-        this.emit({ type: "needs_check", occurrenceId: id, reason });
+        this.emit({ type: "needs_check", runId: id, reason });
         break;
       case "failed":
-        this.emit({ type: "failed", occurrenceId: id, reason });
+        this.emit({ type: "failed", runId: id, reason });
         break;
       case "skipped":
-        this.emit({ type: "skipped", occurrenceId: id, reason });
+        this.emit({ type: "skipped", runId: id, reason });
         break;
       case "missed":
-        this.emit({ type: "missed", occurrenceId: id, dueAt: occ.due_at, reason });
+        this.emit({ type: "missed", runId: id, dueAt: occ.due_at, reason });
         break;
     }
-    this.emit({ type: "settled", occurrenceId: id, state: outcome.state });
+    this.emit({ type: "settled", runId: id, state: outcome.state });
   }
 
   private emit(event: EngineEvent): void {

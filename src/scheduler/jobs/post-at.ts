@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { removedAccount } from "../../accounts/account.js";
 import { getAccount } from "../../accounts/accounts.repository.js";
-import type { Database } from "../../db/connect.js";
+import type { Db } from "../../db/connect.js";
 import { AppError, notFound } from "../../errors.js";
 import type { PostPart } from "../../threads/post.js";
 import { assertValidGroup } from "../../threads/preflight.js";
@@ -17,7 +17,7 @@ export const ONE_OFF_PREFIX = "once:";
 export const ONE_OFF_SLOT = "once";
 
 export interface PostAtDeps {
-  db: Database;
+  db: Db;
   now: number;
   /** Zone of accounts without one. */
   defaultTimezone: string;
@@ -26,7 +26,7 @@ export interface PostAtDeps {
 export type PostAtRequest = { accountId: number; at: string } & ({ groupId: number } | { parts: PostPart[] });
 
 export interface PostAtResult {
-  occurrenceId: number;
+  runId: number;
   dueAt: number;
   /** The account's zone, in which a local `--at` was read. */
   timezone: string;
@@ -41,9 +41,9 @@ export interface PostAtResult {
 }
 
 /**
- * Plans a one-off post (`post --at`): one `planned` occurrence with a `once:{uuid}` job key, due at the given
+ * Plans a one-off post (`post --at`): one `planned` run with a `once:{uuid}` job key, due at the given
  * instant, claimed by a running engine like any scheduled run (same ledger, misfire grace, retries). A post
- * given as text is stored on the occurrence itself (`payload_json`) and creates no post group, so no
+ * given as text is stored on the run itself (`payload_json`) and creates no post group, so no
  * recurring schedule can ever draw it; a named group must be enabled, and is re-checked when the post runs.
  * A time that cannot be read, is past, or is too far ahead is an `invalid_input` AppError whose
  * `details.field` is "at" (the CLI shows it as a usage mistake).
@@ -87,7 +87,7 @@ export async function planOneOff(deps: PostAtDeps, req: PostAtRequest): Promise<
 
   // The same command run twice (shell history, a retried script) would post twice: say so.
   const twin = await db
-    .selectFrom("occurrences")
+    .selectFrom("runs")
     .select("id")
     .where("account_id", "=", account.id)
     .where("due_at", "=", at.dueAt)
@@ -101,7 +101,7 @@ export async function planOneOff(deps: PostAtDeps, req: PostAtRequest): Promise<
   }
 
   const row = await db
-    .insertInto("occurrences")
+    .insertInto("runs")
     .values({
       job: "post",
       job_key: `${ONE_OFF_PREFIX}${randomUUID()}`,
@@ -126,7 +126,7 @@ export async function planOneOff(deps: PostAtDeps, req: PostAtRequest): Promise<
     .executeTakeFirstOrThrow();
   await notifyWork(db).catch(() => {});
   return {
-    occurrenceId: row.id,
+    runId: row.id,
     dueAt: at.dueAt,
     timezone,
     dueAtText: formatLocalTime(at.dueAt, timezone),

@@ -1,22 +1,22 @@
 import { TokenDecryptError } from "../../accounts/token-crypto.js";
-import type { Database } from "../../db/connect.js";
-import type { Account, OccurrenceRow } from "../../db/schema.js";
+import type { Db } from "../../db/connect.js";
+import type { AccountRow, RunRow } from "../../db/schema.js";
 import { withGroupShareLock } from "../../groups/groups.repository.js";
 import { hasLedger } from "../../publications/publications.repository.js";
 import { type PublisherDeps, type PublishOutcome, publishGroup } from "../../publications/publisher.js";
 import type { PostPart } from "../../threads/post.js";
 import { validateGroup } from "../../threads/preflight.js";
 import { type BackoffPolicy, retryDelay } from "../backoff.js";
-import { type Outcome, setGroup } from "../occurrences.repository.js";
 import { type PickState, pickGroup } from "../pick.js";
+import { type Outcome, setGroup } from "../runs.repository.js";
 import { ONE_OFF_PREFIX } from "./post-at.js";
 
 export interface PostJobDeps extends PublisherDeps {
-  db: Database;
+  db: Db;
   backoff: BackoffPolicy;
   random: () => number;
   /** Decrypts the account's token. */
-  tokenOf(account: Account): string;
+  tokenOf(account: AccountRow): string;
   /** Marks an account `reauth_required` with Meta's message. */
   markReauth(accountId: number, reason: string): Promise<void>;
 }
@@ -25,10 +25,10 @@ export interface PostJobDeps extends PublisherDeps {
 const HELD_RECHECK_MS = 5 * 60_000;
 
 /**
- * Runs one post occurrence: checks the account, picks the group (once: a retry publishes the same group),
- * publishes, and says what the occurrence becomes.
+ * Runs one post run: checks the account, picks the group (once: a retry publishes the same group),
+ * publishes, and says what the run becomes.
  */
-export async function runPostJob(deps: PostJobDeps, occ: OccurrenceRow): Promise<Outcome> {
+export async function runPostJob(deps: PostJobDeps, occ: RunRow): Promise<Outcome> {
   const { db, clock } = deps;
   const now = clock.now();
   if (occ.account_id === null) return { state: "skipped", reason: "the account was removed" };
@@ -76,7 +76,7 @@ export async function runPostJob(deps: PostJobDeps, occ: OccurrenceRow): Promise
   }
 
   const outcome = await publishGroup(deps, {
-    occurrenceId: occ.id,
+    runId: occ.id,
     account: { id: account.id, threadsUserId: account.threads_user_id, token },
     groupId: chosen.groupId,
     parts: chosen.parts,
@@ -88,7 +88,7 @@ export async function runPostJob(deps: PostJobDeps, occ: OccurrenceRow): Promise
 
 export function outcomeToState(
   outcome: PublishOutcome,
-  occ: OccurrenceRow,
+  occ: RunRow,
   deps: Pick<PostJobDeps, "backoff" | "random" | "clock">,
   groupId: number | null,
 ): Outcome {
@@ -138,7 +138,7 @@ export function outcomeToState(
 
 type Chosen = { groupId: number | null; parts: PostPart[] } | { skip: string };
 
-async function choosePost(db: Database, occ: OccurrenceRow, random: () => number): Promise<Chosen> {
+async function choosePost(db: Db, occ: RunRow, random: () => number): Promise<Chosen> {
   if (occ.payload_json) return { groupId: null, parts: JSON.parse(occ.payload_json) as PostPart[] };
   if (occ.group_id !== null) {
     if (occ.job_key.startsWith(ONE_OFF_PREFIX)) {
@@ -192,23 +192,19 @@ async function choosePost(db: Database, occ: OccurrenceRow, random: () => number
   return { groupId: picked.groupId, parts };
 }
 
-async function disabledOneOffGroup(
-  db: Database,
-  occurrenceId: number,
-  groupId: number,
-): Promise<string | undefined> {
+async function disabledOneOffGroup(db: Db, runId: number, groupId: number): Promise<string | undefined> {
   const group = await db
     .selectFrom("post_groups")
     .select("enabled")
     .where("id", "=", groupId)
     .executeTakeFirst();
   if (!group || group.enabled === 1) return undefined;
-  const started = await hasLedger(db, occurrenceId);
+  const started = await hasLedger(db, runId);
   return started ? undefined : `post group ${groupId} was disabled after this one-off post was planned`;
 }
 
 /** `live`: nothing when the group was removed (archived groups keep their parts for the history). */
-async function loadParts(db: Database, groupId: number, opts: { live?: boolean } = {}): Promise<PostPart[]> {
+async function loadParts(db: Db, groupId: number, opts: { live?: boolean } = {}): Promise<PostPart[]> {
   let query = db.selectFrom("post_parts").select("spec_json").where("group_id", "=", groupId);
   if (opts.live) {
     query = query.where((eb) =>

@@ -1,30 +1,30 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { removedAccount } from "../../accounts/account.js";
-import type { Database } from "../../db/connect.js";
-import type { Account, OccurrenceState, PublicationPartRow } from "../../db/schema.js";
+import type { Db } from "../../db/connect.js";
+import type { AccountRow, PublicationPartRow, RunState } from "../../db/schema.js";
 import { AppError, notFound } from "../../errors.js";
 import { type PostGroup, removedGroup } from "../../groups/group.js";
 import { getGroup } from "../../groups/groups.repository.js";
-import { getLedgerByOccurrence } from "../../publications/publications.repository.js";
+import { getLedgerByRun } from "../../publications/publications.repository.js";
 import type { PublisherDeps } from "../../publications/publisher.js";
 import type { PostPart } from "../../threads/post.js";
 import { assertValidGroup } from "../../threads/preflight.js";
 import { DEFAULT_BACKOFF } from "../backoff.js";
-import { isUniqueViolation, type Outcome, renewLeases, settle } from "../occurrences.repository.js";
+import { isUniqueViolation, type Outcome, renewLeases, settle } from "../runs.repository.js";
 import { runPostJob } from "./post-job.js";
 
 export interface PostNowDeps
   extends Pick<PublisherDeps, "db" | "threads" | "clock" | "logger" | "containerTimeoutMs"> {
-  tokenOf(account: Account): string;
+  tokenOf(account: AccountRow): string;
   markReauth(accountId: number, reason: string): Promise<void>;
 }
 
 export type PostNowRequest = { accountId: number } & ({ groupId: number } | { parts: PostPart[] });
 
 export interface PostNowResult {
-  occurrenceId: number;
-  state: OccurrenceState;
+  runId: number;
+  state: RunState;
   reason: string | null;
   /** What reached Threads, part by part (empty when nothing did). */
   parts: Array<Pick<PublicationPartRow, "position" | "state" | "media_id" | "permalink" | "error">>;
@@ -33,7 +33,7 @@ export interface PostNowResult {
 const LEASE_MS = 60_000;
 
 /**
- * Publishes now, outside any schedule, through the same path as the scheduler: an occurrence row (so the run
+ * Publishes now, outside any schedule, through the same path as the scheduler: a run row (so the run
  * shows in `runs` and counts for "one publication per account at a time"), the ledger, the same outcomes.
  * The caller holds the lease itself. A run that fails before anything reached Threads ends `failed`; one that
  * published part of a chain, or whose outcome is uncertain, is left to the scheduler to finish or check.
@@ -72,10 +72,10 @@ export async function postNow(deps: PostNowDeps, req: PostNowRequest): Promise<P
 
   const nodeId = `post-now:${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const now = clock.now();
-  let occurrenceId: number;
+  let runId: number;
   try {
     const row = await db
-      .insertInto("occurrences")
+      .insertInto("runs")
       .values({
         job: "post",
         job_key: `manual:${randomUUID()}`,
@@ -98,7 +98,7 @@ export async function postNow(deps: PostNowDeps, req: PostNowRequest): Promise<P
       })
       .returning("id")
       .executeTakeFirstOrThrow();
-    occurrenceId = row.id;
+    runId = row.id;
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     throw new AppError(
@@ -108,15 +108,11 @@ export async function postNow(deps: PostNowDeps, req: PostNowRequest): Promise<P
   }
 
   const heartbeat = setInterval(() => {
-    void renewLeases(db, nodeId, [occurrenceId], clock.now() + LEASE_MS).catch(() => {});
+    void renewLeases(db, nodeId, [runId], clock.now() + LEASE_MS).catch(() => {});
   }, LEASE_MS / 4);
   let outcome: Outcome;
   try {
-    const occurrence = await db
-      .selectFrom("occurrences")
-      .selectAll()
-      .where("id", "=", occurrenceId)
-      .executeTakeFirstOrThrow();
+    const run = await db.selectFrom("runs").selectAll().where("id", "=", runId).executeTakeFirstOrThrow();
     outcome = await runPostJob(
       {
         ...deps,
@@ -125,7 +121,7 @@ export async function postNow(deps: PostNowDeps, req: PostNowRequest): Promise<P
         idle: (wait) => wait(),
         nodeId,
       },
-      occurrence,
+      run,
     );
   } catch (error) {
     outcome = {
@@ -137,16 +133,16 @@ export async function postNow(deps: PostNowDeps, req: PostNowRequest): Promise<P
     clearInterval(heartbeat);
   }
 
-  const ledger = await getLedgerByOccurrence(db, occurrenceId);
+  const ledger = await getLedgerByRun(db, runId);
   const anyPublished =
     ledger?.parts.some((p) => p.state === "published" || p.state === "publish_requested") ?? false;
   if (outcome.state === "planned" && !anyPublished) {
     // Nothing reached Threads: a one-off post fails now rather than surprising the user later.
     outcome = { state: "failed", reason: `nothing was published: ${outcome.reason ?? "unknown error"}` };
   }
-  await settle(db, occurrenceId, nodeId, clock.now(), outcome);
+  await settle(db, runId, nodeId, clock.now(), outcome);
   return {
-    occurrenceId,
+    runId,
     state: outcome.state,
     reason: outcome.reason ?? null,
     parts: (ledger?.parts ?? []).map((p) => ({
@@ -161,8 +157,8 @@ export async function postNow(deps: PostNowDeps, req: PostNowRequest): Promise<P
 
 /** The account's own live post group `groupId`, for a post now or a one-off; else the error to show. */
 export async function groupOfAccount(
-  db: Database,
-  account: Pick<Account, "id" | "username">,
+  db: Db,
+  account: Pick<AccountRow, "id" | "username">,
   groupId: number,
 ): Promise<PostGroup> {
   const group = await getGroup(db, groupId);

@@ -1,6 +1,6 @@
-import type { Database } from "../../db/connect.js";
-import type { Outcome } from "../occurrences.repository.js";
+import type { Db } from "../../db/connect.js";
 import { nextDailyRun, previousDailyRun } from "../planning/index.js";
+import type { Outcome } from "../runs.repository.js";
 
 export const TOKEN_REFRESH_KEY = "token_refresh";
 /** Local time of the daily refresh, as the original system had it. */
@@ -27,7 +27,7 @@ export interface RefreshSummary {
 
 /** Runs the refresh over every due account; a transient failure plans a retry in an hour. */
 export async function runTokenRefreshJob(
-  db: Database,
+  db: Db,
   refresher: TokenRefresher,
   now: number,
 ): Promise<{ outcome: Outcome; summary: RefreshSummary }> {
@@ -45,9 +45,9 @@ export async function runTokenRefreshJob(
   return { outcome: { state: "published", reason }, summary };
 }
 
-async function planTokenRefreshAt(db: Database, dueAt: number, now: number, slot: string): Promise<void> {
+async function planTokenRefreshAt(db: Db, dueAt: number, now: number, slot: string): Promise<void> {
   await db
-    .insertInto("occurrences")
+    .insertInto("runs")
     .values({
       job: "token_refresh",
       job_key: TOKEN_REFRESH_KEY,
@@ -66,16 +66,16 @@ async function planTokenRefreshAt(db: Database, dueAt: number, now: number, slot
  * Plans the next 03:00 run and, when the latest 03:00 has no run at all (the service was down then), a
  * catch-up run now. The unique (job_key, due_at) key makes this safe from any number of processes.
  */
-export async function planTokenRefresh(db: Database, zone: string, now: number): Promise<void> {
+export async function planTokenRefresh(db: Db, zone: string, now: number): Promise<void> {
   await planTokenRefreshAt(db, nextDailyRun(TOKEN_REFRESH_TIME, zone, now), now, TOKEN_REFRESH_TIME);
   const previous = previousDailyRun(TOKEN_REFRESH_TIME, zone, now);
   await planTokenRefreshAt(db, previous, now, TOKEN_REFRESH_TIME);
 }
 
 /** Older planned refresh runs are superseded by the one about to run. */
-export async function supersedeOlderRefreshes(db: Database, dueAt: number, now: number): Promise<void> {
+export async function supersedeOlderRefreshes(db: Db, dueAt: number, now: number): Promise<void> {
   await db
-    .updateTable("occurrences")
+    .updateTable("runs")
     .set({
       state: "skipped",
       reason: "superseded by a later token refresh run",

@@ -36,7 +36,7 @@ describe("parseAt (post --at)", () => {
     expect(dueAt("2026-12-24T00:00:00.250z")).toBe("2026-12-24T00:00:00.250Z");
   });
 
-  it("follows the DST rules of schedules: a gap runs at its end, an overlap at the first occurrence", () => {
+  it("follows the DST rules of schedules: a gap runs at its end, an overlap at the first run", () => {
     const now = Date.parse("2026-01-01T00:00:00Z");
     // New York, 2026-03-08 02:00 -> 03:00.
     expect(dueAt("2026-03-08 02:30", "America/New_York", now)).toBe("2026-03-08T07:00:00.000Z");

@@ -5,7 +5,7 @@ import { isCalendarDate, resolveLocalTime } from "./time.js";
  * When a one-off post runs (`post --at`): pure, `now` comes in. Accepted:
  * - "YYYY-MM-DD HH:MM" or "YYYY-MM-DD HH:MM:SS" (a "T" instead of the space too): wall-clock time in `zone`,
  *   with the schedules' DST rules — a time inside a spring-forward gap runs at the first valid instant after
- *   the gap, a time inside a fall-back overlap at its first occurrence;
+ *   the gap, a time inside a fall-back overlap at its first run;
  * - ISO 8601 with an offset or Z ("2026-12-24T09:00+09:00", "2026-12-24T00:00:00Z"): that instant.
  * Refused: anything else, a time not after `now`, and a time more than `MAX_AHEAD_DAYS` ahead (almost
  * certainly a typo in the year; a post planned that far ahead would also outlive most tokens' attention).

@@ -34,7 +34,7 @@ describe("planFixedDay", () => {
     ]);
   });
 
-  it("runs a time inside a fall-back overlap once, at its first occurrence", () => {
+  it("runs a time inside a fall-back overlap once, at its first run", () => {
     const runs = planFixedDay(spec(["01:30"], "America/New_York"), "2026-11-01");
     expect(runs.map((r) => iso(r.dueAt))).toEqual(["2026-11-01T05:30:00.000Z"]);
   });

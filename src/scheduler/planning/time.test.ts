@@ -36,7 +36,7 @@ describe("resolveLocalTime: DST rules", () => {
     ["America/New_York", "2026-03-08", "02:00", "2026-03-08T07:00:00.000Z"],
     ["America/New_York", "2026-03-08", "01:59", "2026-03-08T06:59:00.000Z"],
     ["America/New_York", "2026-03-08", "03:00", "2026-03-08T07:00:00.000Z"],
-    // fall-back overlap -> first occurrence (EDT)
+    // fall-back overlap -> first run (EDT)
     ["America/New_York", "2026-11-01", "01:30", "2026-11-01T05:30:00.000Z"],
     ["America/New_York", "2026-11-01", "00:59", "2026-11-01T04:59:00.000Z"],
     ["America/New_York", "2026-11-01", "02:00", "2026-11-01T07:00:00.000Z"],
@@ -111,7 +111,7 @@ describe("resolveLocalTime: DST rules", () => {
           const t = resolveLocalTime(date, hhmm, zone);
           expect(wallOf(t, zone)).toBeGreaterThanOrEqual(wanted);
           expect(wallOf(t - 1, zone)).toBeLessThan(wanted);
-          // First occurrence: no earlier instant (DST shifts are multiples of 15 min) shows the same time.
+          // First run: no earlier instant (DST shifts are multiples of 15 min) shows the same time.
           for (let k = 1; k <= 12; k++) expect(wallOf(t - k * 15 * 60_000, zone)).not.toBe(wallOf(t, zone));
         },
       ),

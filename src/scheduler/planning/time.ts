@@ -5,7 +5,7 @@ import { WEEKDAYS, type Weekday } from "./types.js";
  * Wall-clock time in IANA zones, all through Luxon. The DST rules:
  * - a local time inside a spring-forward gap resolves to the first valid instant after the gap
  *   (America/New_York 2026-03-08 02:30 -> 03:00 EDT); Luxon alone would shift it by the gap length (03:30);
- * - a local time inside a fall-back overlap resolves to its FIRST occurrence (2026-11-01 01:30 -> 01:30 EDT);
+ * - a local time inside a fall-back overlap resolves to its FIRST run (2026-11-01 01:30 -> 01:30 EDT);
  *   Luxon alone would pick the second.
  */
 

@@ -1,20 +1,16 @@
 import {
   type ExpressionBuilder,
-  type Kysely,
   type RawBuilder,
   sql,
-  type Transaction,
   type UpdateQueryBuilder,
   type UpdateResult,
 } from "kysely";
-import type { Database } from "../db/connect.js";
+import type { Db } from "../db/connect.js";
 import { dialectOf } from "../db/dialect.js";
-import type { DB, OccurrenceRow, OccurrenceState } from "../db/schema.js";
-
-type Db = Kysely<DB> | Transaction<DB>;
+import type { DB, RunRow, RunState } from "../db/schema.js";
 
 /**
- * States an occurrence may be claimed from, as SQL literals: the partial index `occurrences_claimable`
+ * States a run may be claimed from, as SQL literals: the partial index `occurrences_claimable`
  * (migration 0004, PostgreSQL) has exactly this condition, and a planner matches it only against constants,
  * not bound parameters.
  */
@@ -29,31 +25,28 @@ export interface ClaimOptions {
   nodeId: string;
   now: number;
   leaseMs: number;
-  /** Only this occurrence (the `post` command runs its own). */
+  /** Only this run (the `post` command runs its own). */
   id?: number;
 }
 
 /**
- * Claims the earliest due occurrence whose account is active and has nothing running. One statement:
+ * Claims the earliest due run whose account is active and has nothing running. One statement:
  * PostgreSQL skips rows another node has locked (`FOR UPDATE SKIP LOCKED`); SQLite serialises writers.
- * The partial unique index on running occurrences per account is the backstop when two nodes race for
+ * The partial unique index on running runs per account is the backstop when two nodes race for
  * the same account: the loser gets a unique violation and claims nothing this time.
  */
-export async function claimNext(db: Database, opts: ClaimOptions): Promise<OccurrenceRow | undefined> {
+export async function claimNext(db: Db, opts: ClaimOptions): Promise<RunRow | undefined> {
   return (await claimDue(db, { ...opts, limit: 1 }))[0];
 }
 
 /**
- * Claims up to `limit` due occurrences in one statement (earliest first), as `claimNext` does for one: a
+ * Claims up to `limit` due runs in one statement (earliest first), as `claimNext` does for one: a
  * pass with several free slots costs one round trip instead of one per slot. Two due rows of the same
  * account in one batch (or a race with another node for an account) break the one-running-per-account
  * index; the statement then claims nothing and this falls back to claiming a single row, which the
  * `not exists running` condition keeps consistent.
  */
-export async function claimDue(
-  db: Database,
-  opts: ClaimOptions & { limit: number },
-): Promise<OccurrenceRow[]> {
+export async function claimDue(db: Db, opts: ClaimOptions & { limit: number }): Promise<RunRow[]> {
   if (opts.limit <= 0) return [];
   try {
     const rows = await claimStatement(db, opts, opts.limit);
@@ -70,10 +63,10 @@ export async function claimDue(
   }
 }
 
-function claimStatement(db: Database, opts: ClaimOptions, limit: number): Promise<OccurrenceRow[]> {
+function claimStatement(db: Db, opts: ClaimOptions, limit: number): Promise<RunRow[]> {
   const pg = dialectOf(db) === "postgres";
   let pick = db
-    .selectFrom("occurrences as o")
+    .selectFrom("runs as o")
     .select("o.id")
     .where(CLAIMABLE)
     .where("o.run_at", "<=", opts.now)
@@ -84,7 +77,7 @@ function claimStatement(db: Database, opts: ClaimOptions, limit: number): Promis
           eb.not(
             eb.exists(
               eb
-                .selectFrom("occurrences as r")
+                .selectFrom("runs as r")
                 .select("r.id")
                 .whereRef("r.account_id", "=", "o.account_id")
                 .where("r.state", "=", "running"),
@@ -106,7 +99,7 @@ function claimStatement(db: Database, opts: ClaimOptions, limit: number): Promis
   if (opts.id !== undefined) pick = pick.where("o.id", "=", opts.id);
   if (pg) pick = pick.forUpdate().skipLocked();
   return db
-    .updateTable("occurrences")
+    .updateTable("runs")
     .set((eb) => ({
       state: "running",
       locked_by: opts.nodeId,
@@ -121,14 +114,14 @@ function claimStatement(db: Database, opts: ClaimOptions, limit: number): Promis
 
 /** Extends the leases this node holds; returns the ids it still holds (a lost lease means stop). */
 export async function renewLeases(
-  db: Database,
+  db: Db,
   nodeId: string,
   ids: number[],
   leaseUntil: number,
 ): Promise<number[]> {
   if (ids.length === 0) return [];
   const rows = await db
-    .updateTable("occurrences")
+    .updateTable("runs")
     .set({ lease_until: leaseUntil })
     .where("id", "in", ids)
     .where("locked_by", "=", nodeId)
@@ -139,7 +132,7 @@ export async function renewLeases(
 }
 
 export interface Outcome {
-  state: Exclude<OccurrenceState, "running">;
+  state: Exclude<RunState, "running">;
   reason?: string | null;
   /** For planned / needs_check: when to try again. */
   runAt?: number;
@@ -148,7 +141,7 @@ export interface Outcome {
   resetAttempts?: boolean;
 }
 
-/** Ends this node's run of an occurrence; does nothing (returns false) when the lease was lost meanwhile. */
+/** Ends this node's run of a run; does nothing (returns false) when the lease was lost meanwhile. */
 export async function settle(
   db: Db,
   id: number,
@@ -158,7 +151,7 @@ export async function settle(
 ): Promise<boolean> {
   const terminal = outcome.state !== "planned" && outcome.state !== "needs_check";
   const result = await db
-    .updateTable("occurrences")
+    .updateTable("runs")
     .set({
       state: outcome.state,
       reason: outcome.reason ?? null,
@@ -178,14 +171,14 @@ export async function settle(
 }
 
 export async function setGroup(db: Db, id: number, groupId: number): Promise<void> {
-  await db.updateTable("occurrences").set({ group_id: groupId }).where("id", "=", id).execute();
+  await db.updateTable("runs").set({ group_id: groupId }).where("id", "=", id).execute();
 }
 
 /**
- * Running occurrences whose lease ran out (their node died or stalled) go to `needs_check`: something may
+ * Running runs whose lease ran out (their node died or stalled) go to `needs_check`: something may
  * have reached Threads, so nothing is published again before Threads has been asked.
  */
-export function recoverExpiredLeases(db: Database, now: number): Promise<OccurrenceRow[]> {
+export function recoverExpiredLeases(db: Db, now: number): Promise<RunRow[]> {
   return sendToCheck(
     db,
     now,
@@ -199,19 +192,15 @@ export function recoverExpiredLeases(db: Database, now: number): Promise<Occurre
  * Posts not started within their schedule's misfire grace become `missed`, with the reason; never dropped
  * silently. Token refresh runs are exempt (a late refresh still helps).
  */
-export async function markMissed(
-  db: Database,
-  now: number,
-  defaultGraceMinutes = 15,
-): Promise<OccurrenceRow[]> {
-  const graceMs = sql<number>`coalesce((select s.misfire_grace_minutes from schedules s where s.id = occurrences.schedule_id), ${defaultGraceMinutes}) * 60000`;
+export async function markMissed(db: Db, now: number, defaultGraceMinutes = 15): Promise<RunRow[]> {
+  const graceMs = sql<number>`coalesce((select s.misfire_grace_minutes from schedules s where s.id = runs.schedule_id), ${defaultGraceMinutes}) * 60000`;
   return (
     db
-      .updateTable("occurrences")
+      .updateTable("runs")
       .set((eb) => ({
         state: "missed",
         reason: sql<string>`case
-        when exists (select 1 from accounts a where a.id = occurrences.account_id and a.status = 'reauth_required')
+        when exists (select 1 from accounts a where a.id = runs.account_id and a.status = 'reauth_required')
           then 'missed: the account must be reconnected (token invalid) and the grace period ran out'
         else 'missed: not started within the misfire grace (the scheduler was not running or was busy)' end
         || case when ${eb.ref("reason")} is not null then '; before: ' || ${eb.ref("reason")} else '' end`,
@@ -231,12 +220,12 @@ export async function markMissed(
 }
 
 /**
- * The earliest instant any claimable occurrence becomes due (for the wake-up timer): the first entry of the
+ * The earliest instant any claimable run becomes due (for the wake-up timer): the first entry of the
  * claimable index, in the claim's own order.
  */
-export async function nextRunAt(db: Database): Promise<number | undefined> {
+export async function nextRunAt(db: Db): Promise<number | undefined> {
   const row = await db
-    .selectFrom("occurrences")
+    .selectFrom("runs")
     .select("run_at")
     .where(CLAIMABLE)
     .orderBy("run_at")
@@ -246,15 +235,15 @@ export async function nextRunAt(db: Database): Promise<number | undefined> {
   return row === undefined ? undefined : Number(row.run_at);
 }
 
-export async function getOccurrence(db: Db, id: number): Promise<OccurrenceRow | undefined> {
-  return db.selectFrom("occurrences").selectAll().where("id", "=", id).executeTakeFirst();
+export async function getRun(db: Db, id: number): Promise<RunRow | undefined> {
+  return db.selectFrom("runs").selectAll().where("id", "=", id).executeTakeFirst();
 }
 
 /**
  * The runs a node held when it died (known dead, e.g. the previous SQLite scheduler whose process is gone) go to
  * `needs_check` at once instead of waiting for their leases to run out; Threads is asked before anything else.
  */
-export function recoverLeasesOf(db: Database, nodeId: string, now: number): Promise<OccurrenceRow[]> {
+export function recoverLeasesOf(db: Db, nodeId: string, now: number): Promise<RunRow[]> {
   return sendToCheck(
     db,
     now,
@@ -264,18 +253,18 @@ export function recoverLeasesOf(db: Database, nodeId: string, now: number): Prom
   );
 }
 
-type RunningUpdate = UpdateQueryBuilder<DB, "occurrences", "occurrences", UpdateResult>;
+type RunningUpdate = UpdateQueryBuilder<DB, "runs", "runs", UpdateResult>;
 
 /** Releases the running rows `which` selects to `needs_check`, due again at once, with the reason. */
 function sendToCheck(
-  db: Database,
+  db: Db,
   now: number,
-  reason: (eb: ExpressionBuilder<DB, "occurrences">) => RawBuilder<string>,
+  reason: (eb: ExpressionBuilder<DB, "runs">) => RawBuilder<string>,
   which: (q: RunningUpdate) => RunningUpdate,
-): Promise<OccurrenceRow[]> {
+): Promise<RunRow[]> {
   return which(
     db
-      .updateTable("occurrences")
+      .updateTable("runs")
       .set((eb) => ({
         state: "needs_check",
         reason: reason(eb),
@@ -299,9 +288,9 @@ export async function cancelPlanned(
   id: number,
   now: number,
   reason: string,
-): Promise<OccurrenceRow | undefined> {
+): Promise<RunRow | undefined> {
   return db
-    .updateTable("occurrences")
+    .updateTable("runs")
     .set({
       state: "cancelled",
       reason,
@@ -324,9 +313,9 @@ export async function cancelPlanned(
 export async function listInFlightOfAccount(
   db: Db,
   accountId: number,
-): Promise<Array<Pick<OccurrenceRow, "id" | "state">>> {
+): Promise<Array<Pick<RunRow, "id" | "state">>> {
   return db
-    .selectFrom("occurrences")
+    .selectFrom("runs")
     .select(["id", "state"])
     .where("account_id", "=", accountId)
     .where("state", "in", ["running", "needs_check"])
@@ -342,7 +331,7 @@ export async function skipPlannedOfAccount(
   now: number,
 ): Promise<number> {
   const result = await db
-    .updateTable("occurrences")
+    .updateTable("runs")
     .set({ state: "skipped", reason, finished_at: now, updated_at: now })
     .where("account_id", "=", accountId)
     .where("state", "=", "planned")
@@ -356,7 +345,7 @@ export async function skipPlannedOfAccount(
  */
 export async function wakeHeldOfAccount(db: Db, accountId: number, now: number): Promise<number> {
   const result = await db
-    .updateTable("occurrences")
+    .updateTable("runs")
     .set({ run_at: now, updated_at: now })
     .where("account_id", "=", accountId)
     .where("state", "=", "planned")
@@ -376,9 +365,9 @@ export async function wakeHeldOfAccount(db: Db, accountId: number, now: number):
 export async function listUnfinishedOfGroup(
   db: Db,
   groupId: number,
-): Promise<Array<Pick<OccurrenceRow, "id" | "state">>> {
+): Promise<Array<Pick<RunRow, "id" | "state">>> {
   return db
-    .selectFrom("occurrences as o")
+    .selectFrom("runs as o")
     .select(["o.id", "o.state"])
     .where("o.group_id", "=", groupId)
     .where((eb) =>
@@ -388,9 +377,7 @@ export async function listUnfinishedOfGroup(
           eb("o.state", "=", "planned"),
           eb.or([
             eb("o.attempts", ">", 0),
-            eb.exists(
-              eb.selectFrom("publications as p").select("p.id").whereRef("p.occurrence_id", "=", "o.id"),
-            ),
+            eb.exists(eb.selectFrom("publications as p").select("p.id").whereRef("p.run_id", "=", "o.id")),
           ]),
         ]),
       ]),
@@ -402,7 +389,7 @@ export async function listUnfinishedOfGroup(
 /** Planned one-off posts (`once:` job keys) that name the group: they are skipped at their time once it is removed. */
 export async function listPlannedOneOffsOfGroup(db: Db, groupId: number): Promise<number[]> {
   const rows = await db
-    .selectFrom("occurrences")
+    .selectFrom("runs")
     .select("id")
     .where("group_id", "=", groupId)
     .where("state", "=", "planned")

@@ -1,0 +1,45 @@
+import type { ErrorHint } from "../errors.js";
+
+/** The command line that takes an error's next step (the CLI's wording of `ErrorHint`). */
+export function commandOf(hint: ErrorHint): string {
+  switch (hint.action) {
+    case "list":
+      switch (hint.what) {
+        case "account":
+          return "threads-scheduler accounts list";
+        case "post group":
+          return `threads-scheduler groups list --account ${hint.accountId ?? "<id>"}`;
+        case "schedule":
+          return "threads-scheduler schedules list";
+        case "run":
+          return [
+            "threads-scheduler runs",
+            ...(hint.accountId === undefined ? [] : [`--account ${hint.accountId}`]),
+            ...(hint.state === undefined ? [] : [`--state ${hint.state}`]),
+          ].join(" ");
+      }
+      break;
+    case "resume_account":
+      return `threads-scheduler accounts resume ${hint.accountId}`;
+    case "pause_account":
+      return `threads-scheduler accounts pause ${hint.accountId}`;
+    case "reconnect_account":
+      return `threads-scheduler accounts reconnect ${hint.accountId} --token TOKEN`;
+    case "add_account":
+      return "threads-scheduler accounts add --token TOKEN";
+    case "disable_group":
+      return `threads-scheduler groups disable ${hint.groupId}`;
+    case "cancel_run":
+      return `threads-scheduler runs cancel ${hint.runId}`;
+    case "reset_key":
+      return "threads-scheduler tokens reset-key --yes";
+  }
+}
+
+/** The sentence the CLI appends to an error's message for its hint ("" without one). */
+export function hintSentence(hint: ErrorHint | undefined): string {
+  if (hint === undefined) return "";
+  const command = `\`${commandOf(hint)}\``;
+  if (hint.action === "list") return ` Run ${command} to see the existing ones.`;
+  return ` Run ${command}.`;
+}
