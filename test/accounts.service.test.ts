@@ -300,6 +300,8 @@ describe.each(DIALECTS)("account service on %s", (dialect) => {
     expect(missing.code).toBe("not_found");
     expect(missing.message).toMatch(/was removed\. Add a token of @acct_user_\d+ again/);
     expect((await rejection(accounts.remove(account.id))).code).toBe("not_found");
-    expect((await rejection(accounts.get(12345))).message).toMatch(/accounts list/);
+    const unknown = await rejection(accounts.get(12345));
+    expect(unknown.message).toBe("Account 12345 does not exist.");
+    expect(unknown.hint).toEqual({ action: "list", what: "account" });
   });
 });

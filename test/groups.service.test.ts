@@ -78,7 +78,8 @@ describe.each(DIALECTS)("group service on %s", (dialect) => {
     ).toMatch(/weight must be a whole number/);
     const missing = await rejection(service.add(999, { name: "x", parts: [{ text: "x" }] }));
     expect(missing.code).toBe("not_found");
-    expect(missing.message).toMatch(/Account 999 does not exist\. Run `threads-scheduler accounts list`/);
+    expect(missing.message).toBe("Account 999 does not exist.");
+    expect(missing.hint).toEqual({ action: "list", what: "account" });
     expect((await rejection(service.getGroupsByAccount(999))).code).toBe("not_found");
     expect(await counts(t)).toEqual({ groups: 0, parts: 0 });
   });
