@@ -34,6 +34,8 @@ function service(t: TestDb, opts: { canExchangeTokens?: boolean } = {}) {
     secretKey: KEY,
     clock,
     defaultTimezone: "Asia/Tokyo",
+    notify: async () => {},
+    onTimezoneChanged: async () => {},
     ...opts,
   });
 }

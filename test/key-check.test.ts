@@ -55,6 +55,8 @@ describe.each(DIALECTS)("SECRET_KEY check on %s", (dialect) => {
       secretKey: key,
       clock,
       defaultTimezone: "UTC",
+      notify: async () => {},
+      onTimezoneChanged: async () => {},
     });
   const opts = { origin: FILE_ORIGIN, target: "the test database", now: T0 };
   const storedCheck = async () =>

@@ -24,6 +24,7 @@ async function setup(t: TestDb, timezone = "UTC") {
     defaultTimezone: "UTC",
     horizonMs: 48 * HOUR,
     rng: seededRng("schedules-test"),
+    notify: async () => {},
   });
   return { clock, accountId: account.id, service };
 }

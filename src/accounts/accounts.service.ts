@@ -47,6 +47,17 @@ export interface AccountServiceDeps {
    * always true for the sandbox). Default true.
    */
   canExchangeTokens?: boolean;
+  /**
+   * Called after every change to what is planned, once it is committed: a new token makes the account's held
+   * posts due at once (add, connect, reconnect) and removal withdraws its planned runs. The composition root
+   * sends a PostgreSQL NOTIFY, so that engines wake for it. Must not reject: the change is made already.
+   */
+  notify(): Promise<void>;
+  /**
+   * Called when adding or connecting an account changed its zone, before `notify`: the composition root
+   * re-plans the schedules that follow the account's zone (`schedules.followAccountZone`).
+   */
+  onTimezoneChanged(accountId: number): Promise<unknown>;
 }
 
 export type AccountService = ReturnType<typeof createAccountService>;
@@ -72,7 +83,7 @@ export interface RemovedAccount {
 }
 
 export function createAccountService(deps: AccountServiceDeps) {
-  const { db, threads, secretKey, clock } = deps;
+  const { db, threads, secretKey, clock, notify } = deps;
   const canExchange = deps.canExchangeTokens ?? true;
 
   /** The canonical IANA name of a zone the user gave (`asia/tokyo` → `Asia/Tokyo`); refuses JST and the like. */
@@ -181,7 +192,7 @@ export function createAccountService(deps: AccountServiceDeps) {
     const learned = await callThreads("look up the token", () =>
       learnTokenLifetime(threads, trimmed, clock.now(), { canExchange }),
     );
-    return upsert(profile, learned, timezone);
+    return changed(await upsert(profile, learned, timezone));
   }
 
   /**
@@ -209,7 +220,7 @@ export function createAccountService(deps: AccountServiceDeps) {
     const learned = await callThreads("look up the token", () =>
       learnTokenLifetime(threads, trimmed, clock.now(), { canExchange }),
     );
-    return upsert(profile, learned, undefined);
+    return changed(await upsert(profile, learned, undefined));
   }
 
   /** The OAuth callback: code → short-lived token → long-lived token → profile → account. */
@@ -225,7 +236,14 @@ export function createAccountService(deps: AccountServiceDeps) {
       threads.exchangeForLongLived(short.accessToken),
     );
     const profile = await callThreads("read the profile", () => threads.getProfile(long.accessToken));
-    return upsert(profile, fromGrant(long, clock.now(), "grant"), timezone);
+    return changed(await upsert(profile, fromGrant(long, clock.now(), "grant"), timezone));
+  }
+
+  /** After a new token: schedules follow a new zone, then every engine wakes (held posts are due again). */
+  async function changed(added: AddedAccount): Promise<AddedAccount> {
+    if (added.timezoneChanged) await deps.onTimezoneChanged(added.account.id);
+    await notify();
+    return added;
   }
 
   async function setStatus(id: number, status: AccountStatus, reason: string | null): Promise<Account> {
@@ -270,7 +288,7 @@ export function createAccountService(deps: AccountServiceDeps) {
    * (re-adding the Threads user restores it). Refused while a post of it is on its way to Threads.
    */
   async function remove(id: number): Promise<RemovedAccount> {
-    return db.transaction().execute(async (trx) => {
+    const removed = await db.transaction().execute(async (trx) => {
       const row = await mustGet(id, trx);
       const inFlight = await listInFlightOfAccount(trx, id);
       if (inFlight.length > 0) {
@@ -294,6 +312,8 @@ export function createAccountService(deps: AccountServiceDeps) {
       await archiveAccount(trx, id, now);
       return { account: toAccount((await getAccount(trx, id))!), schedulesStopped, runsSkipped };
     });
+    await notify();
+    return removed;
   }
 
   /** The decrypted access token of a stored row (for the publisher, which already holds the row). */

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { type KeyState, requireSecretKey } from "../accounts/key-check.service.js";
-import { createServices, type Services } from "../app/services.js";
+import { type App, type AppThreads, createApp, type Services } from "../app/create-app.js";
 import { connectThreads, type ThreadsConnection } from "../app/threads-connection.js";
 import { type Clock, systemClock } from "../clock.js";
 import { type Config, type ConfigOverrides, loadConfig, saveGeneratedKey } from "../config.js";
@@ -30,6 +30,9 @@ export interface CliContext {
   db(): Promise<Db>;
   /** Threads (sandbox, remote or live); `serveSandbox` when this process is the service. */
   threads(opts?: { serveSandbox?: boolean }): Promise<ThreadsConnection>;
+  /** The application (createApp) on this command's database and Threads. */
+  app(): Promise<App>;
+  /** `app().services`. */
   services(): Promise<Services>;
   /** The database as messages name it (file path, or URL without password). */
   databaseTarget(): DatabaseTarget;
@@ -49,7 +52,7 @@ export function createCliContext(
   let logger: Logger | undefined;
   let db: Promise<Db> | undefined;
   let threads: Promise<ThreadsConnection> | undefined;
-  let services: Promise<Services> | undefined;
+  let app: Promise<App> | undefined;
   const ctx: CliContext = {
     output,
     prompt,
@@ -92,32 +95,23 @@ export function createCliContext(
       });
       return threads;
     },
-    services() {
-      services ??= (async () => {
+    app() {
+      app ??= (async () => {
         // The database first: a command refused for its database (or key) starts no sandbox.
         const db = await ctx.db();
         const c = ctx.config();
-        if (needs.database === "read" && c.threads.kind === "sandbox") {
-          // A command that only reads never calls Threads: it starts no in-process sandbox, which would write
-          // its state file into DATA_DIR. The client names where `start` serves the sandbox.
-          return createServices({
-            db,
-            threads: new ThreadsClient({ graphUrl: `http://127.0.0.1:${c.sandboxPort}` }),
-            config: c,
-            clock: ctx.clock,
-            canExchangeTokens: true,
-          });
-        }
-        const threads = await ctx.threads();
-        return createServices({
+        return createApp({
+          config: c,
           db,
-          threads: threads.client,
-          config: ctx.config(),
+          threads: await threadsOfApp(c),
           clock: ctx.clock,
-          canExchangeTokens: threads.canExchangeTokens,
+          logger: ctx.logger(),
         });
       })();
-      return services;
+      return app;
+    },
+    async services() {
+      return (await ctx.app()).services;
     },
     databaseTarget() {
       return databaseTarget(ctx.config().databaseUrl, describeDb);
@@ -132,6 +126,19 @@ export function createCliContext(
     },
   };
   return ctx;
+
+  /**
+   * Threads as the app uses it. A command that only reads never calls Threads: in sandbox mode it starts no
+   * in-process sandbox (which would write its state file into DATA_DIR); its client names where `start` serves
+   * the sandbox. Every other command connects (sandbox, remote or live).
+   */
+  async function threadsOfApp(c: Config): Promise<AppThreads> {
+    if (needs.database === "read" && c.threads.kind === "sandbox") {
+      const graphUrl = `http://127.0.0.1:${c.sandboxPort}`;
+      return { client: new ThreadsClient({ graphUrl }), mode: "sandbox", graphUrl, canExchangeTokens: true };
+    }
+    return ctx.threads();
+  }
 
   /**
    * Refuses a command that needs the key when it is not the one the tokens were stored with, before it does

@@ -9,7 +9,8 @@ export const WORK_CHANNEL = "threads_scheduler_work";
 
 /**
  * Tells every engine on this PostgreSQL that work changed (a schedule was edited, a post was queued).
- * On SQLite there is one engine, which polls; nothing to do.
+ * On SQLite there is one engine, which polls; nothing to do. The services reach it through their `notify`
+ * dependency, which the composition root (app/create-app.ts) wires to this.
  */
 export async function notifyWork(db: Db): Promise<void> {
   if (dialectOf(db) !== "postgres") return;

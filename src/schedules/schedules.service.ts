@@ -38,6 +38,12 @@ export interface ScheduleServiceDeps {
   horizonMs: number;
   /** Randomness for random windows (default Math.random); tests pass a seeded one. */
   rng?: () => number;
+  /**
+   * Called after every change to what is planned, once it is committed (add, update, pause, resume, remove,
+   * followAccountZone), so that engines wake for it: the composition root sends a PostgreSQL NOTIFY. Must not
+   * reject: the change is made already.
+   */
+  notify(): Promise<void>;
 }
 
 export type NewSchedule = ScheduleSettings & { accountId: number };
@@ -51,7 +57,7 @@ export type ScheduleService = ReturnType<typeof createScheduleService>;
  * future runs, so no planner ever sees a schedule whose plan belongs to other settings.
  */
 export function createScheduleService(deps: ScheduleServiceDeps) {
-  const { db, clock } = deps;
+  const { db, clock, notify } = deps;
   const planOptions = (now: number) => ({
     now,
     horizonMs: deps.horizonMs,
@@ -113,7 +119,7 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
 
   async function add(input: NewSchedule): Promise<Schedule> {
     const settings = withDefaults(input);
-    return db.transaction().execute(async (trx) => {
+    const added = await db.transaction().execute(async (trx) => {
       await checkSettings(trx, input.accountId, settings, { until: true, groups: true });
       const now = clock.now();
       const row = await insertSchedule(trx, {
@@ -125,6 +131,8 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
       await replanSchedule(trx, row.id, planOptions(now));
       return toSchedule(row);
     });
+    await notify();
+    return added;
   }
 
   /**
@@ -132,6 +140,12 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
    * and its unclaimed future runs are re-planned in the same transaction.
    */
   async function update(id: number, patch: SchedulePatch): Promise<Schedule> {
+    const updated = await replan(id, patch);
+    await notify();
+    return updated;
+  }
+
+  async function replan(id: number, patch: SchedulePatch): Promise<Schedule> {
     return db.transaction().execute(async (trx) => {
       const current = toSchedule(await mustGet(trx, id));
       const given = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
@@ -163,7 +177,7 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
   }
 
   async function setActive(id: number, active: boolean): Promise<Schedule> {
-    return db.transaction().execute(async (trx) => {
+    const changed = await db.transaction().execute(async (trx) => {
       const current = await mustGet(trx, id);
       if (active) {
         const account = await getAccount(trx, current.account_id);
@@ -175,6 +189,8 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
       else await clearFuturePlan(trx, id, now);
       return toSchedule(row!);
     });
+    await notify();
+    return changed;
   }
 
   /** Deletes the schedule and its unclaimed future runs; past and in-flight runs stay as history. */
@@ -184,6 +200,22 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
       await clearFuturePlan(trx, id, clock.now());
       await removeSchedule(trx, id);
     });
+    await notify();
+  }
+
+  /**
+   * A schedule without a zone of its own follows its account's: after the account's zone changed, the
+   * future runs of its active zone-less schedules are re-planned in the new zone. Returns how many were.
+   */
+  async function followAccountZone(accountId: number): Promise<number> {
+    let replanned = 0;
+    for (const s of await list({ accountId })) {
+      if (s.timezone !== null || !s.active) continue;
+      await replan(s.id, {});
+      replanned += 1;
+    }
+    if (replanned > 0) await notify();
+    return replanned;
   }
 
   async function get(id: number): Promise<Schedule> {
@@ -211,6 +243,7 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     pause: (id: number) => setActive(id, false),
     resume: (id: number) => setActive(id, true),
     remove,
+    followAccountZone,
     get,
     list,
     /** Active schedules whose runs would be skipped: no enabled post group to draw from. */

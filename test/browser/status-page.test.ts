@@ -34,6 +34,8 @@ describe.skipIf(!chromiumAvailable)("status page in Chromium", () => {
       secretKey: Buffer.alloc(32, 7),
       clock,
       defaultTimezone: "Asia/Tokyo",
+      notify: async () => {},
+      onTimezoneChanged: async () => {},
     });
     const user = sandbox.createUser({ username: "hanako_shop" });
     const { account } = await accounts.addWithToken(user.accessToken, { timezone: "Asia/Tokyo" });

@@ -11,11 +11,12 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, afterEach, beforeAll } from "vitest";
-import { createServices } from "../../src/app/services.js";
+import { createApp } from "../../src/app/create-app.js";
 import { systemClock } from "../../src/clock.js";
 import { CONFIG_VARIABLES, loadConfig } from "../../src/config.js";
 import type { Db } from "../../src/db/connect.js";
 import type { Dialect } from "../../src/db/dialect.js";
+import { silentLogger } from "../../src/log.js";
 import type { FaultRule } from "../../src/sandbox/faults.js";
 import type { PublishedRecord } from "../../src/sandbox/types.js";
 import { ThreadsClient } from "../../src/threads/client.js";
@@ -436,12 +437,17 @@ export async function seedDueAccounts(
   opts: { count: number; prefix: string; dueAt: number; parts?: (i: number) => PostPart[] },
 ): Promise<SeededAccount[]> {
   const config = loadConfig(e.vars);
-  const services = createServices({
-    db: e.db,
-    threads: new ThreadsClient({ graphUrl: sandbox.url }),
+  const { services } = createApp({
     config,
+    db: e.db,
+    threads: {
+      client: new ThreadsClient({ graphUrl: sandbox.url }),
+      mode: "remote",
+      graphUrl: sandbox.url,
+      canExchangeTokens: false,
+    },
     clock: systemClock,
-    canExchangeTokens: false,
+    logger: silentLogger,
   });
   // A fixed time far from now; its first instant is then moved to `dueAt`.
   const time = hhmmUtc(Date.now() + 6 * 3_600_000);

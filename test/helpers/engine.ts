@@ -4,8 +4,7 @@
  * driven with `runDue()` instead of its timers.
  */
 
-import { createEngine } from "../../src/app/scheduler-runtime.js";
-import { createServices, type Services } from "../../src/app/services.js";
+import { type AppDeps, createApp, type Services } from "../../src/app/create-app.js";
 import { FakeClock } from "../../src/clock.js";
 import type { Config } from "../../src/config.js";
 import { loadConfig } from "../../src/config.js";
@@ -167,17 +166,28 @@ export async function createEngineEnv(dialect: TestDb["dialect"], options: EnvOp
     appSecret: "sandbox-app-secret",
     redirectUri: "http://127.0.0.1:9/oauth/callback",
   });
-  const services = createServices({ db: t.db, threads, config, clock, canExchangeTokens: true });
   const events: EngineEvent[] = [];
-  const build = (db: Db, nodeId: string, overrides: Partial<EngineOptions> = {}) => {
-    const engine = createEngine(
-      { config, db, threads, services, clock, logger: silentLogger },
-      { nodeId, subscribe: undefined, ...options.engine, ...overrides },
-    );
+  // The app as `start` builds it, on this database and the in-process sandbox; no LISTEN (runDue drives it).
+  const appOn = (db: Db, engine: Partial<EngineOptions> = {}) =>
+    createApp({
+      config,
+      db,
+      threads: {
+        client: threads,
+        mode: "sandbox",
+        graphUrl: "http://sandbox.invalid",
+        canExchangeTokens: true,
+      },
+      clock,
+      logger: silentLogger,
+      engine: { subscribe: undefined, ...options.engine, ...engine },
+    } satisfies AppDeps);
+  const app = appOn(t.db, { nodeId: "node-a" });
+  const services = app.services;
+  const watch = (engine: Engine) => {
     engine.on((event) => events.push(event));
     return engine;
   };
-
   Object.assign(env, {
     t,
     db: t.db,
@@ -187,7 +197,7 @@ export async function createEngineEnv(dialect: TestDb["dialect"], options: EnvOp
     services,
     config,
     events,
-    engine: build(t.db, "node-a"),
+    engine: watch(app.engine),
     async newEngine(nodeId: string, overrides: Partial<EngineOptions> = {}) {
       // Two better-sqlite3 connections in one thread would block each other: SQLite engines share one.
       let db = t.db;
@@ -195,7 +205,7 @@ export async function createEngineEnv(dialect: TestDb["dialect"], options: EnvOp
         db = openDatabase(t.url);
         extraDbs.push(db);
       }
-      return build(db, nodeId, overrides);
+      return watch(appOn(db).newEngine({ nodeId, ...overrides }));
     },
     async addAccount(input: { username?: string; timezone?: string; tokenAgeMs?: number } = {}) {
       seq++;

@@ -1,4 +1,3 @@
-import { createEngine } from "../../app/scheduler-runtime.js";
 import { silentLogger } from "../../log.js";
 import { cancelRun } from "../../scheduler/cancel-run.js";
 import {
@@ -290,16 +289,7 @@ export const checkCommand: Command = {
     out.out(t.title);
     out.out("");
     out.out(t.init);
-    const services = await ctx.services();
-    const threads = await ctx.threads();
-    const engine = createEngine({
-      config,
-      db,
-      threads: threads.client,
-      services,
-      clock: ctx.clock,
-      logger: silentLogger,
-    });
+    const engine = (await ctx.app()).newEngine({ logger: silentLogger });
     out.out(`${t.created} <Engine ${engine.nodeId}>`);
     out.out("");
     out.out(t.start);

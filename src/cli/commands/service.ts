@@ -1,11 +1,7 @@
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { inspectSecretKey } from "../../accounts/key-check.service.js";
-import { createEngine, logEvent } from "../../app/scheduler-runtime.js";
 import { parseStopTimeout } from "../../config.js";
-import { createHttpApp } from "../../http/app.js";
-import { acquireInstanceLock } from "../../scheduler/instance-lock.js";
-import { recoverLeasesOf } from "../../scheduler/runs.repository.js";
 import { destroyHttpAgents } from "../../threads/http-send.js";
 import { type Command, flag, str, UsageError } from "../command.js";
 import { describeDb } from "../context.js";
@@ -33,45 +29,20 @@ export const startCommand: Command = {
     const web = !flag(args, "no-web");
     const scheduler = !flag(args, "no-scheduler");
     if (!web && !scheduler) throw new Error("--no-web and --no-scheduler together leave nothing to run.");
-    const logger = ctx.logger();
-    const db = await ctx.db();
+    await ctx.db();
     // Read after the database: opening it may have saved a newly generated key.
     const config = ctx.config();
     const stopTimeoutMs = stopTimeoutOf(args, config.stopTimeoutMs);
     const threads = await ctx.threads({ serveSandbox: true });
-    const services = await ctx.services();
+    const app = await ctx.app();
     const out = ctx.output;
 
-    const engine = scheduler
-      ? createEngine({ config, db, threads: threads.client, services, clock: ctx.clock, logger })
-      : undefined;
-    const lock = engine
-      ? await acquireInstanceLock(db, engine.nodeId, () => ctx.clock.now(), describeDb(config.databaseUrl))
-      : undefined;
-
-    if (lock?.deadHolder) {
-      // The previous scheduler on this SQLite file died mid-run: its runs are checked now, not in a minute.
-      for (const occ of await recoverLeasesOf(db, lock.deadHolder, ctx.clock.now())) {
-        logEvent(logger, {
-          type: "abandoned",
-          runId: occ.id,
-          reason: occ.reason ?? "its scheduler died",
-        });
-      }
-    }
+    // The engine before the web app: /health names the scheduler of this process.
+    const engine = scheduler ? app.engine : undefined;
+    const lock = engine ? await app.acquireSchedulerLock(describeDb(config.databaseUrl)) : undefined;
 
     let server: ReturnType<typeof serve> | undefined;
-    if (web) {
-      const app = createHttpApp({
-        db,
-        now: () => ctx.clock.now(),
-        defaultTimezone: config.defaultTimezone,
-        threadsMode: threads.mode,
-        threadsUrl: threads.graphUrl,
-        scheduler: engine ? { running: () => true, nodeId: engine.nodeId } : null,
-      });
-      server = await listen(app.fetch, config.host, config.port);
-    }
+    if (web) server = await listen(app.http.fetch, config.host, config.port);
     await engine?.start();
 
     out.out(`threads-scheduler is running (database: ${describeDb(config.databaseUrl)})`);

@@ -1,0 +1,167 @@
+import type { Hono } from "hono";
+import { createAccountService } from "../accounts/accounts.service.js";
+import type { Clock } from "../clock.js";
+import type { Config } from "../config.js";
+import type { Db } from "../db/connect.js";
+import { dialectOf } from "../db/dialect.js";
+import { createGroupService } from "../groups/groups.service.js";
+import { createHttpApp } from "../http/app.js";
+import type { Logger } from "../log.js";
+import { Engine, type EngineOptions } from "../scheduler/engine/engine.js";
+import { acquireInstanceLock, type InstanceLock } from "../scheduler/instance-lock.js";
+import { notifyWork, postgresSubscriber } from "../scheduler/notify.js";
+import { recoverLeasesOf } from "../scheduler/runs.repository.js";
+import { createScheduleService } from "../schedules/schedules.service.js";
+import { logEvent } from "./engine-log.js";
+import type { ThreadsConnection } from "./threads-connection.js";
+
+/** How far ahead schedules are planned; the engine extends the horizon as time passes. */
+export const PLAN_HORIZON_MS = 48 * 3_600_000;
+
+/** Where Threads is, as the app uses it: the client, and what the status page says about it. */
+export type AppThreads = Pick<ThreadsConnection, "client" | "mode" | "graphUrl" | "canExchangeTokens">;
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  threads: AppThreads;
+  clock: Clock;
+  /** Where the engine's events and the services' warnings go. */
+  logger: Logger;
+  /**
+   * Engine options over the ones the app derives from the config and the dialect (tests: a node id, a short
+   * lease, no LISTEN). Default none.
+   */
+  engine?: Partial<EngineOptions>;
+  /** Randomness of random windows (default Math.random); tests pass a seeded one. */
+  rng?: () => number;
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+/** The application, built from its parts: what the CLI, the web server and the tests use. */
+export interface App {
+  /** The use cases: accounts, groups, schedules. */
+  services: Services;
+  /**
+   * This app's scheduler engine, built on first use (a command that only lists never pays for one), not
+   * started: `start` starts it.
+   */
+  readonly engine: Engine;
+  /** Another engine on the same parts, with other options (`check`: a silent one; tests: a second node). */
+  newEngine(overrides?: Partial<EngineOptions>): Engine;
+  /**
+   * What running `engine` as the scheduler needs first. SQLite: the instance lock (one scheduler per file;
+   * `where` names the database in the refusal); the runs of a previous scheduler that died holding it are sent
+   * to be checked now, not a lease later. PostgreSQL: nothing (undefined).
+   */
+  acquireSchedulerLock(where: string): Promise<InstanceLock | undefined>;
+  /**
+   * The web app (Hono), built on first use. Its /health names this process's scheduler: the app's engine, if
+   * it was built before (`start` builds it first when it runs the scheduler).
+   */
+  readonly http: Hono;
+}
+
+/**
+ * The one composition root: services, engine and web app from the config, the database, Threads, the clock and
+ * the logger. No side effects: nothing is started, listened to or opened here (the engine subscribes to
+ * PostgreSQL NOTIFY when it starts).
+ */
+export function createApp(deps: AppDeps): App {
+  const services = createServices(deps);
+  let engine: Engine | undefined;
+  let http: Hono | undefined;
+  const app: App = {
+    services,
+    get engine() {
+      engine ??= buildEngine(deps, services);
+      return engine;
+    },
+    newEngine: (overrides = {}) => buildEngine(deps, services, overrides),
+    async acquireSchedulerLock(where) {
+      const { db, clock, logger } = deps;
+      const lock = await acquireInstanceLock(db, app.engine.nodeId, () => clock.now(), where);
+      if (lock?.deadHolder) {
+        for (const run of await recoverLeasesOf(db, lock.deadHolder, clock.now())) {
+          logEvent(logger, { type: "abandoned", runId: run.id, reason: run.reason ?? "its scheduler died" });
+        }
+      }
+      return lock;
+    },
+    get http() {
+      http ??= createHttpApp({
+        db: deps.db,
+        now: () => deps.clock.now(),
+        defaultTimezone: deps.config.defaultTimezone,
+        threadsMode: deps.threads.mode,
+        threadsUrl: deps.threads.graphUrl,
+        scheduler: engine ? { running: () => true, nodeId: engine.nodeId } : null,
+      });
+      return http;
+    },
+  };
+  return app;
+}
+
+/**
+ * The use cases, wired: every change to what is planned wakes the engines of all processes (the services call
+ * `notify`), and an account's new zone re-plans the schedules that follow it.
+ */
+function createServices(deps: AppDeps) {
+  const { db, config, clock, logger } = deps;
+  // PostgreSQL NOTIFY; on SQLite the one engine polls. A failed NOTIFY costs a poll interval, not the change.
+  const notify = async function notify(): Promise<void> {
+    await notifyWork(db).catch((error: unknown) => {
+      logger.warn("could not notify the engines of a change (they see it at their next poll)", { error });
+    });
+  };
+  const schedules = createScheduleService({
+    db,
+    clock,
+    defaultTimezone: config.defaultTimezone,
+    horizonMs: PLAN_HORIZON_MS,
+    notify,
+    ...(deps.rng ? { rng: deps.rng } : {}),
+  });
+  const accounts = createAccountService({
+    db,
+    threads: deps.threads.client,
+    secretKey: config.secretKey,
+    clock,
+    defaultTimezone: config.defaultTimezone,
+    canExchangeTokens: deps.threads.canExchangeTokens,
+    notify,
+    onTimezoneChanged: (accountId) => schedules.followAccountZone(accountId),
+  });
+  const groups = createGroupService({ db, clock });
+  return { accounts, groups, schedules };
+}
+
+/**
+ * The engine's options in one place: PostgreSQL engines LISTEN for changes and poll every 5 s as a safety net;
+ * the one SQLite engine polls every second. Its events go to the log.
+ */
+function buildEngine(deps: AppDeps, services: Services, overrides: Partial<EngineOptions> = {}): Engine {
+  const { config, db } = deps;
+  const pg = dialectOf(db) === "postgres";
+  const options: EngineOptions = {
+    db,
+    threads: deps.threads.client,
+    clock: deps.clock,
+    logger: deps.logger,
+    defaultTimezone: config.defaultTimezone,
+    concurrency: config.schedulerConcurrency,
+    horizonMs: PLAN_HORIZON_MS,
+    refresher: services.accounts,
+    tokenOf: services.accounts.tokenOf,
+    markReauth: services.accounts.markReauth,
+    pollMs: pg ? 5_000 : 1_000,
+    ...(pg ? { subscribe: postgresSubscriber(config.databaseUrl, deps.logger) } : {}),
+    ...deps.engine,
+    ...overrides,
+  };
+  const engine = new Engine(options);
+  engine.on((event) => logEvent(options.logger, event));
+  return engine;
+}

@@ -1,0 +1,56 @@
+/** The composition root: one engine per app, built on first use, and a web app that names it. */
+import { afterEach, describe, expect, it } from "vitest";
+import { type App, createApp } from "../src/app/create-app.js";
+import { FakeClock } from "../src/clock.js";
+import { loadConfig } from "../src/config.js";
+import { silentLogger } from "../src/log.js";
+import { ThreadsClient } from "../src/threads/client.js";
+import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
+
+const T0 = Date.parse("2026-03-09T00:00:00Z");
+
+describe.each(DIALECTS)("createApp on %s", (dialect) => {
+  let t: TestDb;
+  afterEach(async () => t?.destroy());
+
+  async function app(): Promise<App> {
+    t = await createTestDb(dialect);
+    return createApp({
+      config: loadConfig({}, { DATABASE_URL: t.url, SECRET_KEY: "33".repeat(32), DATA_DIR: "/nonexistent" }),
+      db: t.db,
+      threads: {
+        client: new ThreadsClient({ graphUrl: "http://127.0.0.1:9" }),
+        mode: "remote",
+        graphUrl: "http://127.0.0.1:9",
+        canExchangeTokens: false,
+      },
+      clock: new FakeClock(T0),
+      logger: silentLogger,
+      engine: { nodeId: "node-test" },
+    });
+  }
+
+  const health = async (a: App) => (await a.http.request("/health")).json();
+
+  it("serves the services without an engine; its web app then runs no scheduler", async () => {
+    const a = await app();
+    expect(await a.services.accounts.list()).toEqual([]);
+    expect(await health(a)).toMatchObject({
+      status: "ok",
+      database: { dialect, status: "ok" },
+      threads: { mode: "remote", url: "http://127.0.0.1:9" },
+      scheduler: { running: false, node: null },
+    });
+  });
+
+  it("has one engine, with the options given; newEngine builds another; the web app names the engine", async () => {
+    const a = await app();
+    const engine = a.engine;
+    expect(a.engine).toBe(engine);
+    expect(engine.nodeId).toBe("node-test");
+    const other = a.newEngine({ nodeId: "node-other" });
+    expect(other).not.toBe(engine);
+    expect(other.nodeId).toBe("node-other");
+    expect(await health(a)).toMatchObject({ scheduler: { running: true, node: "node-test" } });
+  });
+});
