@@ -1,6 +1,9 @@
 /**
  * What a failed Threads call means for the caller: retry later, reconnect the account, wait for the container,
- * or give up on this post. Callers branch on `kind`, `retryable` and `outcomeUnknown`, never on messages.
+ * or give up on this post. Callers branch on `kind`, `retryable` and `outcomeUnknown`, never on messages, and
+ * on the predicates at the end (`isPublishCall`, `mayHavePublished`, `isQuotaRefusal`, `mayBeQuotaRefusal`),
+ * which hold what is known about Meta's endpoints and codes so that the publisher never reads an endpoint or
+ * a code itself.
  */
 import { HttpAbortError } from "./http-send.js";
 
@@ -272,7 +275,7 @@ export function httpError(
 }
 
 /** Meta's "publishing limit reached" (the sandbox answers it on threads_publish; not transient, yet not final). */
-export const QUOTA_CODE = 9;
+const QUOTA_CODE = 9;
 /** How long a call refused for Meta's rate limits (codes 4, 17, 341, HTTP 429) waits at least. */
 export const RATE_LIMIT_RETRY_MS = 15 * 60_000;
 
