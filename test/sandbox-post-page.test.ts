@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../src/clock.js";
 import { createSandbox, type RunningSandbox, startSandbox } from "../src/sandbox/index.js";
 import { ThreadsClient } from "../src/threads/client.js";
-import { publishPart } from "../src/threads/publish-part.js";
+import { containerParamsFor } from "../src/threads/container-params.js";
+import type { PostPart } from "../src/threads/post.js";
 
 const T0 = Date.UTC(2025, 0, 6, 3, 0, 0);
 
@@ -25,6 +26,22 @@ beforeEach(async () => {
 });
 afterEach(() => running.close());
 
+/** Publishes a text or one-media post (no carousel) with the client's calls; its media id and permalink. */
+async function publish(
+  user: { accessToken: string; userId: string },
+  part: PostPart,
+  replyToId?: string,
+): Promise<{ mediaId: string; permalink: string }> {
+  const { accessToken: token, userId } = user;
+  const { parent } = containerParamsFor(part, replyToId === undefined ? {} : { replyToId });
+  const containerId = await client.createContainer(token, userId, parent);
+  if (parent.mediaType !== "TEXT") {
+    expect((await client.waitForContainer(token, containerId)).status).toBe("FINISHED");
+  }
+  const mediaId = await client.publishContainer(token, userId, containerId);
+  return { mediaId, permalink: await client.getPermalink(token, mediaId) };
+}
+
 async function page(url: string) {
   const res = await fetch(url);
   return { status: res.status, type: res.headers.get("content-type"), html: await res.text() };
@@ -33,16 +50,11 @@ async function page(url: string) {
 describe("sandbox post pages", () => {
   it("a published post's permalink opens a page of that post, and a chain links both ways", async () => {
     const user = running.sandbox.createUser({ username: "hanako" });
-    const root = await publishPart(client, user.accessToken, user.userId, {
-      text: "おはようございます <b>& welcome</b>",
-      topicTag: "朝ごはん",
-    });
-    const reply = await publishPart(
-      client,
-      user.accessToken,
-      user.userId,
+    const root = await publish(user, { text: "おはようございます <b>& welcome</b>", topicTag: "朝ごはん" });
+    const reply = await publish(
+      user,
       { text: "Today's menu", media: [{ kind: "IMAGE", url: `${running.url}/__sandbox/media/sample.jpg` }] },
-      { replyToId: root.mediaId },
+      root.mediaId,
     );
     expect(root.permalink).toMatch(
       new RegExp(`^${running.url.replace(/\W/g, "\\$&")}/@hanako/post/[\\w-]{11}$`),
@@ -53,7 +65,7 @@ describe("sandbox post pages", () => {
       reply.permalink,
     ]);
 
-    const first = await page(root.permalink!);
+    const first = await page(root.permalink);
     expect(first.status).toBe(200);
     expect(first.type).toMatch(/^text\/html/);
     expect(first.html).toContain("@hanako");
@@ -63,7 +75,7 @@ describe("sandbox post pages", () => {
     expect(first.html).toContain("not on Threads");
     expect(first.html).toContain(`href="${reply.permalink}"`);
 
-    const second = await page(reply.permalink!);
+    const second = await page(reply.permalink);
     expect(second.status).toBe(200);
     expect(second.html).toContain("Today&#39;s menu");
     expect(second.html).toContain(`<img src="${running.url}/__sandbox/media/sample.jpg"`);
@@ -73,8 +85,8 @@ describe("sandbox post pages", () => {
   it("answers 404 with a page for a post that does not exist, or under another user's name", async () => {
     const user = running.sandbox.createUser({ username: "taro" });
     running.sandbox.createUser({ username: "jiro" });
-    const post = await publishPart(client, user.accessToken, user.userId, { text: "hi" });
-    const code = post.permalink!.split("/").at(-1)!;
+    const post = await publish(user, { text: "hi" });
+    const code = post.permalink.split("/").at(-1)!;
     for (const url of [
       `${running.url}/@taro/post/AAAAAAAAAAA`,
       `${running.url}/@jiro/post/${code}`,
@@ -88,9 +100,9 @@ describe("sandbox post pages", () => {
 
   it("post pages are not API calls: injected faults do not hit them", async () => {
     const user = running.sandbox.createUser({ username: "shop" });
-    const post = await publishPart(client, user.accessToken, user.userId, { text: "sale" });
+    const post = await publish(user, { text: "sale" });
     running.sandbox.faults.add({ kind: "http_500", times: Number.POSITIVE_INFINITY });
-    expect((await page(post.permalink!)).status).toBe(200);
+    expect((await page(post.permalink)).status).toBe(200);
     running.sandbox.faults.clear();
   });
 

@@ -3,8 +3,6 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../src/clock.js";
 import { type RunningSandbox, startSandbox } from "../src/sandbox/index.js";
 import { ThreadsClient } from "../src/threads/client.js";
-import { ThreadsApiError } from "../src/threads/errors.js";
-import { publishPart } from "../src/threads/publish-part.js";
 import type { ContainerState } from "../src/threads/types.js";
 
 const START = Date.parse("2025-06-01T00:00:00Z");
@@ -43,6 +41,15 @@ afterEach(async () => {
 
 const media = (name: string) => `${running.url}/__sandbox/media/${name}`;
 
+/** A text post published with the client's two calls (a text container is ready at once); its media id. */
+async function publishText(user: { accessToken: string; userId: string }, text: string): Promise<string> {
+  const containerId = await client.createContainer(user.accessToken, user.userId, {
+    mediaType: "TEXT",
+    text,
+  });
+  return client.publishContainer(user.accessToken, user.userId, containerId);
+}
+
 describe("reading", () => {
   it("gets the profile and inspects the token", async () => {
     const user = running.sandbox.createUser({ username: "alice" });
@@ -59,7 +66,7 @@ describe("reading", () => {
 
   it("reads the publishing limit", async () => {
     const user = running.sandbox.createUser();
-    await publishPart(client, user.accessToken, user.userId, { text: "one" });
+    await publishText(user, "one");
     expect(await client.getPublishingLimit(user.accessToken, user.userId)).toEqual({
       quotaUsage: 1,
       quotaTotal: 250,
@@ -72,7 +79,7 @@ describe("reading", () => {
   it("pages through the user's posts with cursors and filters by time", async () => {
     const user = running.sandbox.createUser();
     for (let i = 1; i <= 5; i++) {
-      await publishPart(client, user.accessToken, user.userId, { text: `post ${i}` });
+      await publishText(user, `post ${i}`);
       clock.advance(60_000);
     }
     const texts: string[] = [];
@@ -100,9 +107,7 @@ describe("reading", () => {
 
   it("reads post and user insights", async () => {
     const user = running.sandbox.createUser();
-    const { mediaId } = await publishPart(client, user.accessToken, user.userId, {
-      text: "insightful https://example.com",
-    });
+    const mediaId = await publishText(user, "insightful https://example.com");
     clock.advance(3 * DAY_MS);
     const post = await client.getPostInsights(user.accessToken, mediaId);
     expect(Object.keys(post).sort()).toEqual(["likes", "quotes", "replies", "reposts", "shares", "views"]);
@@ -129,40 +134,6 @@ describe("reading", () => {
 });
 
 describe("publishing", () => {
-  it("publishes a text post and returns its permalink", async () => {
-    const user = running.sandbox.createUser({ username: "bob" });
-    const calls: string[] = [];
-    const result = await publishPart(
-      client,
-      user.accessToken,
-      user.userId,
-      { text: "こんにちは 👋", topicTag: "Greetings", replyControl: "followers_only" },
-      {},
-      {
-        onContainer: (id) => void calls.push(`container ${id}`),
-        beforePublish: (id) => void calls.push(`publish ${id}`),
-        onPublished: (id) => void calls.push(`published ${id}`),
-      },
-    );
-    expect(calls).toEqual([
-      `container ${result.containerId}`,
-      `publish ${result.containerId}`,
-      `published ${result.mediaId}`,
-    ]);
-    // A sandbox post's permalink is a page the sandbox serves, not a threads.net address that does not exist.
-    expect(result.permalink?.startsWith(`${running.url}/@bob/post/`)).toBe(true);
-    expect(running.sandbox.published(user.userId)).toEqual([
-      expect.objectContaining({
-        id: result.mediaId,
-        mediaType: "TEXT",
-        text: "こんにちは 👋",
-        topicTag: "Greetings",
-        replyControl: "followers_only",
-        permalink: result.permalink,
-      }),
-    ]);
-  });
-
   it("publishes an image only after its container is FINISHED", async () => {
     const user = running.sandbox.createUser();
     const polls: ContainerState[] = [];
@@ -194,86 +165,17 @@ describe("publishing", () => {
     ]);
   });
 
-  it("publishes a video with publishPart", async () => {
+  it("returns a container that failed processing as ERROR with Meta's code (the publisher decides)", async () => {
     const user = running.sandbox.createUser();
-    const before = clock.now();
-    const result = await publishPart(client, user.accessToken, user.userId, {
-      text: "a clip",
-      media: [{ kind: "VIDEO", url: media("sample.mp4") }],
+    const id = await client.createContainer(user.accessToken, user.userId, {
+      mediaType: "IMAGE",
+      imageUrl: media("missing.jpg"),
     });
-    expect(clock.now() - before).toBeGreaterThanOrEqual(PROCESSING_MS);
-    expect(running.sandbox.published(user.userId)).toEqual([
-      expect.objectContaining({ id: result.mediaId, mediaType: "VIDEO", mediaUrl: media("sample.mp4") }),
-    ]);
-  });
-
-  it("publishes a 3-image carousel: children first, all FINISHED, then the parent", async () => {
-    const user = running.sandbox.createUser();
-    let children: string[] = [];
-    const result = await publishPart(
-      client,
-      user.accessToken,
-      user.userId,
-      {
-        text: "three pictures",
-        media: [
-          { kind: "IMAGE", url: media("sample.jpg"), altText: "first" },
-          { kind: "IMAGE", url: media("sample.png") },
-          { kind: "IMAGE", url: media("sample.jpg") },
-        ],
-      },
-      {},
-      {
-        onContainers: (ids) => {
-          children = ids;
-        },
-      },
-    );
-    expect(children).toHaveLength(3);
-    expect(result.childIds).toEqual(children);
-    const [post] = running.sandbox.published(user.userId);
-    expect(post).toMatchObject({ id: result.mediaId, mediaType: "CAROUSEL", text: "three pictures" });
-    expect(post!.children.map((c) => c.mediaType)).toEqual(["IMAGE", "IMAGE", "IMAGE"]);
-    expect(post!.children[0]!.altText).toBe("first");
-    expect((await client.getPublishingLimit(user.accessToken, user.userId)).quotaUsage).toBe(1);
-  });
-
-  it("publishes a 3-part chain, each part replying to the previous one", async () => {
-    const user = running.sandbox.createUser();
-    const parts = [
-      { text: "1/3 a thread" },
-      { text: "2/3 with a picture", media: [{ kind: "IMAGE" as const, url: media("sample.jpg") }] },
-      { text: "3/3 the end" },
-    ];
-    const ids: string[] = [];
-    for (const part of parts) {
-      const { mediaId } = await publishPart(client, user.accessToken, user.userId, part, {
-        replyToId: ids.at(-1),
-      });
-      ids.push(mediaId);
-    }
-    const published = running.sandbox.published(user.userId);
-    expect(published.map((p) => [p.id, p.replyToId, p.rootId])).toEqual([
-      [ids[0], undefined, undefined],
-      [ids[1], ids[0], ids[0]],
-      [ids[2], ids[1], ids[0]],
-    ]);
-    const replies = await client.listReplies(user.accessToken, { fields: ["id", "text", "replied_to"] });
-    expect(replies.data.map((m) => [m.id, m.replied_to?.id])).toEqual([
-      [ids[2], ids[1]],
-      [ids[1], ids[0]],
-    ]);
-    expect((await client.listThreads(user.accessToken)).data.map((m) => m.id)).toEqual([ids[0]]);
-  });
-
-  it("turns a container that failed processing into a permanent error and publishes nothing", async () => {
-    const user = running.sandbox.createUser();
-    const failure = await publishPart(client, user.accessToken, user.userId, {
-      media: [{ kind: "IMAGE", url: media("missing.jpg") }],
-    }).catch((e: unknown) => e);
-    expect(failure).toBeInstanceOf(ThreadsApiError);
-    expect(failure).toMatchObject({ kind: "permanent", outcomeUnknown: false });
-    expect((failure as Error).message).toContain("FAILED_DOWNLOADING_IMAGE");
+    expect(await client.waitForContainer(user.accessToken, id)).toEqual({
+      id,
+      status: "ERROR",
+      error_message: "FAILED_DOWNLOADING_IMAGE",
+    });
     expect(running.sandbox.published(user.userId)).toEqual([]);
   });
 

@@ -1,3 +1,4 @@
+import { escapeHtml } from "../html.js";
 import { type JobInfo, type RunInfo, runStateLabel } from "../scheduler/inspect.js";
 
 export interface StatusPageData {
@@ -16,10 +17,6 @@ export interface StatusPageData {
   upcoming: RunInfo[];
   /** Recent runs, newest first. */
   runs: RunInfo[];
-}
-
-export function escapeHtml(text: unknown): string {
-  return String(text ?? "").replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
 const STATE_LABEL: Record<string, string> = {

@@ -1,11 +1,33 @@
+/**
+ * The publisher: the ledger's state machine for one publication, part by part (pending → container_created →
+ * publish_requested → published), written before every call that can change something on Threads.
+ *
+ * What is about Meta lives in threads/: the quota caps and when to ask Threads for the live quota
+ * (threads/quota.ts), what an error means — a publish call, a post that may exist, a quota refusal
+ * (threads/errors.ts) — and how a failed media container is worded (threads/container-failure.ts). What stays
+ * here is what the ledger does with those answers: which state a part goes to, what is checked before a retry,
+ * and which outcome the run gets (outcome.ts). The engine's cooperation (may this run go on, its pool slot)
+ * comes as one RunControl.
+ */
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import type { PublicationPartRow } from "../db/schema.js";
 import type { Logger } from "../log.js";
+import { LeaseLostError, type RunControl } from "../scheduler/engine/run-control.js";
 import type { ThreadsClient } from "../threads/client.js";
-import { containerParamsFor } from "../threads/client.js";
-import { ThreadsApiError } from "../threads/errors.js";
+import { describeContainerFailure } from "../threads/container-failure.js";
+import { containerParamsFor } from "../threads/container-params.js";
+import { mayBeQuotaRefusal, ThreadsApiError } from "../threads/errors.js";
 import type { PostPart } from "../threads/post.js";
+import {
+  mustAskForQuota,
+  QUOTA_WINDOW_MS,
+  quotaNeedOf,
+  quotaShortfall,
+  usedUpQuota,
+} from "../threads/quota.js";
+import type { ContainerState } from "../threads/types.js";
+import { outcomeOfError, type PublishOutcome, quotaWait } from "./outcome.js";
 import {
   countPublishedSince,
   type Ledger,
@@ -16,23 +38,7 @@ import {
 } from "./publications.repository.js";
 import { reconcilePart } from "./reconcile.js";
 
-/** What a publication attempt ended with; the engine turns it into the run's next state. */
-export type PublishOutcome =
-  | { kind: "published"; permalinks: Array<string | null> }
-  /**
-   * Nothing uncertain happened: safe to try again later. `quota`: the 24 h publishing quota is used up; such a
-   * retry waits for it to free up and never counts towards giving up.
-   */
-  | { kind: "retry"; reason: string; retryAfterMs?: number; quota?: boolean }
-  /**
-   * A call's outcome is unknown: Threads must be asked before anything is published again. `atOnce`: no
-   * backoff before the check (the call was cut off by a stop, not failed by Threads).
-   */
-  | { kind: "needs_check"; reason: string; atOnce?: boolean }
-  | { kind: "reauth"; reason: string }
-  | { kind: "failed"; reason: string }
-  /** This process is stopping before anything uncertain happened: another run takes over at once. */
-  | { kind: "handed_back"; reason: string };
+export type { PublishOutcome } from "./outcome.js";
 
 export interface PublishRequest {
   runId: number;
@@ -52,49 +58,11 @@ export interface PublisherDeps {
   threads: ThreadsClient;
   clock: Clock;
   logger: Logger;
-  /** Gives the pool slot back while waiting for Threads to process media. */
-  idle<T>(wait: () => Promise<T>): Promise<T>;
-  /**
-   * Runs the run's last calls, which publish nothing (the permalink lookups: a text post's third call of
-   * three), after giving the pool slot back for good, so the next due post can start meanwhile. The engine
-   * bounds how many runs look up at once (as many as the pool has slots), and hands `work` a client that a
-   * stop cuts off at once. Default: runs `work` with `threads`.
-   */
-  afterPublishing?<T>(work: (threads: ThreadsClient) => Promise<T>): Promise<T>;
-  /**
-   * This process's node id. A part is marked `publish_requested` (and then published) only while this node
-   * holds the run's lease, checked by the database in the same statement.
-   */
-  nodeId: string;
-  /** Throws when this process must not publish any more (it is stopping, or its heartbeat lost the lease). */
-  assertRunning?(): void;
+  /** The engine's cooperation: whether this run may go on, its node id, its pool slot. */
+  control: RunControl;
   /** How long to wait for one container to finish processing (default 10 minutes). */
   containerTimeoutMs?: number;
 }
-
-export class LeaseLostError extends Error {
-  override name = "LeaseLostError";
-
-  static of(runId: number): LeaseLostError {
-    return new LeaseLostError(`lease on run ${runId} was lost; Threads will be checked before any retry`);
-  }
-}
-
-/** Thrown (by `assertLease` or `idle`) when the process is shutting down. */
-export class StoppingError extends Error {
-  override name = "StoppingError";
-}
-
-const DAY_MS = 86_400_000;
-/** Meta: 250 posts and 1,000 replies per profile per rolling 24 h. */
-const POST_QUOTA = 250;
-const REPLY_QUOTA = 1000;
-/** Ask Threads for the live quota only when our own ledger is this close to it (saves a call per post). */
-const QUOTA_MARGIN = 10;
-/** How long a post refused for quota waits before looking again. */
-const QUOTA_RETRY_MS = 30 * 60_000;
-/** Meta's "publishing limit reached" (the sandbox answers it on threads_publish; not transient, yet not final). */
-const QUOTA_CODE = 9;
 
 /**
  * Publishes a group part by part, writing the ledger before every call that can change anything on Threads,
@@ -119,8 +87,7 @@ export async function publishGroup(deps: PublisherDeps, req: PublishRequest): Pr
   // Whatever the outcome, the parts already out get their permalinks (a chain that failed at part 3 still
   // shows where parts 1 and 2 are). Not when this process must stop or has lost the lease.
   if (mayContinue(deps)) {
-    const lookUp = (threads: ThreadsClient) => lookUpPermalinks(deps, threads, req, ledger);
-    await (deps.afterPublishing ? deps.afterPublishing(lookUp) : lookUp(deps.threads));
+    await deps.control.afterPublishing((threads) => lookUpPermalinks(deps, threads, req, ledger));
   }
   if (outcome.kind === "published")
     outcome = { ...outcome, permalinks: ledger.parts.map((p) => p.permalink) };
@@ -130,7 +97,7 @@ export async function publishGroup(deps: PublisherDeps, req: PublishRequest): Pr
 
 function mayContinue(deps: PublisherDeps): boolean {
   try {
-    deps.assertRunning?.();
+    deps.control.assertRunning();
     return true;
   } catch {
     return false;
@@ -162,29 +129,23 @@ async function lookUpPermalinks(
 }
 
 /**
- * Which error Meta gives when the 24 h cap is hit is not documented (the sandbox answers code 9). So a publish
- * refused with any other "permanent" error asks Threads for the limit: when it is used up, the post waits for
- * it like any quota wait instead of failing.
+ * A publish refused with a "permanent" error that may be the quota under another code (threads/errors.ts
+ * `mayBeQuotaRefusal`): when Threads says the limit is used up, the post waits for it like any quota wait
+ * instead of failing.
  */
 async function quotaBehind(
   deps: PublisherDeps,
   req: PublishRequest,
   error: unknown,
 ): Promise<PublishOutcome | undefined> {
-  if (!(error instanceof ThreadsApiError) || error.kind !== "permanent" || error.code === QUOTA_CODE)
-    return undefined;
-  if (!error.endpoint.endsWith("/threads_publish")) return undefined;
+  if (!(error instanceof ThreadsApiError) || !mayBeQuotaRefusal(error)) return undefined;
   try {
     const live = await deps.threads.getPublishingLimit(req.account.token, req.account.threadsUserId);
-    const postsFull = live.quotaUsage >= live.quotaTotal;
-    const repliesFull = live.replyQuotaUsage >= live.replyQuotaTotal;
-    if (!postsFull && !repliesFull) return undefined;
-    return {
-      kind: "retry",
-      reason: `Threads refused the publish (${error.message}) with its ${postsFull ? "post" : "reply"} quota used up; waiting for it to free up`,
-      retryAfterMs: QUOTA_RETRY_MS,
-      quota: true,
-    };
+    const full = usedUpQuota(live);
+    if (!full) return undefined;
+    return quotaWait(
+      `Threads refused the publish (${error.message}) with its ${full} quota used up; waiting for it to free up`,
+    );
   } catch {
     return undefined;
   }
@@ -249,8 +210,8 @@ async function publishParts(
     const containerId = await ensureContainer(deps, req, row, part, replyToId);
     if (typeof containerId !== "string") return containerId;
 
-    deps.assertRunning?.();
-    const lease = { runId: req.runId, nodeId: deps.nodeId };
+    deps.control.assertRunning();
+    const lease = { runId: req.runId, nodeId: deps.control.nodeId };
     if (!(await markPublishRequested(db, row.id, containerId, clock.now(), lease))) {
       throw LeaseLostError.of(req.runId);
     }
@@ -296,11 +257,12 @@ async function ensureContainer(
         childIds.push(await threads.createContainer(token, threadsUserId, plan.children[i]!));
         await updatePart(db, row.id, { children_json: JSON.stringify(childIds) }, clock.now());
       }
-      for (const childId of childIds) {
-        const child = await deps.idle(() => threads.waitForContainer(token, childId, { timeoutMs }));
+      for (const [item, childId] of childIds.entries()) {
+        const child = await deps.control.idle(() => threads.waitForContainer(token, childId, { timeoutMs }));
         if (child.status !== "FINISHED") {
-          await updatePart(db, row.id, { children_json: null }, clock.now());
-          return containerProblem(row.position, child.status, child.error_message);
+          const problem = containerProblem(row.position, child, item);
+          await updatePart(db, row.id, { children_json: null, error: problem.reason }, clock.now());
+          return problem;
         }
       }
       parentParams = { ...plan.parent, children: childIds };
@@ -318,33 +280,38 @@ async function ensureContainer(
   const containerId = row.container_id!;
   // Media is polled until FINISHED (never a fixed sleep), without holding a slot.
   if (processed) {
-    const status = await deps.idle(() => threads.waitForContainer(token, containerId, { timeoutMs }));
+    const status = await deps.control.idle(() => threads.waitForContainer(token, containerId, { timeoutMs }));
     if (status.status !== "FINISHED") {
+      const problem = containerProblem(row.position, status);
       await updatePart(
         db,
         row.id,
-        { state: "pending", container_id: null, children_json: null },
+        { state: "pending", container_id: null, children_json: null, error: problem.reason },
         clock.now(),
       );
-      return containerProblem(row.position, status.status, status.error_message);
+      return problem;
     }
   }
   return containerId;
 }
 
-function containerProblem(position: number, status: string, message: string | undefined): PublishOutcome {
-  if (status === "EXPIRED") {
-    return {
-      kind: "retry",
-      reason: `part ${position + 1}: the media container expired; it will be created again`,
-    };
+/**
+ * A container that did not become FINISHED: an expired one is created again; any other is the media's fault
+ * (worded with Meta's hint, recorded as the part's error and the run's reason, so `runs` shows it).
+ */
+function containerProblem(
+  position: number,
+  state: ContainerState,
+  carouselItem?: number,
+): Extract<PublishOutcome, { kind: "retry" | "failed" }> {
+  const where = `part ${position + 1}${carouselItem === undefined ? "" : `, carousel item ${carouselItem + 1}`}`;
+  if (state.status === "EXPIRED") {
+    return { kind: "retry", reason: `${where}: the media container expired; it will be created again` };
   }
-  return {
-    kind: "failed",
-    reason: `part ${position + 1}: Threads could not process the media (${message ?? status}). Check that the media URL is public and the file meets Threads' limits.`,
-  };
+  return { kind: "failed", reason: `${where}: ${describeContainerFailure(state)}` };
 }
 
+/** Before the first call: whether the quota leaves room for the parts still to publish (else a quota wait). */
 async function checkQuota(
   deps: PublisherDeps,
   req: PublishRequest,
@@ -352,96 +319,12 @@ async function checkQuota(
 ): Promise<PublishOutcome | undefined> {
   const remaining = ledger.parts.filter((p) => p.state !== "published");
   if (remaining.length === 0) return undefined;
-  const needPosts = remaining.some((p) => p.position === 0) ? 1 : 0;
-  const needReplies = remaining.filter((p) => p.position > 0).length;
-  const now = deps.clock.now();
-  const local = await countPublishedSince(deps.db, req.account.id, now - DAY_MS);
-  if (
-    local.posts + needPosts < POST_QUOTA - QUOTA_MARGIN &&
-    local.replies + needReplies < REPLY_QUOTA - QUOTA_MARGIN
-  ) {
-    return undefined;
-  }
+  const need = quotaNeedOf(remaining.map((p) => p.position));
+  const local = await countPublishedSince(deps.db, req.account.id, deps.clock.now() - QUOTA_WINDOW_MS);
+  if (!mustAskForQuota(local, need)) return undefined;
   const live = await deps.threads.getPublishingLimit(req.account.token, req.account.threadsUserId);
-  if (needPosts > 0 && live.quotaUsage + needPosts > live.quotaTotal) {
-    return {
-      kind: "retry",
-      reason: `publishing quota reached (${live.quotaUsage}/${live.quotaTotal} posts in 24 h); waiting for it to free up`,
-      retryAfterMs: QUOTA_RETRY_MS,
-      quota: true,
-    };
-  }
-  if (needReplies > 0 && live.replyQuotaUsage + needReplies > live.replyQuotaTotal) {
-    return {
-      kind: "retry",
-      reason: `reply quota reached (${live.replyQuotaUsage}/${live.replyQuotaTotal} replies in 24 h); waiting for it to free up`,
-      retryAfterMs: QUOTA_RETRY_MS,
-      quota: true,
-    };
-  }
-  return undefined;
-}
-
-export function outcomeOfError(error: unknown): PublishOutcome {
-  if (error instanceof LeaseLostError) return { kind: "needs_check", reason: error.message };
-  if (error instanceof StoppingError)
-    return { kind: "handed_back", reason: "handed back: the scheduler stopped" };
-  const stop = error instanceof ThreadsApiError ? stoppingCause(error) : undefined;
-  if (stop && error instanceof ThreadsApiError) {
-    // A call the stop cut off. Only a publish that may have left can have made a post exist.
-    if (error.outcomeUnknown && error.endpoint.endsWith("/threads_publish")) {
-      return {
-        kind: "needs_check",
-        reason: `the scheduler stopped while a publish call was in flight (${stop.message}); Threads will be checked before any retry`,
-        atOnce: true,
-      };
-    }
-    return { kind: "handed_back", reason: "handed back: the scheduler stopped" };
-  }
-  if (error instanceof ThreadsApiError) {
-    const meta = error.message;
-    if (error.outcomeUnknown) {
-      // Only a publish can make a post exist; a container created by a call whose answer was lost is unused,
-      // harmless, and expires after 24 h, so that call is simply retried.
-      if (!error.endpoint.endsWith("/threads_publish")) {
-        return { kind: "retry", reason: `${meta} (nothing was published)` };
-      }
-      return {
-        kind: "needs_check",
-        reason: `outcome unknown (${meta}); Threads will be checked before any retry`,
-      };
-    }
-    if (error.code === QUOTA_CODE) {
-      return {
-        kind: "retry",
-        reason: `publishing quota reached at Threads: ${meta}; waiting for it to free up`,
-        retryAfterMs: QUOTA_RETRY_MS,
-        quota: true,
-      };
-    }
-    switch (error.kind) {
-      case "auth":
-        return { kind: "reauth", reason: `the account must be reconnected: ${meta}` };
-      case "transient":
-      case "not_ready":
-        return { kind: "retry", reason: meta };
-      case "rate_limited":
-        return { kind: "retry", reason: `rate limited by Threads: ${meta}`, retryAfterMs: 15 * 60_000 };
-      case "permanent":
-        return { kind: "failed", reason: meta };
-    }
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return { kind: "retry", reason: `unexpected error: ${message}` };
-}
-
-/** The StoppingError that cut a call off (the abort reason, somewhere in the error's causes). */
-function stoppingCause(error: Error): StoppingError | undefined {
-  let e: unknown = error;
-  for (let depth = 0; e instanceof Error && depth < 5; depth++, e = e.cause) {
-    if (e instanceof StoppingError) return e;
-  }
-  return undefined;
+  const shortfall = quotaShortfall(live, need);
+  return shortfall === undefined ? undefined : quotaWait(`${shortfall}; waiting for it to free up`);
 }
 
 async function recordOutcome(deps: PublisherDeps, ledger: Ledger, outcome: PublishOutcome): Promise<void> {

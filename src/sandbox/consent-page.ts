@@ -1,14 +1,11 @@
 /** The sandbox's stand-in for Threads' authorization window: bilingual, clearly not the real Threads. */
+import { escapeHtml } from "../html.js";
 
 export interface ConsentRequest {
   clientId: string;
   redirectUri: string;
   scope: string;
   state: string;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }
 
 export function renderConsentPage(req: ConsentRequest, error?: string, username = ""): string {

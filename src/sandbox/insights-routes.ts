@@ -1,5 +1,4 @@
 import type { Hono } from "hono";
-import { threadsTextLength } from "../threads/preflight.js";
 import { authenticate, requireSelf } from "./auth.js";
 import type { SandboxContext } from "./context.js";
 import { invalidParam, metaTimestamp, unsupportedRequest } from "./errors.js";
@@ -15,6 +14,7 @@ import {
 } from "./insights.js";
 import { uniqueLinks } from "./links.js";
 import { parseTime } from "./listing.js";
+import { textLength } from "./text-length.js";
 import type { MediaRecord } from "./types.js";
 
 const USER_METRICS = [
@@ -48,7 +48,7 @@ function featuresOf(m: MediaRecord): MediaFeatures {
     mediaId: m.id,
     publishedAt: m.publishedAt,
     mediaType: m.mediaType,
-    textLength: threadsTextLength(m.text ?? ""),
+    textLength: textLength(m.text ?? ""),
     isReply: m.replyToId !== undefined,
     linkCount: uniqueLinks(m.text ?? "", m.linkAttachment ? [m.linkAttachment] : []).length,
     hasTopicTag: m.topicTag !== undefined,

@@ -1,7 +1,8 @@
 /*
  * The links in a post, for the 5-unique-links rule and for click insights. The sandbox counts links written
  * with a scheme or "www."; the client's preflight (src/threads/text-metrics.ts) also counts bare domains,
- * so it is at least as strict as the sandbox and a post it accepts is never refused here for its links.
+ * so it is at least as strict as the sandbox and a post it accepts is never refused here for its links
+ * (test/sandbox-meta-rules.test.ts checks that; the two are written apart on purpose).
  */
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"'「」『』（）]+|\bwww\.[^\s<>"'「」『』（）]+/giu;
 const TRAILING_PUNCTUATION = /[.,!?;:)\]}、。！？]+$/u;

@@ -1,4 +1,5 @@
 import type { Hono } from "hono";
+import { escapeHtml } from "../html.js";
 import type { SandboxContext } from "./context.js";
 import { metaTimestamp } from "./errors.js";
 import type { SandboxState } from "./state.js";
@@ -100,8 +101,4 @@ ${body}
 </main></body>
 </html>
 `;
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }

@@ -1,7 +1,6 @@
-import { REPLY_CONTROLS } from "../threads/post.js";
-import { threadsTextLength } from "../threads/preflight.js";
 import { invalidParam, MetaError } from "./errors.js";
 import { uniqueLinks } from "./links.js";
+import { textLength } from "./text-length.js";
 import type { CreateMediaType, PollOptions } from "./types.js";
 
 /** Container parameters after Meta's stateless checks (ownership and status checks come later). */
@@ -27,6 +26,14 @@ export const MAX_TEXT_LENGTH = 500;
 export const MAX_LINKS = 5;
 const MEDIA_TYPES: CreateMediaType[] = ["TEXT", "IMAGE", "VIDEO", "CAROUSEL"];
 const EXTRA_PARAMS = ["text_entities", "is_spoiler_media", "location_id"];
+/** Meta's reply_control values (the sandbox's own list: it does not take the client's word for it). */
+const REPLY_CONTROLS = [
+  "everyone",
+  "accounts_you_follow",
+  "mentioned_only",
+  "parent_post_author_only",
+  "followers_only",
+];
 
 /** Checks `POST /{user-id}/threads` parameters the way Meta does, throwing its code-100 errors. */
 export function validateContainerParams(p: Record<string, string>): ContainerInput {
@@ -80,7 +87,7 @@ export function validateContainerParams(p: Record<string, string>): ContainerInp
 
   const replyControl = nonEmpty(p.reply_control);
   if (replyControl !== undefined) {
-    if (!(REPLY_CONTROLS as readonly string[]).includes(replyControl)) {
+    if (!REPLY_CONTROLS.includes(replyControl)) {
       throw invalidParam(
         `reply_control must be one of ${REPLY_CONTROLS.join(", ")} (got "${replyControl}").`,
       );
@@ -124,7 +131,7 @@ function parseBool(p: Record<string, string>, name: string): boolean {
 }
 
 function checkTextLength(text: string): void {
-  const length = threadsTextLength(text);
+  const length = textLength(text);
   if (length > MAX_TEXT_LENGTH) {
     throw invalidParam(
       `The text is too long: ${length} characters, at most ${MAX_TEXT_LENGTH} are allowed.`,
@@ -191,7 +198,7 @@ function parsePoll(raw: string): PollOptions {
     const option = v[key];
     if (option === undefined || option === null || option === "") continue;
     if (typeof option !== "string") throw invalidParam(`poll_attachment.${key} must be a string.`);
-    const length = threadsTextLength(option.trim());
+    const length = textLength(option.trim());
     if (length < 1 || length > 25)
       throw invalidParam(`poll_attachment.${key} must be 1 to 25 characters long.`);
     poll[key] = option;

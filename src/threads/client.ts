@@ -27,9 +27,6 @@ import type {
   UserInsights,
 } from "./types.js";
 
-export { type ContainerParams, containerParamsFor } from "./container-params.js";
-export { type PartHooks, type PublishedPart, publishPart } from "./publish-part.js";
-
 export interface ThreadsClientOptions {
   /** Base URL without version or trailing slash, e.g. "https://graph.threads.net" or the sandbox's URL. */
   graphUrl: string;

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { classifyMetaError, httpError, networkError, ThreadsApiError } from "./errors.js";
+import {
+  classifyMetaError,
+  httpError,
+  isPublishCall,
+  isQuotaRefusal,
+  mayBeQuotaRefusal,
+  mayHavePublished,
+  networkError,
+  ThreadsApiError,
+} from "./errors.js";
 
 const meta = (error: Record<string, unknown>) => ({ error: { type: "OAuthException", ...error } });
 
@@ -131,5 +140,36 @@ describe("networkError", () => {
     expect(networkError("POST /p", "POST", fetchFailed("ECONNRESET"), 500).outcomeUnknown).toBe(true);
     expect(networkError("POST /p", "POST", fetchFailed("UND_ERR_SOCKET"), 500).outcomeUnknown).toBe(true);
     expect(networkError("GET /p", "GET", timeout, 500).outcomeUnknown).toBe(false);
+  });
+});
+
+describe("what a failed call means for publishing", () => {
+  const PUBLISH = "POST /v1.0/123/threads_publish";
+  const CREATE = "POST /v1.0/123/threads";
+  const error = (endpoint: string, init: Partial<ConstructorParameters<typeof ThreadsApiError>[0]> = {}) =>
+    new ThreadsApiError({ kind: "transient", message: "x", endpoint, ...init });
+
+  it("only threads_publish is a publish call", () => {
+    expect(isPublishCall(error(PUBLISH))).toBe(true);
+    expect(isPublishCall(error(CREATE))).toBe(false);
+    expect(isPublishCall(error("GET /v1.0/123/threads_publishing_limit"))).toBe(false);
+  });
+
+  it("a post may exist only after a publish call whose outcome is unknown", () => {
+    expect(mayHavePublished(error(PUBLISH, { outcomeUnknown: true }))).toBe(true);
+    expect(mayHavePublished(error(PUBLISH))).toBe(false);
+    // A container created by a call whose answer was lost is unused and expires: nothing was published.
+    expect(mayHavePublished(error(CREATE, { outcomeUnknown: true }))).toBe(false);
+  });
+
+  it("code 9 is the quota; any other permanent refusal of a publish may be the quota too", () => {
+    const quota = httpError(PUBLISH, "POST", 400, meta({ code: 9, message: "limit" }));
+    expect(isQuotaRefusal(quota)).toBe(true);
+    expect(mayBeQuotaRefusal(quota)).toBe(false);
+    const other = httpError(PUBLISH, "POST", 400, meta({ code: 100, message: "refused" }));
+    expect(isQuotaRefusal(other)).toBe(false);
+    expect(mayBeQuotaRefusal(other)).toBe(true);
+    expect(mayBeQuotaRefusal(httpError(CREATE, "POST", 400, meta({ code: 100 })))).toBe(false);
+    expect(mayBeQuotaRefusal(httpError(PUBLISH, "POST", 500, {}))).toBe(false);
   });
 });

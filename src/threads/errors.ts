@@ -1,6 +1,9 @@
 /**
  * What a failed Threads call means for the caller: retry later, reconnect the account, wait for the container,
- * or give up on this post. Callers branch on `kind`, `retryable` and `outcomeUnknown`, never on messages.
+ * or give up on this post. Callers branch on `kind`, `retryable` and `outcomeUnknown`, never on messages, and
+ * on the predicates at the end (`isPublishCall`, `mayHavePublished`, `isQuotaRefusal`, `mayBeQuotaRefusal`),
+ * which hold what is known about Meta's endpoints and codes so that the publisher never reads an endpoint or
+ * a code itself.
  */
 import { HttpAbortError } from "./http-send.js";
 
@@ -269,4 +272,37 @@ export function httpError(
     userMessage: c.userMessage,
     outcomeUnknown: method === "POST" && maybeApplied,
   });
+}
+
+/** Meta's "publishing limit reached" (the sandbox answers it on threads_publish; not transient, yet not final). */
+const QUOTA_CODE = 9;
+/** How long a call refused for Meta's rate limits (codes 4, 17, 341, HTTP 429) waits at least. */
+export const RATE_LIMIT_RETRY_MS = 15 * 60_000;
+
+/** Whether the failed call was `POST /{user-id}/threads_publish`: the only call that can make a post exist. */
+export function isPublishCall(error: ThreadsApiError): boolean {
+  return error.endpoint.endsWith("/threads_publish");
+}
+
+/**
+ * Whether a post may exist because of this failed call: a publish whose outcome is unknown. A container created
+ * by a call whose answer was lost is unused and harmless (Threads lets it expire after 24 h), so any other call
+ * that failed this way can simply be made again.
+ */
+export function mayHavePublished(error: ThreadsApiError): boolean {
+  return error.outcomeUnknown && isPublishCall(error);
+}
+
+/** Threads refused the call because the 24 h publishing quota is used up (code 9). */
+export function isQuotaRefusal(error: ThreadsApiError): boolean {
+  return error.code === QUOTA_CODE;
+}
+
+/**
+ * Which error Meta gives when the 24 h cap is hit is not documented (UNVERIFIED; the sandbox answers code 9). So
+ * a publish refused with any other "permanent" error may be the cap in disguise: the caller asks Threads for the
+ * live quota before treating it as final.
+ */
+export function mayBeQuotaRefusal(error: ThreadsApiError): boolean {
+  return error.kind === "permanent" && !isQuotaRefusal(error) && isPublishCall(error);
 }

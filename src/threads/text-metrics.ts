@@ -3,14 +3,15 @@
  *
  * Length: one per code point, except that an emoji counts as its UTF-8 byte length (Meta's documentation;
  * counting UTF-16 units let over-long posts through in other tools). An "emoji" here is a whole grapheme
- * cluster containing a pictographic code point, a regional indicator (flags) or the keycap mark, so ZWJ
- * sequences and skin tones count every byte they carry. Text-style pictographs such as "©" are counted as
+ * cluster containing a pictographic code point, a regional indicator (flags), a skin-tone modifier (an emoji
+ * of its own even alone or after a letter) or the keycap mark, so ZWJ sequences and skin tones count every
+ * byte they carry. Text-style pictographs such as "©" are counted as
  * emoji too: over-counting can only reject a post that was at the limit, under-counting would break a chain
  * half-way when Threads refuses a part.
  */
 
 const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
-const EMOJI_MARK = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\u20E3/u;
+const EMOJI_MARK = /\p{Extended_Pictographic}|\p{Regional_Indicator}|\p{Emoji_Modifier}|\u20E3/u;
 const encoder = new TextEncoder();
 
 export function threadsTextLength(text: string): number {
@@ -33,6 +34,9 @@ export function codePointLength(text: string): number {
  * - a URL with http:// or https:// runs to the next space, quote or bracket, non-ASCII characters included:
  *   Japanese text glued to a URL stays part of it, which can only make two links count as two, never
  *   fewer than Threads (or the sandbox) may count;
+ * - a host starting with "www.", whatever its top-level domain ("www.example.travel") and whatever comes
+ *   before it other than a letter or digit ("@www.…", "記事www.…"), up to the next space, quote or bracket
+ *   like a URL with a scheme;
  * - a bare host name whose last label is any two letters (country codes) or a common generic TLD, and which
  *   is not part of an e-mail address or a longer word. "node.js" therefore counts as a link: rare, and the
  *   safe side, since Threads refuses a post with a sixth link only when it is created.
@@ -76,6 +80,7 @@ const GENERIC_TLDS = [
   "email",
 ].join("|");
 const SCHEME_URL = /https?:\/\/[^\s<>"'「」『』（）]+/giu;
+const WWW_URL = /(?<![A-Za-z0-9_])www\.[^\s<>"'「」『』（）]+/giu;
 const BARE_URL = new RegExp(
   `(?<![@A-Za-z0-9._\\-/])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+(?:[a-z]{2}|${GENERIC_TLDS})(?![A-Za-z0-9\\-@])(?::\\d{1,5})?(?:[/?#]${URL_TAIL}*)?`,
   "giu",
@@ -85,10 +90,11 @@ const TRAILING_PUNCTUATION = /[.,:;!?'")\]}、。！？]+$/u;
 /** The links Threads would make of this text, normalised so that equal links compare equal. */
 export function extractLinks(text: string): string[] {
   const found: string[] = [];
-  const rest = text.replace(SCHEME_URL, (match) => {
+  const take = (match: string) => {
     found.push(match);
     return " ";
-  });
+  };
+  const rest = text.replace(SCHEME_URL, take).replace(WWW_URL, take);
   for (const match of rest.matchAll(BARE_URL)) found.push(match[0]);
   return found.map(normalizeLink).filter((link) => link.length > 0);
 }

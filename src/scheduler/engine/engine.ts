@@ -4,7 +4,6 @@ import type { Clock } from "../../clock.js";
 import type { Db } from "../../db/connect.js";
 import type { AccountRow, RunRow } from "../../db/schema.js";
 import { coerceError, type Logger } from "../../log.js";
-import { LeaseLostError, StoppingError } from "../../publications/publisher.js";
 import type { ThreadsClient } from "../../threads/client.js";
 import { type BackoffPolicy, DEFAULT_BACKOFF } from "../backoff.js";
 import type { EngineEvent, EngineEventListener } from "../events.js";
@@ -27,6 +26,7 @@ import {
   settle,
 } from "../runs.repository.js";
 import { Pool } from "./pool.js";
+import { LeaseLostError, StoppingError } from "./run-control.js";
 
 export interface EngineOptions {
   db: Db;

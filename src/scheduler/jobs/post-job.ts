@@ -4,15 +4,25 @@ import type { AccountRow, RunRow } from "../../db/schema.js";
 import { withGroupShareLock } from "../../groups/groups.repository.js";
 import { hasLedger } from "../../publications/publications.repository.js";
 import { type PublisherDeps, type PublishOutcome, publishGroup } from "../../publications/publisher.js";
+import type { ThreadsClient } from "../../threads/client.js";
 import type { PostPart } from "../../threads/post.js";
 import { validateGroup } from "../../threads/preflight.js";
 import { type BackoffPolicy, retryDelay } from "../backoff.js";
+import type { RunControl } from "../engine/run-control.js";
 import { type PickState, pickGroup } from "../pick.js";
 import { type Outcome, setGroup } from "../runs.repository.js";
 import { ONE_OFF_PREFIX } from "./post-at.js";
 
-export interface PostJobDeps extends PublisherDeps {
+export interface PostJobDeps extends Omit<PublisherDeps, "control"> {
   db: Db;
+  /**
+   * The engine's cooperation as separate callbacks, made into the publisher's RunControl here (until the
+   * engine passes its own RunControl; see engine/run-control.ts for what each means).
+   */
+  nodeId: string;
+  assertRunning?(): void;
+  idle<T>(wait: () => Promise<T>): Promise<T>;
+  afterPublishing?<T>(work: (threads: ThreadsClient) => Promise<T>): Promise<T>;
   backoff: BackoffPolicy;
   random: () => number;
   /** Decrypts the account's token. */
@@ -75,7 +85,7 @@ export async function runPostJob(deps: PostJobDeps, occ: RunRow): Promise<Outcom
     return { state: "failed", groupId: chosen.groupId, reason: `the post group is not publishable: ${text}` };
   }
 
-  const outcome = await publishGroup(deps, {
+  const outcome = await publishGroup(publisherDeps(deps), {
     runId: occ.id,
     account: { id: account.id, threadsUserId: account.threads_user_id, token },
     groupId: chosen.groupId,
@@ -84,6 +94,24 @@ export async function runPostJob(deps: PostJobDeps, occ: RunRow): Promise<Outcom
   });
   if (outcome.kind === "reauth") await deps.markReauth(account.id, outcome.reason);
   return outcomeToState(outcome, occ, deps, chosen.groupId);
+}
+
+function publisherDeps(deps: PostJobDeps): PublisherDeps {
+  const { db, threads, clock, logger, containerTimeoutMs } = deps;
+  const control: RunControl = {
+    nodeId: deps.nodeId,
+    assertRunning: () => deps.assertRunning?.(),
+    idle: (wait) => deps.idle(wait),
+    afterPublishing: (work) => (deps.afterPublishing ? deps.afterPublishing(work) : work(threads)),
+  };
+  return {
+    db,
+    threads,
+    clock,
+    logger,
+    control,
+    ...(containerTimeoutMs === undefined ? {} : { containerTimeoutMs }),
+  };
 }
 
 export function outcomeToState(

@@ -1,0 +1,179 @@
+/**
+ * The client's preflight (src/threads/) and the sandbox (src/sandbox/) each implement Meta's text rules on
+ * their own, so that a miscount in one shows here as a disagreement instead of being agreed with by an
+ * emulator that calls the same function. Where they may differ, the client must be the stricter: a post it
+ * lets through must never be refused by Threads half-way through a chain.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { uniqueLinks } from "../src/sandbox/links.js";
+import { textLength } from "../src/sandbox/text-length.js";
+import { validateContainerParams } from "../src/sandbox/validate.js";
+import { countLinks, threadsTextLength, validatePart } from "../src/threads/preflight.js";
+
+/** [what, text, Meta's length]: both must say exactly this. */
+const LENGTHS: Array<[string, string, number]> = [
+  ["ASCII", "Hello, world", 12],
+  ["Japanese", "おはようございます", 9],
+  ["Japanese with a decomposed voiced mark", "か\u3099き", 3],
+  ["a CJK character outside the BMP", "𠮷野家", 3],
+  ["an accent as a combining mark", "cafe\u0301", 5],
+  ["one emoji", "😀", 4],
+  ["emoji in Japanese text", "今日は晴れ☀️です😊", 7 + 6 + 4],
+  ["a heart with its emoji selector", "❤️", 6],
+  ["a skin tone", "👍🏽", 8],
+  ["a lone skin-tone modifier", "🏽", 4],
+  ["a skin-tone modifier after a letter", "a🏽", 5],
+  ["a ZWJ family", "👨‍👩‍👧‍👦", 25],
+  ["a ZWJ profession with skin tone", "👩🏽‍💻", 15],
+  ["a flag", "🇯🇵", 8],
+  ["a keycap", "1️⃣", 7],
+  ["a subdivision flag (tag sequence)", "🏴󠁧󠁢󠁥󠁮󠁧󠁿", 28],
+  ["a URL", "https://example.com/path?q=1&r=2", 32],
+  ["a URL with Japanese glued on", "見てねhttps://example.jp/記事です", 26],
+  ["a bare domain and an emoji", "see www.example.jp/x 👀", 21 + 4],
+];
+
+/**
+ * Text-style symbols and broken sequences that the client counts as emoji (its safe side) and the sandbox, as
+ * Unicode's recommended emoji list does, does not: [what, text, client, sandbox].
+ */
+const CLIENT_COUNTS_MORE: Array<[string, string, number, number]> = [
+  ["a copyright sign without the emoji selector", "©", 2, 1],
+  ["a heart without the emoji selector", "❤", 3, 1],
+  ["a keycap without the emoji selector", "1\u20E3", 4, 2],
+  ["a lone regional indicator", "🇯", 4, 1],
+];
+
+describe("text length: client and sandbox agree", () => {
+  it.each(LENGTHS)("%s", (_, text, length) => {
+    expect({ client: threadsTextLength(text), sandbox: textLength(text) }).toEqual({
+      client: length,
+      sandbox: length,
+    });
+  });
+
+  it.each(CLIENT_COUNTS_MORE)("%s: the client counts more, never less", (_, text, client, sandbox) => {
+    expect({ client: threadsTextLength(text), sandbox: textLength(text) }).toEqual({ client, sandbox });
+  });
+
+  it("the client never counts less than the sandbox (property)", () => {
+    const pieces = [
+      ...LENGTHS.map(([, text]) => text),
+      ...CLIENT_COUNTS_MORE.map(([, text]) => text),
+      "\u200D",
+      "\uFE0F",
+      "\u20E3",
+      "🏻",
+      "🇺",
+      "a",
+      " ",
+      "日本",
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 12 }), (parts) => {
+        const text = parts.join("");
+        expect(threadsTextLength(text)).toBeGreaterThanOrEqual(textLength(text));
+      }),
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 40 }), (text) => {
+        expect(threadsTextLength(text)).toBeGreaterThanOrEqual(textLength(text));
+      }),
+    );
+  });
+
+  it("both accept 500 and refuse 501 at the limit, emoji included", () => {
+    const accepts = (text: string) => ({
+      client: validatePart({ text }, 0).length === 0,
+      sandbox: sandboxAccepts({ media_type: "TEXT", text }),
+    });
+    expect(accepts(`${"a".repeat(496)}😀`)).toEqual({ client: true, sandbox: true });
+    expect(accepts(`${"a".repeat(497)}😀`)).toEqual({ client: false, sandbox: false });
+    expect(accepts(`${"あ".repeat(475)}👨‍👩‍👧‍👦`)).toEqual({ client: true, sandbox: true });
+    expect(accepts(`${"あ".repeat(476)}👨‍👩‍👧‍👦`)).toEqual({ client: false, sandbox: false });
+  });
+});
+
+describe("links: the client counts at least the sandbox's", () => {
+  it.each<[string, number, number]>([
+    ["https://a.example/x and HTTPS://A.EXAMPLE/x/", 1, 1],
+    ["one https://a.example two http://b.example/p。 three www.c.example", 3, 3],
+    ["a www. host with any top-level domain: www.example.travel/tours", 1, 1],
+    ["記事はこちらhttps://example.jp/記事 と https://example.jp/記事。", 1, 1],
+    // Bare domains are links to the client (the safe side), not to the sandbox.
+    ["example.com and example.org/page", 2, 0],
+  ])("%j: client %i, sandbox %i", (text, client, sandbox) => {
+    expect({ client: countLinks(text), sandbox: uniqueLinks(text).length }).toEqual({ client, sandbox });
+  });
+
+  it("the client never counts fewer links than the sandbox (property)", () => {
+    const pieces = [
+      "https://a.example/x",
+      "HTTPS://A.EXAMPLE/X",
+      "www.b.example",
+      "WWW.B.example/",
+      "www.example.travel/tours",
+      "example.com",
+      "?q=1",
+      "#top",
+      " ",
+      "。",
+      "、",
+      "記事",
+      "(",
+      ")",
+      ".",
+      ",",
+      "!",
+      "x",
+      "@",
+      "/",
+      "「",
+      "」",
+      "'",
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 10 }), (parts) => {
+        const text = parts.join("");
+        expect(countLinks(text), text).toBeGreaterThanOrEqual(uniqueLinks(text).length);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("both refuse a sixth link", () => {
+    const text = [1, 2, 3, 4, 5, 6].map((n) => `https://site${n}.example/`).join(" ");
+    expect(validatePart({ text }, 0).some((i) => i.field === "text")).toBe(true);
+    expect(sandboxAccepts({ media_type: "TEXT", text })).toBe(false);
+    const five = [1, 2, 3, 4, 5].map((n) => `https://site${n}.example/`).join(" ");
+    expect(validatePart({ text: five }, 0)).toEqual([]);
+    expect(sandboxAccepts({ media_type: "TEXT", text: five })).toBe(true);
+  });
+});
+
+describe("reply controls", () => {
+  it("the sandbox accepts exactly the values the client sends", () => {
+    for (const replyControl of [
+      "everyone",
+      "accounts_you_follow",
+      "mentioned_only",
+      "parent_post_author_only",
+      "followers_only",
+    ] as const) {
+      expect(validatePart({ text: "x", replyControl }, 0)).toEqual([]);
+      expect(sandboxAccepts({ media_type: "TEXT", text: "x", reply_control: replyControl })).toBe(true);
+    }
+    expect(validatePart({ text: "x", replyControl: "nobody" as never }, 0)).not.toEqual([]);
+    expect(sandboxAccepts({ media_type: "TEXT", text: "x", reply_control: "nobody" })).toBe(false);
+  });
+});
+
+function sandboxAccepts(params: Record<string, string>): boolean {
+  try {
+    validateContainerParams(params);
+    return true;
+  } catch {
+    return false;
+  }
+}
