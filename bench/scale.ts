@@ -11,7 +11,7 @@ import { sql } from "kysely";
 import { openDatabase } from "../src/db/connect.js";
 import type { Dialect } from "../src/db/dialect.js";
 import { listJobs, listRuns } from "../src/scheduler/inspect.js";
-import { planAll } from "../src/scheduler/plan-writer.js";
+import { planAll } from "../src/scheduler/planner.js";
 import { claimNext, markMissed, nextRunAt, recoverExpiredLeases } from "../src/scheduler/runs.repository.js";
 import { flags, intFlag, listFlag } from "./lib/args.js";
 import { freshDb } from "./lib/db.js";

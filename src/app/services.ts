@@ -4,11 +4,9 @@ import type { Config } from "../config.js";
 import type { Db } from "../db/connect.js";
 import { createGroupService } from "../groups/groups.service.js";
 import { notifyWork } from "../scheduler/notify.js";
+import { PLAN_HORIZON_MS } from "../scheduler/planning/index.js";
 import { createScheduleService } from "../schedules/schedules.service.js";
 import type { ThreadsClient } from "../threads/client.js";
-
-/** How far ahead schedules are planned; the engine extends the horizon as time passes. */
-export const PLAN_HORIZON_MS = 48 * 3_600_000;
 
 export interface ServiceDeps {
   db: Db;

@@ -13,8 +13,9 @@ import {
 } from "../../scheduler/inspect.js";
 import { ONE_OFF_SLOT } from "../../scheduler/jobs/post-at.js";
 import { notifyWork } from "../../scheduler/notify.js";
-import { planAll } from "../../scheduler/plan-writer.js";
+import { planAll } from "../../scheduler/planner.js";
 import { formatLocalTime } from "../../scheduler/planning/at.js";
+import { PLAN_HORIZON_MS } from "../../scheduler/planning/index.js";
 import { withoutGroupsWarning } from "../../schedules/schedule.js";
 import { listSchedulesWithoutGroups } from "../../schedules/schedules.repository.js";
 import { type Command, flag, parseId, positiveInt, str, UsageError } from "../command.js";
@@ -228,7 +229,7 @@ export const reloadCommand: Command = {
     const config = ctx.config();
     const count = await planAll(db, {
       now: ctx.clock.now(),
-      horizonMs: 48 * 3_600_000,
+      horizonMs: PLAN_HORIZON_MS,
       defaultTimezone: config.defaultTimezone,
     });
     await notifyWork(db);
