@@ -168,10 +168,10 @@ async function runOne(dialect: Dialect, count: number) {
 
     t = performance.now();
     const jobs = await listJobs(b.db, now, "UTC");
-    await listRuns(b.db, { state: "planned", from: now - 15 * 60_000, limit: 50 }, (tz) => tz ?? "UTC");
+    await listRuns(b.db, { state: "planned", from: now - 15 * 60_000, limit: 50 }, "UTC");
     const jobsMs = performance.now() - t;
     t = performance.now();
-    const runs = await listRuns(b.db, { to: now + 1, limit: 100 }, (tz) => tz ?? "UTC");
+    const runs = await listRuns(b.db, { to: now + 1, limit: 100 }, "UTC");
     const runsMs = performance.now() - t;
 
     const env = {

@@ -6,6 +6,7 @@ import { parseStopTimeout } from "../../config.js";
 import { createHttpApp } from "../../http/app.js";
 import { acquireInstanceLock } from "../../scheduler/instance-lock.js";
 import { recoverLeasesOf } from "../../scheduler/runs.repository.js";
+import { createStatusService } from "../../scheduler/status.service.js";
 import { destroyHttpAgents } from "../../threads/http-send.js";
 import { type Command, flag, str, UsageError } from "../command.js";
 import { describeDb } from "../context.js";
@@ -63,9 +64,8 @@ export const startCommand: Command = {
     let server: ReturnType<typeof serve> | undefined;
     if (web) {
       const app = createHttpApp({
-        db,
+        status: createStatusService({ db, defaultTimezone: config.defaultTimezone }),
         now: () => ctx.clock.now(),
-        defaultTimezone: config.defaultTimezone,
         threadsMode: threads.mode,
         threadsUrl: threads.graphUrl,
         scheduler: engine ? { running: () => true, nodeId: engine.nodeId } : null,
