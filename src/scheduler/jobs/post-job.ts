@@ -5,7 +5,7 @@ import { withGroupShareLock } from "../../groups/groups.repository.js";
 import { hasLedger } from "../../publications/publications.repository.js";
 import { type PublisherDeps, type PublishOutcome, publishGroup } from "../../publications/publisher.js";
 import type { PostPart } from "../../threads/post.js";
-import { validateGroup } from "../../threads/preflight.js";
+import { formatIssue, validateGroup } from "../../threads/preflight.js";
 import { type BackoffPolicy, retryDelay } from "../backoff.js";
 import { type PickState, pickGroup } from "../pick.js";
 import { type Outcome, setGroup } from "../runs.repository.js";
@@ -71,7 +71,7 @@ export async function runPostJob(deps: PostJobDeps, occ: RunRow): Promise<Outcom
   if ("skip" in chosen) return { state: "skipped", reason: chosen.skip };
   const issues = validateGroup(chosen.parts);
   if (issues.length > 0) {
-    const text = issues.map((i) => `part ${i.part + 1}: ${i.field}: ${i.message}`).join("; ");
+    const text = issues.map(formatIssue).join("; ");
     return { state: "failed", groupId: chosen.groupId, reason: `the post group is not publishable: ${text}` };
   }
 
