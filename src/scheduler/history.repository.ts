@@ -74,7 +74,10 @@ export interface RunRowFilter {
   from?: number;
   /** Only runs due before this (ms)… */
   to?: number;
-  /** …except the later one-off posts and cancelled runs. */
+  /**
+   * …except, with this, the later one-off posts and cancelled runs, which a user wants to see coming (the
+   * scheduled runs planned ahead are many and are listed by `jobs`).
+   */
   alsoUpcomingOneOffs?: boolean;
   /** Only one-off posts (`post --at`). */
   oneOff?: boolean;

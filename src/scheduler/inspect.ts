@@ -9,6 +9,7 @@ import {
   listNextDue,
   listPermalinksOfRuns,
   listRunRows,
+  type RunRowFilter,
 } from "./history.repository.js";
 import { TOKEN_REFRESH_KEY, TOKEN_REFRESH_TIME } from "./jobs/token-refresh-job.js";
 import { DEFAULT_MISFIRE_GRACE_MINUTES, endOfSchedule, nextDailyRun } from "./planning/index.js";
@@ -172,22 +173,8 @@ export interface RunInfo {
   permalinks: string[];
 }
 
-export interface RunFilter {
-  accountId?: number;
-  state?: RunStateFilter;
-  /** Only runs due at or after this (ms). */
-  from?: number;
-  /** Only runs due before this (ms)… */
-  to?: number;
-  /**
-   * …except, with this, the later one-off posts and cancelled runs, which a user wants to see coming (the
-   * scheduled runs planned ahead are many and are listed by `jobs`).
-   */
-  alsoUpcomingOneOffs?: boolean;
-  /** Only one-off posts (`post --at`). */
-  oneOff?: boolean;
-  limit?: number;
-}
+/** Which runs `listRuns` lists (at most `limit`, default 200). */
+export type RunFilter = Omit<RunRowFilter, "limit"> & { limit?: number };
 
 /**
  * Runs with their state, times, permalinks and reasons, newest due first unless `from` is given; times in the
