@@ -11,7 +11,7 @@ import { sql } from "kysely";
 import { openDatabase } from "../src/db/connect.js";
 import type { Dialect } from "../src/db/dialect.js";
 import { listJobs, listRuns } from "../src/scheduler/inspect.js";
-import { planAll } from "../src/scheduler/plan-writer.js";
+import { planAll } from "../src/scheduler/planner.js";
 import { claimNext, markMissed, nextRunAt, recoverExpiredLeases } from "../src/scheduler/runs.repository.js";
 import { flags, intFlag, listFlag } from "./lib/args.js";
 import { freshDb } from "./lib/db.js";
@@ -168,10 +168,10 @@ async function runOne(dialect: Dialect, count: number) {
 
     t = performance.now();
     const jobs = await listJobs(b.db, now, "UTC");
-    await listRuns(b.db, { state: "planned", from: now - 15 * 60_000, limit: 50 }, (tz) => tz ?? "UTC");
+    await listRuns(b.db, { state: "planned", from: now - 15 * 60_000, limit: 50 }, "UTC");
     const jobsMs = performance.now() - t;
     t = performance.now();
-    const runs = await listRuns(b.db, { to: now + 1, limit: 100 }, (tz) => tz ?? "UTC");
+    const runs = await listRuns(b.db, { to: now + 1, limit: 100 }, "UTC");
     const runsMs = performance.now() - t;
 
     const env = {

@@ -6,7 +6,7 @@ import { migrateToLatest } from "../src/db/connect.js";
 import { dialectOf } from "../src/db/dialect.js";
 import { migrationProvider } from "../src/db/migrations/index.js";
 import { countPublishedSince } from "../src/publications/publications.repository.js";
-import { planSchedule } from "../src/scheduler/plan-writer.js";
+import { planSchedule } from "../src/scheduler/planner.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import { accountRow, runRow } from "./helpers/fixtures.js";
 

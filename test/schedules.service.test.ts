@@ -183,11 +183,13 @@ describe.each(DIALECTS)("schedule service on %s", (dialect) => {
       new RegExp(`Post group ${foreign.id} is not one of @alice's groups`),
     );
     expect(bad.details).toMatchObject({ problems: [expect.any(String)] });
-    await expectAppError(
+    const missing = await expectAppError(
       service.add({ accountId: 999, kind: "fixed", times: ["10:00"] }),
       "not_found",
       /^Account 999 does not exist\.$/,
     );
+    // The next step is data the CLI words (`accounts list`), not part of the message.
+    expect(missing.hint).toEqual({ action: "list", what: "account" });
     expect(await service.list()).toEqual([]);
     expect(await runs(t)).toEqual([]);
 

@@ -233,7 +233,7 @@ describe.each(DIALECTS)("a media error in runs on %s", (dialect) => {
     await env.addSchedule(account.id, { kind: "fixed", times: ["10:00"] });
     await env.runAt(TEN - MINUTE);
     await env.runAt(TEN);
-    const runs = await listRuns(env.db, { state: "failed" }, () => "UTC");
+    const runs = await listRuns(env.db, { state: "failed" }, "UTC");
     expect(runs).toEqual([
       expect.objectContaining({
         job: "post",

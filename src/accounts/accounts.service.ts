@@ -2,7 +2,7 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import type { AccountRow, AccountStatus } from "../db/schema.js";
 import { AppError, notFound } from "../errors.js";
-import { clearFuturePlan } from "../scheduler/plan-writer.js";
+import { clearFuturePlan } from "../scheduler/planner.js";
 import {
   listInFlightOfAccount,
   skipPlannedOfAccount,

@@ -10,13 +10,12 @@ import type { Logger } from "../log.js";
 import { Engine, type EngineOptions } from "../scheduler/engine/engine.js";
 import { acquireInstanceLock, type InstanceLock } from "../scheduler/instance-lock.js";
 import { notifyWork, postgresSubscriber } from "../scheduler/notify.js";
+import { PLAN_HORIZON_MS } from "../scheduler/planning/index.js";
 import { recoverLeasesOf } from "../scheduler/runs.repository.js";
+import { createStatusService } from "../scheduler/status.service.js";
 import { createScheduleService } from "../schedules/schedules.service.js";
 import { logEvent } from "./engine-log.js";
 import type { ThreadsConnection } from "./threads-connection.js";
-
-/** How far ahead schedules are planned; the engine extends the horizon as time passes. */
-export const PLAN_HORIZON_MS = 48 * 3_600_000;
 
 /** Where Threads is, as the app uses it: the client, and what the status page says about it. */
 export type AppThreads = Pick<ThreadsConnection, "client" | "mode" | "graphUrl" | "canExchangeTokens">;
@@ -91,9 +90,8 @@ export function createApp(deps: AppDeps): App {
     },
     get http() {
       http ??= createHttpApp({
-        db: deps.db,
+        status: createStatusService({ db: deps.db, defaultTimezone: deps.config.defaultTimezone }),
         now: () => deps.clock.now(),
-        defaultTimezone: deps.config.defaultTimezone,
         threadsMode: deps.threads.mode,
         threadsUrl: deps.threads.graphUrl,
         scheduler: engine ? { running: () => true, nodeId: engine.nodeId } : null,

@@ -3,7 +3,7 @@ import { CONFIG_VARIABLES, ConfigError, type ConfigOverrides } from "../config.j
 import { DatabaseError } from "../db/errors.js";
 import { AppError } from "../errors.js";
 import { ThreadsApiError } from "../threads/errors.js";
-import { fieldLabel, ValidationError } from "../threads/preflight.js";
+import { formatIssue, ValidationError } from "../threads/preflight.js";
 import { type Command, type ParsedArgs, UsageError } from "./command.js";
 import { COMMANDS } from "./commands/index.js";
 import { createCliContext } from "./context.js";
@@ -123,7 +123,7 @@ function reportError(error: unknown, command: Command, output: Output, fromFlags
   }
   if (error instanceof ValidationError) {
     output.err("Error: the post cannot be published as it is:");
-    for (const i of error.issues) output.err(`  - part ${i.part + 1}: ${fieldLabel(i.field)}: ${i.message}`);
+    for (const issue of error.issues) output.err(`  - ${formatIssue(issue)}`);
     output.err("Nothing was changed.");
     return 1;
   }

@@ -110,16 +110,20 @@ export interface PlannedDaysTable {
   draw_json: string | null;
 }
 
-export type RunState =
-  | "planned"
-  | "running"
-  | "published"
-  | "failed"
-  | "missed"
-  | "needs_check"
-  | "skipped"
+/** Every state a run is stored in, in the order they are listed. */
+export const RUN_STATES = [
+  "planned",
+  "running",
+  "published",
+  "failed",
+  "missed",
+  "needs_check",
+  "skipped",
   /** Withdrawn by the user (`runs cancel`) while planned; never claimed, never planned again. */
-  | "cancelled";
+  "cancelled",
+] as const;
+
+export type RunState = (typeof RUN_STATES)[number];
 
 export type JobKind = "post" | "token_refresh";
 

@@ -1,6 +1,6 @@
 /** The JSON half of ./import.ts (the format is described there). Pure. */
 import type { PostPart } from "../threads/post.js";
-import { validateGroup } from "../threads/preflight.js";
+import { formatIssue, validateGroup } from "../threads/preflight.js";
 import type { ImportIssue, ParsedGroup } from "./import.js";
 
 const PART_KEYS = new Set([
@@ -67,7 +67,7 @@ export function parseJsonGroups(text: string): { groups: ParsedGroup[]; issues: 
         }
       }
     });
-    for (const issue of validateGroup(parts)) add(`part ${issue.part + 1}: ${issue.field}: ${issue.message}`);
+    for (const issue of validateGroup(parts)) add(formatIssue(issue));
     if (name !== "") groups.push({ name, parts });
   });
   return { groups, issues };

@@ -1,13 +1,11 @@
 import { Hono } from "hono";
-import type { Db } from "../db/connect.js";
-import { dialectOf } from "../db/dialect.js";
-import { formatInZone, listJobs, listRuns } from "../scheduler/inspect.js";
+import type { StatusService } from "../scheduler/status.service.js";
 import { renderStatusPage } from "./status-page.js";
 
 export interface HttpDeps {
-  db: Db;
+  /** The reads of `/health` and the status page (the app never holds the database itself). */
+  status: Pick<StatusService, "health" | "statusPage">;
   now: () => number;
-  defaultTimezone: string;
   threadsMode: "sandbox" | "remote" | "live";
   threadsUrl: string;
   /** Whether this process runs the scheduler (and its node id). */
@@ -19,17 +17,12 @@ export function createHttpApp(deps: HttpDeps): Hono {
   const app = new Hono();
 
   app.get("/health", async (c) => {
-    let database = "ok";
-    try {
-      await deps.db.selectFrom("app_state").select("key").limit(1).execute();
-    } catch {
-      database = "unreachable";
-    }
-    const ok = database === "ok";
+    const database = await deps.status.health();
+    const ok = database.status === "ok";
     return c.json(
       {
         status: ok ? "ok" : "degraded",
-        database: { dialect: dialectOf(deps.db), status: database },
+        database,
         threads: { mode: deps.threadsMode, url: deps.threadsUrl },
         scheduler: deps.scheduler
           ? { running: deps.scheduler.running(), node: deps.scheduler.nodeId }
@@ -40,29 +33,13 @@ export function createHttpApp(deps: HttpDeps): Hono {
   });
 
   app.get("/", async (c) => {
-    const now = deps.now();
-    const accounts = await deps.db
-      .selectFrom("accounts")
-      .select(["id", "username", "status", "status_reason", "token_expires_at", "timezone"])
-      .where("archived_at", "is", null)
-      .orderBy("id")
-      .execute();
-    const jobs = (await listJobs(deps.db, now, deps.defaultTimezone)).slice(0, 50);
-    const zoneOf = (tz: string | null) => tz ?? deps.defaultTimezone;
-    const upcoming = await listRuns(deps.db, { state: "planned", from: now, limit: 20 }, zoneOf);
-    const runs = await listRuns(deps.db, { limit: 50, to: now + 1 }, zoneOf);
+    const reads = await deps.status.statusPage(deps.now());
     return c.html(
       renderStatusPage({
         threadsMode: deps.threadsMode,
         threadsUrl: deps.threadsUrl,
         schedulerRunning: deps.scheduler?.running() ?? false,
-        accounts: accounts.map((a) => ({
-          ...a,
-          tokenExpires: formatInZone(a.token_expires_at, a.timezone),
-        })),
-        jobs,
-        upcoming,
-        runs,
+        ...reads,
       }),
     );
   });

@@ -1,25 +1,14 @@
 import { escapeHtml } from "../html.js";
-import { type JobInfo, type RunInfo, runStateLabel } from "../scheduler/inspect.js";
+import { type RunStateFilter, runStateLabel } from "../scheduler/inspect.js";
+import type { StatusPageReads } from "../scheduler/status.service.js";
 
-export interface StatusPageData {
+export interface StatusPageData extends StatusPageReads {
   threadsMode: "sandbox" | "remote" | "live";
   threadsUrl: string;
   schedulerRunning: boolean;
-  accounts: Array<{
-    id: number;
-    username: string;
-    status: string;
-    status_reason: string | null;
-    tokenExpires: string;
-  }>;
-  jobs: JobInfo[];
-  /** The next planned runs. */
-  upcoming: RunInfo[];
-  /** Recent runs, newest first. */
-  runs: RunInfo[];
 }
 
-const STATE_LABEL: Record<string, string> = {
+const STATE_LABEL: Record<RunStateFilter, string> = {
   planned: "予定 planned",
   running: "実行中 running",
   published: "投稿済み published",

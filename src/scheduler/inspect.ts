@@ -1,9 +1,25 @@
 import { DateTime } from "luxon";
 import type { Db } from "../db/connect.js";
-import type { RunRow, RunState } from "../db/schema.js";
-import { ONE_OFF_PREFIX } from "./jobs/post-at.js";
+import { RUN_STATES, type RunRow, type RunState } from "../db/schema.js";
+import { scheduleZone } from "../schedules/schedule.js";
+import {
+  type ActiveScheduleRow,
+  getZonesOfRun,
+  listActiveSchedules,
+  listNextDue,
+  listPermalinksOfRuns,
+  listRunRows,
+  type RunRowFilter,
+} from "./history.repository.js";
 import { TOKEN_REFRESH_KEY, TOKEN_REFRESH_TIME } from "./jobs/token-refresh-job.js";
-import { endOfSchedule, nextDailyRun } from "./planning/index.js";
+import { DEFAULT_MISFIRE_GRACE_MINUTES, endOfSchedule, nextDailyRun } from "./planning/index.js";
+
+/**
+ * What `jobs`, `runs`, `check` and the status page show: the read models of history.repository.ts, in the
+ * zones and words a user reads them in.
+ */
+
+const MINUTE = 60_000;
 
 /** A recurring job as the original scheduler listed it: `schedule_{id}_{HH:MM}`, `token_refresh`, random plans. */
 export interface JobInfo {
@@ -35,34 +51,17 @@ export function formatForReport(ms: number, zone: string): string {
   return DateTime.fromMillis(ms, { zone }).toFormat("yyyy-MM-dd HH:mm:ssZZ");
 }
 
-/** The recurring jobs with their next run, read from the planned runs (the only source of truth). */
+/**
+ * The recurring jobs with their next run, read from the planned runs (the only source of truth). Runs due
+ * up to the default misfire grace ago still count as next: they may yet run.
+ */
 export async function listJobs(db: Db, now: number, defaultTimezone: string): Promise<JobInfo[]> {
-  const schedules = await db
-    .selectFrom("schedules as s")
-    .innerJoin("accounts as a", "a.id", "s.account_id")
-    .select([
-      "s.id",
-      "s.account_id",
-      "s.kind",
-      "s.times_json",
-      "s.timezone",
-      "s.until_date",
-      "a.timezone as account_timezone",
-    ])
-    .where("s.active", "=", 1)
-    .orderBy("s.id")
-    .execute();
-  const next = await db
-    .selectFrom("runs")
-    .select(["job_key", "slot", (eb) => eb.fn.min("due_at").as("next")])
-    .where("state", "in", ["planned", "needs_check"])
-    .where("due_at", ">=", now - 15 * 60_000)
-    .groupBy(["job_key", "slot"])
-    .execute();
+  const schedules = await listActiveSchedules(db);
+  const next = await listNextDue(db, now - DEFAULT_MISFIRE_GRACE_MINUTES * MINUTE);
   const nextBy = new Map<string, number>();
   for (const n of next) {
     const key = n.slot.startsWith("random") ? `${n.job_key}|random` : `${n.job_key}|${n.slot}`;
-    const at = Number(n.next);
+    const at = n.next;
     const prev = nextBy.get(key);
     if (prev === undefined || at < prev) nextBy.set(key, at);
   }
@@ -91,7 +90,7 @@ export async function listJobs(db: Db, now: number, defaultTimezone: string): Pr
     });
   };
   for (const s of schedules) {
-    const zone = s.timezone ?? s.account_timezone;
+    const zone = scheduleZone(s.timezone, s.account_timezone, defaultTimezone);
     if (s.kind === "fixed") {
       for (const time of JSON.parse(s.times_json ?? "[]") as string[]) {
         add(
@@ -118,7 +117,7 @@ export async function listJobs(db: Db, now: number, defaultTimezone: string): Pr
   }
   const refresh = next
     .filter((n) => n.job_key === TOKEN_REFRESH_KEY)
-    .map((n) => Number(n.next))
+    .map((n) => n.next)
     .sort((a, b) => a - b)[0];
   // Before any scheduler has planned it, the refresh still runs at the next 03:00: say so rather than "nothing".
   add(
@@ -138,26 +137,18 @@ export async function listJobs(db: Db, now: number, defaultTimezone: string): Pr
  * The state to show for a run. A token refresh that ran is stored as `published` (the one terminal success
  * state of the run machine), which reads as if something had been posted: it is shown as `done`.
  */
-export function runStateLabel(run: { job: string; state: RunState }): string {
+export function runStateLabel(run: { job: string; state: RunState }): RunStateFilter {
   return run.job === "token_refresh" && run.state === "published" ? "done" : run.state;
 }
 
 /**
- * What `runs --state` takes: every state a run is shown in. `done` is a token refresh that ran (stored as
- * `published`), so `published` means posts only.
+ * What `runs --state` takes: every state a run is shown in, `done` after `published`. `done` is a token
+ * refresh that ran (stored as `published`), so `published` means posts only.
  */
-export const RUN_STATE_FILTERS = [
-  "planned",
-  "running",
-  "published",
-  "done",
-  "failed",
-  "missed",
-  "needs_check",
-  "skipped",
-  "cancelled",
-] as const;
-export type RunStateFilter = (typeof RUN_STATE_FILTERS)[number];
+export type RunStateFilter = RunState | "done";
+export const RUN_STATE_FILTERS: readonly RunStateFilter[] = RUN_STATES.flatMap((state): RunStateFilter[] =>
+  state === "published" ? [state, "done"] : [state],
+);
 
 export function isRunStateFilter(text: string): text is RunStateFilter {
   return (RUN_STATE_FILTERS as readonly string[]).includes(text);
@@ -182,82 +173,21 @@ export interface RunInfo {
   permalinks: string[];
 }
 
-export interface RunFilter {
-  accountId?: number;
-  state?: RunState | RunStateFilter;
-  /** Only runs due at or after this (ms). */
-  from?: number;
-  /** Only runs due before this (ms)… */
-  to?: number;
-  /**
-   * …except, with this, the later one-off posts and cancelled runs, which a user wants to see coming (the
-   * scheduled runs planned ahead are many and are listed by `jobs`).
-   */
-  alsoUpcomingOneOffs?: boolean;
-  /** Only one-off posts (`post --at`). */
-  oneOff?: boolean;
-  limit?: number;
-}
+/** Which runs `listRuns` lists (at most `limit`, default 200). */
+export type RunFilter = Omit<RunRowFilter, "limit"> & { limit?: number };
 
-/** Runs with their state, times, permalinks and reasons, newest due first unless `from` is given. */
-export async function listRuns(
-  db: Db,
-  filter: RunFilter,
-  zoneOf: (accountTz: string | null) => string,
-): Promise<RunInfo[]> {
-  let q = db
-    .selectFrom("runs as o")
-    .leftJoin("accounts as a", "a.id", "o.account_id")
-    .leftJoin("schedules as s", "s.id", "o.schedule_id")
-    .select([
-      "o.id",
-      "o.job",
-      "o.schedule_id",
-      "o.account_id",
-      "a.username",
-      "a.timezone as account_timezone",
-      "s.timezone as schedule_timezone",
-      "o.slot",
-      "o.state",
-      "o.due_at",
-      "o.finished_at",
-      "o.attempts",
-      "o.group_id",
-      "o.reason",
-    ]);
-  if (filter.accountId !== undefined) q = q.where("o.account_id", "=", filter.accountId);
-  if (filter.state === "done") {
-    q = q.where("o.state", "=", "published").where("o.job", "=", "token_refresh");
-  } else if (filter.state === "published") {
-    q = q.where("o.state", "=", "published").where("o.job", "<>", "token_refresh");
-  } else if (filter.state !== undefined) {
-    q = q.where("o.state", "=", filter.state);
-  }
-  if (filter.from !== undefined) q = q.where("o.due_at", ">=", filter.from);
-  if (filter.to !== undefined) {
-    const to = filter.to;
-    q = filter.alsoUpcomingOneOffs
-      ? q.where((eb) =>
-          eb.or([
-            eb("o.due_at", "<", to),
-            eb("o.job_key", "like", `${ONE_OFF_PREFIX}%`),
-            eb("o.state", "=", "cancelled"),
-          ]),
-        )
-      : q.where("o.due_at", "<", to);
-  }
-  if (filter.oneOff) q = q.where("o.job_key", "like", `${ONE_OFF_PREFIX}%`);
-  q = filter.from !== undefined ? q.orderBy("o.due_at", "asc") : q.orderBy("o.due_at", "desc");
-  const rows = await q
-    .orderBy("o.id")
-    .limit(filter.limit ?? 200)
-    .execute();
-  const links = await permalinksFor(
+/**
+ * Runs with their state, times, permalinks and reasons, newest due first unless `from` is given; times in the
+ * run's zone (`scheduleZone`: its schedule's, else its account's, else `defaultTimezone`).
+ */
+export async function listRuns(db: Db, filter: RunFilter, defaultTimezone: string): Promise<RunInfo[]> {
+  const rows = await listRunRows(db, { ...filter, limit: filter.limit ?? 200 });
+  const links = await listPermalinksOfRuns(
     db,
     rows.map((r) => r.id),
   );
   return rows.map((r) => {
-    const zone = r.schedule_timezone ?? zoneOf(r.account_timezone);
+    const zone = scheduleZone(r.schedule_timezone, r.account_timezone, defaultTimezone);
     return {
       id: r.id,
       job: r.job,
@@ -283,36 +213,19 @@ export function mixedZonesNote(zones: Iterable<string>, order = "sorted by insta
   return new Set(zones).size > 1 ? `Times are in each schedule's zone; ${order}.` : undefined;
 }
 
-async function permalinksFor(db: Db, runIds: number[]): Promise<Map<number, string[]>> {
-  const map = new Map<number, string[]>();
-  if (runIds.length === 0) return map;
-  for (let i = 0; i < runIds.length; i += 500) {
-    const rows = await db
-      .selectFrom("publications as p")
-      .innerJoin("publication_parts as pp", "pp.publication_id", "p.id")
-      .select(["p.run_id", "pp.permalink", "pp.position"])
-      .where("p.run_id", "in", runIds.slice(i, i + 500))
-      .where("pp.permalink", "is not", null)
-      .orderBy("p.run_id")
-      .orderBy("pp.position")
-      .execute();
-    for (const r of rows) {
-      const list = map.get(r.run_id) ?? [];
-      list.push(r.permalink!);
-      map.set(r.run_id, list);
-    }
-  }
-  return map;
-}
-
 /** The zone a run's time is shown in: its schedule's, else its account's, else the default. */
 export async function zoneOfRun(db: Db, run: RunRow, defaultTimezone: string): Promise<string> {
-  const row = await db
-    .selectFrom("runs as o")
-    .leftJoin("accounts as a", "a.id", "o.account_id")
-    .leftJoin("schedules as s", "s.id", "o.schedule_id")
-    .select(["s.timezone as schedule_timezone", "a.timezone as account_timezone"])
-    .where("o.id", "=", run.id)
-    .executeTakeFirst();
-  return row?.schedule_timezone ?? (row?.account_timezone || defaultTimezone);
+  const row = await getZonesOfRun(db, run.id);
+  return scheduleZone(row?.schedule_timezone, row?.account_timezone, defaultTimezone);
+}
+
+/** An active schedule as `check` lists it: its timing and its account's name. */
+export type ActiveSchedule = Pick<
+  ActiveScheduleRow,
+  "id" | "kind" | "times_json" | "window_start" | "window_end" | "posts_per_day" | "username" | "name"
+>;
+
+/** The active schedules in id order (the same read as `listJobs`). */
+export async function listActiveSchedulesForCheck(db: Db): Promise<ActiveSchedule[]> {
+  return listActiveSchedules(db);
 }

@@ -1,11 +1,15 @@
 import { existsSync, realpathSync } from "node:fs";
 import { hostname } from "node:os";
 import SqliteDatabase from "better-sqlite3";
-import { sql } from "kysely";
 import type { Db } from "../db/connect.js";
 import { dialectOf } from "../db/dialect.js";
+import {
+  deleteHolderRecord,
+  mainDatabaseFile,
+  readHolderRecord,
+  writeHolderRecord,
+} from "./instance-lock.repository.js";
 
-const KEY = "scheduler_instance";
 /**
  * How long a start waits for the lock before refusing: a holder that was just killed (`kill -9`, then a restart
  * at once) may still be on its way out for a few milliseconds; the kernel frees its lock as it dies.
@@ -57,19 +61,14 @@ export async function acquireInstanceLock(
   let deadHolder: string | undefined;
   try {
     await db.transaction().execute(async (trx) => {
-      const row = await trx.selectFrom("app_state").select("value").where("key", "=", KEY).executeTakeFirst();
-      const other = row ? parseHolder(row.value) : undefined;
+      const recorded = await readHolderRecord(trx);
+      const other = recorded === undefined ? undefined : parseHolder(recorded);
       if (other && other.nodeId !== nodeId) {
         // An in-memory database has no file to lock; its record can only be from this very process.
         if (!held) throw refusal(other, where, undefined);
         deadHolder = other.nodeId;
       }
-      const value = mine;
-      await trx
-        .insertInto("app_state")
-        .values({ key: KEY, value, updated_at: me.startedAt! })
-        .onConflict((oc) => oc.column("key").doUpdateSet({ value, updated_at: me.startedAt! }))
-        .execute();
+      await writeHolderRecord(trx, mine, me.startedAt!);
     });
   } catch (error) {
     held?.close();
@@ -84,7 +83,7 @@ export async function acquireInstanceLock(
       released = true;
       try {
         // Only this process's own record (nothing rewrites it while the lock is held).
-        await db.deleteFrom("app_state").where("key", "=", KEY).where("value", "=", mine).execute();
+        await deleteHolderRecord(db, mine);
       } finally {
         held?.close();
       }
@@ -94,10 +93,7 @@ export async function acquireInstanceLock(
 
 /** The main database's file (resolved through symlinks), or undefined for an in-memory database. */
 async function databaseFile(db: Db): Promise<string | undefined> {
-  const { rows } = await sql<{
-    file: string;
-  }>`select file from pragma_database_list where name = 'main'`.execute(db);
-  const file = rows[0]?.file;
+  const file = await mainDatabaseFile(db);
   if (!file) return undefined;
   try {
     return realpathSync(file);
@@ -130,8 +126,8 @@ async function holdLockFile(db: Db, lockFile: string, where: string): Promise<Sq
     if ((error as { code?: string }).code !== "SQLITE_BUSY") {
       throw new InstanceLockError(`Cannot lock ${lockFile}: ${(error as Error).message}.`, { cause: error });
     }
-    const row = await db.selectFrom("app_state").select("value").where("key", "=", KEY).executeTakeFirst();
-    throw refusal(row ? parseHolder(row.value) : undefined, where, lockFile);
+    const recorded = await readHolderRecord(db);
+    throw refusal(recorded === undefined ? undefined : parseHolder(recorded), where, lockFile);
   }
 }
 

@@ -8,6 +8,7 @@ import {
 import type { Db } from "../db/connect.js";
 import { dialectOf } from "../db/dialect.js";
 import type { DB, RunRow, RunState } from "../db/schema.js";
+import { DEFAULT_MISFIRE_GRACE_MINUTES } from "./planning/index.js";
 
 /**
  * States a run may be claimed from, as SQL literals: the partial index `occurrences_claimable`
@@ -192,7 +193,11 @@ export function recoverExpiredLeases(db: Db, now: number): Promise<RunRow[]> {
  * Posts not started within their schedule's misfire grace become `missed`, with the reason; never dropped
  * silently. Token refresh runs are exempt (a late refresh still helps).
  */
-export async function markMissed(db: Db, now: number, defaultGraceMinutes = 15): Promise<RunRow[]> {
+export async function markMissed(
+  db: Db,
+  now: number,
+  defaultGraceMinutes = DEFAULT_MISFIRE_GRACE_MINUTES,
+): Promise<RunRow[]> {
   const graceMs = sql<number>`coalesce((select s.misfire_grace_minutes from schedules s where s.id = runs.schedule_id), ${defaultGraceMinutes}) * 60000`;
   return (
     db

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import {
   type ScheduleSettings,
+  scheduleZone,
   settingsIssues,
   settingsOf,
   settingsProblems,
+  specOf,
   toSchedule,
   toScheduleColumns,
   withDefaults,
@@ -135,5 +137,48 @@ describe("schedule settings", () => {
       toScheduleColumns(withDefaults({ kind: "fixed", times: ["09:00"], timezone: "Etc/UTC" })).timezone,
     ).toBe("UTC");
     expect(toScheduleColumns(withDefaults({ kind: "fixed", times: ["09:00"] })).timezone).toBeNull();
+  });
+
+  it("reads a schedule's zone as its own, else its account's, else the fallback", () => {
+    expect(scheduleZone("Europe/Berlin", "Asia/Tokyo", "UTC")).toBe("Europe/Berlin");
+    expect(scheduleZone(null, "Asia/Tokyo", "UTC")).toBe("Asia/Tokyo");
+    // An account without a zone (written by an older version) has the empty string.
+    expect(scheduleZone(null, "", "UTC")).toBe("UTC");
+    expect(scheduleZone(undefined, null, "America/New_York")).toBe("America/New_York");
+  });
+
+  it("derives the planner's spec from the settings, in the zone given", () => {
+    expect(
+      specOf(withDefaults({ kind: "fixed", times: ["10:00"], until: "2026-12-31" }), "Asia/Tokyo"),
+    ).toEqual({
+      kind: "fixed",
+      times: ["10:00"],
+      minGapMinutes: 0,
+      days: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+      timezone: "Asia/Tokyo",
+      until: "2026-12-31",
+    });
+    expect(
+      specOf(
+        withDefaults({ kind: "random", windowStart: "22:00", windowEnd: "02:00", postsPerDay: 2 }),
+        "UTC",
+      ),
+    ).toMatchObject({ windowStart: "22:00", windowEnd: "02:00", postsPerDay: 2, minGapMinutes: 0 });
+  });
+
+  it("names the schedule and the column when a row's JSON is damaged", () => {
+    const columns = toScheduleColumns(withDefaults({ kind: "fixed", times: ["09:00"] }));
+    const row = {
+      ...columns,
+      id: 7,
+      account_id: 1,
+      version: 1,
+      pick_state_json: null,
+      created_at: 0,
+      updated_at: 0,
+    };
+    expect(() => toSchedule({ ...row, times_json: "[09:00" } as never)).toThrow(
+      "Schedule 7: times_json is not valid JSON; save the schedule again.",
+    );
   });
 });

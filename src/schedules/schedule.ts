@@ -1,9 +1,11 @@
 import type { Insertable } from "kysely";
 import type { PickPolicy, ScheduleKind, ScheduleRow, SchedulesTable } from "../db/schema.js";
 import {
+  DEFAULT_MISFIRE_GRACE_MINUTES,
   endOfSchedule,
   formatHhMm,
   localDateAt,
+  MAX_MISFIRE_GRACE_MINUTES,
   parseHhMm,
   type ScheduleSpec,
   validateSpec,
@@ -13,15 +15,13 @@ import {
 import { resolveTimeZone } from "../timezone.js";
 
 export type { PickPolicy, ScheduleKind, Weekday };
+export { DEFAULT_MISFIRE_GRACE_MINUTES, MAX_MISFIRE_GRACE_MINUTES };
 export const PICK_POLICIES: readonly PickPolicy[] = ["random", "shuffle", "sequential"];
-/** Posts found late by more than this become `missed` (the design's default for posts). */
-export const DEFAULT_MISFIRE_GRACE_MINUTES = 15;
-/**
- * A post more than a day late is not the post that was planned (a morning greeting at night): it is missed.
- * A day also bounds how far back a restarted scheduler writes runs of the stopped time.
- */
-export const MAX_MISFIRE_GRACE_MINUTES = 1440;
 
+/**
+ * A schedule: the one domain type, read from its row by `toSchedule`. The settings hold only the fields of
+ * its kind; the planner's timing spec is derived from them by `specOf`.
+ */
 export interface Schedule {
   id: number;
   accountId: number;
@@ -34,7 +34,7 @@ export interface Schedule {
   postsPerDay?: number;
   minGapMinutes?: number;
   days: Weekday[];
-  /** IANA zone; null means the account's zone. */
+  /** IANA zone; null means the account's zone (see `scheduleZone`). */
   timezone: string | null;
   active: boolean;
   pick: PickPolicy;
@@ -49,43 +49,37 @@ export interface Schedule {
   updatedAt: number;
 }
 
-/** What a schedule says, without identity and bookkeeping: the shape `add` takes and `update` patches. */
-export interface ScheduleSettings {
-  kind: ScheduleKind;
-  times?: string[];
-  windowStart?: string;
-  windowEnd?: string;
-  postsPerDay?: number;
-  minGapMinutes?: number;
-  /** Default: every day. */
-  days?: Weekday[];
-  timezone?: string | null;
-  active?: boolean;
-  /** Default "random", as the original system picked. */
-  pick?: PickPolicy;
-  groupIds?: number[] | null;
-  misfireGraceMinutes?: number;
-  /** Last local date "YYYY-MM-DD" it runs on (inclusive); null or absent: no end. */
-  until?: string | null;
-}
+/** What a schedule says, without identity and bookkeeping: what gets validated, stored and planned. */
+export type ResolvedSettings = Omit<Schedule, "id" | "accountId" | "version" | "createdAt" | "updatedAt">;
 
+/**
+ * Settings as given (what `add` takes and `update` patches): the kind, and any other setting, the rest
+ * defaulted by `withDefaults` (every day, pick "random", active, the account's zone, every enabled group,
+ * the default misfire grace, no end).
+ */
+export type ScheduleSettings = Pick<ResolvedSettings, "kind"> & Partial<Omit<ResolvedSettings, "kind">>;
+
+/** The schedule of a row. Throws, naming the schedule and the column, when a JSON column is damaged. */
 export function toSchedule(row: ScheduleRow): Schedule {
   const schedule: Schedule = {
     id: row.id,
     accountId: row.account_id,
     kind: row.kind,
-    days: JSON.parse(row.days_json) as Weekday[],
+    days: parseJsonColumn<Weekday[]>(row, "days_json", row.days_json),
     timezone: row.timezone,
     active: row.active === 1,
     pick: row.pick,
-    groupIds: row.group_ids_json === null ? null : (JSON.parse(row.group_ids_json) as number[]),
+    groupIds:
+      row.group_ids_json === null
+        ? null
+        : parseJsonColumn<number[]>(row, "group_ids_json", row.group_ids_json),
     misfireGraceMinutes: row.misfire_grace_minutes,
     until: row.until_date ?? null,
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
-  if (row.times_json !== null) schedule.times = JSON.parse(row.times_json) as string[];
+  if (row.times_json !== null) schedule.times = parseJsonColumn<string[]>(row, "times_json", row.times_json);
   if (row.window_start !== null) schedule.windowStart = row.window_start;
   if (row.window_end !== null) schedule.windowEnd = row.window_end;
   if (row.posts_per_day !== null) schedule.postsPerDay = row.posts_per_day;
@@ -93,18 +87,27 @@ export function toSchedule(row: ScheduleRow): Schedule {
   return schedule;
 }
 
-/** Settings after defaults, with only the fields of its kind: what gets validated and stored. */
-export type ResolvedSettings = Required<Pick<ScheduleSettings, "kind" | "days" | "pick" | "active">> & {
-  times?: string[];
-  windowStart?: string;
-  windowEnd?: string;
-  postsPerDay?: number;
-  minGapMinutes?: number;
-  timezone: string | null;
-  groupIds: number[] | null;
-  misfireGraceMinutes: number;
-  until: string | null;
-};
+function parseJsonColumn<T>(row: ScheduleRow, column: string, text: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new Error(`Schedule ${row.id}: ${column} is not valid JSON; save the schedule again.`, {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * The zone a schedule runs in (and its runs are shown in): its own, else its account's, else `fallback` (an
+ * account without one, written by an older version).
+ */
+export function scheduleZone(
+  own: string | null | undefined,
+  accountZone: string | null | undefined,
+  fallback: string,
+): string {
+  return own ?? (accountZone || fallback);
+}
 
 export function withDefaults(settings: ScheduleSettings): ResolvedSettings {
   const base = {
@@ -128,7 +131,7 @@ export function withDefaults(settings: ScheduleSettings): ResolvedSettings {
 }
 
 /** Settings of an existing schedule, for merging a patch over them. */
-export function settingsOf(schedule: Schedule): ScheduleSettings {
+export function settingsOf(schedule: Schedule): ResolvedSettings {
   const { id: _id, accountId: _a, version: _v, createdAt: _c, updatedAt: _u, ...settings } = schedule;
   return settings;
 }
@@ -166,17 +169,17 @@ function canonicalZone(zone: string): string {
   return "zone" in resolved ? resolved.zone : zone;
 }
 
-/** The timing part, in the zone it will run in (the account's when the schedule has none). */
-export function specOf(s: ResolvedSettings, accountTimezone: string): ScheduleSpec {
+/** The planner's timing spec of a schedule, in `zone`: the one it runs in (`scheduleZone`). */
+export function specOf(s: ResolvedSettings, zone: string): ScheduleSpec {
   return {
     kind: s.kind,
     times: s.times,
     windowStart: s.windowStart,
     windowEnd: s.windowEnd,
     postsPerDay: s.postsPerDay,
-    minGapMinutes: s.minGapMinutes,
+    minGapMinutes: s.minGapMinutes ?? 0,
     days: s.days,
-    timezone: s.timezone ?? accountTimezone,
+    timezone: zone,
     ...(s.until !== null ? { until: s.until } : {}),
   };
 }
@@ -232,7 +235,7 @@ export function settingsIssues(s: ResolvedSettings, accountTimezone: string): Se
       });
   }
   const timing = s.kind === "fixed" ? "times" : "window";
-  for (const message of validateSpec({ ...specOf(s, accountTimezone), timezone: zone })) {
+  for (const message of validateSpec(specOf(s, zone))) {
     issues.push({ field: /day of the week/.test(message) ? "days" : timing, message });
   }
   if (
@@ -285,6 +288,11 @@ export function settingsIssues(s: ResolvedSettings, accountTimezone: string): Se
 /** The messages of `settingsIssues`. */
 export function settingsProblems(s: ResolvedSettings, accountTimezone: string): string[] {
   return settingsIssues(s, accountTimezone).map((i) => i.message);
+}
+
+/** Problems (of settings, of a schedule's groups) as one message: each is a sentence of its own. */
+export function formatProblems(problems: readonly string[]): string {
+  return problems.join(" ");
 }
 
 /** What to tell a user about an active schedule whose runs would be skipped (no enabled group to draw from). */

@@ -2,8 +2,6 @@ import type { ExpressionBuilder, Insertable, Updateable } from "kysely";
 import type { Db } from "../db/connect.js";
 import type { DB, ScheduleRow, SchedulesTable } from "../db/schema.js";
 
-/** A database or a transaction (a Kysely `Transaction` is a `Kysely`). */
-
 export async function insertSchedule(db: Db, values: Insertable<SchedulesTable>): Promise<ScheduleRow> {
   return db.insertInto("schedules").values(values).returningAll().executeTakeFirstOrThrow();
 }
@@ -22,11 +20,11 @@ export async function listSchedules(
   return q.orderBy("id").execute();
 }
 
-/** As `listSchedules`, each row with the zone it runs in (its own, else its account's; null when neither has one). */
-export async function listSchedulesWithZone(
+/** As `listSchedules`, each row with its account's zone (for `scheduleZone`). */
+export async function listSchedulesWithAccountZone(
   db: Db,
   filter: { accountId?: number; active?: boolean } = {},
-): Promise<Array<ScheduleRow & { zone: string | null }>> {
+): Promise<Array<ScheduleRow & { account_timezone: string }>> {
   let q = db
     .selectFrom("schedules")
     .innerJoin("accounts", "accounts.id", "schedules.account_id")
@@ -34,11 +32,7 @@ export async function listSchedulesWithZone(
     .select("accounts.timezone as account_timezone");
   if (filter.accountId !== undefined) q = q.where("schedules.account_id", "=", filter.accountId);
   if (filter.active !== undefined) q = q.where("schedules.active", "=", filter.active ? 1 : 0);
-  const rows = await q.orderBy("schedules.id").execute();
-  return rows.map(({ account_timezone, ...row }) => ({
-    ...row,
-    zone: row.timezone ?? (account_timezone || null),
-  }));
+  return q.orderBy("schedules.id").execute();
 }
 
 /**

@@ -4,12 +4,14 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import { AppError, notFound } from "../errors.js";
 import { listGroupIdsOfAccount } from "../groups/groups.repository.js";
-import { clearFuturePlan, replanSchedule } from "../scheduler/plan-writer.js";
+import { clearFuturePlan, replanSchedule } from "../scheduler/planner.js";
 import {
+  formatProblems,
   hasEnded,
   type ResolvedSettings,
   type Schedule,
   type ScheduleSettings,
+  scheduleZone,
   settingsIssues,
   settingsOf,
   toSchedule,
@@ -21,8 +23,8 @@ import {
   getSchedule,
   insertSchedule,
   listSchedules,
+  listSchedulesWithAccountZone,
   listSchedulesWithoutGroups,
-  listSchedulesWithZone,
   removeSchedule,
   type ScheduleWithoutGroups,
   setScheduleActive,
@@ -82,13 +84,17 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     const accountTimezone = account.timezone || deps.defaultTimezone;
     const issues = settingsIssues(s, accountTimezone);
     if (issues.length === 0 && changed.until && s.until !== null) {
-      const problem = untilProblem(s.until, s.timezone ?? accountTimezone, clock.now());
+      const problem = untilProblem(
+        s.until,
+        scheduleZone(s.timezone, account.timezone, deps.defaultTimezone),
+        clock.now(),
+      );
       if (problem) issues.push({ field: "until", message: problem });
     }
     if (issues.length > 0) {
       // Malformed values: they carry the field at fault, so the CLI reports them as usage mistakes.
       const problems = issues.map((i) => i.message);
-      throw new AppError("invalid_input", problems.join(" "), {
+      throw new AppError("invalid_input", formatProblems(problems), {
         details: { problems },
         field: issues[0]!.field,
       });
@@ -107,7 +113,7 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
       }
     }
     if (problems.length > 0) {
-      throw new AppError("invalid_input", problems.join(" "), { details: { problems } });
+      throw new AppError("invalid_input", formatProblems(problems), { details: { problems } });
     }
   }
 
@@ -231,9 +237,10 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     filter: { accountId?: number; active?: boolean } = {},
   ): Promise<Array<Schedule & { ended: boolean }>> {
     const now = clock.now();
-    return (await listSchedulesWithZone(db, filter)).map((row) => {
+    return (await listSchedulesWithAccountZone(db, filter)).map(({ account_timezone, ...row }) => {
       const schedule = toSchedule(row);
-      return { ...schedule, ended: hasEnded(schedule, row.zone ?? deps.defaultTimezone, now) };
+      const zone = scheduleZone(schedule.timezone, account_timezone, deps.defaultTimezone);
+      return { ...schedule, ended: hasEnded(schedule, zone, now) };
     });
   }
 

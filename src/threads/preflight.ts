@@ -174,11 +174,14 @@ export class ValidationError extends Error {
   }
 }
 
-/** "part 1: text: 501 characters; …" — 1-based, as users count parts. */
+/** "part 1: text: 501 characters; …" — 1-based, as users count parts, the field as users name it. */
+export function formatIssue(issue: PreflightIssue): string {
+  return `part ${issue.part + 1}: ${fieldLabel(issue.field)}: ${issue.message}`;
+}
+
+/** Every issue, a line each. */
 export function formatIssues(issues: readonly PreflightIssue[]): string {
-  return issues
-    .map((issue) => `part ${issue.part + 1}: ${fieldLabel(issue.field)}: ${issue.message}`)
-    .join("\n");
+  return issues.map(formatIssue).join("\n");
 }
 
 /** A field as users name it (`pollOptions` → `poll`, `media[1]` → `media 2`), not as the code does. */

@@ -8,6 +8,7 @@ import { createAccountService } from "../../src/accounts/accounts.service.js";
 import { FakeClock } from "../../src/clock.js";
 import { createHttpApp } from "../../src/http/app.js";
 import { createSandbox } from "../../src/sandbox/index.js";
+import { createStatusService } from "../../src/scheduler/status.service.js";
 import { ThreadsClient } from "../../src/threads/client.js";
 import { createTestDb, type TestDb } from "../helpers/db.js";
 import { chromiumAvailable, launchChromium } from "./chromium.js";
@@ -84,9 +85,8 @@ describe.skipIf(!chromiumAvailable)("status page in Chromium", () => {
       ])
       .execute();
     const app = createHttpApp({
-      db: t.db,
+      status: createStatusService({ db: t.db, defaultTimezone: "Asia/Tokyo" }),
       now: () => clock.now(),
-      defaultTimezone: "Asia/Tokyo",
       threadsMode: "sandbox",
       threadsUrl: "http://127.0.0.1:3001",
       scheduler: { running: () => true, nodeId: "test-node" },

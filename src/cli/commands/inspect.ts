@@ -3,6 +3,7 @@ import { cancelRun } from "../../scheduler/cancel-run.js";
 import {
   formatForReport,
   isRunStateFilter,
+  listActiveSchedulesForCheck,
   listJobs,
   listRuns,
   mixedZonesNote,
@@ -12,8 +13,9 @@ import {
 } from "../../scheduler/inspect.js";
 import { ONE_OFF_SLOT } from "../../scheduler/jobs/post-at.js";
 import { notifyWork } from "../../scheduler/notify.js";
-import { planAll } from "../../scheduler/plan-writer.js";
+import { planAll } from "../../scheduler/planner.js";
 import { formatLocalTime } from "../../scheduler/planning/at.js";
+import { DEFAULT_MISFIRE_GRACE_MINUTES, PLAN_HORIZON_MS } from "../../scheduler/planning/index.js";
 import { withoutGroupsWarning } from "../../schedules/schedule.js";
 import { listSchedulesWithoutGroups } from "../../schedules/schedules.repository.js";
 import { type Command, flag, parseId, positiveInt, str, UsageError } from "../command.js";
@@ -39,8 +41,12 @@ export const jobsCommand: Command = {
     const jobs = await listJobs(db, now, config.defaultTimezone);
     const planned = await listRuns(
       db,
-      { state: "planned", from: now - 15 * 60_000, limit: positiveInt(str(args, "limit"), "--limit") ?? 50 },
-      (tz) => tz ?? config.defaultTimezone,
+      {
+        state: "planned",
+        from: now - DEFAULT_MISFIRE_GRACE_MINUTES * 60_000,
+        limit: positiveInt(str(args, "limit"), "--limit") ?? 50,
+      },
+      config.defaultTimezone,
     );
     const groupless = new Map(
       (await listSchedulesWithoutGroups(db)).map((s) => [s.id, withoutGroupsWarning(s)]),
@@ -50,8 +56,8 @@ export const jobsCommand: Command = {
     const oneOffs = (
       await listRuns(
         db,
-        { state: "planned", oneOff: true, from: now - 15 * 60_000, limit: 200 },
-        (tz) => tz ?? config.defaultTimezone,
+        { state: "planned", oneOff: true, from: now - DEFAULT_MISFIRE_GRACE_MINUTES * 60_000, limit: 200 },
+        config.defaultTimezone,
       )
     ).filter((p) => !plannedIds.has(p.id));
     if (flag(args, "json")) {
@@ -186,7 +192,7 @@ export const runsCommand: Command = {
         alsoUpcomingOneOffs: true,
         limit: positiveInt(str(args, "limit"), "--limit") ?? 100,
       },
-      (tz) => tz ?? config.defaultTimezone,
+      config.defaultTimezone,
     );
     if (flag(args, "json")) {
       printJson(ctx.output, runs);
@@ -227,7 +233,7 @@ export const reloadCommand: Command = {
     const config = ctx.config();
     const count = await planAll(db, {
       now: ctx.clock.now(),
-      horizonMs: 48 * 3_600_000,
+      horizonMs: PLAN_HORIZON_MS,
       defaultTimezone: config.defaultTimezone,
     });
     await notifyWork(db);
@@ -304,22 +310,7 @@ export const checkCommand: Command = {
     }
     out.out("");
     out.out(t.schedules);
-    const schedules = await db
-      .selectFrom("schedules as s")
-      .innerJoin("accounts as a", "a.id", "s.account_id")
-      .select([
-        "s.id",
-        "s.kind",
-        "s.times_json",
-        "s.window_start",
-        "s.window_end",
-        "s.posts_per_day",
-        "a.username",
-        "a.name",
-      ])
-      .where("s.active", "=", 1)
-      .orderBy("s.id")
-      .execute();
+    const schedules = await listActiveSchedulesForCheck(db);
     if (schedules.length === 0) out.out(t.none);
     const groupless = new Set((await listSchedulesWithoutGroups(db)).map((s) => s.id));
     for (const s of schedules) {

@@ -14,7 +14,9 @@ import {
   supersedeOlderRefreshes,
   type TokenRefresher,
 } from "../jobs/token-refresh-job.js";
-import { planAll, prunePlannedDays } from "../plan-writer.js";
+import { planAll } from "../planner.js";
+import { PLAN_HORIZON_MS } from "../planning/index.js";
+import { prunePlannedDays } from "../prune-planned-days.js";
 import {
   claimDue,
   markMissed,
@@ -43,7 +45,7 @@ export interface EngineOptions {
   leaseMs?: number;
   /** How often held leases are renewed (default leaseMs / 4). */
   heartbeatMs?: number;
-  /** How far ahead runs are planned (default 48 h). */
+  /** How far ahead runs are planned (default `PLAN_HORIZON_MS`, 48 h). */
   horizonMs?: number;
   /** How often the horizon is extended (default 10 minutes). */
   replanEveryMs?: number;
@@ -135,7 +137,7 @@ export class Engine {
       concurrency: 20,
       leaseMs,
       heartbeatMs: Math.max(100, Math.floor(leaseMs / 4)),
-      horizonMs: 48 * 3_600_000,
+      horizonMs: PLAN_HORIZON_MS,
       replanEveryMs: 10 * 60_000,
       pollMs: 1_000,
       backoff: DEFAULT_BACKOFF,

@@ -6,7 +6,7 @@ import { hasLedger } from "../../publications/publications.repository.js";
 import { type PublisherDeps, type PublishOutcome, publishGroup } from "../../publications/publisher.js";
 import type { ThreadsClient } from "../../threads/client.js";
 import type { PostPart } from "../../threads/post.js";
-import { validateGroup } from "../../threads/preflight.js";
+import { formatIssue, validateGroup } from "../../threads/preflight.js";
 import { type BackoffPolicy, retryDelay } from "../backoff.js";
 import type { RunControl } from "../engine/run-control.js";
 import { type PickState, pickGroup } from "../pick.js";
@@ -81,7 +81,7 @@ export async function runPostJob(deps: PostJobDeps, occ: RunRow): Promise<Outcom
   if ("skip" in chosen) return { state: "skipped", reason: chosen.skip };
   const issues = validateGroup(chosen.parts);
   if (issues.length > 0) {
-    const text = issues.map((i) => `part ${i.part + 1}: ${i.field}: ${i.message}`).join("; ");
+    const text = issues.map(formatIssue).join("; ");
     return { state: "failed", groupId: chosen.groupId, reason: `the post group is not publishable: ${text}` };
   }
 

@@ -1,4 +1,5 @@
 export { planDay } from "./day.js";
+export { DEFAULT_MISFIRE_GRACE_MINUTES, MAX_MISFIRE_GRACE_MINUTES, PLAN_HORIZON_MS } from "./defaults.js";
 export { planFixedDay } from "./fixed.js";
 export { drawRandomDay, randomWindow } from "./random.js";
 export { seededRng } from "./rng.js";

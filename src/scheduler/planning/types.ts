@@ -3,7 +3,7 @@ export type Weekday = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
 /** In ISO order: index + 1 is Luxon's `weekday` (Monday = 1). */
 export const WEEKDAYS: readonly Weekday[] = Object.freeze(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
 
-/** A schedule's timing, independent of how it is stored. */
+/** A schedule's timing, independent of how it is stored: derived from a `Schedule` by `specOf` (schedules/schedule.ts). */
 export interface ScheduleSpec {
   kind: "fixed" | "random";
   /** fixed: local times "HH:MM", 00:00–23:59. */
