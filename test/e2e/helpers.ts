@@ -147,13 +147,13 @@ function parseLogLines(text: string): Array<Record<string, unknown>> {
 
 /**
  * Resolves with the log lines of `procs` that `match`, once there are `count` of them; rejects when one of
- * `procs` exits first (unless `exitOk`) or after `timeoutMs`, with what they logged.
+ * `procs` exits first or after `timeoutMs`, with what they logged.
  */
 export function waitForLogs(
   procs: Proc[],
   match: (line: Record<string, unknown>) => boolean,
   count: number,
-  opts: { timeoutMs: number; what: string; exitOk?: boolean },
+  opts: { timeoutMs: number; what: string },
 ): Promise<Array<Record<string, unknown>>> {
   return waitOn(
     procs,
@@ -161,7 +161,7 @@ export function waitForLogs(
       const found = logLines(procs).filter(match);
       return found.length >= count ? found : undefined;
     },
-    { timeoutMs: opts.timeoutMs, what: opts.what, ...(opts.exitOk ? {} : { alive: procs }) },
+    { timeoutMs: opts.timeoutMs, what: opts.what, alive: procs },
   );
 }
 
