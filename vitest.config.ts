@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     allowOnly: !process.env.CI,
     pool: "forks",
+    // Drops the databases that failed tests kept (test/helpers/db.ts) once they are a day old.
+    globalSetup: ["test/helpers/global-setup.ts"],
   },
 });

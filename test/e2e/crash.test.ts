@@ -21,7 +21,8 @@ import {
   settled,
   statesAt,
   useSandboxProcess,
-  waitUntil,
+  waitForLogs,
+  waitOn,
 } from "./helpers.js";
 
 const ACCOUNTS = 100;
@@ -43,11 +44,9 @@ async function killMidBurst(
   procs: Proc[],
   seeded: SeededAccount[],
 ): Promise<{ victim: Proc; atKill: number }> {
-  await waitUntil(async () => (await publishedCount(seeded)) >= 15, {
+  await waitForLogs(procs, (l) => l.msg === "published", 15, {
     timeoutMs: 60_000,
-    intervalMs: 50,
-    what: "the burst to start publishing",
-    alive: procs,
+    what: "the burst to start publishing (15 posts out)",
   });
   const claims = (p: Proc) => loggedEvents(p, "claimed").filter((ev) => ev.job === "post").length;
   const victim = procs.reduce((a, b) => (claims(b) > claims(a) ? b : a));
@@ -59,13 +58,20 @@ async function killMidBurst(
   return { victim, atKill };
 }
 
-async function expectExactlyOnce(e: E2eEnv, seeded: SeededAccount[], dueAt: number): Promise<void> {
-  const states = await waitUntil(
+/** Waits until the burst has settled, looking at the runs each time one of `running` logs an event. */
+async function expectExactlyOnce(
+  e: E2eEnv,
+  seeded: SeededAccount[],
+  dueAt: number,
+  running: Proc[],
+): Promise<void> {
+  const states = await waitOn(
+    running,
     async () => {
       const s = await statesAt(e.db, dueAt);
       return settled(s) ? s : undefined;
     },
-    { timeoutMs: 110_000, intervalMs: 500, what: "every post of the burst to settle" },
+    { timeoutMs: 110_000, what: "every post of the burst to settle" },
   );
   expect(states).toEqual({ published: ACCOUNTS });
   const published = await sandbox.published();
@@ -103,7 +109,7 @@ describe("kill -9 during a burst", () => {
 
     const second = e.spawn(["start", "--no-web"]);
     await second.waitFor(/Press Ctrl\+C to stop/, 60_000);
-    await expectExactlyOnce(e, seeded, dueAt);
+    await expectExactlyOnce(e, seeded, dueAt, [second]);
     // Runs cut by the kill were recovered through the check, not published blindly a second time.
     expect(loggedEvents(second, "abandoned").length).toBe(inFlight);
     if (process.env.E2E_VERBOSE) console.info({ atKill, inFlight });
@@ -122,7 +128,7 @@ describe("kill -9 during a burst", () => {
       const { victim, atKill } = await killMidBurst(procs, seeded);
       const inFlight = (await statesAt(e.db, dueAt)).running ?? 0;
       const survivors = procs.filter((p) => p !== victim);
-      await expectExactlyOnce(e, seeded, dueAt);
+      await expectExactlyOnce(e, seeded, dueAt, survivors);
       const recovered = survivors.flatMap((p) => loggedEvents(p, "abandoned"));
       if (process.env.E2E_VERBOSE) console.info({ atKill, inFlight, recovered: recovered.length });
       expect(recovered.length, "the killed node's runs were recovered by the others").toBeGreaterThan(0);
@@ -160,12 +166,13 @@ describe("faults during a scheduled burst", () => {
         });
       }
       const start = e.spawn(["start", "--no-web"]);
-      const states = await waitUntil(
+      const states = await waitOn(
+        [start],
         async () => {
           const s = await statesAt(e.db, dueAt);
           return settled(s) ? s : undefined;
         },
-        { timeoutMs: 75_000, intervalMs: 500, what: "every faulty post to settle", alive: [start] },
+        { timeoutMs: 75_000, what: "every faulty post to settle", alive: [start] },
       );
       expect(states).toEqual({ published: count });
       const perUser = rootPostsPerUser(await sandbox.published());

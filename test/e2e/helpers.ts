@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -50,15 +51,119 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-export interface Proc {
+/** Something that reports as it goes: a process's output and exit, or the calls through a Graph tap. */
+export interface Reporter {
+  /** Calls `listener` after each report; returns the unsubscribe. */
+  subscribe(listener: () => void): () => void;
+  /** What it reported, for a failure message. */
+  seen(): string;
+}
+
+export interface Proc extends Reporter {
   child: ChildProcess;
   pid: number;
   stdout(): string;
   stderr(): string;
   exited: Promise<Exit>;
+  /** Whether the process has exited (or was killed). */
+  dead(): boolean;
   /** Resolves with the first match of `pattern` in stdout (or stderr); rejects on exit or timeout. */
   waitFor(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
   kill(signal: NodeJS.Signals): void;
+}
+
+/**
+ * Waits on reports, never on a timer: `probe` runs now and again after each report of `from` (a line of
+ * output, an exit, a call), one run at a time, until it returns a value other than undefined/false. Rejects
+ * when a process of `alive` exits first, or after `timeoutMs`, with what every reporter had reported.
+ */
+export function waitOn<T>(
+  from: Reporter[],
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  opts: { timeoutMs: number; what: string; alive?: Proc[] },
+): Promise<T> {
+  return new Promise<T>((resolveValue, reject) => {
+    let done = false;
+    let probing = false;
+    let again = false;
+    const unsubscribe = from.map((r) => r.subscribe(() => void run()));
+    const seen = () => from.map((r) => r.seen()).join("\n");
+    const finish = (error?: Error, value?: T) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      for (const u of unsubscribe) u();
+      if (error) reject(error);
+      else resolveValue(value as T);
+    };
+    const timer = setTimeout(
+      () => finish(new Error(`timed out after ${opts.timeoutMs} ms waiting for ${opts.what}\n${seen()}`)),
+      opts.timeoutMs,
+    );
+    async function run(): Promise<void> {
+      if (done) return;
+      if (probing) {
+        again = true;
+        return;
+      }
+      probing = true;
+      try {
+        do {
+          again = false;
+          const value = await probe();
+          if (value !== undefined && value !== false) return finish(undefined, value);
+        } while (again && !done);
+        const dead = opts.alive?.find((p) => p.dead());
+        if (dead) {
+          const exit = `code ${dead.child.exitCode}, signal ${dead.child.signalCode}`;
+          finish(new Error(`a process exited (${exit}) while waiting for ${opts.what}\n${seen()}`));
+        }
+      } catch (error) {
+        finish(error as Error);
+      } finally {
+        probing = false;
+      }
+    }
+    void run();
+  });
+}
+
+/** The JSON log lines of processes (LOG_LEVEL=info: the engine's events, one per line on stderr). */
+export function logLines(procs: Proc[], msg?: string): Array<Record<string, unknown>> {
+  return procs.flatMap((p) => parseLogLines(p.stderr())).filter((o) => msg === undefined || o.msg === msg);
+}
+
+function parseLogLines(text: string): Array<Record<string, unknown>> {
+  const lines: Array<Record<string, unknown>> = [];
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    try {
+      lines.push(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      // A line cut by a kill.
+    }
+  }
+  return lines;
+}
+
+/**
+ * Resolves with the log lines of `procs` that `match`, once there are `count` of them; rejects when one of
+ * `procs` exits first or after `timeoutMs`, with what they logged.
+ */
+export function waitForLogs(
+  procs: Proc[],
+  match: (line: Record<string, unknown>) => boolean,
+  count: number,
+  opts: { timeoutMs: number; what: string },
+): Promise<Array<Record<string, unknown>>> {
+  return waitOn(
+    procs,
+    () => {
+      const found = logLines(procs).filter(match);
+      return found.length >= count ? found : undefined;
+    },
+    { timeoutMs: opts.timeoutMs, what: opts.what, alive: procs },
+  );
 }
 
 const live = new Set<Proc>();
@@ -106,47 +211,33 @@ export function spawnCli(
   const exited = new Promise<Exit>((resolveExit) => {
     child.once("close", (code, signal) => resolveExit({ code, signal }));
   });
+  let exit: Exit | undefined;
+  void exited.then((e) => {
+    exit = e;
+    for (const w of watchers) w();
+  });
   const proc: Proc = {
     child,
     pid: child.pid ?? -1,
     stdout: () => out,
     stderr: () => err,
     exited,
-    waitFor(pattern, timeoutMs) {
-      return new Promise((resolveMatch, reject) => {
-        let done = false;
-        const finish = (error?: Error, match?: RegExpMatchArray) => {
-          if (done) return;
-          done = true;
-          clearTimeout(timer);
-          watchers.delete(check);
-          if (error) reject(error);
-          else resolveMatch(match!);
-        };
-        const check = () => {
-          const m = out.match(pattern) ?? err.match(pattern);
-          if (m) finish(undefined, m);
-        };
-        const timer = setTimeout(
-          () =>
-            finish(
-              new Error(
-                `timed out after ${timeoutMs} ms waiting for ${pattern} from \`${args.join(" ")}\`\nstdout: ${out}\nstderr: ${err}`,
-              ),
-            ),
-          timeoutMs,
-        );
-        watchers.add(check);
-        check();
-        void exited.then((e) => {
-          check();
-          finish(
-            new Error(
-              `\`${args.join(" ")}\` exited (code ${e.code}, signal ${e.signal}) before printing ${pattern}\nstdout: ${out}\nstderr: ${err}`,
-            ),
-          );
-        });
+    dead: () => exit !== undefined || child.exitCode !== null || child.signalCode !== null,
+    subscribe(listener) {
+      watchers.add(listener);
+      return () => watchers.delete(listener);
+    },
+    seen() {
+      const status = exit ? `exited (code ${exit.code}, signal ${exit.signal})` : "running";
+      return `\`${args.join(" ")}\` (pid ${child.pid}, ${status})\nstdout: ${out.slice(-4000)}\nstderr: ${err.slice(-4000)}`;
+    },
+    async waitFor(pattern, timeoutMs) {
+      const found = await waitOn([proc], () => out.match(pattern) ?? err.match(pattern) ?? undefined, {
+        timeoutMs,
+        what: `${pattern} from \`${args.join(" ")}\``,
+        alive: [proc],
       });
+      return found;
     },
     kill(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -294,6 +385,95 @@ export async function startSandboxProcess(
   };
 }
 
+/** One call through a Graph tap, once answered. */
+export interface GraphCall {
+  method: string;
+  /** Path and query as sent: `/v1.0/123/threads?…`. */
+  path: string;
+  status: number;
+  body: string;
+}
+
+/** A pass-through proxy in front of the sandbox's Graph API that reports every call once it is answered. */
+export interface GraphTap extends Reporter {
+  url: string;
+  calls: GraphCall[];
+  close(): Promise<void>;
+}
+
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "content-length",
+  "content-encoding",
+  "host",
+]);
+
+/**
+ * Starts a tap in front of `target` (give a process `THREADS_GRAPH_URL: tap.url`): what the process asks
+ * Threads, and when, becomes something to wait on (e.g. "every post is polling its IN_PROGRESS container"),
+ * where the process itself logs nothing.
+ */
+export async function startGraphTap(target: string): Promise<GraphTap> {
+  const calls: GraphCall[] = [];
+  const watchers = new Set<() => void>();
+  const record = (call: GraphCall) => {
+    calls.push(call);
+    for (const w of watchers) w();
+  };
+  const server = createHttpServer(async function forward(req, res) {
+    const method = req.method ?? "GET";
+    const path = req.url ?? "/";
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (typeof v === "string" && !HOP_BY_HOP.has(k)) headers.set(k, v);
+    }
+    try {
+      const answer = await fetch(`${target}${path}`, {
+        method,
+        headers,
+        ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+        redirect: "manual",
+      });
+      const body = Buffer.from(await answer.arrayBuffer());
+      const out: Record<string, string> = {};
+      answer.headers.forEach((v, k) => {
+        if (!HOP_BY_HOP.has(k)) out[k] = v;
+      });
+      res.writeHead(answer.status, out);
+      res.end(body);
+      record({ method, path, status: answer.status, body: body.toString("utf8") });
+    } catch (error) {
+      res.destroy();
+      record({ method, path, status: 0, body: String(error) });
+    }
+  });
+  await new Promise<void>((resolveListen) => server.listen(0, "127.0.0.1", resolveListen));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    subscribe(listener) {
+      watchers.add(listener);
+      return () => watchers.delete(listener);
+    },
+    seen: () =>
+      `Graph calls through the tap (${calls.length}):\n${calls
+        .slice(-40)
+        .map((c) => `  ${c.method} ${c.path} → ${c.status} ${c.body.slice(0, 120)}`)
+        .join("\n")}`,
+    close: () =>
+      new Promise<void>((resolveClose) => {
+        server.closeAllConnections();
+        server.close(() => resolveClose());
+      }),
+  };
+}
+
 /** One test's service installation: its own DATA_DIR and database, pointed at the sandbox process. */
 export interface E2eEnv {
   dialect: Dialect;
@@ -358,7 +538,11 @@ export async function createE2eEnv(
   return e;
 }
 
-/** Polls `probe` until it returns a value other than undefined/false. */
+/**
+ * Polls `probe` until it returns a value other than undefined/false. Only for a state that nothing reports
+ * (the sandbox's record of a publish whose answer it holds back, the kernel's process table): wait on what
+ * a process reports with `waitOn`/`waitForLogs` wherever there is such a report.
+ */
 export async function waitUntil<T>(
   probe: () => Promise<T | undefined | false>,
   opts: { timeoutMs: number; intervalMs?: number; what: string; alive?: Proc[] },
@@ -367,12 +551,8 @@ export async function waitUntil<T>(
   for (;;) {
     const value = await probe();
     if (value !== undefined && value !== false) return value;
-    const dead = opts.alive?.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
-    if (dead) {
-      throw new Error(
-        `a process exited (code ${dead.child.exitCode}, signal ${dead.child.signalCode}) while waiting for ${opts.what}\nstdout: ${dead.stdout()}\nstderr: ${dead.stderr().slice(-4000)}`,
-      );
-    }
+    const dead = opts.alive?.find((p) => p.dead());
+    if (dead) throw new Error(`a process exited while waiting for ${opts.what}\n${dead.seen()}`);
     if (Date.now() > deadline)
       throw new Error(`timed out after ${opts.timeoutMs} ms waiting for ${opts.what}`);
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
@@ -501,16 +681,5 @@ export function settled(states: Record<string, number>): boolean {
 
 /** Engine events a process logged (LOG_LEVEL=info writes one JSON object per line on stderr). */
 export function loggedEvents(proc: Proc, msg: string): Array<Record<string, unknown>> {
-  return proc
-    .stderr()
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => {
-      try {
-        return JSON.parse(l) as Record<string, unknown>;
-      } catch {
-        return {};
-      }
-    })
-    .filter((o) => o.msg === msg);
+  return logLines([proc], msg);
 }

@@ -17,6 +17,7 @@ import {
   loggedEvents,
   type Proc,
   REPO,
+  type Reporter,
   rootPostsPerUser,
   type SandboxProcess,
   SECOND,
@@ -25,6 +26,8 @@ import {
   settled,
   statesAt,
   useSandboxProcess,
+  waitForLogs,
+  waitOn,
   waitUntil,
 } from "./helpers.js";
 
@@ -51,7 +54,10 @@ async function oneSlowPost(
   return { seeded: seeded!, dueAt };
 }
 
-/** Resolves once the post is on Threads (the slow publish call is then still waiting for its answer). */
+/**
+ * Resolves once the post is on Threads (the slow publish call is then still waiting for its answer). A poll:
+ * nothing reports that moment (the scheduler is waiting for the answer the sandbox holds back).
+ */
 function publishLanded(seeded: SeededAccount, alive: Proc[]): Promise<unknown> {
   return waitUntil(async () => (await sandbox.published(seeded.user.user_id)).length > 0, {
     timeoutMs: 60 * SECOND,
@@ -63,14 +69,16 @@ function publishLanded(seeded: SeededAccount, alive: Proc[]): Promise<unknown> {
 
 /** Restarts the scheduler and waits until the run is settled: published, and on Threads exactly once. */
 async function expectPublishedOnceAfterRestart(e: E2eEnv, seeded: SeededAccount, dueAt: number) {
-  const next = e.spawn(["start", "--no-web"]);
+  // LOG_LEVEL=info: each engine event is a moment to look at the run again.
+  const next = e.spawn(["start", "--no-web"], { LOG_LEVEL: "info" });
   await next.waitFor(/Press Ctrl\+C to stop/, 60 * SECOND);
-  const states = await waitUntil(
+  const states = await waitOn(
+    [next],
     async () => {
       const s = await statesAt(e.db, dueAt);
       return settled(s) ? s : undefined;
     },
-    { timeoutMs: 60 * SECOND, intervalMs: 200, what: "the post to settle after the restart", alive: [next] },
+    { timeoutMs: 60 * SECOND, what: "the post to settle after the restart", alive: [next] },
   );
   expect(states).toEqual({ published: 1 });
   expect(rootPostsPerUser(await sandbox.published()).get(seeded.user.user_id)).toBe(1);
@@ -154,17 +162,18 @@ describe("a restart after a crash is never refused (SQLite)", () => {
     await second.waitFor(/Press Ctrl\+C to stop/, 60 * SECOND);
     expect(second.stderr()).not.toContain("already running");
     // Its predecessor's run was recovered at once (to a check), not after a lease ran out.
-    await waitUntil(async () => loggedEvents(second, "abandoned").length === 1, {
+    await waitForLogs([second], (l) => l.msg === "abandoned", 1, {
       timeoutMs: 30 * SECOND,
       what: "the dead scheduler's run to be recovered",
-      alive: [second],
     });
-    const states = await waitUntil(
+    expect(loggedEvents(second, "abandoned")).toHaveLength(1);
+    const states = await waitOn(
+      [second],
       async () => {
         const s = await statesAt(e.db, dueAt);
         return settled(s) ? s : undefined;
       },
-      { timeoutMs: 60 * SECOND, intervalMs: 200, what: "the post to settle", alive: [second] },
+      { timeoutMs: 60 * SECOND, what: "the post to settle", alive: [second] },
     );
     expect(states).toEqual({ published: 1 });
     expect(rootPostsPerUser(await sandbox.published()).get(seeded.user.user_id)).toBe(1);
@@ -185,12 +194,19 @@ describe("a restart after a crash is never refused (SQLite)", () => {
     try {
       let out = "";
       parent.stdout!.setEncoding("utf8").on("data", (d: string) => (out += d));
-      const pid = await waitUntil(async () => (/Press Ctrl\+C to stop/.test(out) ? out : undefined), {
+      const shell: Reporter = {
+        subscribe(listener) {
+          parent.stdout!.on("data", listener);
+          return () => parent.stdout!.off("data", listener);
+        },
+        seen: () => `stdout of the shell: ${out}`,
+      };
+      const pid = await waitOn([shell], () => (/Press Ctrl\+C to stop/.test(out) ? out : undefined), {
         timeoutMs: 60 * SECOND,
-        intervalMs: 50,
         what: "the first scheduler to start",
       }).then((text) => Number(/pid=(\d+)/.exec(text)![1]));
       process.kill(pid, "SIGKILL");
+      // A poll: nothing reports that the kernel keeps the killed process as a zombie.
       await waitUntil(async () => /^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8")), {
         timeoutMs: 10 * SECOND,
         intervalMs: 20,

@@ -10,7 +10,7 @@ import {
   type SandboxProcess,
   SECOND,
   useSandboxProcess,
-  waitUntil,
+  waitOn,
 } from "./helpers.js";
 
 let sandbox: SandboxProcess;
@@ -76,7 +76,12 @@ describe("one-off posts with real processes", () => {
       );
 
       const port = await freePort();
-      const start = e.spawn(["start", "--no-web"], { PORT: String(port), SANDBOX_PORT: "0" });
+      // LOG_LEVEL=info: each engine event is a moment to look at the runs again (below).
+      const start = e.spawn(["start", "--no-web"], {
+        PORT: String(port),
+        SANDBOX_PORT: "0",
+        LOG_LEVEL: "info",
+      });
       await start.waitFor(/Press Ctrl\+C to stop/, 60_000);
 
       const second = await e.cli([
@@ -91,7 +96,8 @@ describe("one-off posts with real processes", () => {
       expect(second.code, second.stderr).toBe(0);
       expect(second.stderr).not.toMatch(/no scheduler is running/);
 
-      await waitUntil(
+      await waitOn(
+        [start],
         async () => {
           const rows = await e.db.selectFrom("runs").select("state").where("slot", "=", "once").execute();
           return rows.filter((r) => r.state === "published").length === 2;

@@ -1,23 +1,28 @@
 /**
  * Issue 3 with real processes against a standalone sandbox process: a fixed time at the next whole minute
  * publishes once at that minute; `check`, `jobs` and `runs` report it; SIGTERM stops `start` gracefully and
- * hands back work in flight, which a restart then publishes exactly once.
+ * hands back work in flight, which a restart then publishes exactly once. Every wait is on what the processes
+ * report (a log line, an exit, a call through the Graph tap), never on a timer.
  */
 import { describe, expect, it } from "vitest";
 import {
   createE2eEnv,
   DIALECTS,
   freePort,
+  type GraphCall,
   hhmmUtc,
+  loggedEvents,
   MINUTE,
   nextWholeMinute,
   rootPostsPerUser,
   type SandboxProcess,
   seedDueAccounts,
   settled,
+  startGraphTap,
   statesAt,
   useSandboxProcess,
-  waitUntil,
+  waitForLogs,
+  waitOn,
 } from "./helpers.js";
 
 /** Image containers stay IN_PROGRESS this long, so a SIGTERM finds posts waiting on them. */
@@ -48,7 +53,7 @@ describe("scheduler with real processes", () => {
       await e.ok(["accounts", "add", "--token", user.access_token]);
       await e.ok(["groups", "add", "--account", "1", "--name", "minute", "--text", "On the minute"]);
       const port = await freePort();
-      const start = e.spawn(["start"], { PORT: String(port), SANDBOX_PORT: "0" });
+      const start = e.spawn(["start"], { PORT: String(port), SANDBOX_PORT: "0", LOG_LEVEL: "info" });
       await start.waitFor(/Press Ctrl\+C to stop/, 60_000);
       expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
 
@@ -67,18 +72,11 @@ describe("scheduler with real processes", () => {
       const jobId = `schedule_${schedule!.id}_${time}`;
       expect(Date.now(), "the schedule was added before its minute").toBeLessThan(at);
 
-      const [post] = await waitUntil(
-        async () => {
-          const p = await sandbox.published(user.user_id);
-          return p.length > 0 ? p : undefined;
-        },
-        {
-          timeoutMs: at - Date.now() + 40_000,
-          intervalMs: 250,
-          what: `the post due at ${time}`,
-          alive: [start],
-        },
-      );
+      await waitForLogs([start], (l) => l.msg === "published", 1, {
+        timeoutMs: at - Date.now() + 40_000,
+        what: `the post due at ${time} to be published`,
+      });
+      const [post] = await sandbox.published(user.user_id);
       expect(post!.text).toBe("On the minute");
       expect(post!.publishedAt).toBeGreaterThanOrEqual(at);
       expect(post!.publishedAt).toBeLessThan(at + 30_000);
@@ -100,14 +98,13 @@ describe("scheduler with real processes", () => {
       expect(jobs.find((j) => j.id === "token_refresh")).toMatchObject({ type: "job" });
       expect(jobs.filter((j) => j.type === "run").map((j) => j.dueAtMs)).toContain(at + 24 * 60 * MINUTE);
 
-      // A few seconds later it is still one post: the minute fired once.
-      await new Promise((r) => setTimeout(r, 3_000));
-      expect(await sandbox.published(user.user_id)).toHaveLength(1);
-
       start.kill("SIGTERM");
       const exit = await start.exited;
       expect(exit.code).toBe(0);
       expect(start.stdout()).toMatch(/Stopped\./);
+      // Once the scheduler has stopped, it is still one post: the minute fired once.
+      expect(await sandbox.published(user.user_id)).toHaveLength(1);
+      expect(loggedEvents(start, "published"), "one publish in the scheduler's whole life").toHaveLength(1);
 
       const check = await e.ok(["check", "--lang", "en"]);
       const day = new Date(at + 24 * 60 * MINUTE).toISOString().slice(0, 10);
@@ -143,19 +140,27 @@ describe("scheduler with real processes", () => {
         { text: `sigterm image ${i}`, media: [{ kind: "IMAGE", url: `${sandbox.sampleImage}?i=${i}` }] },
       ],
     });
-    const start = e.spawn(["start", "--no-web"]);
-    // Wait until every post is waiting for its image container (IN_PROGRESS for PROCESSING_MS).
-    await waitUntil(
-      async () => {
-        const parts = await e.db
-          .selectFrom("publication_parts")
-          .select("id")
-          .where("state", "=", "container_created")
-          .execute();
-        return parts.length === seeded.length;
-      },
-      { timeoutMs: 30_000, intervalMs: 100, what: "the image containers to be created", alive: [start] },
-    );
+    // The scheduler reaches Threads through a tap, which reports each call: nothing is logged while a post
+    // waits for its container.
+    const tap = await startGraphTap(sandbox.url);
+    const start = e.spawn(["start", "--no-web"], { THREADS_GRAPH_URL: tap.url });
+    try {
+      // Wait until every post is waiting for its image container (IN_PROGRESS for PROCESSING_MS): its
+      // status was asked and answered IN_PROGRESS.
+      await waitOn([tap, start], () => containersInProgress(tap.calls).size >= seeded.length, {
+        timeoutMs: 30_000,
+        what: "every post to poll its IN_PROGRESS image container",
+        alive: [start],
+      });
+    } finally {
+      await tap.close();
+    }
+    const parts = await e.db
+      .selectFrom("publication_parts")
+      .select("id")
+      .where("state", "=", "container_created")
+      .execute();
+    expect(parts, "every image container was created").toHaveLength(seeded.length);
     expect(await statesAt(e.db, dueAt)).toEqual({ running: 3 });
 
     start.kill("SIGTERM");
@@ -167,18 +172,15 @@ describe("scheduler with real processes", () => {
     expect(after.running ?? 0).toBe(0);
     expect(await sandbox.published(seeded[0]!.user.user_id)).toEqual([]);
 
-    const again = e.spawn(["start", "--no-web"]);
-    const states = await waitUntil(
+    // LOG_LEVEL=info: the engine logs each event, and each one is a moment to look at the runs again.
+    const again = e.spawn(["start", "--no-web"], { LOG_LEVEL: "info" });
+    const states = await waitOn(
+      [again],
       async () => {
         const s = await statesAt(e.db, dueAt);
         return settled(s) ? s : undefined;
       },
-      {
-        timeoutMs: PROCESSING_MS + 40_000,
-        intervalMs: 500,
-        what: "the handed-back posts to be published",
-        alive: [again],
-      },
+      { timeoutMs: PROCESSING_MS + 40_000, what: "the handed-back posts to be published", alive: [again] },
     );
     expect(states).toEqual({ published: 3 });
     const perUser = rootPostsPerUser(await sandbox.published());
@@ -187,3 +189,18 @@ describe("scheduler with real processes", () => {
     expect((await again.exited).code).toBe(0);
   }, 90_000);
 });
+
+/** The containers whose status Threads answered IN_PROGRESS through the tap. */
+function containersInProgress(calls: GraphCall[]): Set<string> {
+  const ids = new Set<string>();
+  for (const c of calls) {
+    const m = /^\/v[\d.]+\/(\w+)\?(?:.*&)?fields=[^&]*status/.exec(c.path);
+    if (c.method !== "GET" || c.status !== 200 || !m) continue;
+    try {
+      if ((JSON.parse(c.body) as { status?: string }).status === "IN_PROGRESS") ids.add(m[1]!);
+    } catch {
+      // Not JSON: not a status answer.
+    }
+  }
+  return ids;
+}

@@ -4,7 +4,14 @@
  * 03:00 job (run at start-up because its last run was missed) renews a 59-day-old token too.
  */
 import { describe, expect, it } from "vitest";
-import { createE2eEnv, DAY, DIALECTS, type SandboxProcess, useSandboxProcess, waitUntil } from "./helpers.js";
+import {
+  createE2eEnv,
+  DAY,
+  DIALECTS,
+  type SandboxProcess,
+  useSandboxProcess,
+  waitForLogs,
+} from "./helpers.js";
 
 const AGE_59_DAYS = 59 * 86_400;
 
@@ -78,18 +85,17 @@ describe.each(DIALECTS)("token refresh with real processes (%s)", (dialect) => {
     const [account] = await e.json<AccountJson[]>(["accounts", "list"]);
     expect(account!.tokenExpiresAt - Date.now()).toBeLessThan(2 * DAY);
 
-    const start = e.spawn(["start", "--no-web"]);
-    await waitUntil(
-      async () => {
-        const row = await e.db
-          .selectFrom("accounts")
-          .select("token_expires_at")
-          .where("id", "=", account!.id)
-          .executeTakeFirstOrThrow();
-        return Number(row.token_expires_at) - Date.now() > 59 * DAY;
-      },
-      { timeoutMs: 40_000, intervalMs: 250, what: "the start-up token refresh", alive: [start] },
-    );
+    const start = e.spawn(["start", "--no-web"], { LOG_LEVEL: "info" });
+    await waitForLogs([start], (l) => l.msg === "token_refresh", 1, {
+      timeoutMs: 40_000,
+      what: "the start-up token refresh",
+    });
+    const row = await e.db
+      .selectFrom("accounts")
+      .select("token_expires_at")
+      .where("id", "=", account!.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(row.token_expires_at) - Date.now(), "the token was renewed").toBeGreaterThan(59 * DAY);
     start.kill("SIGTERM");
     expect((await start.exited).code).toBe(0);
 
