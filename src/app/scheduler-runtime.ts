@@ -5,6 +5,7 @@ import { dialectOf } from "../db/dialect.js";
 import type { Logger } from "../log.js";
 import { Engine, type EngineOptions } from "../scheduler/engine/engine.js";
 import type { EngineEvent } from "../scheduler/events.js";
+import { createJobRegistry } from "../scheduler/jobs/registry.js";
 import { postgresSubscriber } from "../scheduler/notify.js";
 import type { ThreadsClient } from "../threads/client.js";
 import type { Services } from "./services.js";
@@ -30,9 +31,7 @@ export function createEngine(
     logger: deps.logger,
     defaultTimezone: config.defaultTimezone,
     concurrency: config.schedulerConcurrency,
-    refresher: services.accounts,
-    tokenOf: services.accounts.tokenOf,
-    markReauth: services.accounts.markReauth,
+    jobs: createJobRegistry({ accounts: services.accounts, refresher: services.accounts }),
     pollMs: pg ? 5_000 : 1_000,
     ...(pg ? { subscribe: postgresSubscriber(config.databaseUrl, deps.logger) } : {}),
     ...overrides,

@@ -2,6 +2,7 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import type { PublicationPartRow } from "../db/schema.js";
 import type { Logger } from "../log.js";
+import { LeaseLostError, StoppingError } from "../scheduler/engine/run-control.js";
 import type { ThreadsClient } from "../threads/client.js";
 import { containerParamsFor } from "../threads/client.js";
 import { ThreadsApiError } from "../threads/errors.js";
@@ -72,18 +73,8 @@ export interface PublisherDeps {
   containerTimeoutMs?: number;
 }
 
-export class LeaseLostError extends Error {
-  override name = "LeaseLostError";
-
-  static of(runId: number): LeaseLostError {
-    return new LeaseLostError(`lease on run ${runId} was lost; Threads will be checked before any retry`);
-  }
-}
-
-/** Thrown (by `assertLease` or `idle`) when the process is shutting down. */
-export class StoppingError extends Error {
-  override name = "StoppingError";
-}
+// The run-control errors belong to the engine (scheduler/engine/run-control.ts); re-exported until callers move.
+export { LeaseLostError, StoppingError };
 
 const DAY_MS = 86_400_000;
 /** Meta: 250 posts and 1,000 replies per profile per rolling 24 h. */
