@@ -14,9 +14,9 @@ import type { Engine } from "../engine/engine.js";
 import { getRun, insertManualRun, isUniqueViolation, type Outcome } from "../runs.repository.js";
 
 /** Job keys of posts published now start with this: `manual:{uuid}`. */
-export const MANUAL_PREFIX = "manual:";
+const MANUAL_PREFIX = "manual:";
 /** The slot label of a post published now in `runs`. */
-export const NOW_SLOT = "now";
+const NOW_SLOT = "now";
 
 export interface PostNowDeps {
   db: Db;
