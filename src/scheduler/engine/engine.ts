@@ -1,13 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { Clock } from "../../clock.js";
-import type { Db } from "../../db/connect.js";
 import type { RunRow } from "../../db/schema.js";
-import { coerceError, type Logger } from "../../log.js";
-import type { ThreadsClient } from "../../threads/client.js";
-import { type BackoffPolicy, DEFAULT_BACKOFF } from "../backoff.js";
+import { coerceError } from "../../log.js";
+import { DEFAULT_BACKOFF } from "../backoff.js";
 import type { EngineEvent, EngineEventListener } from "../events.js";
-import type { JobRegistry } from "../jobs/job.js";
 import {
   claimDue,
   markMissed,
@@ -17,63 +13,17 @@ import {
   recoverLeasesOf,
   renewLeases,
 } from "../runs.repository.js";
+import { DEFAULT_LEASE_MS, type EngineOptions, type StopResult } from "./options.js";
 import { StoppingError } from "./run-control.js";
 import { type ReviewOutcome, Runner } from "./runner.js";
 import { formatMs, TIMED_OUT, withinMs } from "./timing.js";
 
-export interface EngineOptions {
-  db: Db;
-  threads: ThreadsClient;
-  clock: Clock;
-  logger: Logger;
-  /** The jobs this engine runs, keyed by `runs.job` (`createJobRegistry`). */
-  jobs: JobRegistry;
-  defaultTimezone: string;
-  /** Publications running at once in this process (default 20). */
-  concurrency?: number;
-  /** How long a claim holds without a heartbeat (default DEFAULT_LEASE_MS, 60 s). */
-  leaseMs?: number;
-  /** How often held leases are renewed (default leaseMs / 4). */
-  heartbeatMs?: number;
-  /** How far ahead runs are planned (default 48 h). */
-  horizonMs?: number;
-  /** How often the horizon is extended (default 10 minutes). */
-  replanEveryMs?: number;
-  /** The safety-net poll when nothing is due sooner (default 1 s; wake-ups by timer and NOTIFY come first). */
-  pollMs?: number;
-  backoff?: BackoffPolicy;
-  random?: () => number;
-  nodeId?: string;
-  /** Waits for work on other nodes (PostgreSQL LISTEN); returns an unsubscribe. */
-  subscribe?: (wake: () => void) => Promise<() => Promise<void>>;
-  /** Polls waiting for a media container use this (tests pass one that advances a fake clock). */
-  containerTimeoutMs?: number;
-}
+export { DEFAULT_LEASE_MS, type EngineOptions, type StopResult } from "./options.js";
 
-/** How long a claim holds without a heartbeat, unless the engine is given another. */
-export const DEFAULT_LEASE_MS = 60_000;
 /** A claim-only pass (after a run finished) still recovers leases and marks misfires if this is old. */
 const HOUSEKEEPING_MS = 1_000;
 /** After the stop timeout has cut off the calls still in flight, how long their runs get to write their state. */
 const SETTLE_AFTER_CUT_MS = 500;
-
-/** What `stop()` ended with. */
-export interface StopResult {
-  /** Runs the stop timeout cut off (their calls to Threads were ended). */
-  cutOff: number;
-  /** Of those, the ones back in `planned` (nothing can have been published): the next start runs them. */
-  handedBack: number;
-  /**
-   * Of those, the ones in `needs_check` (a publish call may have gone out, or the run never wrote its state):
-   * the next start asks Threads before anything is published again.
-   */
-  toCheck: number;
-  /**
-   * Runs still not settled after that: their rows were sent to `needs_check` by the stop itself, so the next
-   * scheduler checks Threads before anything is published again.
-   */
-  leftToCheck: number;
-}
 
 /**
  * The scheduler engine: plans runs over a rolling horizon, claims due ones with leases, runs them in a
