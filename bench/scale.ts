@@ -12,7 +12,7 @@ import { openDatabase } from "../src/db/connect.js";
 import type { Dialect } from "../src/db/dialect.js";
 import { listJobs, listRuns } from "../src/scheduler/inspect.js";
 import { planAll } from "../src/scheduler/planner.js";
-import { claimNext, markMissed, nextRunAt, recoverExpiredLeases } from "../src/scheduler/runs.repository.js";
+import { claimDue, markMissed, nextRunAt, recoverExpiredLeases } from "../src/scheduler/runs.repository.js";
 import { flags, intFlag, listFlag } from "./lib/args.js";
 import { freshDb } from "./lib/db.js";
 import { runTsx } from "./lib/proc.js";
@@ -160,7 +160,12 @@ async function runOne(dialect: Dialect, count: number) {
     t = performance.now();
     for (let i = 0; i < 100; i++) {
       // What is due over the next 10 minutes (a few hundred runs at this size), as a scheduler sees it.
-      const claimed = await claimNext(b.db, { nodeId: "bench", now: now + 10 * 60_000, leaseMs: 60_000 });
+      const [claimed] = await claimDue(b.db, {
+        nodeId: "bench",
+        now: now + 10 * 60_000,
+        leaseMs: 60_000,
+        limit: 1,
+      });
       if (!claimed)
         throw new Error("claimNext found nothing due in the next 10 minutes; the plan is missing");
     }

@@ -21,6 +21,8 @@ export type ErrorHint =
   | { action: "add_account" }
   | { action: "disable_group"; groupId: number }
   | { action: "cancel_run"; runId: number }
+  /** Watch how a run that is under way ends. */
+  | { action: "follow_run"; runId: number }
   | { action: "reset_key" };
 
 export class AppError extends Error {

@@ -3,9 +3,15 @@
  * `needs_check`, and the engine asks Threads before anything is published again.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { claimNext } from "../src/scheduler/runs.repository.js";
 import { DIALECTS } from "./helpers/db.js";
-import { createEngineEnv, type EngineEnv, MINUTE, publishedTexts, until } from "./helpers/engine.js";
+import {
+  claimNext,
+  createEngineEnv,
+  type EngineEnv,
+  MINUTE,
+  publishedTexts,
+  until,
+} from "./helpers/engine.js";
 
 const START = "2026-03-09T09:00:00Z";
 const TEN = Date.parse("2026-03-09T10:00:00Z");

@@ -10,9 +10,12 @@ import {
 } from "../src/accounts/key-check.service.js";
 import { encryptToken } from "../src/accounts/token-crypto.js";
 import { FakeClock } from "../src/clock.js";
+import { createGroupService } from "../src/groups/groups.service.js";
 import { silentLogger } from "../src/log.js";
 import { type RunningSandbox, startSandbox } from "../src/sandbox/index.js";
+import { Engine } from "../src/scheduler/engine/engine.js";
 import { postNow } from "../src/scheduler/jobs/post-now.js";
+import { createJobRegistry } from "../src/scheduler/jobs/registry.js";
 import { ThreadsClient } from "../src/threads/client.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import { accountRow } from "./helpers/fixtures.js";
@@ -192,15 +195,16 @@ describe.each(DIALECTS)("SECRET_KEY check on %s", (dialect) => {
     const user = running.sandbox.createUser({ username: `kc_post_${dialect}` });
     const { account } = await service(OLD_KEY).addWithToken(user.accessToken);
     const other = service(NEW_KEY);
+    const engine = new Engine({
+      db: t.db,
+      threads: new ThreadsClient({ graphUrl: running.url, ...APP }),
+      clock,
+      logger: silentLogger,
+      defaultTimezone: "UTC",
+      jobs: createJobRegistry({ accounts: other, refresher: other }),
+    });
     const result = await postNow(
-      {
-        db: t.db,
-        threads: new ThreadsClient({ graphUrl: running.url, ...APP }),
-        clock,
-        logger: silentLogger,
-        tokenOf: other.tokenOf,
-        markReauth: other.markReauth,
-      },
+      { db: t.db, clock, accounts: other, groups: createGroupService({ db: t.db, clock }), engine },
       { accountId: account.id, parts: [{ text: "never sent" }] },
     );
     expect(result.state).toBe("failed");

@@ -9,10 +9,17 @@ import { listJobs, listRuns } from "../src/scheduler/inspect.js";
 import { acquireInstanceLock, schedulerRunning } from "../src/scheduler/instance-lock.js";
 import { ONE_OFF_SLOT, type PostAtRequest, planOneOff } from "../src/scheduler/jobs/post-at.js";
 import { planAll } from "../src/scheduler/planner.js";
-import { claimNext } from "../src/scheduler/runs.repository.js";
 import type { PostPart } from "../src/threads/post.js";
 import { DIALECTS } from "./helpers/db.js";
-import { createEngineEnv, DAY, type EngineEnv, HOUR, MINUTE, publishedTexts } from "./helpers/engine.js";
+import {
+  claimNext,
+  createEngineEnv,
+  DAY,
+  type EngineEnv,
+  HOUR,
+  MINUTE,
+  publishedTexts,
+} from "./helpers/engine.js";
 
 /** Thursday 2026-12-03, 15:00 in Tokyo. */
 const START = "2026-12-03T06:00:00Z";
@@ -42,7 +49,7 @@ describe.each(DIALECTS)("one-off posts on %s", (dialect) => {
     env = await createEngineEnv(dialect, { start: START });
     const { account, userId } = await env.addAccount({ timezone: "Asia/Tokyo" });
     const plan = (req: Request) =>
-      planOneOff({ db: env.db, now: env.clock.now(), defaultTimezone: "UTC" }, {
+      planOneOff({ db: env.db, now: env.clock.now(), defaultTimezone: "UTC", ...env.services }, {
         accountId: account.id,
         ...req,
       } as PostAtRequest);
@@ -205,11 +212,19 @@ describe.each(DIALECTS)("one-off posts on %s", (dialect) => {
     const { account, plan } = await setup();
     await env.services.accounts.pause(account.id);
     const first = await plan({ at: "2026-12-24 09:00", parts: [{ text: "x" }] });
-    expect(first.warnings).toEqual([expect.stringMatching(/is paused: resume it before then/)]);
+    expect(first.warnings).toEqual([
+      {
+        message: expect.stringMatching(/is paused: resume it before then/),
+        hint: { action: "resume_account", accountId: account.id },
+      },
+    ]);
     await env.services.accounts.resume(account.id);
     const again = await plan({ at: "2026-12-24T00:00:00Z", parts: [{ text: "x" }] });
     expect(again.warnings).toEqual([
-      `run ${first.runId} is already planned for @${account.username} at the same time: if this was a repeat, cancel one with \`threads-scheduler runs cancel ${first.runId}\`.`,
+      {
+        message: `run ${first.runId} is already planned for @${account.username} at the same time: if this was a repeat, cancel one.`,
+        hint: { action: "cancel_run", runId: first.runId },
+      },
     ]);
     expect(again.runId).not.toBe(first.runId);
   });
@@ -238,7 +253,7 @@ describe.each(DIALECTS)("runs cancel on %s", (dialect) => {
     env = await createEngineEnv(dialect, { start: START });
     const { account, userId } = await env.addAccount({ timezone: "Asia/Tokyo" });
     const { runId } = await planOneOff(
-      { db: env.db, now: T0, defaultTimezone: "UTC" },
+      { db: env.db, now: T0, defaultTimezone: "UTC", ...env.services },
       { accountId: account.id, at: "2026-12-03 16:00", parts: [{ text: "cancel me" }] },
     );
     const result = await cancelRun(env.db, runId, T0 + MINUTE);
@@ -283,7 +298,7 @@ describe.each(DIALECTS)("runs cancel on %s", (dialect) => {
     const { account } = await env.addAccount({ timezone: "Asia/Tokyo" });
     const plan = (at: string, text: string) =>
       planOneOff(
-        { db: env.db, now: env.clock.now(), defaultTimezone: "UTC" },
+        { db: env.db, now: env.clock.now(), defaultTimezone: "UTC", ...env.services },
         { accountId: account.id, at, parts: [{ text }] },
       );
     const first = await plan("2026-12-03 16:00", "published one");

@@ -55,3 +55,22 @@ export function removedAccount(row: Pick<AccountRow, "id" | "username">): AppErr
     `Account ${row.id} (@${row.username}) was removed. Add a token of @${row.username} again (\`threads-scheduler accounts add --token TOKEN\`) to restore it with its groups, schedules and history.`,
   );
 }
+
+/** Who publishes: what the publisher needs of an account besides its token. */
+export interface PublishingIdentity {
+  id: number;
+  threadsUserId: string;
+  username: string;
+}
+
+/**
+ * The account a post run publishes with (`loadForPublishing`), or why it cannot now:
+ * - `skipped`: it was removed;
+ * - `paused`: the user paused it (a run already under way may still be finished: load it `evenIfPaused`);
+ * - `held`: it must be reconnected (token refused, or not readable with this key); its posts wait for that.
+ */
+export type AccountForPublishing =
+  | { account: PublishingIdentity; token: string }
+  | { skipped: string }
+  | { paused: string }
+  | { held: string };

@@ -13,7 +13,13 @@ import type { ThreadsClient } from "../threads/client.js";
 import { ThreadsApiError } from "../threads/errors.js";
 import type { Profile } from "../threads/types.js";
 import { resolveTimeZone } from "../timezone.js";
-import { type Account, isAccountStatus, removedAccount, toAccount } from "./account.js";
+import {
+  type Account,
+  type AccountForPublishing,
+  isAccountStatus,
+  removedAccount,
+  toAccount,
+} from "./account.js";
 import {
   type AccountFilter,
   archiveAccount,
@@ -321,6 +327,60 @@ export function createAccountService(deps: AccountServiceDeps) {
     return decryptToken(row.token_ciphertext, secretKey);
   }
 
+  /**
+   * The account and its decrypted token for a post run, or why it cannot post now (see AccountForPublishing).
+   * A token this key cannot decrypt marks the account `reauth_required` here: nothing can have been sent
+   * without it, so its posts are held like those of a disconnected account, never left "uncertain".
+   */
+  async function loadForPublishing(
+    id: number,
+    opts: { evenIfPaused?: boolean } = {},
+  ): Promise<AccountForPublishing> {
+    const row = await getAccount(db, id);
+    if (!row || row.archived_at !== null) return { skipped: "the account was removed" };
+    if (row.status === "paused" && !opts.evenIfPaused) {
+      return { paused: `account @${row.username} is paused` };
+    }
+    if (row.status === "reauth_required") {
+      return { held: `@${row.username} must be reconnected (${row.status_reason ?? "token invalid"})` };
+    }
+    let token: string;
+    try {
+      token = tokenOf(row);
+    } catch (error) {
+      if (!(error instanceof TokenDecryptError)) throw error;
+      await markReauth(row.id, error.message);
+      return { held: `@${row.username}: ${error.message}` };
+    }
+    return { account: { id: row.id, threadsUserId: row.threads_user_id, username: row.username }, token };
+  }
+
+  /** For the post job: a token error stops the account's posts until it is reconnected. */
+  async function markReauth(id: number, reason: string): Promise<void> {
+    await setStatus(id, "reauth_required", reason);
+  }
+
+  /**
+   * The account of a post published now: live, not paused, connected; else the error to show (nothing is
+   * written then).
+   */
+  async function mustBeAbleToPostNow(id: number): Promise<Account> {
+    const row = await mustGet(id);
+    if (row.status === "paused") {
+      throw new AppError("invalid_input", `@${row.username} is paused: resume it first.`, {
+        hint: { action: "resume_account", accountId: row.id },
+      });
+    }
+    if (row.status === "reauth_required") {
+      throw new AppError(
+        "invalid_input",
+        `@${row.username} must be reconnected before it can post (${row.status_reason ?? "its token is no longer valid"}): give it a fresh token.`,
+        { hint: { action: "reconnect_account", accountId: row.id } },
+      );
+    }
+    return toAccount(row);
+  }
+
   const refresher = createTokenRefresher({ db, threads, secretKey, clock });
 
   /** The accounts, each with whether its token can be decrypted with the configured key. */
@@ -350,10 +410,9 @@ export function createAccountService(deps: AccountServiceDeps) {
     tokenOf,
     remove,
     setStatus,
-    /** For the post job: a token error stops the account's posts until it is reconnected. */
-    markReauth: async (id: number, reason: string) => {
-      await setStatus(id, "reauth_required", reason);
-    },
+    markReauth,
+    loadForPublishing,
+    mustBeAbleToPostNow,
     pause,
     resume,
     refreshToken: refresher.refreshToken,

@@ -9,6 +9,7 @@ import { createHttpApp } from "../http/app.js";
 import type { Logger } from "../log.js";
 import { Engine, type EngineOptions } from "../scheduler/engine/engine.js";
 import { acquireInstanceLock, type InstanceLock } from "../scheduler/instance-lock.js";
+import { createJobRegistry } from "../scheduler/jobs/registry.js";
 import { notifyWork, postgresSubscriber } from "../scheduler/notify.js";
 import { PLAN_HORIZON_MS } from "../scheduler/planning/index.js";
 import { recoverLeasesOf } from "../scheduler/runs.repository.js";
@@ -151,9 +152,7 @@ function buildEngine(deps: AppDeps, services: Services, overrides: Partial<Engin
     defaultTimezone: config.defaultTimezone,
     concurrency: config.schedulerConcurrency,
     horizonMs: PLAN_HORIZON_MS,
-    refresher: services.accounts,
-    tokenOf: services.accounts.tokenOf,
-    markReauth: services.accounts.markReauth,
+    jobs: createJobRegistry({ accounts: services.accounts, refresher: services.accounts }),
     pollMs: pg ? 5_000 : 1_000,
     ...(pg ? { subscribe: postgresSubscriber(config.databaseUrl, deps.logger) } : {}),
     ...deps.engine,

@@ -31,6 +31,8 @@ export function commandOf(hint: ErrorHint): string {
       return `threads-scheduler groups disable ${hint.groupId}`;
     case "cancel_run":
       return `threads-scheduler runs cancel ${hint.runId}`;
+    case "follow_run":
+      return "threads-scheduler runs";
     case "reset_key":
       return "threads-scheduler tokens reset-key --yes";
   }

@@ -212,3 +212,48 @@ export async function listGroupIdsOfAccount(db: Db, accountId: number, ids: numb
     .execute();
   return rows.map((r) => r.id);
 }
+
+/**
+ * A schedule's pool: the account's live, enabled groups with their weights, limited to `allowed` when the
+ * schedule names its groups (an empty list allows none).
+ */
+export async function listPool(
+  db: Db,
+  accountId: number,
+  allowed: number[] | null,
+): Promise<Array<{ id: number; weight: number }>> {
+  let query = db
+    .selectFrom("post_groups")
+    .select(["id", "weight"])
+    .where("account_id", "=", accountId)
+    .where("enabled", "=", 1)
+    .where("archived_at", "is", null);
+  if (allowed) query = allowed.length > 0 ? query.where("id", "in", allowed) : query.where("id", "=", -1);
+  return query.execute();
+}
+
+/** A group's parts in order; nothing when the group was removed (archived groups keep theirs for the history). */
+export async function listLiveParts(db: Db, groupId: number): Promise<PostPart[]> {
+  const rows = await db
+    .selectFrom("post_parts")
+    .select("spec_json")
+    .where("group_id", "=", groupId)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom("post_groups")
+          .select("post_groups.id")
+          .whereRef("post_groups.id", "=", "post_parts.group_id")
+          .where("post_groups.archived_at", "is", null),
+      ),
+    )
+    .orderBy("position")
+    .execute();
+  return rows.map((r) => parsePartSpec(r.spec_json));
+}
+
+/** Whether the group is enabled; undefined when it does not exist. */
+export async function isGroupEnabled(db: Db, id: number): Promise<boolean | undefined> {
+  const row = await db.selectFrom("post_groups").select("enabled").where("id", "=", id).executeTakeFirst();
+  return row === undefined ? undefined : row.enabled === 1;
+}

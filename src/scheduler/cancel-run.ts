@@ -46,20 +46,35 @@ export async function cancelRun(db: Db, id: number, now: number): Promise<Cancel
     return { run, changed: true, alreadyPublished };
   }
   const current = (await getRun(db, id)) ?? before;
-  throw new AppError("conflict", refusal(current));
+  throw refusal(current);
 }
 
-function refusal(run: RunRow): string {
+function refusal(run: RunRow): AppError {
   const what = run.job_key.startsWith(ONE_OFF_PREFIX) ? "one-off post" : "run";
   const base = `Run ${run.id} cannot be cancelled: it is ${run.state}`;
+  const follow = { hint: { action: "follow_run", runId: run.id } } as const;
   switch (run.state) {
     case "running":
-      return `${base} (the ${what} is being published right now). See how it ends with \`threads-scheduler runs\`.`;
+      return new AppError(
+        "conflict",
+        `${base} (the ${what} is being published right now): see how it ends in the run history.`,
+        follow,
+      );
     case "needs_check":
-      return `${base}: something may already be on Threads and the scheduler is checking before anything else. See how it ends with \`threads-scheduler runs\`.`;
+      return new AppError(
+        "conflict",
+        `${base}: something may already be on Threads and the scheduler is checking before anything else; see how it ends in the run history.`,
+        follow,
+      );
     case "published":
-      return `${base}: it is already on Threads. Delete the post in the Threads app if it should not be there.`;
+      return new AppError(
+        "conflict",
+        `${base}: it is already on Threads. Delete the post in the Threads app if it should not be there.`,
+      );
     default:
-      return `${base}${run.reason ? ` (${run.reason})` : ""}: only a planned run can be cancelled, and this one has ended.`;
+      return new AppError(
+        "conflict",
+        `${base}${run.reason ? ` (${run.reason})` : ""}: only a planned run can be cancelled, and this one has ended.`,
+      );
   }
 }

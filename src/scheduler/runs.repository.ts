@@ -7,7 +7,7 @@ import {
 } from "kysely";
 import type { Db } from "../db/connect.js";
 import { dialectOf } from "../db/dialect.js";
-import type { DB, RunRow, RunState } from "../db/schema.js";
+import type { DB, JobKind, RunRow, RunState } from "../db/schema.js";
 import { DEFAULT_MISFIRE_GRACE_MINUTES } from "./planning/index.js";
 
 /**
@@ -26,23 +26,16 @@ export interface ClaimOptions {
   nodeId: string;
   now: number;
   leaseMs: number;
-  /** Only this run (the `post` command runs its own). */
+  /** Only this run. */
   id?: number;
 }
 
 /**
- * Claims the earliest due run whose account is active and has nothing running. One statement:
- * PostgreSQL skips rows another node has locked (`FOR UPDATE SKIP LOCKED`); SQLite serialises writers.
- * The partial unique index on running runs per account is the backstop when two nodes race for
- * the same account: the loser gets a unique violation and claims nothing this time.
- */
-export async function claimNext(db: Db, opts: ClaimOptions): Promise<RunRow | undefined> {
-  return (await claimDue(db, { ...opts, limit: 1 }))[0];
-}
-
-/**
- * Claims up to `limit` due runs in one statement (earliest first), as `claimNext` does for one: a
- * pass with several free slots costs one round trip instead of one per slot. Two due rows of the same
+ * Claims up to `limit` due runs (earliest first) whose account is active and has nothing running, in one
+ * statement: a pass with several free slots costs one round trip instead of one per slot. PostgreSQL skips
+ * rows another node has locked (`FOR UPDATE SKIP LOCKED`); SQLite serialises writers. The partial unique
+ * index on running runs per account is the backstop when two nodes race for the same account: the loser
+ * gets a unique violation and claims nothing this time. Two due rows of the same
  * account in one batch (or a race with another node for an account) break the one-running-per-account
  * index; the statement then claims nothing and this falls back to claiming a single row, which the
  * `not exists running` condition keeps consistent.
@@ -402,4 +395,106 @@ export async function listPlannedOneOffsOfGroup(db: Db, groupId: number): Promis
     .orderBy("id")
     .execute();
   return rows.map((r) => r.id);
+}
+
+/** A run a user asked for (post now, `post --at`), outside any schedule. */
+export interface ManualRunInsert {
+  /** `manual:{uuid}` (post now) or `once:{uuid}` (a one-off post). */
+  jobKey: string;
+  accountId: number;
+  dueAt: number;
+  /** The label `runs` and `jobs` show ("now", "once"). */
+  slot: string;
+  localDate: string | null;
+  groupId: number | null;
+  /** The parts of a post given as text instead of a group (JSON). */
+  payloadJson: string | null;
+  /**
+   * Inserted already claimed by this node (post now, adopted by the engine at once): `running`, attempt 1,
+   * leased until `leaseUntil`. Otherwise `planned`, for an engine to claim at its time.
+   */
+  claimedBy?: { nodeId: string; leaseUntil: number };
+  now: number;
+}
+
+/**
+ * Inserts a post run a user asked for, the one insert of post now and `post --at`. A claimed insert for an
+ * account that has a run `running` breaks the one-running-per-account index (`isUniqueViolation`).
+ */
+export async function insertManualRun(db: Db, run: ManualRunInsert): Promise<RunRow> {
+  return db
+    .insertInto("runs")
+    .values({
+      job: "post",
+      job_key: run.jobKey,
+      schedule_id: null,
+      account_id: run.accountId,
+      due_at: run.dueAt,
+      run_at: run.dueAt,
+      slot: run.slot,
+      local_date: run.localDate,
+      state: run.claimedBy ? "running" : "planned",
+      group_id: run.groupId,
+      attempts: run.claimedBy ? 1 : 0,
+      locked_by: run.claimedBy?.nodeId ?? null,
+      lease_until: run.claimedBy?.leaseUntil ?? null,
+      reason: null,
+      payload_json: run.payloadJson,
+      created_at: run.now,
+      updated_at: run.now,
+      finished_at: null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** A planned run of the account at exactly `dueAt` whose job key starts with `jobKeyPrefix` (a repeated command). */
+export async function findPlannedTwin(
+  db: Db,
+  opts: { accountId: number; dueAt: number; jobKeyPrefix: string },
+): Promise<number | undefined> {
+  const row = await db
+    .selectFrom("runs")
+    .select("id")
+    .where("account_id", "=", opts.accountId)
+    .where("due_at", "=", opts.dueAt)
+    .where("state", "=", "planned")
+    .where("job_key", "like", `${opts.jobKeyPrefix}%`)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+/** Plans a run of a job without an account (the token refresh), unless (job_key, due_at) exists already. */
+export async function insertPlannedIfAbsent(
+  db: Db,
+  run: { job: JobKind; jobKey: string; dueAt: number; slot: string; now: number },
+): Promise<void> {
+  await db
+    .insertInto("runs")
+    .values({
+      job: run.job,
+      job_key: run.jobKey,
+      due_at: run.dueAt,
+      run_at: run.dueAt,
+      slot: run.slot,
+      state: "planned",
+      created_at: run.now,
+      updated_at: run.now,
+    })
+    .onConflict((oc) => oc.columns(["job_key", "due_at"]).doNothing())
+    .execute();
+}
+
+/** Skips the planned runs of `jobKey` due before `dueAt`, with the reason (superseded by a later one). */
+export async function skipPlannedBefore(
+  db: Db,
+  opts: { jobKey: string; dueAt: number; reason: string; now: number },
+): Promise<void> {
+  await db
+    .updateTable("runs")
+    .set({ state: "skipped", reason: opts.reason, finished_at: opts.now, updated_at: opts.now })
+    .where("job_key", "=", opts.jobKey)
+    .where("state", "=", "planned")
+    .where("due_at", "<", opts.dueAt)
+    .execute();
 }

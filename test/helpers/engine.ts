@@ -14,6 +14,7 @@ import { silentLogger } from "../../src/log.js";
 import { createSandbox, type Sandbox } from "../../src/sandbox/index.js";
 import type { Engine, EngineOptions } from "../../src/scheduler/engine/engine.js";
 import type { EngineEvent } from "../../src/scheduler/events.js";
+import { type ClaimOptions, claimDue } from "../../src/scheduler/runs.repository.js";
 import type { ScheduleSettings } from "../../src/schedules/schedule.js";
 import { ThreadsClient } from "../../src/threads/client.js";
 import type { PostPart } from "../../src/threads/post.js";
@@ -290,4 +291,9 @@ export async function until(done: () => boolean | Promise<boolean>, what: string
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   throw new Error(`gave up waiting for ${what}`);
+}
+
+/** Claims the earliest due run as another node would (one row of the engine's claim). */
+export async function claimNext(db: Db, opts: ClaimOptions): Promise<RunRow | undefined> {
+  return (await claimDue(db, { ...opts, limit: 1 }))[0];
 }

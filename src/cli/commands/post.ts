@@ -1,12 +1,21 @@
+import { getLiveAccount } from "../../accounts/live-account.js";
 import { AppError } from "../../errors.js";
+import { createGroupService } from "../../groups/groups.service.js";
 import { silentLogger } from "../../log.js";
+import type { Engine } from "../../scheduler/engine/engine.js";
 import { formatInZone } from "../../scheduler/inspect.js";
-import { type PostAtRequest, type PostAtResult, planOneOff } from "../../scheduler/jobs/post-at.js";
+import {
+  type PostAtRequest,
+  type PostAtResult,
+  type PostAtWarning,
+  planOneOff,
+} from "../../scheduler/jobs/post-at.js";
 import { postNow } from "../../scheduler/jobs/post-now.js";
 import { MAX_AHEAD_DAYS } from "../../scheduler/planning/at.js";
 import { DEFAULT_MISFIRE_GRACE_MINUTES } from "../../schedules/schedule.js";
 import { type Command, flag, type ParsedArgs, parseId, str, UsageError } from "../command.js";
 import type { CliContext } from "../context.js";
+import { hintSentence } from "../hints.js";
 import { printJson } from "../output.js";
 import { PART_FLAGS, PART_OPTIONS, partsFromArgs } from "./groups.js";
 
@@ -49,15 +58,13 @@ export const postCommand: Command = {
       });
     }
     const services = await ctx.services();
-    const threads = await ctx.threads();
     const result = await postNow(
       {
         db: await ctx.db(),
-        threads: threads.client,
         clock: ctx.clock,
-        logger: silentLogger,
-        tokenOf: services.accounts.tokenOf,
-        markReauth: services.accounts.markReauth,
+        accounts: services.accounts,
+        groups: services.groups,
+        engine: await postingEngine(ctx),
       },
       group !== undefined ? { accountId, groupId: parseId(group, "--group") } : { accountId, parts },
     );
@@ -96,8 +103,16 @@ export const postCommand: Command = {
 async function planAt(ctx: CliContext, args: ParsedArgs, req: PostAtRequest): Promise<number> {
   let result: PostAtResult;
   try {
+    // Planning reads the account and the group and calls no Threads: no connection (nor sandbox) for it.
+    const db = await ctx.db();
     result = await planOneOff(
-      { db: await ctx.db(), now: ctx.clock.now(), defaultTimezone: ctx.config().defaultTimezone },
+      {
+        db,
+        now: ctx.clock.now(),
+        defaultTimezone: ctx.config().defaultTimezone,
+        accounts: { get: (id) => getLiveAccount(db, id) },
+        groups: createGroupService({ db, clock: ctx.clock }),
+      },
       req,
     );
   } catch (error) {
@@ -120,7 +135,7 @@ async function planAt(ctx: CliContext, args: ParsedArgs, req: PostAtRequest): Pr
         dueAtMs: result.dueAt,
         timezone: result.timezone,
         schedulerRunning: result.schedulerRunning ?? null,
-        warnings: result.warnings,
+        warnings: result.warnings.map(wordWarning),
         note: result.note ?? null,
       },
     ]);
@@ -130,7 +145,7 @@ async function planAt(ctx: CliContext, args: ParsedArgs, req: PostAtRequest): Pr
     );
   }
   if (result.note) ctx.output.err(`Note: ${result.note}`);
-  for (const warning of result.warnings) ctx.output.err(`Warning: ${warning}`);
+  for (const warning of result.warnings) ctx.output.err(`Warning: ${wordWarning(warning)}`);
   if (result.schedulerRunning === false) {
     ctx.output.err(
       `Warning: no scheduler is running on this database right now. Start it (\`threads-scheduler start\`) before ${result.dueAtText}: a post not started within ${DEFAULT_MISFIRE_GRACE_MINUTES} minutes of its time is marked missed, not published late.`,
@@ -141,4 +156,16 @@ async function planAt(ctx: CliContext, args: ParsedArgs, req: PostAtRequest): Pr
 
 function stripPrefix(reason: string | null): string {
   return (reason ?? "unknown error").replace(/^nothing was published: /, "");
+}
+
+function wordWarning(warning: PostAtWarning): string {
+  return `${warning.message}${hintSentence(warning.hint)}`;
+}
+
+/**
+ * The engine that runs a post published now: never started, so it claims nothing else; it runs the one run
+ * it adopts, with its lease and heartbeat. (The composition root will hand this out.)
+ */
+async function postingEngine(ctx: CliContext): Promise<Engine> {
+  return (await ctx.app()).newEngine({ logger: silentLogger });
 }

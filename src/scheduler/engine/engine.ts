@@ -1,22 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { Clock } from "../../clock.js";
-import type { Db } from "../../db/connect.js";
-import type { AccountRow, RunRow } from "../../db/schema.js";
-import { coerceError, type Logger } from "../../log.js";
-import type { ThreadsClient } from "../../threads/client.js";
-import { type BackoffPolicy, DEFAULT_BACKOFF } from "../backoff.js";
+import type { RunRow } from "../../db/schema.js";
+import { coerceError } from "../../log.js";
+import { DEFAULT_BACKOFF } from "../backoff.js";
 import type { EngineEvent, EngineEventListener } from "../events.js";
-import { runPostJob } from "../jobs/post-job.js";
-import {
-  planTokenRefresh,
-  runTokenRefreshJob,
-  supersedeOlderRefreshes,
-  type TokenRefresher,
-} from "../jobs/token-refresh-job.js";
-import { planAll } from "../planner.js";
 import { PLAN_HORIZON_MS } from "../planning/index.js";
-import { prunePlannedDays } from "../prune-planned-days.js";
 import {
   claimDue,
   markMissed,
@@ -25,85 +13,29 @@ import {
   recoverExpiredLeases,
   recoverLeasesOf,
   renewLeases,
-  settle,
 } from "../runs.repository.js";
-import { Pool } from "./pool.js";
-import { LeaseLostError, StoppingError } from "./run-control.js";
+import { DEFAULT_LEASE_MS, type EngineOptions, type StopResult } from "./options.js";
+import { StoppingError } from "./run-control.js";
+import { type ReviewOutcome, Runner } from "./runner.js";
+import { formatMs, TIMED_OUT, withinMs } from "./timing.js";
 
-export interface EngineOptions {
-  db: Db;
-  threads: ThreadsClient;
-  clock: Clock;
-  logger: Logger;
-  refresher: TokenRefresher;
-  tokenOf(account: AccountRow): string;
-  markReauth(accountId: number, reason: string): Promise<void>;
-  defaultTimezone: string;
-  /** Publications running at once in this process (default 20). */
-  concurrency?: number;
-  /** How long a claim holds without a heartbeat (default 60 s). */
-  leaseMs?: number;
-  /** How often held leases are renewed (default leaseMs / 4). */
-  heartbeatMs?: number;
-  /** How far ahead runs are planned (default `PLAN_HORIZON_MS`, 48 h). */
-  horizonMs?: number;
-  /** How often the horizon is extended (default 10 minutes). */
-  replanEveryMs?: number;
-  /** The safety-net poll when nothing is due sooner (default 1 s; wake-ups by timer and NOTIFY come first). */
-  pollMs?: number;
-  backoff?: BackoffPolicy;
-  random?: () => number;
-  nodeId?: string;
-  /** Waits for work on other nodes (PostgreSQL LISTEN); returns an unsubscribe. */
-  subscribe?: (wake: () => void) => Promise<() => Promise<void>>;
-  /** Polls waiting for a media container use this (tests pass one that advances a fake clock). */
-  containerTimeoutMs?: number;
-}
+export { DEFAULT_LEASE_MS, type EngineOptions, type StopResult } from "./options.js";
 
 /** A claim-only pass (after a run finished) still recovers leases and marks misfires if this is old. */
 const HOUSEKEEPING_MS = 1_000;
-/** How often planning also deletes the records of days long past (one statement reading that table). */
-const PRUNE_EVERY_MS = 3_600_000;
 /** After the stop timeout has cut off the calls still in flight, how long their runs get to write their state. */
 const SETTLE_AFTER_CUT_MS = 500;
-
-/** What `stop()` ended with. */
-export interface StopResult {
-  /** Runs the stop timeout cut off (their calls to Threads were ended). */
-  cutOff: number;
-  /** Of those, the ones back in `planned` (nothing can have been published): the next start runs them. */
-  handedBack: number;
-  /**
-   * Of those, the ones in `needs_check` (a publish call may have gone out, or the run never wrote its state):
-   * the next start asks Threads before anything is published again.
-   */
-  toCheck: number;
-  /**
-   * Runs still not settled after that: their rows were sent to `needs_check` by the stop itself, so the next
-   * scheduler checks Threads before anything is published again.
-   */
-  leftToCheck: number;
-}
-
-interface Running {
-  run: RunRow;
-  promise: Promise<void>;
-  lost: boolean;
-  /** The run gave its pool slot back for good (only lookups that publish nothing are left). */
-  slotReleased: boolean;
-}
 
 /**
  * The scheduler engine: plans runs over a rolling horizon, claims due ones with leases, runs them in a
  * bounded pool with at most one publication per account, and settles each into its next state. The database
- * is the only shared state; any number of engines may run against one PostgreSQL.
+ * is the only shared state; any number of engines may run against one PostgreSQL. This file is the loop
+ * (timers, passes, claims, heartbeat, stop); `Runner` runs what was claimed; the jobs know the work.
  */
 export class Engine {
   readonly nodeId: string;
-  private readonly pool: Pool;
-  /** Runs looking up permalinks after publishing (they hold no slot of `pool`). */
-  private readonly lookups: Pool;
-  private readonly running = new Map<number, Running>();
+  readonly leaseMs: number;
+  private readonly runner: Runner;
   private readonly listeners = new Set<EngineEventListener>();
   private timer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -116,23 +48,15 @@ export class Engine {
   private housekeepingWanted = true;
   private housekeptAt = Number.NEGATIVE_INFINITY;
   private lastPlanAt = Number.NEGATIVE_INFINITY;
-  private lastPruneAt = Number.NEGATIVE_INFINITY;
   /** The instant the last pass's claim looked at: a row due by then and still unclaimed is blocked. */
   private lastClaimAt = Number.NEGATIVE_INFINITY;
   private started = false;
   private stopping = false;
-  private stopSignal: { promise: Promise<never>; reject: (e: Error) => void } = makeStopSignal();
-  /** Cuts off the Threads calls of this start's runs (the stop timeout ran out). */
-  private cutRuns = new AbortController();
-  /** Cuts off the permalink lookups (they publish nothing: a stop ends them at once). */
-  private cutLookups = new AbortController();
-  private runThreads: ThreadsClient;
-  private lookupThreads: ThreadsClient;
   private readonly o: Required<Omit<EngineOptions, "subscribe" | "nodeId">> &
     Pick<EngineOptions, "subscribe">;
 
   constructor(options: EngineOptions) {
-    const leaseMs = options.leaseMs ?? 60_000;
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.o = {
       concurrency: 20,
       leaseMs,
@@ -145,11 +69,28 @@ export class Engine {
       containerTimeoutMs: 10 * 60_000,
       ...options,
     };
+    this.leaseMs = this.o.leaseMs;
     this.nodeId = options.nodeId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-    this.pool = new Pool(this.o.concurrency);
-    this.lookups = new Pool(this.o.concurrency);
-    this.runThreads = this.o.threads.withSignal(this.cutRuns.signal);
-    this.lookupThreads = this.runThreads.withSignal(this.cutLookups.signal);
+    const o = this.o;
+    this.runner = new Runner({
+      nodeId: this.nodeId,
+      jobs: o.jobs,
+      context: {
+        db: o.db,
+        clock: o.clock,
+        logger: o.logger,
+        backoff: o.backoff,
+        random: o.random,
+        defaultTimezone: o.defaultTimezone,
+        horizonMs: o.horizonMs,
+        containerTimeoutMs: o.containerTimeoutMs,
+        emit: (event) => this.emit(event),
+      },
+      threads: o.threads,
+      concurrency: o.concurrency,
+      emit: (event) => this.emit(event),
+      slotFreed: () => this.wake(false),
+    });
   }
 
   on(listener: EngineEventListener): () => void {
@@ -162,15 +103,10 @@ export class Engine {
     if (this.started) return;
     this.started = true;
     this.stopping = false;
-    this.stopSignal = makeStopSignal();
-    this.cutRuns = new AbortController();
-    this.cutLookups = new AbortController();
-    this.runThreads = this.o.threads.withSignal(this.cutRuns.signal);
-    this.lookupThreads = this.runThreads.withSignal(this.cutLookups.signal);
+    this.runner.reset();
     await this.plan();
     if (this.o.subscribe) this.unsubscribe = await this.o.subscribe(() => this.wake());
-    this.heartbeat = setInterval(() => void this.renew(), this.o.heartbeatMs);
-    this.heartbeat.unref?.();
+    this.startHeartbeat();
     this.wake();
   }
 
@@ -188,8 +124,7 @@ export class Engine {
     const deadline = Date.now() + timeoutMs;
     const stopping = new StoppingError("the scheduler is stopping");
     this.stopping = true;
-    this.stopSignal.reject(stopping);
-    this.cutLookups.abort(stopping);
+    this.runner.beginStop(stopping);
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await withinMs(
@@ -201,73 +136,80 @@ export class Engine {
       this.ticking?.catch(() => {}),
       deadline - Date.now(),
     );
-    if (!(await this.settledWithin(deadline - Date.now()))) {
-      result.cutOff = this.running.size;
+    if (!(await this.runner.settledWithin(deadline - Date.now()))) {
+      result.cutOff = this.runner.size;
       const counting = this.on((event) => {
         if (event.type !== "settled") return;
         if (event.state === "planned") result.handedBack++;
         if (event.state === "needs_check") result.toCheck++;
       });
-      this.cutRuns.abort(new StoppingError(`the stop timeout of ${formatMs(timeoutMs)} ran out`));
-      if (!(await this.settledWithin(SETTLE_AFTER_CUT_MS))) {
+      this.runner.cut(new StoppingError(`the stop timeout of ${formatMs(timeoutMs)} ran out`));
+      if (!(await this.runner.settledWithin(SETTLE_AFTER_CUT_MS))) {
         result.leftToCheck = await this.sendOwnRunsToCheck();
         result.toCheck += result.leftToCheck;
       }
       counting();
     }
     // Waits that the stop interrupted (a container poll) end too: nothing of this engine keeps running.
-    this.cutRuns.abort(stopping);
-    if (this.heartbeat) clearInterval(this.heartbeat);
-    this.heartbeat = undefined;
+    this.runner.cut(stopping);
+    this.stopHeartbeat();
     this.started = false;
     return result;
   }
 
-  /** Whether every run settled within `ms`. */
-  private async settledWithin(ms: number): Promise<boolean> {
-    if (this.running.size === 0) return true;
-    const all = Promise.allSettled([...this.running.values()].map((r) => r.promise));
-    return (await withinMs(all, ms)) !== TIMED_OUT;
-  }
-
   /** The runs of this node still `running` go to `needs_check` (their own settle then finds the lease lost). */
   private async sendOwnRunsToCheck(): Promise<number> {
-    for (const entry of this.running.values()) entry.lost = true;
+    this.runner.markAllLost();
     try {
       const rows = await withinMs(
         recoverLeasesOf(this.o.db, this.nodeId, this.o.clock.now()),
         SETTLE_AFTER_CUT_MS,
       );
-      if (rows === TIMED_OUT || rows === undefined) return this.running.size;
+      if (rows === TIMED_OUT || rows === undefined) return this.runner.size;
       for (const occ of rows) {
         this.emit({ type: "abandoned", runId: occ.id, reason: occ.reason ?? "the scheduler stopped" });
       }
       return rows.length;
     } catch (error) {
       this.emit({ type: "error", where: "stop", error: coerceError(error) });
-      return this.running.size;
+      return this.runner.size;
     }
   }
 
-  /** Extends the horizon: every active schedule, and the token refresh job. */
+  /** Extends the horizon: every job's plan (the schedules' posts, the token refresh). */
   async plan(): Promise<number> {
     const now = this.o.clock.now();
-    const count = await planAll(this.o.db, {
-      now,
-      horizonMs: this.o.horizonMs,
-      defaultTimezone: this.o.defaultTimezone,
-      rng: this.o.random,
-    });
-    await planTokenRefresh(this.o.db, this.o.defaultTimezone, now);
-    if (now - this.lastPruneAt >= PRUNE_EVERY_MS || now < this.lastPruneAt) {
-      await prunePlannedDays(this.o.db, now);
-      this.lastPruneAt = now;
+    const context = this.runner.context();
+    let count = 0;
+    for (const job of Object.values(this.o.jobs)) {
+      if (job.plan) count += await job.plan(context);
     }
     this.lastPlanAt = now;
     // What was written may be past due already: the next pass marks misfires before it claims.
     this.housekeepingWanted = true;
     if (count > 0) this.emit({ type: "planned", count });
     return count;
+  }
+
+  /**
+   * Runs a run this engine's node inserted already claimed (`running`, `locked_by` = nodeId, leased for
+   * `leaseMs`), as if its own pass had claimed it: the registry's job runs it in a pool slot, the heartbeat
+   * renews its lease, the engine settles it. Works on an engine that was never started (the `post` command),
+   * which then claims nothing else. `review` may change the outcome before it is settled. Resolves with what
+   * the run was settled as (undefined when its lease was lost first).
+   */
+  async runAdopted(run: RunRow, review?: ReviewOutcome): Promise<Outcome | undefined> {
+    if (run.state !== "running" || run.locked_by !== this.nodeId) {
+      throw new Error(`run ${run.id} is not held by this engine (${this.nodeId})`);
+    }
+    await this.runner.pool.acquire();
+    const done = this.runner.dispatch(run, review);
+    this.startHeartbeat();
+    try {
+      return await done;
+    } finally {
+      if (!this.started && this.runner.size === 0) this.stopHeartbeat();
+    }
   }
 
   /**
@@ -313,13 +255,13 @@ export class Engine {
     for (;;) {
       this.housekeepingWanted = true;
       await this.pass();
-      if (this.running.size === 0) return;
-      await Promise.allSettled([...this.running.values()].map((r) => r.promise));
+      if (this.runner.size === 0) return;
+      await this.runner.allSettled();
     }
   }
 
   get inFlight(): number {
-    return this.running.size;
+    return this.runner.size;
   }
 
   private async pass(): Promise<void> {
@@ -344,24 +286,25 @@ export class Engine {
       }
     }
     // Every free slot in one statement (a burst used to cost one claim per slot).
+    const pool = this.runner.pool;
     let free = 0;
-    while (!this.stopping && this.pool.tryAcquire()) free++;
+    while (!this.stopping && pool.tryAcquire()) free++;
     if (free === 0) return;
     const claimAt = clock.now();
     this.lastClaimAt = claimAt;
     const claimed = this.stopping
       ? []
       : await claimDue(db, { nodeId: this.nodeId, now: claimAt, leaseMs: this.o.leaseMs, limit: free });
-    for (let i = claimed.length; i < free; i++) this.pool.release();
+    for (let i = claimed.length; i < free; i++) pool.release();
     for (const occ of claimed) {
-      if (this.running.has(occ.id)) {
+      if (this.runner.has(occ.id)) {
         // This node's own run of it is still going: its heartbeat failed (database errors) for as long as the
         // lease, so this node recovered the lease and claimed the row again. A second run would pass every
         // lease check too (same node) and could publish again; the first one goes on under the new lease.
-        this.pool.release();
+        pool.release();
         continue;
       }
-      this.dispatch(occ);
+      void this.runner.dispatch(occ);
     }
   }
 
@@ -371,7 +314,7 @@ export class Engine {
     let delay = this.o.pollMs;
     // With every slot busy, a finishing run wakes the engine: no timer to the (already due) next row, which
     // used to spin passes back to back for as long as a burst lasted.
-    if (this.pool.free > 0) {
+    if (this.runner.pool.free > 0) {
       try {
         const next = await nextRunAt(this.o.db);
         // Due before the last claim yet not claimed: blocked (its account has a run, another node holds it, or
@@ -391,171 +334,28 @@ export class Engine {
     }, delay);
   }
 
-  private dispatch(occ: RunRow): void {
-    this.emit({
-      type: "claimed",
-      runId: occ.id,
-      job: occ.job,
-      accountId: occ.account_id,
-      dueAt: occ.due_at,
-      delayMs: this.o.clock.now() - occ.due_at,
-    });
-    const entry: Running = { run: occ, lost: false, slotReleased: false, promise: Promise.resolve() };
-    entry.promise = this.execute(entry)
-      .catch((error) => this.emit({ type: "error", where: `run ${occ.id}`, error: coerceError(error) }))
-      .finally(() => {
-        this.running.delete(occ.id);
-        if (!entry.slotReleased) this.pool.release();
-        this.wake(false);
-      });
-    this.running.set(occ.id, entry);
+  private startHeartbeat(): void {
+    if (this.heartbeat) return;
+    this.heartbeat = setInterval(() => void this.renew(), this.o.heartbeatMs);
+    this.heartbeat.unref?.();
   }
 
-  private async execute(entry: Running): Promise<void> {
-    const occ = entry.run;
-    const { db, clock } = this.o;
-    let outcome: Outcome;
-    try {
-      outcome = occ.job === "token_refresh" ? await this.refreshTokens(occ) : await this.post(entry);
-    } catch (error) {
-      if (error instanceof StoppingError) {
-        outcome = {
-          state: "planned",
-          runAt: clock.now(),
-          reason: "handed back: the scheduler stopped",
-          resetAttempts: false,
-        };
-      } else {
-        const e = coerceError(error);
-        this.emit({ type: "error", where: `run ${occ.id}`, error: e });
-        outcome = {
-          state: "planned",
-          runAt: clock.now() + this.o.backoff.baseMs,
-          reason: `unexpected error, will retry: ${e.message}`,
-        };
-      }
-    }
-    const settled = await settle(db, occ.id, this.nodeId, clock.now(), outcome);
-    if (!settled) {
-      this.emit({ type: "abandoned", runId: occ.id, reason: "lease lost before the run settled" });
-      return;
-    }
-    this.report(occ, outcome);
-  }
-
-  private async post(entry: Running): Promise<Outcome> {
-    const occ = entry.run;
-    const o = this.o;
-    return runPostJob(
-      {
-        db: o.db,
-        threads: this.runThreads,
-        clock: o.clock,
-        logger: o.logger,
-        backoff: o.backoff,
-        random: o.random,
-        tokenOf: o.tokenOf,
-        markReauth: o.markReauth,
-        containerTimeoutMs: o.containerTimeoutMs,
-        idle: (wait) => (entry.slotReleased ? wait() : this.idle(wait)),
-        afterPublishing: (work) => this.afterPublishing(entry, work),
-        nodeId: this.nodeId,
-        assertRunning: () => {
-          if (this.stopping) throw new StoppingError("the scheduler is stopping");
-          if (entry.lost) throw LeaseLostError.of(occ.id);
-        },
-      },
-      occ,
-    );
-  }
-
-  /**
-   * Gives the run's pool slot back for good and runs its last calls (permalink lookups), at most as many
-   * runs at once as the pool has slots: with Threads slow to answer them, publishing goes on, and the calls
-   * in flight stay bounded (twice the pool).
-   */
-  private async afterPublishing<T>(entry: Running, work: (threads: ThreadsClient) => Promise<T>): Promise<T> {
-    if (!entry.slotReleased) {
-      entry.slotReleased = true;
-      this.pool.release();
-      // The freed slot can take another due run now.
-      this.wake(false);
-    }
-    await this.lookups.acquire();
-    try {
-      return await work(this.lookupThreads);
-    } finally {
-      this.lookups.release();
-    }
-  }
-
-  /** Gives the pool slot back while waiting; a stop interrupts the wait. */
-  private async idle<T>(wait: () => Promise<T>): Promise<T> {
-    this.pool.release();
-    // The freed slot can take another due run now (arm does not poll while every slot is busy).
-    this.wake(false);
-    try {
-      return await Promise.race([wait(), this.stopSignal.promise]);
-    } finally {
-      await this.pool.acquire();
-    }
-  }
-
-  private async refreshTokens(occ: RunRow): Promise<Outcome> {
-    const now = this.o.clock.now();
-    await supersedeOlderRefreshes(this.o.db, occ.due_at, now);
-    const { outcome, summary } = await runTokenRefreshJob(this.o.db, this.o.refresher, now);
-    this.emit({ type: "token_refresh", ...summary });
-    await planTokenRefresh(this.o.db, this.o.defaultTimezone, now);
-    return outcome;
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
   }
 
   private async renew(): Promise<void> {
-    if (this.running.size === 0) return;
-    const ids = [...this.running.keys()];
+    if (this.runner.size === 0) return;
+    const ids = this.runner.ids();
     try {
       const held = new Set(
         await renewLeases(this.o.db, this.nodeId, ids, this.o.clock.now() + this.o.leaseMs),
       );
-      for (const id of ids) {
-        const entry = this.running.get(id);
-        if (entry && !held.has(id)) entry.lost = true;
-      }
+      for (const id of ids) if (!held.has(id)) this.runner.markLost(id);
     } catch (error) {
       this.emit({ type: "error", where: "heartbeat", error: coerceError(error) });
     }
-  }
-
-  private report(occ: RunRow, outcome: Outcome): void {
-    const id = occ.id;
-    const reason = outcome.reason ?? "";
-    switch (outcome.state) {
-      case "published":
-        if (occ.job === "post") this.emit({ type: "published", runId: id, accountId: occ.account_id! });
-        break;
-      case "planned":
-        this.emit({
-          type: "retried",
-          runId: id,
-          attempt: occ.attempts,
-          runAt: outcome.runAt ?? 0,
-          reason,
-        });
-        break;
-      case "needs_check":
-        this.emit({ type: "needs_check", runId: id, reason });
-        break;
-      case "failed":
-        this.emit({ type: "failed", runId: id, reason });
-        break;
-      case "skipped":
-        this.emit({ type: "skipped", runId: id, reason });
-        break;
-      case "missed":
-        this.emit({ type: "missed", runId: id, dueAt: occ.due_at, reason });
-        break;
-    }
-    this.emit({ type: "settled", runId: id, state: outcome.state });
   }
 
   private emit(event: EngineEvent): void {
@@ -567,38 +367,4 @@ export class Engine {
       }
     }
   }
-}
-
-const TIMED_OUT = Symbol("timed out");
-
-function formatMs(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
-}
-
-/** `promise`'s value, or TIMED_OUT when it takes longer than `ms` (its timer never outlives the race). */
-async function withinMs<T>(
-  promise: Promise<T> | undefined,
-  ms: number,
-): Promise<T | undefined | typeof TIMED_OUT> {
-  if (promise === undefined) return undefined;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<typeof TIMED_OUT>(
-        (resolve) => (timer = setTimeout(() => resolve(TIMED_OUT), Math.max(0, ms))),
-      ),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function makeStopSignal(): { promise: Promise<never>; reject: (e: Error) => void } {
-  let reject!: (e: Error) => void;
-  const promise = new Promise<never>((_, r) => {
-    reject = r;
-  });
-  promise.catch(() => {});
-  return { promise, reject };
 }

@@ -1,14 +1,15 @@
 import { randomUUID } from "node:crypto";
-import { removedAccount } from "../../accounts/account.js";
-import { getAccount } from "../../accounts/accounts.repository.js";
+import type { Account } from "../../accounts/account.js";
 import type { Db } from "../../db/connect.js";
-import { AppError, notFound } from "../../errors.js";
+import { AppError, type ErrorHint } from "../../errors.js";
+import type { GroupService } from "../../groups/groups.service.js";
 import type { PostPart } from "../../threads/post.js";
 import { assertValidGroup } from "../../threads/preflight.js";
 import { schedulerRunning } from "../instance-lock.js";
 import { notifyWork } from "../notify.js";
 import { formatLocalTime, parseAt } from "../planning/at.js";
 import { localDateAt } from "../planning/index.js";
+import { findPlannedTwin, insertManualRun } from "../runs.repository.js";
 import { groupOfAccount } from "./post-now.js";
 
 /** Job keys of one-off posts start with this: `once:{uuid}`. */
@@ -21,6 +22,15 @@ export interface PostAtDeps {
   now: number;
   /** Zone of accounts without one. */
   defaultTimezone: string;
+  /** The live account (the accounts service's `get`, or `getLiveAccount`: planning needs no Threads). */
+  accounts: { get(id: number): Promise<Account> };
+  groups: Pick<GroupService, "get">;
+}
+
+/** Something the user should fix before the post's time; `hint`: the step, for the surface to word. */
+export interface PostAtWarning {
+  message: string;
+  hint?: ErrorHint;
 }
 
 export type PostAtRequest = { accountId: number; at: string } & ({ groupId: number } | { parts: PostPart[] });
@@ -35,7 +45,7 @@ export interface PostAtResult {
   /** Whether a scheduler is running on this database: false only when known (SQLite); undefined on PostgreSQL. */
   schedulerRunning: boolean | undefined;
   /** Things the user should fix before the time comes (a paused account, …); the post is planned anyway. */
-  warnings: string[];
+  warnings: PostAtWarning[];
   /** How a local time that DST makes missing or ambiguous was resolved. */
   note?: string;
 }
@@ -50,9 +60,7 @@ export interface PostAtResult {
  */
 export async function planOneOff(deps: PostAtDeps, req: PostAtRequest): Promise<PostAtResult> {
   const { db, now } = deps;
-  const account = await getAccount(db, req.accountId);
-  if (!account) throw notFound("account", req.accountId);
-  if (account.archived_at !== null) throw removedAccount(account);
+  const account = await deps.accounts.get(req.accountId);
   const timezone = account.timezone || deps.defaultTimezone;
   const at = parseAt(req.at, timezone, now);
   if (!at.ok) throw new AppError("invalid_input", at.problem, { details: { field: "at" } });
@@ -60,11 +68,11 @@ export async function planOneOff(deps: PostAtDeps, req: PostAtRequest): Promise<
   let groupId: number | null = null;
   let parts: PostPart[];
   if ("groupId" in req) {
-    const group = await groupOfAccount(db, account, req.groupId);
+    const group = await groupOfAccount(deps.groups, account, req.groupId);
     if (!group.enabled) {
       throw new AppError(
         "invalid_input",
-        `Post group ${group.id} is disabled: enable it first, or give the post itself with --text (a one-off text is never drawn by recurring schedules).`,
+        `Post group ${group.id} is disabled: enable it first, or give the post itself as text (a one-off text is never drawn by recurring schedules).`,
       );
     }
     parts = group.parts;
@@ -74,56 +82,42 @@ export async function planOneOff(deps: PostAtDeps, req: PostAtRequest): Promise<
   }
   assertValidGroup(parts);
 
-  const warnings: string[] = [];
+  const warnings: PostAtWarning[] = [];
   if (account.status === "paused") {
-    warnings.push(
-      `@${account.username} is paused: resume it before then (threads-scheduler accounts resume ${account.id}), or this post will be skipped.`,
-    );
+    warnings.push({
+      message: `@${account.username} is paused: resume it before then, or this post will be skipped.`,
+      hint: { action: "resume_account", accountId: account.id },
+    });
   } else if (account.status === "reauth_required") {
-    warnings.push(
-      `@${account.username} must be reconnected before then (${account.status_reason ?? "its token is no longer valid"}): give it a fresh token with \`threads-scheduler accounts reconnect ${account.id} --token TOKEN\`, or this post will be missed.`,
-    );
+    warnings.push({
+      message: `@${account.username} must be reconnected before then (${account.statusReason ?? "its token is no longer valid"}): give it a fresh token, or this post will be missed.`,
+      hint: { action: "reconnect_account", accountId: account.id },
+    });
   }
 
   // The same command run twice (shell history, a retried script) would post twice: say so.
-  const twin = await db
-    .selectFrom("runs")
-    .select("id")
-    .where("account_id", "=", account.id)
-    .where("due_at", "=", at.dueAt)
-    .where("state", "=", "planned")
-    .where("job_key", "like", `${ONE_OFF_PREFIX}%`)
-    .executeTakeFirst();
-  if (twin) {
-    warnings.push(
-      `run ${twin.id} is already planned for @${account.username} at the same time: if this was a repeat, cancel one with \`threads-scheduler runs cancel ${twin.id}\`.`,
-    );
+  const twin = await findPlannedTwin(db, {
+    accountId: account.id,
+    dueAt: at.dueAt,
+    jobKeyPrefix: ONE_OFF_PREFIX,
+  });
+  if (twin !== undefined) {
+    warnings.push({
+      message: `run ${twin} is already planned for @${account.username} at the same time: if this was a repeat, cancel one.`,
+      hint: { action: "cancel_run", runId: twin },
+    });
   }
 
-  const row = await db
-    .insertInto("runs")
-    .values({
-      job: "post",
-      job_key: `${ONE_OFF_PREFIX}${randomUUID()}`,
-      schedule_id: null,
-      account_id: account.id,
-      due_at: at.dueAt,
-      run_at: at.dueAt,
-      slot: ONE_OFF_SLOT,
-      local_date: localDateAt(timezone, at.dueAt),
-      state: "planned",
-      group_id: groupId,
-      attempts: 0,
-      locked_by: null,
-      lease_until: null,
-      reason: null,
-      payload_json: groupId === null ? JSON.stringify(parts) : null,
-      created_at: now,
-      updated_at: now,
-      finished_at: null,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
+  const row = await insertManualRun(db, {
+    jobKey: `${ONE_OFF_PREFIX}${randomUUID()}`,
+    accountId: account.id,
+    dueAt: at.dueAt,
+    slot: ONE_OFF_SLOT,
+    localDate: localDateAt(timezone, at.dueAt),
+    groupId,
+    payloadJson: groupId === null ? JSON.stringify(parts) : null,
+    now,
+  });
   await notifyWork(db).catch(() => {});
   return {
     runId: row.id,

@@ -1,6 +1,8 @@
+import type { RefreshResult } from "../../accounts/token-refresh.js";
 import type { Db } from "../../db/connect.js";
 import { nextDailyRun, previousDailyRun } from "../planning/index.js";
-import type { Outcome } from "../runs.repository.js";
+import { insertPlannedIfAbsent, type Outcome, skipPlannedBefore } from "../runs.repository.js";
+import type { Job } from "./job.js";
 
 export const TOKEN_REFRESH_KEY = "token_refresh";
 /** Local time of the daily refresh, as the original system had it. */
@@ -9,15 +11,14 @@ export const TOKEN_REFRESH_TIME = "03:00";
 export const REFRESH_WITHIN_MS = 7 * 86_400_000;
 const RETRY_LATER_MS = 60 * 60_000;
 
-export type RefreshOutcome = "refreshed" | "skipped" | "reauth_required" | "retry_later" | "failed";
-
+/** What the job needs of the accounts feature. */
 export interface TokenRefresher {
   refreshDue(opts: {
     within: number;
-  }): Promise<Array<{ accountId: number; outcome: RefreshOutcome; message?: string }>>;
+  }): Promise<Array<Pick<RefreshResult, "accountId" | "outcome" | "message">>>;
 }
 
-export interface RefreshSummary {
+interface RefreshSummary {
   refreshed: number;
   skipped: number;
   reauth: number;
@@ -25,8 +26,31 @@ export interface RefreshSummary {
   failed: number;
 }
 
+/**
+ * The daily token refresh: planned at 03:00 in the default zone (with a catch-up run when the latest 03:00
+ * has none); a run supersedes older planned ones, refreshes every due account, reports the summary
+ * (`token_refresh` event) and plans the next.
+ */
+export function tokenRefreshJob(refresher: TokenRefresher): Job {
+  return {
+    async plan(ctx) {
+      await planTokenRefresh(ctx.db, ctx.defaultTimezone, ctx.clock.now());
+      // Only schedules' runs count as planned work.
+      return 0;
+    },
+    async run(ctx, run) {
+      const now = ctx.clock.now();
+      await supersedeOlderRefreshes(ctx.db, run.due_at, now);
+      const { outcome, summary } = await runTokenRefreshJob(ctx.db, refresher, now);
+      ctx.emit({ type: "token_refresh", ...summary });
+      await planTokenRefresh(ctx.db, ctx.defaultTimezone, now);
+      return outcome;
+    },
+  };
+}
+
 /** Runs the refresh over every due account; a transient failure plans a retry in an hour. */
-export async function runTokenRefreshJob(
+async function runTokenRefreshJob(
   db: Db,
   refresher: TokenRefresher,
   now: number,
@@ -45,45 +69,26 @@ export async function runTokenRefreshJob(
   return { outcome: { state: "published", reason }, summary };
 }
 
-async function planTokenRefreshAt(db: Db, dueAt: number, now: number, slot: string): Promise<void> {
-  await db
-    .insertInto("runs")
-    .values({
-      job: "token_refresh",
-      job_key: TOKEN_REFRESH_KEY,
-      due_at: dueAt,
-      run_at: dueAt,
-      slot,
-      state: "planned",
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((oc) => oc.columns(["job_key", "due_at"]).doNothing())
-    .execute();
+function planTokenRefreshAt(db: Db, dueAt: number, now: number, slot: string): Promise<void> {
+  return insertPlannedIfAbsent(db, { job: "token_refresh", jobKey: TOKEN_REFRESH_KEY, dueAt, slot, now });
 }
 
 /**
  * Plans the next 03:00 run and, when the latest 03:00 has no run at all (the service was down then), a
  * catch-up run now. The unique (job_key, due_at) key makes this safe from any number of processes.
  */
-export async function planTokenRefresh(db: Db, zone: string, now: number): Promise<void> {
+async function planTokenRefresh(db: Db, zone: string, now: number): Promise<void> {
   await planTokenRefreshAt(db, nextDailyRun(TOKEN_REFRESH_TIME, zone, now), now, TOKEN_REFRESH_TIME);
   const previous = previousDailyRun(TOKEN_REFRESH_TIME, zone, now);
   await planTokenRefreshAt(db, previous, now, TOKEN_REFRESH_TIME);
 }
 
 /** Older planned refresh runs are superseded by the one about to run. */
-export async function supersedeOlderRefreshes(db: Db, dueAt: number, now: number): Promise<void> {
-  await db
-    .updateTable("runs")
-    .set({
-      state: "skipped",
-      reason: "superseded by a later token refresh run",
-      finished_at: now,
-      updated_at: now,
-    })
-    .where("job_key", "=", TOKEN_REFRESH_KEY)
-    .where("state", "=", "planned")
-    .where("due_at", "<", dueAt)
-    .execute();
+function supersedeOlderRefreshes(db: Db, dueAt: number, now: number): Promise<void> {
+  return skipPlannedBefore(db, {
+    jobKey: TOKEN_REFRESH_KEY,
+    dueAt,
+    reason: "superseded by a later token refresh run",
+    now,
+  });
 }
