@@ -1,6 +1,6 @@
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
-import type { ImportIssue } from "./import.js";
+import type { ImportIssue } from "./group.js";
 import { decodeImportFile, type ImportEncoding, parseImportEncoding } from "./import-encoding.js";
 
 const bytes = (...parts: Array<string | number[]>): Uint8Array =>

@@ -20,7 +20,7 @@
  */
 import { isUtf8 } from "node:buffer";
 import iconv from "iconv-lite";
-import type { ImportIssue } from "./import.js";
+import type { ImportIssue } from "./group.js";
 
 export const IMPORT_ENCODINGS = ["utf-8", "utf-16le", "utf-16be", "shift_jis"] as const;
 export type ImportEncoding = (typeof IMPORT_ENCODINGS)[number];
