@@ -20,8 +20,8 @@ import {
   setGroupEnabled,
   updateGroup,
 } from "./groups.repository.js";
+import type { ImportEncoding } from "./groups.schema.js";
 import { parseGroupsFile } from "./import.js";
-import type { ImportEncoding } from "./import-encoding.js";
 
 export interface GroupServiceDeps {
   db: Db;

@@ -1,7 +1,8 @@
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
 import type { ImportIssue } from "./group.js";
-import { decodeImportFile, type ImportEncoding, parseImportEncoding } from "./import-encoding.js";
+import { type ImportEncoding, parseImportEncoding } from "./groups.schema.js";
+import { decodeImportFile } from "./import-encoding.js";
 
 const bytes = (...parts: Array<string | number[]>): Uint8Array =>
   Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : Buffer.from(p))));

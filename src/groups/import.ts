@@ -24,8 +24,9 @@
  */
 import { AppError } from "../errors.js";
 import type { ImportIssue, ParsedGroup } from "./group.js";
+import { ENCODING_LABELS, type ImportEncoding } from "./groups.schema.js";
 import { parseCsvGroups } from "./import-csv.js";
-import { decodeImportFile, ENCODING_LABELS, type ImportEncoding } from "./import-encoding.js";
+import { decodeImportFile } from "./import-encoding.js";
 import { parseJsonGroups } from "./import-json.js";
 
 /** At most this many issues are spelled out in the message; `details.issues` holds all of them. */

@@ -3,7 +3,6 @@ import { silentLogger } from "../../log.js";
 import { cancelRun } from "../../scheduler/cancel-run.js";
 import {
   formatForReport,
-  isRunStateFilter,
   listJobs,
   listRuns,
   mixedZonesNote,
@@ -15,10 +14,20 @@ import { ONE_OFF_SLOT } from "../../scheduler/jobs/post-at.js";
 import { notifyWork } from "../../scheduler/notify.js";
 import { planAll } from "../../scheduler/plan-writer.js";
 import { formatLocalTime } from "../../scheduler/planning/at.js";
+import { type RunNames, runIdSchema, runListSchema } from "../../scheduler/runs.schema.js";
 import { withoutGroupsWarning } from "../../schedules/schedule.js";
 import { listSchedulesWithoutGroups } from "../../schedules/schedules.repository.js";
-import { type Command, flag, parseId, positiveInt, str, UsageError } from "../command.js";
+import { type Command, flag, parseInput, str, UsageError, valuesOf } from "../command.js";
 import { printJson, printTable } from "../output.js";
+
+/** The run schemas' names for the flags. */
+const FLAG_NAMES: RunNames = {
+  accountId: "--account",
+  state: "--state",
+  from: "--from",
+  to: "--to",
+  limit: "--limit",
+};
 
 export const jobsCommand: Command = {
   name: "jobs",
@@ -40,7 +49,11 @@ export const jobsCommand: Command = {
     const jobs = await listJobs(db, now, config.defaultTimezone);
     const planned = await listRuns(
       db,
-      { state: "planned", from: now - 15 * 60_000, limit: positiveInt(str(args, "limit"), "--limit") ?? 50 },
+      {
+        state: "planned",
+        from: now - 15 * 60_000,
+        limit: parseInput(runListSchema(FLAG_NAMES), valuesOf(args, { limit: "limit" })).limit ?? 50,
+      },
       (tz) => tz ?? config.defaultTimezone,
     );
     const groupless = new Map(
@@ -120,7 +133,7 @@ export const runsCancelCommand: Command = {
   flags: [["--json", "print the cancelled run as a JSON array"]],
   options: { json: { type: "boolean" } },
   async run(ctx, args) {
-    const id = parseId(args.positionals[0], "the run ID");
+    const id = parseInput(runIdSchema("the run ID"), args.positionals[0]);
     const db = await ctx.db();
     const result = await cancelRun(db, id, ctx.clock.now());
     if (flag(args, "json")) {
@@ -171,22 +184,16 @@ export const runsCommand: Command = {
     limit: { type: "string" },
   },
   async run(ctx, args) {
-    const state = str(args, "state");
-    if (state !== undefined && !isRunStateFilter(state)) {
-      throw new UsageError(`--state must be one of ${RUN_STATE_FILTERS.join(", ")}, not "${state}"`);
-    }
-    const account = str(args, "account");
+    const filter = parseInput(
+      runListSchema(FLAG_NAMES),
+      valuesOf(args, { state: "state", accountId: "account", limit: "limit" }),
+    );
+    const { state } = filter;
     const db = await ctx.db();
     const config = ctx.config();
     const runs = await listRuns(
       db,
-      {
-        ...(account !== undefined ? { accountId: parseId(account, "--account") } : {}),
-        ...(state !== undefined ? { state } : {}),
-        to: ctx.clock.now() + 1,
-        alsoUpcomingOneOffs: true,
-        limit: positiveInt(str(args, "limit"), "--limit") ?? 100,
-      },
+      { to: ctx.clock.now() + 1, alsoUpcomingOneOffs: true, ...filter, limit: filter.limit ?? 100 },
       (tz) => tz ?? config.defaultTimezone,
     );
     if (flag(args, "json")) {
