@@ -52,6 +52,7 @@ export function isAccountStatus(value: string): value is AccountStatus {
 export function removedAccount(row: Pick<AccountRow, "id" | "username">): AppError {
   return new AppError(
     "not_found",
-    `Account ${row.id} (@${row.username}) was removed. Add a token of @${row.username} again (\`threads-scheduler accounts add --token TOKEN\`) to restore it with its groups, schedules and history.`,
+    `Account ${row.id} (@${row.username}) was removed. Add a token of @${row.username} again to restore it with its groups, schedules and history.`,
+    { hint: { action: "add_account" } },
   );
 }

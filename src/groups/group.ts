@@ -69,6 +69,7 @@ export function serialisePart(part: PostPart): string {
 export function removedGroup(group: Pick<PostGroup, "id" | "name" | "accountId">): AppError {
   return new AppError(
     "not_found",
-    `Post group ${group.id} "${group.name}" was removed (its past runs are kept). Run \`threads-scheduler groups list --account ${group.accountId}\` to see the existing ones.`,
+    `Post group ${group.id} "${group.name}" was removed (its past runs are kept).`,
+    { hint: { action: "list", what: "post group", accountId: group.accountId } },
   );
 }

@@ -11,6 +11,7 @@ import { AppError } from "../../errors.js";
 import { formatInZone } from "../../scheduler/inspect.js";
 import { type Command, flag, parseInput, str, UsageError, valuesOf } from "../command.js";
 import type { CliContext } from "../context.js";
+import { hintSentence } from "../hints.js";
 import { printJson, printTable } from "../output.js";
 import { confirm } from "../prompt.js";
 
@@ -179,7 +180,7 @@ export const accountsListCommand: Command = {
       });
       if (key.state === "mismatch") {
         unreadable = "key mismatch";
-        ctx.output.err(`Warning: no account can post. ${key.message}`);
+        ctx.output.err(`Warning: no account can post. ${key.message}${hintSentence(key.hint)}`);
       } else {
         ctx.output.err(
           "Warning: the token of each account marked 'token unreadable' is damaged and cannot be decrypted: give it a new token with `threads-scheduler accounts reconnect ID --token TOKEN`.",

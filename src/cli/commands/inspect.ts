@@ -15,10 +15,10 @@ import { notifyWork } from "../../scheduler/notify.js";
 import { planAll } from "../../scheduler/plan-writer.js";
 import { formatLocalTime } from "../../scheduler/planning/at.js";
 import { type RunNames, runIdSchema, runListSchema } from "../../scheduler/runs.schema.js";
-import { withoutGroupsWarning } from "../../schedules/schedule.js";
 import { listSchedulesWithoutGroups } from "../../schedules/schedules.repository.js";
 import { type Command, flag, parseInput, str, UsageError, valuesOf } from "../command.js";
 import { printJson, printTable } from "../output.js";
+import { withoutGroupsText } from "./schedules.js";
 
 /** The run schemas' names for the flags. */
 const FLAG_NAMES: RunNames = {
@@ -57,7 +57,7 @@ export const jobsCommand: Command = {
       (tz) => tz ?? config.defaultTimezone,
     );
     const groupless = new Map(
-      (await listSchedulesWithoutGroups(db)).map((s) => [s.id, withoutGroupsWarning(s)]),
+      (await listSchedulesWithoutGroups(db)).map((s) => [s.id, withoutGroupsText(s)]),
     );
     // One-off posts can be months ahead, far beyond the scheduled runs listed above: shown on their own.
     const plannedIds = new Set(planned.map((p) => p.id));

@@ -7,6 +7,7 @@ import {
 } from "../../schedules/schedules.schema.js";
 import { type Command, flag, type ParsedArgs, parseId, parseInput, str, valuesOf } from "../command.js";
 import type { CliContext } from "../context.js";
+import { hintSentence } from "../hints.js";
 import { printJson, printTable } from "../output.js";
 
 /**
@@ -244,8 +245,14 @@ export async function warnSchedulesWithoutGroups(
   filter: { scheduleId?: number; accountId?: number },
 ): Promise<void> {
   for (const s of await (await ctx.services()).schedules.withoutGroups(filter)) {
-    ctx.output.err(`Warning: ${withoutGroupsWarning(s)}`);
+    ctx.output.err(`Warning: ${withoutGroupsText(s)}`);
   }
+}
+
+/** The CLI's wording of a schedule's without-groups warning: the warning, then the command that fixes it. */
+export function withoutGroupsText(s: Parameters<typeof withoutGroupsWarning>[0]): string {
+  const { message, hint } = withoutGroupsWarning(s);
+  return `${message}${hintSentence(hint)}`;
 }
 
 export function describe(s: Schedule): string {
