@@ -2,7 +2,8 @@ import type { AccountRow, AccountStatus } from "../db/schema.js";
 import { AppError } from "../errors.js";
 
 export type { AccountStatus };
-export const ACCOUNT_STATUSES: readonly AccountStatus[] = ["active", "paused", "reauth_required"];
+
+const ACCOUNT_STATUSES: readonly AccountStatus[] = ["active", "paused", "reauth_required"];
 
 /** An account as the rest of the app sees it: never the token, not even encrypted. */
 export interface Account {

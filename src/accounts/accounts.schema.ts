@@ -19,7 +19,7 @@ export interface AccountNames {
   sandboxUserForm: string;
 }
 
-export const ACCOUNT_JSON_NAMES: AccountNames = {
+const ACCOUNT_JSON_NAMES: AccountNames = {
   id: "id",
   token: "token",
   tokenForm: "token",
@@ -30,7 +30,7 @@ export const ACCOUNT_JSON_NAMES: AccountNames = {
 export type AddAccountValues = ({ token: string } | { sandboxUser: string }) & { timezone?: string };
 
 /** A zone as the user typed it, in its canonical IANA name (`asia/tokyo` → `Asia/Tokyo`); JST is refused. */
-export const timezoneSchema = z.string().transform((input, ctx): string => {
+const timezoneSchema = z.string().transform((input, ctx): string => {
   const resolved = resolveTimeZone(input);
   if ("zone" in resolved) return resolved.zone;
   ctx.addIssue({ code: "custom", message: resolved.error, input });

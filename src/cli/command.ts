@@ -1,7 +1,7 @@
 import type { ParseArgsConfig } from "node:util";
 import type { z } from "zod";
 import type { DatabaseUse } from "../db/open.js";
-import { firstProblem, id, MAX_ID, wholeNumber } from "../schema-fields.js";
+import { firstProblem, id } from "../schema-fields.js";
 import type { CliContext } from "./context.js";
 
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
@@ -59,12 +59,6 @@ export function flag(args: ParsedArgs, name: string): boolean {
   return args.values[name] === true;
 }
 
-export function requireStr(args: ParsedArgs, name: string): string {
-  const v = str(args, name);
-  if (v === undefined || v === "") throw new UsageError(`--${name} is required`);
-  return v;
-}
-
 /**
  * Reads a command's input with the operation's schema (`*.schema.ts`, shared with the HTTP API): the command
  * maps its flags to the schema's JSON, verbatim, and names the flags in the messages (the `names` a schema
@@ -77,8 +71,8 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
 }
 
 /**
- * Flag values as a schema's JSON: `json: { accountId: "account" }` → `{ accountId: str(args, "account") }`;
- * flags not given are left out.
+ * Flag values as a schema's JSON, verbatim: `valuesOf(args, { accountId: "account" })` is
+ * `{ accountId: "3" }` for `--account 3`, and `{}` without it.
  */
 export function valuesOf(args: ParsedArgs, flags: Record<string, string>): Record<string, string> {
   const values: Record<string, string> = {};
@@ -95,10 +89,4 @@ export function valuesOf(args: ParsedArgs, flags: Record<string, string>): Recor
  */
 export function parseId(text: string | undefined, what: string): number {
   return parseInput(id(what), text);
-}
-
-/** A count such as --count or --limit: a whole number from 1 to `max`. */
-export function positiveInt(text: string | undefined, what: string, max = MAX_ID): number | undefined {
-  if (text === undefined) return undefined;
-  return parseInput(wholeNumber(what, { max }), text);
 }

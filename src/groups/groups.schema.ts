@@ -15,7 +15,7 @@ import { z } from "zod";
 import { id, oneOf, requiredText, wholeNumber } from "../schema-fields.js";
 import { type PostPart, REPLY_CONTROLS } from "../threads/post.js";
 
-export const IMPORT_ENCODINGS = ["utf-8", "utf-16le", "utf-16be", "shift_jis"] as const;
+const IMPORT_ENCODINGS = ["utf-8", "utf-16le", "utf-16be", "shift_jis"] as const;
 export type ImportEncoding = (typeof IMPORT_ENCODINGS)[number];
 
 /** How the encodings are named to users (success output, errors). */
@@ -41,7 +41,7 @@ const ALIASES: Record<string, ImportEncoding> = {
 export const ENCODING_NAMES_HELP = "utf-8, utf-16le, utf-16be, shift_jis (or cp932, sjis, windows-31j)";
 
 /** The encoding a user named (`CP932` → shift_jis); undefined for one that is not read. */
-export function parseImportEncoding(name: string): ImportEncoding | undefined {
+function parseImportEncoding(name: string): ImportEncoding | undefined {
   return ALIASES[name.toLowerCase().replace(/[-_\s]/g, "")];
 }
 
@@ -59,7 +59,7 @@ export interface GroupNames {
   nothingToChange: string;
 }
 
-export const GROUP_JSON_NAMES: GroupNames = {
+const GROUP_JSON_NAMES: GroupNames = {
   accountId: "accountId",
   id: "id",
   name: "name",
@@ -71,7 +71,7 @@ export const GROUP_JSON_NAMES: GroupNames = {
 };
 
 /** One part of a post; `replyControl` named as the surface names it. */
-export function postPartSchema(n: Pick<GroupNames, "replyControl"> = GROUP_JSON_NAMES) {
+function postPartSchema(n: Pick<GroupNames, "replyControl"> = GROUP_JSON_NAMES) {
   return z.object({
     text: z.string().optional(),
     media: z

@@ -4,7 +4,7 @@ import { type MediaItem, type PostPart, REPLY_CONTROLS, type ReplyControl } from
 import { type PreflightIssue, validateGroup } from "../threads/preflight.js";
 import type { ImportIssue, ParsedGroup } from "./group.js";
 
-export const CSV_COLUMNS = [
+const CSV_COLUMNS = [
   "group",
   "part",
   "text",

@@ -86,7 +86,7 @@ function importError(fileName: string, issues: ImportIssue[]): AppError {
   );
 }
 
-export function formatImportIssue(issue: ImportIssue): string {
+function formatImportIssue(issue: ImportIssue): string {
   if (issue.line !== undefined) {
     return `line ${issue.line}${issue.byte === undefined ? "" : `, byte offset ${issue.byte}`}: ${issue.message}`;
   }

@@ -20,7 +20,7 @@ export interface PostNames extends Pick<GroupNames, "replyControl" | "noParts"> 
   groupOrParts: string;
 }
 
-export const POST_JSON_NAMES: PostNames = {
+const POST_JSON_NAMES: PostNames = {
   accountId: "accountId",
   groupId: "groupId",
   replyControl: "replyControl",

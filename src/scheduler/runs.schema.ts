@@ -36,7 +36,7 @@ export interface RunNames {
   limit: string;
 }
 
-export const RUN_JSON_NAMES: RunNames = {
+const RUN_JSON_NAMES: RunNames = {
   accountId: "accountId",
   state: "state",
   from: "from",

@@ -68,7 +68,7 @@ export interface ScheduleNames {
   nothingToChange: string;
 }
 
-export const SCHEDULE_JSON_NAMES: ScheduleNames = {
+const SCHEDULE_JSON_NAMES: ScheduleNames = {
   accountId: "accountId",
   times: "times",
   window: "window",

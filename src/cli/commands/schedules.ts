@@ -14,7 +14,7 @@ import { printJson, printTable } from "../output.js";
  * The flags that say what a schedule is, shared by `schedules add` and `schedules edit` (edit takes every one
  * of them; a flag added here is picked up by both).
  */
-export const SCHEDULE_FLAGS: Array<[string, string]> = [
+const SCHEDULE_FLAGS: Array<[string, string]> = [
   ["--fixed HH:MM,…", "post at these local times every selected day"],
   [
     "--random HH:MM-HH:MM",
@@ -44,7 +44,7 @@ export const SCHEDULE_FLAGS: Array<[string, string]> = [
   ["--json", "print the schedule as a JSON array"],
 ];
 
-export const SCHEDULE_OPTIONS = {
+const SCHEDULE_OPTIONS = {
   fixed: { type: "string" },
   random: { type: "string" },
   count: { type: "string" },
