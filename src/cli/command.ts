@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { DatabaseUse } from "../db/open.js";
 import { firstProblem, id } from "../schema-fields.js";
 import type { CliContext } from "./context.js";
+import { UsageError } from "./usage-error.js";
 
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
 
@@ -39,10 +40,8 @@ export interface ParsedArgs {
   tokens: Array<{ kind: "option"; name: string; value?: string } | { kind: "positional"; value: string }>;
 }
 
-/** A mistake in how the command was called: printed with the command's usage, exit code 2. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
+// Its own module, so that modules command.ts reaches (context.ts → prompt.ts) can throw it without a cycle.
+export { UsageError } from "./usage-error.js";
 
 export function str(args: ParsedArgs, name: string): string | undefined {
   const v = args.values[name];
