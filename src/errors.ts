@@ -19,10 +19,14 @@ export type ErrorHint =
   | { action: "pause_account"; accountId: number }
   | { action: "reconnect_account"; accountId: number }
   | { action: "add_account" }
+  /** SECRET_KEY is not the tokens' key: where the surface explains the key's state and how to fix it. */
+  | { action: "explain_key" }
+  | { action: "add_group"; accountId: number }
   | { action: "disable_group"; groupId: number }
   | { action: "cancel_run"; runId: number }
   /** Watch how a run that is under way ends. */
   | { action: "follow_run"; runId: number }
+  /** Adopt the current key after the old one is lost; then reconnect each account it marks. */
   | { action: "reset_key" };
 
 export class AppError extends Error {

@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { listTokensExpiringBefore } from "../src/accounts/accounts.repository.js";
+import { hintSentence } from "../src/cli/hints.js";
 import { AppError } from "../src/errors.js";
 import { DIALECTS } from "./helpers/db.js";
 import { createEngineEnv, DAY, type EngineEnv, MINUTE, publishedTexts } from "./helpers/engine.js";
@@ -83,7 +84,8 @@ describe.each(DIALECTS)("removing and reconnecting accounts on %s", (dialect) =>
     expect((await env.services.accounts.list({ archived: "all" })).map((a) => a.id)).toEqual([accountId]);
     const gone = await rejection(env.services.accounts.get(accountId));
     expect(gone.code).toBe("not_found");
-    expect(gone.message).toMatch(/was removed.*accounts add --token/);
+    expect(gone.message).toMatch(/was removed/);
+    expect(gone.message + hintSentence(gone.hint)).toMatch(/was removed.*accounts add --token/);
     expect((await rejection(env.services.accounts.remove(accountId))).message).toMatch(/was removed/);
     expect((await rejection(env.services.schedules.resume(scheduleId))).message).toMatch(/was removed/);
     expect(
@@ -106,7 +108,8 @@ describe.each(DIALECTS)("removing and reconnecting accounts on %s", (dialect) =>
     const refused = await rejection(env.services.accounts.remove(account.id));
     expect(refused.code).toBe("conflict");
     expect(refused.message).toMatch(/@hanako\) has a post on the way to Threads \(run \d+ needs_check\)/);
-    expect(refused.message).toMatch(/accounts pause/);
+    expect(refused.message).not.toMatch(/threads-scheduler/);
+    expect(refused.message + hintSentence(refused.hint)).toMatch(/accounts pause 1/);
     expect((await env.account(account.id)).archived_at).toBeNull();
     expect((await env.account(account.id)).token_ciphertext).not.toBe("");
   });

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAccountService } from "../src/accounts/accounts.service.js";
+import { hintSentence } from "../src/cli/hints.js";
 import { FakeClock } from "../src/clock.js";
 import { AppError } from "../src/errors.js";
 import { type RunningSandbox, startSandbox } from "../src/sandbox/index.js";
@@ -303,7 +304,6 @@ describe.each(DIALECTS)("account service on %s", (dialect) => {
     expect(missing.message).toMatch(/was removed\. Add a token of @acct_user_\d+ again/);
     expect((await rejection(accounts.remove(account.id))).code).toBe("not_found");
     const unknown = await rejection(accounts.get(12345));
-    expect(unknown.message).toBe("Account 12345 does not exist.");
-    expect(unknown.hint).toEqual({ action: "list", what: "account" });
+    expect(unknown.message + hintSentence(unknown.hint)).toMatch(/accounts list/);
   });
 });

@@ -219,7 +219,7 @@ describe.each(DIALECTS)("CLI edges on %s", (dialect) => {
     const limited = await cli("schedules", "add", "--account", "1", "--fixed", "10:00", "--groups", "2");
     expect(limited.code).toBe(0);
     expect(limited.stderr).toMatch(
-      /Schedule 2 \(@hanako\) has none of its chosen post groups \(--groups\) enabled/,
+      /Schedule 2 \(@hanako\) has none of its chosen post groups enabled: .* Run `threads-scheduler groups list --account 1`/,
     );
     await cli("schedules", "pause", "2");
     const resumed = await cli("schedules", "resume", "2");

@@ -203,7 +203,7 @@ describe.each(DIALECTS)("editing and removal commands on %s", (dialect) => {
     const jobs = await cli(["jobs"]);
     expect(jobs.err).toContain("Warning: Schedule 1 (@hanako) has no enabled post group to draw from");
     expect(jobs.err).toContain(
-      "Warning: Schedule 2 (@hanako) has none of its chosen post groups (--groups) enabled",
+      "Warning: Schedule 2 (@hanako) has none of its chosen post groups enabled: its runs will be skipped until one is. Run `threads-scheduler groups list --account 1`",
     );
     // An edit that does not touch the groups is not refused for the removed ones.
     const edit = await cli(["schedules", "edit", "2", "--fixed", "13:00"]);

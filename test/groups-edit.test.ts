@@ -5,6 +5,7 @@
 
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
+import { hintSentence } from "../src/cli/hints.js";
 import { AppError } from "../src/errors.js";
 import { lockGroup } from "../src/groups/groups.repository.js";
 import { setGroup } from "../src/scheduler/runs.repository.js";
@@ -86,7 +87,8 @@ describe.each(DIALECTS)("editing post groups on %s", (dialect) => {
     // What cannot mix two posts is allowed.
     expect((await groups.update(id, { name: "renamed" })).name).toBe("renamed");
     expect((await groups.disable(id)).enabled).toBe(false);
-    expect((await rejection(groups.remove(id))).message).toMatch(/groups disable/);
+    const busy = await rejection(groups.remove(id));
+    expect(busy.message + hintSentence(busy.hint)).toMatch(/groups disable/);
 
     await env.db.updateTable("runs").set({ state: "published" }).where("id", "=", retry.id).execute();
     expect((await groups.update(id, { parts: [{ text: "new" }] })).parts).toEqual([{ text: "new" }]);

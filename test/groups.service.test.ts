@@ -1,6 +1,7 @@
 import iconv from "iconv-lite";
 import { afterEach, describe, expect, it } from "vitest";
 import { insertAccount } from "../src/accounts/accounts.repository.js";
+import { hintSentence } from "../src/cli/hints.js";
 import { FakeClock } from "../src/clock.js";
 import { AppError } from "../src/errors.js";
 import { createGroupService } from "../src/groups/groups.service.js";
@@ -78,8 +79,9 @@ describe.each(DIALECTS)("group service on %s", (dialect) => {
     ).toMatch(/weight must be a whole number/);
     const missing = await rejection(service.add(999, { name: "x", parts: [{ text: "x" }] }));
     expect(missing.code).toBe("not_found");
-    expect(missing.message).toBe("Account 999 does not exist.");
-    expect(missing.hint).toEqual({ action: "list", what: "account" });
+    expect(missing.message + hintSentence(missing.hint)).toMatch(
+      /Account 999 does not exist\. Run `threads-scheduler accounts list`/,
+    );
     expect((await rejection(service.getGroupsByAccount(999))).code).toBe("not_found");
     expect(await counts(t)).toEqual({ groups: 0, parts: 0 });
   });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { insertAccount } from "../src/accounts/accounts.repository.js";
+import { hintSentence } from "../src/cli/hints.js";
 import { FakeClock } from "../src/clock.js";
 import { AppError } from "../src/errors.js";
 import { insertGroup } from "../src/groups/groups.repository.js";
@@ -44,7 +45,10 @@ async function expectAppError(promise: Promise<unknown>, code: string, message?:
   );
   expect(error).toBeInstanceOf(AppError);
   expect((error as AppError).code).toBe(code);
-  if (message !== undefined) expect((error as AppError).message).toMatch(message);
+  // As the CLI shows it: the message, then its hint worded as a command.
+  if (message !== undefined) {
+    expect((error as AppError).message + hintSentence((error as AppError).hint)).toMatch(message);
+  }
   return error as AppError;
 }
 
@@ -186,7 +190,7 @@ describe.each(DIALECTS)("schedule service on %s", (dialect) => {
     const missing = await expectAppError(
       service.add({ accountId: 999, kind: "fixed", times: ["10:00"] }),
       "not_found",
-      /^Account 999 does not exist\.$/,
+      /^Account 999 does not exist\. Run `threads-scheduler accounts list` to see the existing ones\.$/,
     );
     // The next step is data the CLI words (`accounts list`), not part of the message.
     expect(missing.hint).toEqual({ action: "list", what: "account" });

@@ -2,7 +2,8 @@ import type { AccountRow, AccountStatus } from "../db/schema.js";
 import { AppError } from "../errors.js";
 
 export type { AccountStatus };
-export const ACCOUNT_STATUSES: readonly AccountStatus[] = ["active", "paused", "reauth_required"];
+
+const ACCOUNT_STATUSES: readonly AccountStatus[] = ["active", "paused", "reauth_required"];
 
 /** An account as the rest of the app sees it: never the token, not even encrypted. */
 export interface Account {
@@ -52,7 +53,8 @@ export function isAccountStatus(value: string): value is AccountStatus {
 export function removedAccount(row: Pick<AccountRow, "id" | "username">): AppError {
   return new AppError(
     "not_found",
-    `Account ${row.id} (@${row.username}) was removed. Add a token of @${row.username} again (\`threads-scheduler accounts add --token TOKEN\`) to restore it with its groups, schedules and history.`,
+    `Account ${row.id} (@${row.username}) was removed. Add a token of @${row.username} again to restore it with its groups, schedules and history.`,
+    { hint: { action: "add_account" } },
   );
 }
 

@@ -128,7 +128,8 @@ export function createAccountService(deps: AccountServiceDeps) {
       // The first token stored records which key encrypts them all; a token under another key is refused.
       if (!keyMatchesCheck(await insertKeyCheckIfAbsent(trx, keyCheckOf(secretKey), now), secretKey)) {
         throw new SecretKeyMismatchError(
-          "The token encryption key does not match the one the stored account tokens were encrypted with; nothing was stored. Run `threads-scheduler accounts list` to see how to fix it.",
+          "The token encryption key does not match the one the stored account tokens were encrypted with; nothing was stored.",
+          { action: "explain_key" },
         );
       }
       if (!(await getAccountByThreadsUserId(trx, profile.id))) {
@@ -220,7 +221,8 @@ export function createAccountService(deps: AccountServiceDeps) {
       throw new AppError(
         "invalid_input",
         `This token belongs to @${profile.username} (Threads user ${profile.id}), not to account ${row.id} @${row.username} (Threads user ${row.threads_user_id}). ` +
-          `Log in to Threads as @${row.username} and copy a token of that account, or add @${profile.username} as an account of its own with \`threads-scheduler accounts add --token\`.`,
+          `Log in to Threads as @${row.username} and copy a token of that account, or add @${profile.username} as an account of its own.`,
+        { hint: { action: "add_account" } },
       );
     }
     const learned = await callThreads("look up the token", () =>
@@ -301,8 +303,8 @@ export function createAccountService(deps: AccountServiceDeps) {
         throw new AppError(
           "conflict",
           `Account ${id} (@${row.username}) has ${inFlight.length === 1 ? "a post" : `${inFlight.length} posts`} on the way to Threads (run ${inFlight.map((o) => `${o.id} ${o.state}`).join(", ")}); ` +
-            "its token is needed to finish or check them. Pause the account (`threads-scheduler accounts pause " +
-            `${id}\`), wait until \`threads-scheduler runs --account ${id}\` shows them finished, then remove it.`,
+            "its token is needed to finish or check them. Pause the account, wait until its runs show them finished, then remove it.",
+          { hint: { action: "pause_account", accountId: id } },
         );
       }
       const now = clock.now();

@@ -1,6 +1,6 @@
 import type { Config } from "../config.js";
 import type { Db } from "../db/connect.js";
-import { AppError } from "../errors.js";
+import { AppError, type ErrorHint } from "../errors.js";
 import { setAccountStatus } from "./accounts.repository.js";
 import { keyCheckOf, keyMatchesCheck } from "./key-check.js";
 import {
@@ -24,15 +24,18 @@ export type KeyState =
   /** No token and no check yet: any key will do; the check is recorded with the first token. */
   | { state: "unused" }
   /** The tokens were stored with another key. */
-  | { state: "mismatch"; tokens: number; message: string };
+  | { state: "mismatch"; tokens: number; message: string; hint: ErrorHint };
 
 /** SECRET_KEY is not the key the database's tokens were stored with. */
 export class SecretKeyMismatchError extends AppError {
   override name = "SecretKeyMismatchError";
-  constructor(message: string) {
-    super("conflict", message);
+  constructor(message: string, hint: ErrorHint) {
+    super("conflict", message, { hint });
   }
 }
+
+/** The next step of a mismatch once the previous key is lost for good: adopt the current one. */
+const RESET_KEY: ErrorHint = { action: "reset_key" };
 
 /**
  * Compares the key with the database's key check. A database from before key checks existed, holding tokens
@@ -48,7 +51,12 @@ export async function inspectSecretKey(
   const tokens = await listStoredTokens(db);
   if (check !== undefined) {
     if (keyMatchesCheck(check, key)) return { state: "match" };
-    return { state: "mismatch", tokens: tokens.length, message: mismatchMessage(opts, tokens.length) };
+    return {
+      state: "mismatch",
+      tokens: tokens.length,
+      message: mismatchMessage(opts, tokens.length),
+      hint: RESET_KEY,
+    };
   }
   if (tokens.length === 0) return { state: "unused" };
   for (const t of tokens) {
@@ -61,7 +69,12 @@ export async function inspectSecretKey(
     if (opts.record) await insertKeyCheckIfAbsent(db, keyCheckOf(key), opts.now);
     return { state: "match" };
   }
-  return { state: "mismatch", tokens: tokens.length, message: mismatchMessage(opts, tokens.length) };
+  return {
+    state: "mismatch",
+    tokens: tokens.length,
+    message: mismatchMessage(opts, tokens.length),
+    hint: RESET_KEY,
+  };
 }
 
 /** inspectSecretKey for commands that need the key: a mismatch stops them before they do anything. */
@@ -71,7 +84,9 @@ export async function requireSecretKey(
   opts: { origin: KeyOrigin; target: string; now: number },
 ): Promise<KeyState> {
   const state = await inspectSecretKey(db, key, { ...opts, record: true });
-  if (state.state === "mismatch") throw new SecretKeyMismatchError(`Nothing was done. ${state.message}`);
+  if (state.state === "mismatch") {
+    throw new SecretKeyMismatchError(`Nothing was done. ${state.message}`, state.hint);
+  }
   return state;
 }
 
@@ -129,6 +144,6 @@ function mismatchMessage(opts: { origin: KeyOrigin; target: string }, tokens: nu
     `The token encryption key does not match the one the account tokens in ${opts.target} were stored with (${tokens} account(s)).`,
     `Key in use: ${describeKeyOrigin(opts.origin)}.`,
     `To fix it: ${restore}, then run the command again.`,
-    "If the previous key is lost for good: run `threads-scheduler tokens reset-key --yes` to adopt the current key (accounts whose token cannot be read are marked reconnect-needed and their posts held), then give each of them a new token with `threads-scheduler accounts reconnect ID --token TOKEN`.",
+    "If the previous key is lost for good: adopt the current key (accounts whose token cannot be read are marked reconnect-needed and their posts held), then give each of them a new token.",
   ].join("\n");
 }

@@ -1,6 +1,9 @@
 import type { ParseArgsConfig } from "node:util";
+import type { z } from "zod";
 import type { DatabaseUse } from "../db/open.js";
+import { firstProblem, id } from "../schema-fields.js";
 import type { CliContext } from "./context.js";
+import { UsageError } from "./usage-error.js";
 
 export type OptionSpec = NonNullable<ParseArgsConfig["options"]>;
 
@@ -37,10 +40,8 @@ export interface ParsedArgs {
   tokens: Array<{ kind: "option"; name: string; value?: string } | { kind: "positional"; value: string }>;
 }
 
-/** A mistake in how the command was called: printed with the command's usage, exit code 2. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
+// Its own module, so that modules command.ts reaches (context.ts → prompt.ts) can throw it without a cycle.
+export { UsageError } from "./usage-error.js";
 
 export function str(args: ParsedArgs, name: string): string | undefined {
   const v = args.values[name];
@@ -57,36 +58,34 @@ export function flag(args: ParsedArgs, name: string): boolean {
   return args.values[name] === true;
 }
 
-export function requireStr(args: ParsedArgs, name: string): string {
-  const v = str(args, name);
-  if (v === undefined || v === "") throw new UsageError(`--${name} is required`);
-  return v;
+/**
+ * Reads a command's input with the operation's schema (`*.schema.ts`, shared with the HTTP API): the command
+ * maps its flags to the schema's JSON, verbatim, and names the flags in the messages (the `names` a schema
+ * takes). A refusal is a usage mistake: its first problem, with the usage (exit 2).
+ */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) throw new UsageError(firstProblem(parsed.error));
+  return parsed.data;
 }
 
-/** The largest id a command accepts: every id the databases hand out fits in a JavaScript number. */
-export const MAX_ID = Number.MAX_SAFE_INTEGER;
+/**
+ * Flag values as a schema's JSON, verbatim: `valuesOf(args, { accountId: "account" })` is
+ * `{ accountId: "3" }` for `--account 3`, and `{}` without it.
+ */
+export function valuesOf(args: ParsedArgs, flags: Record<string, string>): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [key, name] of Object.entries(flags)) {
+    const value = str(args, name);
+    if (value !== undefined) values[key] = value;
+  }
+  return values;
+}
 
 /**
  * Parses an id such as an account or schedule id: a whole number above 0, written in digits. `1e3`, `0x10`
  * and ids beyond MAX_ID are refused as typed (Number() would read 99999999999999999999 as 1e20).
  */
 export function parseId(text: string | undefined, what: string): number {
-  if (text === undefined) throw new UsageError(`${what} is required`);
-  return wholeNumber(text, what, MAX_ID, "ids go up to");
-}
-
-/** A count such as --count or --limit: a whole number from 1 to `max`. */
-export function positiveInt(text: string | undefined, what: string, max = MAX_ID): number | undefined {
-  if (text === undefined) return undefined;
-  return wholeNumber(text, what, max, "at most");
-}
-
-function wholeNumber(text: string, what: string, max: number, limitWords: string): number {
-  const digits = text.trim();
-  if (!/^\d+$/.test(digits) || /^0+$/.test(digits)) {
-    throw new UsageError(`${what} must be a whole number above 0, not "${text}"`);
-  }
-  const n = Number(digits);
-  if (n > max) throw new UsageError(`${what} ${digits} is too large: ${limitWords} ${max}`);
-  return n;
+  return parseInput(id(what), text);
 }

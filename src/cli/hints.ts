@@ -27,6 +27,10 @@ export function commandOf(hint: ErrorHint): string {
       return `threads-scheduler accounts reconnect ${hint.accountId} --token TOKEN`;
     case "add_account":
       return "threads-scheduler accounts add --token TOKEN";
+    case "explain_key":
+      return "threads-scheduler accounts list";
+    case "add_group":
+      return `threads-scheduler groups add --account ${hint.accountId} --name NAME --text TEXT`;
     case "disable_group":
       return `threads-scheduler groups disable ${hint.groupId}`;
     case "cancel_run":
@@ -42,6 +46,16 @@ export function commandOf(hint: ErrorHint): string {
 export function hintSentence(hint: ErrorHint | undefined): string {
   if (hint === undefined) return "";
   const command = `\`${commandOf(hint)}\``;
-  if (hint.action === "list") return ` Run ${command} to see the existing ones.`;
-  return ` Run ${command}.`;
+  switch (hint.action) {
+    case "list":
+      return ` Run ${command} to see the existing ones.`;
+    case "explain_key":
+      return ` Run ${command} to see how to fix it.`;
+    case "add_group":
+      return ` Add one with ${command}.`;
+    case "reset_key":
+      return ` To do so, run ${command}, then \`threads-scheduler accounts reconnect ID --token TOKEN\` for each of them.`;
+    default:
+      return ` Run ${command}.`;
+  }
 }

@@ -1,6 +1,6 @@
 import { createInterface } from "node:readline/promises";
-import { UsageError } from "./command.js";
 import type { Output } from "./output.js";
+import { UsageError } from "./usage-error.js";
 
 /** How a command asks the person at the terminal; injected so tests can answer (or be a script). */
 export interface Prompt {

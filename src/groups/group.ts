@@ -26,6 +26,22 @@ export interface NewPostGroup {
   weight?: number;
 }
 
+/** A group read from an import file, checked and not yet stored. */
+export interface ParsedGroup {
+  name: string;
+  parts: PostPart[];
+}
+
+/** One problem in an import file; `line` for CSV, `group` (1-based index) and its name for JSON. */
+export interface ImportIssue {
+  line?: number;
+  /** Offset from the start of the file (0-based), for bytes that are not text in the file's encoding. */
+  byte?: number;
+  group?: number;
+  groupName?: string;
+  message: string;
+}
+
 export function toPostGroup(row: PostGroupRow, parts: PostPart[]): PostGroup {
   return {
     id: row.id,
@@ -53,6 +69,7 @@ export function serialisePart(part: PostPart): string {
 export function removedGroup(group: Pick<PostGroup, "id" | "name" | "accountId">): AppError {
   return new AppError(
     "not_found",
-    `Post group ${group.id} "${group.name}" was removed (its past runs are kept). Run \`threads-scheduler groups list --account ${group.accountId}\` to see the existing ones.`,
+    `Post group ${group.id} "${group.name}" was removed (its past runs are kept).`,
+    { hint: { action: "list", what: "post group", accountId: group.accountId } },
   );
 }

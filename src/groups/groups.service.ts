@@ -2,7 +2,7 @@ import { removedAccount } from "../accounts/account.js";
 import { getAccount } from "../accounts/accounts.repository.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/connect.js";
-import { AppError, notFound } from "../errors.js";
+import { AppError, type ErrorHint, notFound } from "../errors.js";
 import { listPlannedOneOffsOfGroup, listUnfinishedOfGroup } from "../scheduler/runs.repository.js";
 import { listSchedules } from "../schedules/schedules.repository.js";
 import type { PostPart } from "../threads/post.js";
@@ -20,8 +20,8 @@ import {
   setGroupEnabled,
   updateGroup,
 } from "./groups.repository.js";
+import type { ImportEncoding } from "./groups.schema.js";
 import { parseGroupsFile } from "./import.js";
-import type { ImportEncoding } from "./import-encoding.js";
 
 export interface GroupServiceDeps {
   db: Db;
@@ -63,13 +63,20 @@ export function createGroupService(deps: GroupServiceDeps) {
    * Refuses while a run that picked the group is unfinished: a retry re-reads the parts and continues the
    * chain from its first part not on Threads, so new parts would be mixed into a half-published post.
    */
-  async function mustBeIdle(trx: Db, group: PostGroup, doing: string, instead: string): Promise<void> {
+  async function mustBeIdle(
+    trx: Db,
+    group: PostGroup,
+    doing: string,
+    instead: string,
+    hint?: ErrorHint,
+  ): Promise<void> {
     const unfinished = await listUnfinishedOfGroup(trx, group.id);
     if (unfinished.length === 0) return;
     throw new AppError(
       "conflict",
       `Post group ${group.id} "${group.name}" is being published (run ${unfinished.map((o) => `${o.id} ${o.state}`).join(", ")}): ` +
-        `${doing} once ${unfinished.length === 1 ? "that run has" : "those runs have"} finished (\`threads-scheduler runs --state ${unfinished[0]!.state}\`). ${instead}`,
+        `${doing} once ${unfinished.length === 1 ? "that run has" : "those runs have"} finished. ${instead}`,
+      { hint: hint ?? { action: "list", what: "run", state: unfinished[0]!.state } },
     );
   }
 
@@ -137,12 +144,10 @@ export function createGroupService(deps: GroupServiceDeps) {
     return db.transaction().execute(async (trx) => {
       await lockGroup(trx, id, "update");
       const group = await mustGet(trx, id);
-      await mustBeIdle(
-        trx,
-        group,
-        "remove it",
-        `Disable it now (\`threads-scheduler groups disable ${id}\`) so it is not picked again.`,
-      );
+      await mustBeIdle(trx, group, "remove it", "Disable it now so it is not picked again.", {
+        action: "disable_group",
+        groupId: id,
+      });
       await archiveGroup(trx, id, clock.now());
       const named = (await listSchedules(trx, { accountId: group.accountId }))
         .map((s) => ({

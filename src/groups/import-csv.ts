@@ -2,9 +2,9 @@
 import { parse } from "csv-parse/sync";
 import { type MediaItem, type PostPart, REPLY_CONTROLS, type ReplyControl } from "../threads/post.js";
 import { type PreflightIssue, validateGroup } from "../threads/preflight.js";
-import type { ImportIssue, ParsedGroup } from "./import.js";
+import type { ImportIssue, ParsedGroup } from "./group.js";
 
-export const CSV_COLUMNS = [
+const CSV_COLUMNS = [
   "group",
   "part",
   "text",

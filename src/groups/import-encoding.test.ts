@@ -1,7 +1,8 @@
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
-import type { ImportIssue } from "./import.js";
-import { decodeImportFile, type ImportEncoding, parseImportEncoding } from "./import-encoding.js";
+import type { ImportIssue } from "./group.js";
+import { type ImportEncoding, importGroupsSchema } from "./groups.schema.js";
+import { decodeImportFile } from "./import-encoding.js";
 
 const bytes = (...parts: Array<string | number[]>): Uint8Array =>
   Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : Buffer.from(p))));
@@ -100,6 +101,12 @@ describe("decodeImportFile: EUC-JP", () => {
     expect(decoded(bytes(sjis("お知らせ ｶﾀｶﾅ 漢字"))).encoding).toBe("shift_jis");
   });
 });
+
+/** The encoding a name given to an import stands for (undefined: refused). */
+function parseImportEncoding(name: string): ImportEncoding | undefined {
+  const parsed = importGroupsSchema().safeParse({ accountId: 1, encoding: name });
+  return parsed.success ? parsed.data.encoding : undefined;
+}
 
 describe("decodeImportFile: --encoding", () => {
   it("names the encoding by any of its usual names", () => {

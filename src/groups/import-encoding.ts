@@ -20,36 +20,8 @@
  */
 import { isUtf8 } from "node:buffer";
 import iconv from "iconv-lite";
-import type { ImportIssue } from "./import.js";
-
-export const IMPORT_ENCODINGS = ["utf-8", "utf-16le", "utf-16be", "shift_jis"] as const;
-export type ImportEncoding = (typeof IMPORT_ENCODINGS)[number];
-
-/** How the encodings are named to users (success output, errors). */
-export const ENCODING_LABELS: Record<ImportEncoding, string> = {
-  "utf-8": "UTF-8",
-  "utf-16le": "UTF-16 LE",
-  "utf-16be": "UTF-16 BE",
-  shift_jis: "Shift_JIS",
-};
-
-/** Names `--encoding` accepts, compared without case, "-", "_" or spaces. */
-const ALIASES: Record<string, ImportEncoding> = {
-  utf8: "utf-8",
-  utf16le: "utf-16le",
-  utf16be: "utf-16be",
-  shiftjis: "shift_jis",
-  sjis: "shift_jis",
-  cp932: "shift_jis",
-  windows31j: "shift_jis",
-  ms932: "shift_jis",
-};
-
-export const ENCODING_NAMES_HELP = "utf-8, utf-16le, utf-16be, shift_jis (or cp932, sjis, windows-31j)";
-
-export function parseImportEncoding(name: string): ImportEncoding | undefined {
-  return ALIASES[name.toLowerCase().replace(/[-_\s]/g, "")];
-}
+import type { ImportIssue } from "./group.js";
+import { ENCODING_LABELS, type ImportEncoding } from "./groups.schema.js";
 
 export type DecodeResult = { text: string; encoding: ImportEncoding } | { issues: ImportIssue[] };
 

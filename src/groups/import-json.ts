@@ -1,7 +1,7 @@
 /** The JSON half of ./import.ts (the format is described there). Pure. */
 import type { PostPart } from "../threads/post.js";
 import { formatIssue, validateGroup } from "../threads/preflight.js";
-import type { ImportIssue, ParsedGroup } from "./import.js";
+import type { ImportIssue, ParsedGroup } from "./group.js";
 
 const PART_KEYS = new Set([
   "text",

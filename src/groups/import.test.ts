@@ -1,7 +1,8 @@
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../errors.js";
-import { type ImportIssue, parseGroupsFile } from "./import.js";
+import type { ImportIssue } from "./group.js";
+import { parseGroupsFile } from "./import.js";
 
 function issuesOf(
   fileName: string,

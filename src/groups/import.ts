@@ -23,25 +23,11 @@
  * src/threads/post.ts). Errors name the group's index (1-based) and name.
  */
 import { AppError } from "../errors.js";
-import type { PostPart } from "../threads/post.js";
+import type { ImportIssue, ParsedGroup } from "./group.js";
+import { ENCODING_LABELS, type ImportEncoding } from "./groups.schema.js";
 import { parseCsvGroups } from "./import-csv.js";
-import { decodeImportFile, ENCODING_LABELS, type ImportEncoding } from "./import-encoding.js";
+import { decodeImportFile } from "./import-encoding.js";
 import { parseJsonGroups } from "./import-json.js";
-
-export interface ParsedGroup {
-  name: string;
-  parts: PostPart[];
-}
-
-/** One problem in an import file; `line` for CSV, `group` (1-based index) and its name for JSON. */
-export interface ImportIssue {
-  line?: number;
-  /** Offset from the start of the file (0-based), for bytes that are not text in the file's encoding. */
-  byte?: number;
-  group?: number;
-  groupName?: string;
-  message: string;
-}
 
 /** At most this many issues are spelled out in the message; `details.issues` holds all of them. */
 const MESSAGE_ISSUES = 20;
@@ -100,7 +86,7 @@ function importError(fileName: string, issues: ImportIssue[]): AppError {
   );
 }
 
-export function formatImportIssue(issue: ImportIssue): string {
+function formatImportIssue(issue: ImportIssue): string {
   if (issue.line !== undefined) {
     return `line ${issue.line}${issue.byte === undefined ? "" : `, byte offset ${issue.byte}`}: ${issue.message}`;
   }

@@ -1,5 +1,6 @@
 import type { Insertable } from "kysely";
 import type { PickPolicy, ScheduleKind, ScheduleRow, SchedulesTable } from "../db/schema.js";
+import type { ErrorHint } from "../errors.js";
 import {
   DEFAULT_MISFIRE_GRACE_MINUTES,
   endOfSchedule,
@@ -295,14 +296,23 @@ export function formatProblems(problems: readonly string[]): string {
   return problems.join(" ");
 }
 
-/** What to tell a user about an active schedule whose runs would be skipped (no enabled group to draw from). */
+/**
+ * What to tell a user about an active schedule whose runs would be skipped (no enabled group to draw from):
+ * the warning and its next step, which each surface words (the CLI: `cli/hints.ts`).
+ */
 export function withoutGroupsWarning(s: {
   id: number;
   accountId: number;
   username: string;
   selected: boolean;
-}): string {
+}): { message: string; hint: ErrorHint } {
   return s.selected
-    ? `Schedule ${s.id} (@${s.username}) has none of its chosen post groups (--groups) enabled: its runs will be skipped until one is. Run \`threads-scheduler groups list --account ${s.accountId}\` to see them.`
-    : `Schedule ${s.id} (@${s.username}) has no enabled post group to draw from: its runs will be skipped until the account has one. Add one with \`threads-scheduler groups add --account ${s.accountId} --name NAME --text TEXT\`.`;
+    ? {
+        message: `Schedule ${s.id} (@${s.username}) has none of its chosen post groups enabled: its runs will be skipped until one is.`,
+        hint: { action: "list", what: "post group", accountId: s.accountId },
+      }
+    : {
+        message: `Schedule ${s.id} (@${s.username}) has no enabled post group to draw from: its runs will be skipped until the account has one.`,
+        hint: { action: "add_group", accountId: s.accountId },
+      };
 }

@@ -2,7 +2,7 @@ import { removedAccount } from "../accounts/account.js";
 import { getAccount } from "../accounts/accounts.repository.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/connect.js";
-import { AppError, notFound } from "../errors.js";
+import { AppError, type ErrorHint, notFound } from "../errors.js";
 import { listGroupIdsOfAccount } from "../groups/groups.repository.js";
 import { clearFuturePlan, replanSchedule } from "../scheduler/planner.js";
 import {
@@ -100,6 +100,7 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
       });
     }
     const problems: string[] = [];
+    let hint: ErrorHint | undefined;
     // Only groups given now: a group of the list removed since is not the user's mistake in an unrelated edit
     // (its runs draw from the others, or are skipped with a warning).
     if (changed.groups && s.groupIds !== null) {
@@ -107,13 +108,16 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
       const foreign = s.groupIds.filter((id) => !own.has(id));
       if (foreign.length > 0) {
         problems.push(
-          `Post group${foreign.length === 1 ? "" : "s"} ${foreign.join(", ")} ${foreign.length === 1 ? "is" : "are"} not one of @${account.username}'s groups. ` +
-            `Run \`threads-scheduler groups list --account ${accountId}\` to see them.`,
+          `Post group${foreign.length === 1 ? "" : "s"} ${foreign.join(", ")} ${foreign.length === 1 ? "is" : "are"} not one of @${account.username}'s groups.`,
         );
+        hint = { action: "list", what: "post group", accountId };
       }
     }
     if (problems.length > 0) {
-      throw new AppError("invalid_input", formatProblems(problems), { details: { problems } });
+      throw new AppError("invalid_input", formatProblems(problems), {
+        details: { problems },
+        ...(hint ? { hint } : {}),
+      });
     }
   }
 

@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import iconv from "iconv-lite";
-import type { ParsedGroup } from "../../src/groups/import.js";
+import type { ParsedGroup } from "../../src/groups/group.js";
 
 export const FIXTURES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../fixtures/import");
 

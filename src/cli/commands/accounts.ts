@@ -1,13 +1,27 @@
 import type { Account } from "../../accounts/account.js";
+import {
+  type AccountNames,
+  accountIdSchema,
+  addAccountSchema,
+  reconnectAccountSchema,
+} from "../../accounts/accounts.schema.js";
 import type { AddedAccount } from "../../accounts/accounts.service.js";
 import { inspectSecretKey } from "../../accounts/key-check.service.js";
 import { AppError } from "../../errors.js";
 import { formatInZone } from "../../scheduler/inspect.js";
-import { resolveTimeZone } from "../../timezone.js";
-import { type Command, flag, parseId, requireStr, str, UsageError } from "../command.js";
+import { type Command, flag, parseInput, str, UsageError, valuesOf } from "../command.js";
 import type { CliContext } from "../context.js";
+import { hintSentence } from "../hints.js";
 import { printJson, printTable } from "../output.js";
 import { confirm } from "../prompt.js";
+
+/** The account schemas' names for the flags. */
+const FLAG_NAMES: AccountNames = {
+  id: "the account ID",
+  token: "--token",
+  tokenForm: "--token TOKEN",
+  sandboxUserForm: "--sandbox-user NAME",
+};
 
 export const accountsAddCommand: Command = {
   name: "accounts add",
@@ -24,28 +38,28 @@ export const accountsAddCommand: Command = {
   ],
   options: { token: { type: "string" }, "sandbox-user": { type: "string" }, timezone: { type: "string" } },
   async run(ctx, args) {
-    const timezone = str(args, "timezone");
-    const sandboxUser = str(args, "sandbox-user");
-    let token = str(args, "token");
-    if ((token === undefined) === (sandboxUser === undefined)) {
-      throw new UsageError("give either --token TOKEN or --sandbox-user NAME");
-    }
     // Before anything is created (a sandbox user), so a wrong zone leaves nothing behind.
-    const zone = timezone === undefined ? undefined : resolveTimeZone(timezone);
-    if (zone && "error" in zone) throw new UsageError(zone.error);
+    const input = parseInput(
+      addAccountSchema(FLAG_NAMES),
+      valuesOf(args, { token: "token", sandboxUser: "sandbox-user", timezone: "timezone" }),
+    );
+    const { timezone } = input;
+    const sandboxUser = "sandboxUser" in input ? input.sandboxUser : undefined;
     // The database (and the key) first: a command refused for them starts no sandbox and creates nothing.
     await ctx.db();
     const threads = await ctx.threads();
-    if (sandboxUser !== undefined) {
+    let token: string;
+    if ("token" in input) token = input.token;
+    else {
       if (threads.mode !== "sandbox") {
         throw new UsageError(
           "--sandbox-user works only with the built-in sandbox; use --token with real Threads",
         );
       }
-      token = await createSandboxUser(threads.graphUrl, sandboxUser);
+      token = await createSandboxUser(threads.graphUrl, input.sandboxUser);
     }
     const services = await ctx.services();
-    const added = await services.accounts.addWithToken(token!, timezone ? { timezone } : {});
+    const added = await services.accounts.addWithToken(token, timezone ? { timezone } : {});
     const { account } = added;
     if (added.created) {
       ctx.output.out(
@@ -79,8 +93,10 @@ export const accountsReconnectCommand: Command = {
   options: { token: { type: "string" } },
   positionals: { min: 1, max: 1, names: "ID" },
   async run(ctx, args) {
-    const id = parseId(args.positionals[0], "the account ID");
-    const token = requireStr(args, "token");
+    const { id, token } = parseInput(reconnectAccountSchema(FLAG_NAMES), {
+      id: args.positionals[0],
+      token: str(args, "token"),
+    });
     const added = await (await ctx.services()).accounts.reconnect(id, token);
     ctx.output.out(`Account ${id} (@${added.account.username}): ${await describeReconnect(ctx, added)}`);
     if (added.account.statusReason) ctx.output.out(`Note: ${added.account.statusReason}`);
@@ -164,7 +180,7 @@ export const accountsListCommand: Command = {
       });
       if (key.state === "mismatch") {
         unreadable = "key mismatch";
-        ctx.output.err(`Warning: no account can post. ${key.message}`);
+        ctx.output.err(`Warning: no account can post. ${key.message}${hintSentence(key.hint)}`);
       } else {
         ctx.output.err(
           "Warning: the token of each account marked 'token unreadable' is damaged and cannot be decrypted: give it a new token with `threads-scheduler accounts reconnect ID --token TOKEN`.",
@@ -225,7 +241,7 @@ function accountAction(
     usage: "ID",
     positionals: { min: 1, max: 1, names: "ID" },
     async run(ctx, args) {
-      const id = parseId(args.positionals[0], "the account ID");
+      const id = parseInput(accountIdSchema(FLAG_NAMES.id), args.positionals[0]);
       ctx.output.out(done(id, await act(ctx, id)));
       return 0;
     },
@@ -241,7 +257,7 @@ export const accountsRemoveCommand: Command = {
   options: { yes: { type: "boolean" } },
   positionals: { min: 1, max: 1, names: "ID" },
   async run(ctx, args) {
-    const id = parseId(args.positionals[0], "the account ID");
+    const id = parseInput(accountIdSchema(FLAG_NAMES.id), args.positionals[0]);
     const services = await ctx.services();
     const account = await services.accounts.get(id);
     const active = (await services.schedules.list({ accountId: id, active: true })).length;

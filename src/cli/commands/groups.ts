@@ -2,23 +2,43 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { AppError } from "../../errors.js";
 import type { PostGroup } from "../../groups/group.js";
-import { ENCODING_NAMES_HELP, parseImportEncoding } from "../../groups/import-encoding.js";
-import { type PostPart, REPLY_CONTROLS, type ReplyControl } from "../../threads/post.js";
+import {
+  ENCODING_NAMES_HELP,
+  type GroupNames,
+  groupIdSchema,
+  groupPatchSchema,
+  importGroupsSchema,
+  newGroupSchema,
+} from "../../groups/groups.schema.js";
+import { type PostPart, REPLY_CONTROLS } from "../../threads/post.js";
 import {
   type Command,
   flag,
   type ParsedArgs,
   parseId,
-  positiveInt,
-  requireStr,
+  parseInput,
   str,
   UsageError,
+  valuesOf,
 } from "../command.js";
 import type { CliContext } from "../context.js";
 import { formatIdRanges } from "../id-ranges.js";
 import { printJson, printTable } from "../output.js";
 import { confirm } from "../prompt.js";
 import { warnSchedulesWithoutGroups } from "./schedules.js";
+
+/** The group schemas' names for the flags. */
+const FLAG_NAMES: GroupNames = {
+  accountId: "--account",
+  id: "the group ID",
+  name: "--name",
+  weight: "--weight",
+  replyControl: "--reply-control",
+  encoding: "--encoding",
+  noParts: "give the post: at least one --text, --image or --video",
+  nothingToChange: "nothing to change: give --name, --weight or the parts (--text, --image, …)",
+};
+const GROUP_ID = FLAG_NAMES.id;
 
 /** Flags that describe the parts of a post, shared by `groups add` and `post`. */
 export const PART_OPTIONS = {
@@ -93,10 +113,8 @@ export function partsFromArgs(args: ParsedArgs): PostPart[] {
         );
         break;
       case "reply-control":
-        if (!(REPLY_CONTROLS as readonly string[]).includes(value)) {
-          throw new UsageError(`--reply-control must be one of ${REPLY_CONTROLS.join(", ")}, not "${value}"`);
-        }
-        setOnce(current(), "replyControl", value as ReplyControl, "--reply-control");
+        // Which values are accepted is the schema's check.
+        setOnce(current(), "replyControl", value as PostPart["replyControl"], "--reply-control");
         break;
     }
   }
@@ -136,17 +154,12 @@ export const groupsAddCommand: Command = {
     ...PART_OPTIONS,
   },
   async run(ctx, args) {
-    const accountId = parseId(str(args, "account"), "--account");
-    const name = requireStr(args, "name");
-    const parts = partsFromArgs(args);
-    if (parts.length === 0) throw new UsageError("give the post: at least one --text, --image or --video");
-    const weight = str(args, "weight");
-    const group = await (await ctx.services()).groups.add(accountId, {
-      name,
-      parts,
+    const { accountId, ...input } = parseInput(newGroupSchema(FLAG_NAMES), {
+      ...valuesOf(args, { accountId: "account", name: "name", weight: "weight" }),
+      parts: partsFromArgs(args),
       enabled: !flag(args, "disabled"),
-      ...(weight !== undefined ? { weight: positiveInt(weight, "--weight") } : {}),
     });
+    const group = await (await ctx.services()).groups.add(accountId, input);
     if (flag(args, "json")) printJson(ctx.output, [group]);
     else
       ctx.output.out(
@@ -176,18 +189,13 @@ export const groupsEditCommand: Command = {
   },
   positionals: { min: 1, max: 1, names: "ID" },
   async run(ctx, args) {
-    const id = parseId(args.positionals[0], "the group ID");
-    const name = str(args, "name");
-    const weight = str(args, "weight");
+    const id = parseInput(groupIdSchema(GROUP_ID), args.positionals[0]);
     const parts = partsFromArgs(args);
-    if (name === undefined && weight === undefined && parts.length === 0) {
-      throw new UsageError("nothing to change: give --name, --weight or the parts (--text, --image, …)");
-    }
-    const group = await (await ctx.services()).groups.update(id, {
-      ...(name !== undefined ? { name } : {}),
-      ...(weight !== undefined ? { weight: Number(weight) } : {}),
+    const patch = parseInput(groupPatchSchema(FLAG_NAMES), {
+      ...valuesOf(args, { name: "name", weight: "weight" }),
       ...(parts.length > 0 ? { parts } : {}),
     });
+    const group = await (await ctx.services()).groups.update(id, patch);
     if (flag(args, "json")) printJson(ctx.output, [group]);
     else ctx.output.out(`Updated post group ${group.id} "${group.name}" (${describeGroup(group)}).`);
     return 0;
@@ -201,7 +209,7 @@ function groupToggle(verb: "enable" | "disable", summary: string): Command {
     usage: "ID",
     positionals: { min: 1, max: 1, names: "ID" },
     async run(ctx: CliContext, args: ParsedArgs) {
-      const id = parseId(args.positionals[0], "the group ID");
+      const id = parseInput(groupIdSchema(GROUP_ID), args.positionals[0]);
       const group = await (await ctx.services()).groups[verb](id);
       ctx.output.out(
         `${verb === "enable" ? "Enabled" : "Disabled"} post group ${id} "${group.name}": ${
@@ -239,12 +247,10 @@ export const groupsImportCommand: Command = {
   options: { account: { type: "string" }, encoding: { type: "string" }, json: { type: "boolean" } },
   positionals: { min: 1, max: 1, names: "FILE" },
   async run(ctx, args) {
-    const accountId = parseId(str(args, "account"), "--account");
-    const encodingName = str(args, "encoding");
-    const encoding = encodingName === undefined ? undefined : parseImportEncoding(encodingName);
-    if (encodingName !== undefined && encoding === undefined) {
-      throw new UsageError(`--encoding must be one of ${ENCODING_NAMES_HELP}, not "${encodingName}"`);
-    }
+    const { accountId, encoding } = parseInput(
+      importGroupsSchema(FLAG_NAMES),
+      valuesOf(args, { accountId: "account", encoding: "encoding" }),
+    );
     const file = args.positionals[0]!;
     let content: Uint8Array;
     try {
@@ -326,7 +332,7 @@ export const groupsRemoveCommand: Command = {
   options: { yes: { type: "boolean" } },
   positionals: { min: 1, max: 1, names: "ID" },
   async run(ctx, args) {
-    const id = parseId(args.positionals[0], "the group ID");
+    const id = parseInput(groupIdSchema(GROUP_ID), args.positionals[0]);
     const services = await ctx.services();
     const group = await services.groups.get(id);
     const go = await confirm(ctx.prompt, ctx.output, {

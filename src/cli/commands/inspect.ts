@@ -2,7 +2,6 @@ import { silentLogger } from "../../log.js";
 import { cancelRun } from "../../scheduler/cancel-run.js";
 import {
   formatForReport,
-  isRunStateFilter,
   listActiveSchedulesForCheck,
   listJobs,
   listRuns,
@@ -16,10 +15,20 @@ import { notifyWork } from "../../scheduler/notify.js";
 import { planAll } from "../../scheduler/planner.js";
 import { formatLocalTime } from "../../scheduler/planning/at.js";
 import { DEFAULT_MISFIRE_GRACE_MINUTES, PLAN_HORIZON_MS } from "../../scheduler/planning/index.js";
-import { withoutGroupsWarning } from "../../schedules/schedule.js";
+import { type RunNames, runIdSchema, runListSchema } from "../../scheduler/runs.schema.js";
 import { listSchedulesWithoutGroups } from "../../schedules/schedules.repository.js";
-import { type Command, flag, parseId, positiveInt, str, UsageError } from "../command.js";
+import { type Command, flag, parseInput, str, UsageError, valuesOf } from "../command.js";
 import { printJson, printTable } from "../output.js";
+import { withoutGroupsText } from "./schedules.js";
+
+/** The run schemas' names for the flags. */
+const FLAG_NAMES: RunNames = {
+  accountId: "--account",
+  state: "--state",
+  from: "--from",
+  to: "--to",
+  limit: "--limit",
+};
 
 export const jobsCommand: Command = {
   name: "jobs",
@@ -44,12 +53,12 @@ export const jobsCommand: Command = {
       {
         state: "planned",
         from: now - DEFAULT_MISFIRE_GRACE_MINUTES * 60_000,
-        limit: positiveInt(str(args, "limit"), "--limit") ?? 50,
+        limit: parseInput(runListSchema(FLAG_NAMES), valuesOf(args, { limit: "limit" })).limit ?? 50,
       },
       config.defaultTimezone,
     );
     const groupless = new Map(
-      (await listSchedulesWithoutGroups(db)).map((s) => [s.id, withoutGroupsWarning(s)]),
+      (await listSchedulesWithoutGroups(db)).map((s) => [s.id, withoutGroupsText(s)]),
     );
     // One-off posts can be months ahead, far beyond the scheduled runs listed above: shown on their own.
     const plannedIds = new Set(planned.map((p) => p.id));
@@ -125,7 +134,7 @@ export const runsCancelCommand: Command = {
   flags: [["--json", "print the cancelled run as a JSON array"]],
   options: { json: { type: "boolean" } },
   async run(ctx, args) {
-    const id = parseId(args.positionals[0], "the run ID");
+    const id = parseInput(runIdSchema("the run ID"), args.positionals[0]);
     const db = await ctx.db();
     const result = await cancelRun(db, id, ctx.clock.now());
     if (flag(args, "json")) {
@@ -176,22 +185,16 @@ export const runsCommand: Command = {
     limit: { type: "string" },
   },
   async run(ctx, args) {
-    const state = str(args, "state");
-    if (state !== undefined && !isRunStateFilter(state)) {
-      throw new UsageError(`--state must be one of ${RUN_STATE_FILTERS.join(", ")}, not "${state}"`);
-    }
-    const account = str(args, "account");
+    const filter = parseInput(
+      runListSchema(FLAG_NAMES),
+      valuesOf(args, { state: "state", accountId: "account", limit: "limit" }),
+    );
+    const { state } = filter;
     const db = await ctx.db();
     const config = ctx.config();
     const runs = await listRuns(
       db,
-      {
-        ...(account !== undefined ? { accountId: parseId(account, "--account") } : {}),
-        ...(state !== undefined ? { state } : {}),
-        to: ctx.clock.now() + 1,
-        alsoUpcomingOneOffs: true,
-        limit: positiveInt(str(args, "limit"), "--limit") ?? 100,
-      },
+      { to: ctx.clock.now() + 1, alsoUpcomingOneOffs: true, ...filter, limit: filter.limit ?? 100 },
       config.defaultTimezone,
     );
     if (flag(args, "json")) {

@@ -12,12 +12,22 @@ import {
 } from "../../scheduler/jobs/post-at.js";
 import { postNow } from "../../scheduler/jobs/post-now.js";
 import { MAX_AHEAD_DAYS } from "../../scheduler/planning/at.js";
+import { type PostNames, postSchema } from "../../scheduler/posts.schema.js";
 import { DEFAULT_MISFIRE_GRACE_MINUTES } from "../../schedules/schedule.js";
-import { type Command, flag, type ParsedArgs, parseId, str, UsageError } from "../command.js";
+import { type Command, flag, type ParsedArgs, parseInput, UsageError, valuesOf } from "../command.js";
 import type { CliContext } from "../context.js";
 import { hintSentence } from "../hints.js";
 import { printJson } from "../output.js";
 import { PART_FLAGS, PART_OPTIONS, partsFromArgs } from "./groups.js";
+
+/** The post schema's names for the flags. */
+const FLAG_NAMES: PostNames = {
+  accountId: "--account",
+  groupId: "--group",
+  replyControl: "--reply-control",
+  noParts: "give the post: at least one --text, --image or --video",
+  groupOrParts: "give either --group ID or the post itself (--text, --image, --video …)",
+};
 
 export const postCommand: Command = {
   name: "post",
@@ -43,20 +53,12 @@ export const postCommand: Command = {
     ...PART_OPTIONS,
   },
   async run(ctx, args) {
-    const accountId = parseId(str(args, "account"), "--account");
-    const group = str(args, "group");
     const parts = partsFromArgs(args);
-    if ((group === undefined) === (parts.length === 0)) {
-      throw new UsageError("give either --group ID or the post itself (--text, --image, --video …)");
-    }
-    const at = str(args, "at");
-    if (at !== undefined) {
-      return planAt(ctx, args, {
-        accountId,
-        at,
-        ...(group !== undefined ? { groupId: parseId(group, "--group") } : { parts }),
-      });
-    }
+    const { at, ...post } = parseInput(postSchema(FLAG_NAMES), {
+      ...valuesOf(args, { accountId: "account", groupId: "group", at: "at" }),
+      ...(parts.length > 0 ? { parts } : {}),
+    });
+    if (at !== undefined) return planAt(ctx, args, { ...post, at });
     const services = await ctx.services();
     const result = await postNow(
       {
@@ -66,7 +68,7 @@ export const postCommand: Command = {
         groups: services.groups,
         engine: await postingEngine(ctx),
       },
-      group !== undefined ? { accountId, groupId: parseId(group, "--group") } : { accountId, parts },
+      post,
     );
     if (flag(args, "json")) {
       printJson(ctx.output, [{ id: result.runId, ...result }]);

@@ -1,20 +1,20 @@
-import { isCalendarDate, WEEKDAYS, type Weekday } from "../../scheduler/planning/index.js";
-import type { Schedule, ScheduleSettings } from "../../schedules/schedule.js";
+import type { Schedule } from "../../schedules/schedule.js";
+import { withoutGroupsWarning } from "../../schedules/schedule.js";
 import {
-  MAX_MISFIRE_GRACE_MINUTES,
-  PICK_POLICIES,
-  type PickPolicy,
-  withoutGroupsWarning,
-} from "../../schedules/schedule.js";
-import { type Command, flag, type ParsedArgs, parseId, positiveInt, str, UsageError } from "../command.js";
+  newScheduleSchema,
+  type ScheduleNames,
+  schedulePatchSchema,
+} from "../../schedules/schedules.schema.js";
+import { type Command, flag, type ParsedArgs, parseId, parseInput, str, valuesOf } from "../command.js";
 import type { CliContext } from "../context.js";
+import { hintSentence } from "../hints.js";
 import { printJson, printTable } from "../output.js";
 
 /**
  * The flags that say what a schedule is, shared by `schedules add` and `schedules edit` (edit takes every one
  * of them; a flag added here is picked up by both).
  */
-export const SCHEDULE_FLAGS: Array<[string, string]> = [
+const SCHEDULE_FLAGS: Array<[string, string]> = [
   ["--fixed HH:MM,…", "post at these local times every selected day"],
   [
     "--random HH:MM-HH:MM",
@@ -44,7 +44,7 @@ export const SCHEDULE_FLAGS: Array<[string, string]> = [
   ["--json", "print the schedule as a JSON array"],
 ];
 
-export const SCHEDULE_OPTIONS = {
+const SCHEDULE_OPTIONS = {
   fixed: { type: "string" },
   random: { type: "string" },
   count: { type: "string" },
@@ -59,61 +59,45 @@ export const SCHEDULE_OPTIONS = {
   json: { type: "boolean" },
 } as const;
 
+/** The schedule schemas' names for the flags, so a refusal reads as today's usage line. */
+const FLAG_NAMES: ScheduleNames = {
+  accountId: "--account",
+  times: "--fixed",
+  window: "--random",
+  postsPerDay: "--count",
+  minGapMinutes: "--min-gap",
+  days: "--days",
+  pick: "--pick",
+  groupIds: "--groups",
+  misfireGraceMinutes: "--misfire-grace",
+  until: "--until",
+  fixedForm: "--fixed HH:MM[,HH:MM…]",
+  randomForm: "--random HH:MM-HH:MM",
+  countForm: "--count N",
+  nothingToChange: "nothing to change: give at least one option of `schedules add` (see --help)",
+};
+
 /**
- * The settings the flags give, and only those: `add` fills in the defaults, `edit` changes just these.
- * Checks what the flags alone can tell (their form, flags that belong to the other kind); the service checks
- * the whole schedule.
+ * The schema's JSON of the flags, verbatim (`--random 09:00-12:00 --count 3` → `{ window: "09:00-12:00",
+ * postsPerDay: "3" }`): reading the values (times, the window, numbers, `all`, `none`) is the schema's.
  */
-export function scheduleSettingsFromArgs(args: ParsedArgs): Partial<ScheduleSettings> {
-  const settings: Partial<ScheduleSettings> = {};
-  const fixed = typedTimes(str(args, "fixed"));
-  const random = typedTimes(str(args, "random"));
-  if (fixed !== undefined && random !== undefined) {
-    throw new UsageError("give either --fixed HH:MM[,HH:MM…] or --random HH:MM-HH:MM, not both");
-  }
-  if (fixed !== undefined) {
-    if (str(args, "count") !== undefined || str(args, "min-gap") !== undefined) {
-      throw new UsageError("--count and --min-gap belong to --random schedules");
-    }
-    settings.kind = "fixed";
-    settings.times = fixed.split(",").map((t) => t.trim());
-  }
-  if (random !== undefined) {
-    const match = /^\s*([^-\s]+)\s*-\s*([^-\s]+)\s*$/.exec(random);
-    if (!match) throw new UsageError(`--random must look like 09:00-21:00, not "${random}"`);
-    settings.kind = "random";
-    settings.windowStart = match[1]!;
-    settings.windowEnd = match[2]!;
-  }
-  const count = positiveInt(str(args, "count"), "--count");
-  if (count !== undefined) settings.postsPerDay = count;
-  const gap = str(args, "min-gap");
-  if (gap !== undefined) settings.minGapMinutes = nonNegativeInt(gap, "--min-gap");
-  const timezone = str(args, "timezone");
-  if (timezone !== undefined) settings.timezone = timezone;
-  const days = str(args, "days");
-  if (days !== undefined) settings.days = parseDays(days);
-  const pick = str(args, "pick");
-  if (pick !== undefined) {
-    if (!(PICK_POLICIES as readonly string[]).includes(pick)) {
-      throw new UsageError(`--pick must be one of ${PICK_POLICIES.join(", ")}, not "${pick}"`);
-    }
-    settings.pick = pick as PickPolicy;
-  }
-  const groups = str(args, "groups");
-  if (groups !== undefined) {
-    settings.groupIds =
-      groups.trim().toLowerCase() === "all"
-        ? null
-        : groups.split(",").map((g) => parseId(g.trim(), "--groups"));
-  }
-  const grace = str(args, "misfire-grace");
-  if (grace !== undefined)
-    settings.misfireGraceMinutes = nonNegativeInt(grace, "--misfire-grace", MAX_MISFIRE_GRACE_MINUTES);
-  const until = str(args, "until");
-  if (until !== undefined) settings.until = parseUntil(until);
-  if (flag(args, "paused")) settings.active = false;
-  return settings;
+export function scheduleJsonFromArgs(args: ParsedArgs): Record<string, unknown> {
+  return {
+    ...valuesOf(args, {
+      accountId: "account",
+      times: "fixed",
+      window: "random",
+      postsPerDay: "count",
+      minGapMinutes: "min-gap",
+      timezone: "timezone",
+      days: "days",
+      pick: "pick",
+      groupIds: "groups",
+      misfireGraceMinutes: "misfire-grace",
+      until: "until",
+    }),
+    ...(flag(args, "paused") ? { active: false } : {}),
+  };
 }
 
 export const schedulesAddCommand: Command = {
@@ -124,19 +108,10 @@ export const schedulesAddCommand: Command = {
   flags: [["--account ID", "the account that posts"], ...SCHEDULE_FLAGS.map(addFlag)],
   options: { account: { type: "string" }, ...SCHEDULE_OPTIONS },
   async run(ctx, args) {
-    const accountId = parseId(str(args, "account"), "--account");
-    const settings = scheduleSettingsFromArgs(args);
-    if (settings.kind === undefined) {
-      throw new UsageError("give either --fixed HH:MM[,HH:MM…] or --random HH:MM-HH:MM --count N");
-    }
-    if (settings.kind === "random" && settings.postsPerDay === undefined) {
-      throw new UsageError("--random needs --count N (posts per day)");
-    }
-    if (settings.kind === "fixed" && settings.postsPerDay !== undefined) {
-      throw new UsageError("--count and --min-gap belong to --random schedules");
-    }
+    const input = parseInput(newScheduleSchema(FLAG_NAMES), scheduleJsonFromArgs(args));
+    const { accountId } = input;
     const services = await ctx.services();
-    const schedule = await services.schedules.add({ ...settings, kind: settings.kind, accountId });
+    const schedule = await services.schedules.add(input);
     // Said, not refused: the groups may well be added next.
     await warnSchedulesWithoutGroups(ctx, { scheduleId: schedule.id });
     if (flag(args, "json")) {
@@ -165,10 +140,7 @@ export const schedulesEditCommand: Command = {
   positionals: { min: 1, max: 1, names: "ID" },
   async run(ctx, args) {
     const id = parseId(args.positionals[0], "the schedule ID");
-    const patch = scheduleSettingsFromArgs(args);
-    if (Object.keys(patch).length === 0) {
-      throw new UsageError("nothing to change: give at least one option of `schedules add` (see --help)");
-    }
+    const patch = parseInput(schedulePatchSchema(FLAG_NAMES), scheduleJsonFromArgs(args));
     const schedule = await (await ctx.services()).schedules.update(id, patch);
     await warnSchedulesWithoutGroups(ctx, { scheduleId: schedule.id });
     if (flag(args, "json")) {
@@ -273,8 +245,14 @@ export async function warnSchedulesWithoutGroups(
   filter: { scheduleId?: number; accountId?: number },
 ): Promise<void> {
   for (const s of await (await ctx.services()).schedules.withoutGroups(filter)) {
-    ctx.output.err(`Warning: ${withoutGroupsWarning(s)}`);
+    ctx.output.err(`Warning: ${withoutGroupsText(s)}`);
   }
+}
+
+/** The CLI's wording of a schedule's without-groups warning: the warning, then the command that fixes it. */
+export function withoutGroupsText(s: Parameters<typeof withoutGroupsWarning>[0]): string {
+  const { message, hint } = withoutGroupsWarning(s);
+  return `${message}${hintSentence(hint)}`;
 }
 
 export function describe(s: Schedule): string {
@@ -284,44 +262,4 @@ export function describe(s: Schedule): string {
       : `random ${s.postsPerDay}× in ${s.windowStart}-${s.windowEnd}${s.minGapMinutes ? `, ≥ ${s.minGapMinutes} min apart` : ""}`;
   const days = s.days.length === 7 ? "every day" : s.days.join(",");
   return `${when}, ${days}${s.until ? `, until ${s.until}` : ""}${s.timezone ? ` (${s.timezone})` : ""}`;
-}
-
-/** Times as a Japanese keyboard may give them (full-width digits and colon, 、 between times), in ASCII. */
-function typedTimes(text: string | undefined): string | undefined {
-  return text?.normalize("NFKC").replace(/、/g, ",");
-}
-
-/**
- * `--until`: a calendar date, or `none` for no end; whether it is before today is the service's check (it knows
- * the zone).
- */
-export function parseUntil(text: string): string | null {
-  const date = text.trim();
-  if (date.toLowerCase() === "none") return null;
-  if (!isCalendarDate(date)) {
-    throw new UsageError(`--until must be a date YYYY-MM-DD (the last day it posts), not "${text}"`);
-  }
-  return date;
-}
-
-function parseDays(text: string): Weekday[] {
-  const days = text
-    .toLowerCase()
-    .split(",")
-    .map((d) => d.trim())
-    .filter(Boolean);
-  const bad = days.filter((d) => !(WEEKDAYS as readonly string[]).includes(d));
-  if (bad.length > 0 || days.length === 0) {
-    throw new UsageError(`--days takes weekdays from ${WEEKDAYS.join(",")}, not "${bad.join(",") || text}"`);
-  }
-  return days as Weekday[];
-}
-
-function nonNegativeInt(text: string, what: string, max?: number): number {
-  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isInteger(n) || n < 0 || (max !== undefined && n > max)) {
-    const range = max === undefined ? "" : ` from 0 to ${max}`;
-    throw new UsageError(`${what} must be a whole number of minutes${range}, not "${text}"`);
-  }
-  return n;
 }

@@ -5,6 +5,7 @@ import { parseStopTimeout } from "../../config.js";
 import { destroyHttpAgents } from "../../threads/http-send.js";
 import { type Command, flag, str, UsageError } from "../command.js";
 import { describeDb } from "../context.js";
+import { hintSentence } from "../hints.js";
 
 export const startCommand: Command = {
   name: "start",
@@ -175,7 +176,7 @@ export const migrateCommand: Command = {
       now: ctx.clock.now(),
       record: true,
     });
-    if (key.state === "mismatch") ctx.output.err(`Warning: ${key.message}`);
+    if (key.state === "mismatch") ctx.output.err(`Warning: ${key.message}${hintSentence(key.hint)}`);
     return 0;
   },
 };

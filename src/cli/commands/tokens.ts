@@ -1,9 +1,10 @@
+import { accountIdSchema } from "../../accounts/accounts.schema.js";
 import { adoptSecretKey, describeKeyOrigin, inspectSecretKey } from "../../accounts/key-check.service.js";
 import { saveGeneratedKey } from "../../config.js";
 import { AppError } from "../../errors.js";
 import { schedulerRunning } from "../../scheduler/instance-lock.js";
 import { REFRESH_WITHIN_MS } from "../../scheduler/jobs/token-refresh-job.js";
-import { type Command, flag, parseId, str, UsageError } from "../command.js";
+import { type Command, flag, parseInput, str, UsageError } from "../command.js";
 import { printJson, printTable } from "../output.js";
 
 export const tokensRefreshCommand: Command = {
@@ -21,7 +22,7 @@ export const tokensRefreshCommand: Command = {
     const account = str(args, "account");
     const results =
       account !== undefined
-        ? [await accounts.refreshToken(parseId(account, "--account"))]
+        ? [await accounts.refreshToken(parseInput(accountIdSchema("--account"), account))]
         : await accounts.refreshDue({ within: REFRESH_WITHIN_MS });
     if (flag(args, "json")) {
       printJson(
