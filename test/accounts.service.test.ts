@@ -6,6 +6,7 @@ import { AppError } from "../src/errors.js";
 import { type RunningSandbox, startSandbox } from "../src/sandbox/index.js";
 import { ThreadsClient } from "../src/threads/client.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
+import { accountServiceLinks } from "./helpers/service-links.js";
 
 const T0 = Date.UTC(2025, 0, 6, 3, 0, 0);
 const HOUR = 3_600_000;
@@ -30,6 +31,7 @@ afterAll(() => running.close());
 function service(t: TestDb, opts: { canExchangeTokens?: boolean } = {}) {
   const threads = new ThreadsClient({ graphUrl: running.url, ...APP });
   return createAccountService({
+    ...accountServiceLinks,
     db: t.db,
     threads,
     secretKey: KEY,

@@ -18,6 +18,7 @@ import { createScheduleService } from "../src/schedules/schedules.service.js";
 import { ThreadsClient } from "../src/threads/client.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import { accountRow } from "./helpers/fixtures.js";
+import { accountServiceLinks, scheduleServiceLinks } from "./helpers/service-links.js";
 
 const T0 = Date.parse("2026-03-09T00:00:00Z");
 const HOUR = 3_600_000;
@@ -55,6 +56,7 @@ describe.each(DIALECTS)("change notification on %s", (dialect) => {
     const seen: string[] = [];
     let notified = 0;
     const schedules = createScheduleService({
+      ...scheduleServiceLinks,
       db: t.db,
       clock,
       defaultTimezone: "UTC",
@@ -96,6 +98,7 @@ describe.each(DIALECTS)("change notification on %s", (dialect) => {
     );
     let notified = 0;
     const schedules = createScheduleService({
+      ...scheduleServiceLinks,
       db: t.db,
       clock,
       defaultTimezone: "UTC",
@@ -136,6 +139,7 @@ describe.each(DIALECTS)("change notification on %s", (dialect) => {
     const { sandbox, client } = inProcessThreads(clock);
     const calls: string[] = [];
     const accounts = createAccountService({
+      ...accountServiceLinks,
       db: t.db,
       threads: client,
       secretKey: Buffer.alloc(32, 5),

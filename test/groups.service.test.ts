@@ -7,12 +7,16 @@ import { AppError } from "../src/errors.js";
 import { createGroupService } from "../src/groups/groups.service.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import { accountRow } from "./helpers/fixtures.js";
+import { groupServiceLinks } from "./helpers/service-links.js";
 
 const T0 = Date.UTC(2025, 9, 22);
 
 async function setup(t: TestDb) {
   const account = await insertAccount(t.db, accountRow(1, T0, { username: "alice", token_expires_at: T0 }));
-  return { accountId: account.id, service: createGroupService({ db: t.db, clock: new FakeClock(T0) }) };
+  return {
+    accountId: account.id,
+    service: createGroupService({ db: t.db, clock: new FakeClock(T0), ...groupServiceLinks }),
+  };
 }
 
 async function rejection(promise: Promise<unknown>): Promise<AppError> {

@@ -20,6 +20,7 @@ import { createJobRegistry } from "../src/scheduler/jobs/registry.js";
 import { ThreadsClient } from "../src/threads/client.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import { accountRow } from "./helpers/fixtures.js";
+import { accountServiceLinks, groupServiceLinks } from "./helpers/service-links.js";
 
 const T0 = Date.UTC(2025, 0, 6, 3, 0, 0);
 const OLD_KEY = Buffer.alloc(32, 1);
@@ -54,6 +55,7 @@ describe.each(DIALECTS)("SECRET_KEY check on %s", (dialect) => {
 
   const service = (key: Buffer) =>
     createAccountService({
+      ...accountServiceLinks,
       db: t.db,
       threads: new ThreadsClient({ graphUrl: running.url, ...APP }),
       secretKey: key,
@@ -207,7 +209,13 @@ describe.each(DIALECTS)("SECRET_KEY check on %s", (dialect) => {
       jobs: createJobRegistry({ accounts: other, refresher: other }),
     });
     const result = await postNow(
-      { db: t.db, clock, accounts: other, groups: createGroupService({ db: t.db, clock }), engine },
+      {
+        db: t.db,
+        clock,
+        accounts: other,
+        groups: createGroupService({ db: t.db, clock, ...groupServiceLinks }),
+        engine,
+      },
       { accountId: account.id, parts: [{ text: "never sent" }] },
     );
     expect(result.state).toBe("failed");

@@ -8,6 +8,7 @@ import { seededRng } from "../src/scheduler/planning/index.js";
 import { createScheduleService } from "../src/schedules/schedules.service.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import { accountRow } from "./helpers/fixtures.js";
+import { scheduleServiceLinks } from "./helpers/service-links.js";
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2025, 9, 22, 0, 0); // Wednesday 2025-10-22 00:00 UTC
@@ -20,6 +21,7 @@ async function setup(t: TestDb, timezone = "UTC") {
     accountRow(1, T0, { username: "alice", token_expires_at: T0 + 50 * 24 * HOUR, timezone }),
   );
   const service = createScheduleService({
+    ...scheduleServiceLinks,
     db: t.db,
     clock,
     defaultTimezone: "UTC",

@@ -2,13 +2,8 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import type { AccountRow, AccountStatus } from "../db/schema.js";
 import { AppError, notFound } from "../errors.js";
-import { clearFuturePlan } from "../scheduler/planner.js";
-import {
-  listInFlightOfAccount,
-  skipPlannedOfAccount,
-  wakeHeldOfAccount,
-} from "../scheduler/runs.repository.js";
-import { listSchedules, setScheduleActive } from "../schedules/schedules.repository.js";
+import type { AccountRuns } from "../scheduler/account-runs.js";
+import type { AccountSchedules } from "../schedules/account-schedules.js";
 import type { ThreadsClient } from "../threads/client.js";
 import { ThreadsApiError } from "../threads/errors.js";
 import type { Profile } from "../threads/types.js";
@@ -64,6 +59,10 @@ export interface AccountServiceDeps {
    * re-plans the schedules that follow the account's zone (`schedules.followAccountZone`).
    */
   onTimezoneChanged(accountId: number): Promise<unknown>;
+  /** The scheduler's runs of an account, read and changed in this service's transactions. */
+  runs: AccountRuns;
+  /** The schedules feature: removing an account stops its schedules in the same transaction. */
+  schedules: Pick<AccountSchedules, "stopAll">;
 }
 
 export type AccountService = ReturnType<typeof createAccountService>;
@@ -89,7 +88,7 @@ export interface RemovedAccount {
 }
 
 export function createAccountService(deps: AccountServiceDeps) {
-  const { db, threads, secretKey, clock, notify } = deps;
+  const { db, threads, secretKey, clock, notify, runs, schedules } = deps;
   const canExchange = deps.canExchangeTokens ?? true;
 
   /** The canonical IANA name of a zone the user gave (`asia/tokyo` → `Asia/Tokyo`); refuses JST and the like. */
@@ -174,7 +173,7 @@ export function createAccountService(deps: AccountServiceDeps) {
       // restored one starts active: its schedules were paused when it was removed and stay so until resumed.
       if (current.status !== "paused" || restored)
         await setAccountStatus(trx, current.id, "active", learned.note, now);
-      const resumedPosts = await wakeHeldOfAccount(trx, current.id, now);
+      const resumedPosts = await runs.wakeHeld(trx, current.id, now);
       return {
         account: toAccount((await getAccount(trx, current.id))!),
         created: false,
@@ -298,7 +297,7 @@ export function createAccountService(deps: AccountServiceDeps) {
   async function remove(id: number): Promise<RemovedAccount> {
     const removed = await db.transaction().execute(async (trx) => {
       const row = await mustGet(id, trx);
-      const inFlight = await listInFlightOfAccount(trx, id);
+      const inFlight = await runs.listInFlight(trx, id);
       if (inFlight.length > 0) {
         throw new AppError(
           "conflict",
@@ -308,15 +307,8 @@ export function createAccountService(deps: AccountServiceDeps) {
         );
       }
       const now = clock.now();
-      let schedulesStopped = 0;
-      for (const schedule of await listSchedules(trx, { accountId: id })) {
-        if (schedule.active === 1) {
-          await setScheduleActive(trx, schedule.id, false, now);
-          schedulesStopped += 1;
-        }
-        await clearFuturePlan(trx, schedule.id, now);
-      }
-      const runsSkipped = await skipPlannedOfAccount(trx, id, `account @${row.username} was removed`, now);
+      const schedulesStopped = await schedules.stopAll(trx, id, now);
+      const runsSkipped = await runs.skipPlanned(trx, id, `account @${row.username} was removed`, now);
       await archiveAccount(trx, id, now);
       return { account: toAccount((await getAccount(trx, id))!), schedulesStopped, runsSkipped };
     });

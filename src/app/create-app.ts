@@ -1,19 +1,24 @@
 import type { Hono } from "hono";
 import { createAccountService } from "../accounts/accounts.service.js";
+import { accountLookup } from "../accounts/live-account.js";
 import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/connect.js";
 import { dialectOf } from "../db/dialect.js";
+import { accountGroups } from "../groups/account-groups.js";
 import { createGroupService } from "../groups/groups.service.js";
 import { createHttpApp } from "../http/app.js";
 import type { Logger } from "../log.js";
+import { accountRuns } from "../scheduler/account-runs.js";
 import { Engine, type EngineOptions } from "../scheduler/engine/engine.js";
+import { groupRuns } from "../scheduler/group-runs.js";
 import { acquireInstanceLock, type InstanceLock } from "../scheduler/instance-lock.js";
 import { createJobRegistry } from "../scheduler/jobs/registry.js";
 import { notifyWork, postgresSubscriber } from "../scheduler/notify.js";
 import { PLAN_HORIZON_MS } from "../scheduler/planning/index.js";
 import { recoverLeasesOf } from "../scheduler/runs.repository.js";
 import { createStatusService } from "../scheduler/status.service.js";
+import { accountSchedules } from "../schedules/account-schedules.js";
 import { createScheduleService } from "../schedules/schedules.service.js";
 import { logEvent } from "./engine-log.js";
 import type { ThreadsConnection } from "./threads-connection.js";
@@ -105,7 +110,10 @@ export function createApp(deps: AppDeps): App {
 
 /**
  * The use cases, wired: every change to what is planned wakes the engines of all processes (the services call
- * `notify`), and an account's new zone re-plans the schedules that follow it.
+ * `notify`), and an account's new zone re-plans the schedules that follow it. A service reaches another
+ * feature only through the narrow interface that feature exports for it (`accountLookup`, `accountGroups`,
+ * `accountSchedules`, `accountRuns`, `groupRuns`), never through its repository: each of their functions takes
+ * the calling service's transaction, so a check or a change of another feature's rows commits with its own.
  */
 function createServices(deps: AppDeps) {
   const { db, config, clock, logger } = deps;
@@ -121,6 +129,8 @@ function createServices(deps: AppDeps) {
     defaultTimezone: config.defaultTimezone,
     horizonMs: PLAN_HORIZON_MS,
     notify,
+    accounts: accountLookup,
+    groups: accountGroups,
     ...(deps.rng ? { rng: deps.rng } : {}),
   });
   const accounts = createAccountService({
@@ -132,8 +142,16 @@ function createServices(deps: AppDeps) {
     canExchangeTokens: deps.threads.canExchangeTokens,
     notify,
     onTimezoneChanged: (accountId) => schedules.followAccountZone(accountId),
+    runs: accountRuns,
+    schedules: accountSchedules,
   });
-  const groups = createGroupService({ db, clock });
+  const groups = createGroupService({
+    db,
+    clock,
+    accounts: accountLookup,
+    runs: groupRuns,
+    schedules: accountSchedules,
+  });
   return { accounts, groups, schedules };
 }
 

@@ -1,10 +1,9 @@
-import { removedAccount } from "../accounts/account.js";
-import { getAccount } from "../accounts/accounts.repository.js";
+import type { AccountLookup } from "../accounts/live-account.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import { AppError, type ErrorHint, notFound } from "../errors.js";
-import { listPlannedOneOffsOfGroup, listUnfinishedOfGroup } from "../scheduler/runs.repository.js";
-import { listSchedules } from "../schedules/schedules.repository.js";
+import type { GroupRuns } from "../scheduler/group-runs.js";
+import type { AccountSchedules } from "../schedules/account-schedules.js";
 import type { PostPart } from "../threads/post.js";
 import { assertValidGroup, ValidationError } from "../threads/preflight.js";
 import { type NewPostGroup, type PostGroup, removedGroup } from "./group.js";
@@ -26,6 +25,12 @@ import { parseGroupsFile } from "./import.js";
 export interface GroupServiceDeps {
   db: Db;
   clock: Clock;
+  /** The accounts feature: a group's account must be live, read in this service's transaction. */
+  accounts: Pick<AccountLookup, "getLive">;
+  /** The scheduler's runs of a group: an edit of its parts or its removal waits for them. */
+  runs: GroupRuns;
+  /** The schedules feature: removing a group reports the schedules that name it. */
+  schedules: Pick<AccountSchedules, "listNamingGroup">;
 }
 
 export type GroupService = ReturnType<typeof createGroupService>;
@@ -43,12 +48,10 @@ export interface RemovedGroup {
 export const MAX_WEIGHT = 1000;
 
 export function createGroupService(deps: GroupServiceDeps) {
-  const { db, clock } = deps;
+  const { db, clock, accounts, runs, schedules } = deps;
 
   async function mustHaveAccount(trx: Db, accountId: number): Promise<void> {
-    const account = Number.isInteger(accountId) ? await getAccount(trx, accountId) : undefined;
-    if (!account) throw notFound("account", accountId);
-    if (account.archived_at !== null) throw removedAccount(account);
+    await accounts.getLive(trx, accountId);
   }
 
   /** A live group; a removed (archived) one is "not found". */
@@ -70,7 +73,7 @@ export function createGroupService(deps: GroupServiceDeps) {
     instead: string,
     hint?: ErrorHint,
   ): Promise<void> {
-    const unfinished = await listUnfinishedOfGroup(trx, group.id);
+    const unfinished = await runs.listUnfinished(trx, group.id);
     if (unfinished.length === 0) return;
     throw new AppError(
       "conflict",
@@ -149,20 +152,14 @@ export function createGroupService(deps: GroupServiceDeps) {
         groupId: id,
       });
       await archiveGroup(trx, id, clock.now());
-      const named = (await listSchedules(trx, { accountId: group.accountId }))
-        .map((s) => ({
-          id: s.id,
-          ids: s.group_ids_json === null ? null : (JSON.parse(s.group_ids_json) as number[]),
-        }))
-        .filter((s): s is { id: number; ids: number[] } => s.ids?.includes(id) ?? false);
       // `only`: none of the schedule's other groups is left (removed ones do not count).
-      const schedules: RemovedGroup["schedules"] = [];
-      for (const s of named) {
-        const left = await listGroupIdsOfAccount(trx, group.accountId, s.ids);
-        schedules.push({ id: s.id, only: left.length === 0 });
+      const naming: RemovedGroup["schedules"] = [];
+      for (const s of await schedules.listNamingGroup(trx, group.accountId, id)) {
+        const left = await listGroupIdsOfAccount(trx, group.accountId, s.groupIds);
+        naming.push({ id: s.id, only: left.length === 0 });
       }
-      const oneOffs = await listPlannedOneOffsOfGroup(trx, id);
-      return { group: (await getGroup(trx, id))!, schedules, oneOffs };
+      const oneOffs = await runs.listPlannedOneOffs(trx, id);
+      return { group: (await getGroup(trx, id))!, schedules: naming, oneOffs };
     });
   }
 

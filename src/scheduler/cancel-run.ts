@@ -1,7 +1,7 @@
 import type { Db } from "../db/connect.js";
 import type { RunRow } from "../db/schema.js";
 import { AppError, notFound } from "../errors.js";
-import { getLedgerByRun } from "../publications/publications.repository.js";
+import { ledgerOfRun } from "../publications/ledger.js";
 import { ONE_OFF_PREFIX } from "./jobs/post-at.js";
 import { notifyWork } from "./notify.js";
 import { cancelPlanned, getRun } from "./runs.repository.js";
@@ -32,7 +32,7 @@ export async function cancelRun(db: Db, id: number, now: number): Promise<Cancel
     );
   }
   if (before.state === "cancelled") return { run: before, changed: false, alreadyPublished: [] };
-  const ledger = before.state === "planned" ? await getLedgerByRun(db, id) : undefined;
+  const ledger = before.state === "planned" ? await ledgerOfRun(db, id) : undefined;
   const alreadyPublished = (ledger?.parts ?? [])
     .filter((p) => p.state === "published")
     .map((p) => p.position + 1);

@@ -1,9 +1,9 @@
 import { removedAccount } from "../accounts/account.js";
-import { getAccount } from "../accounts/accounts.repository.js";
+import type { AccountLookup } from "../accounts/live-account.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import { AppError, type ErrorHint, notFound } from "../errors.js";
-import { listGroupIdsOfAccount } from "../groups/groups.repository.js";
+import type { AccountGroups } from "../groups/account-groups.js";
 import { clearFuturePlan, replanSchedule } from "../scheduler/planner.js";
 import {
   formatProblems,
@@ -46,6 +46,10 @@ export interface ScheduleServiceDeps {
    * reject: the change is made already.
    */
   notify(): Promise<void>;
+  /** The accounts feature: a schedule's account, read in this service's transaction (live, its zone). */
+  accounts: AccountLookup;
+  /** The groups feature: a schedule's group list names live groups of its account. */
+  groups: AccountGroups;
 }
 
 export type NewSchedule = ScheduleSettings & { accountId: number };
@@ -59,7 +63,7 @@ export type ScheduleService = ReturnType<typeof createScheduleService>;
  * future runs, so no planner ever sees a schedule whose plan belongs to other settings.
  */
 export function createScheduleService(deps: ScheduleServiceDeps) {
-  const { db, clock, notify } = deps;
+  const { db, clock, notify, accounts, groups } = deps;
   const planOptions = (now: number) => ({
     now,
     horizonMs: deps.horizonMs,
@@ -78,9 +82,7 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     s: ResolvedSettings,
     changed: { until: boolean; groups: boolean },
   ): Promise<void> {
-    const account = Number.isInteger(accountId) ? await getAccount(trx, accountId) : undefined;
-    if (!account) throw notFound("account", accountId);
-    if (account.archived_at !== null) throw removedAccount(account);
+    const account = await accounts.getLive(trx, accountId);
     const accountTimezone = account.timezone || deps.defaultTimezone;
     const issues = settingsIssues(s, accountTimezone);
     if (issues.length === 0 && changed.until && s.until !== null) {
@@ -104,7 +106,7 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     // Only groups given now: a group of the list removed since is not the user's mistake in an unrelated edit
     // (its runs draw from the others, or are skipped with a warning).
     if (changed.groups && s.groupIds !== null) {
-      const own = new Set(await listGroupIdsOfAccount(trx, accountId, s.groupIds));
+      const own = new Set(await groups.liveIdsAmong(trx, accountId, s.groupIds));
       const foreign = s.groupIds.filter((id) => !own.has(id));
       if (foreign.length > 0) {
         problems.push(
@@ -190,8 +192,8 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
     const changed = await db.transaction().execute(async (trx) => {
       const current = await mustGet(trx, id);
       if (active) {
-        const account = await getAccount(trx, current.account_id);
-        if (account && account.archived_at !== null) throw removedAccount(account);
+        const account = await accounts.find(trx, current.account_id);
+        if (account && account.archivedAt !== null) throw removedAccount(account);
       }
       const now = clock.now();
       const row = await setScheduleActive(trx, id, active, now);

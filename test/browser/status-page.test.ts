@@ -11,6 +11,7 @@ import { createSandbox } from "../../src/sandbox/index.js";
 import { createStatusService } from "../../src/scheduler/status.service.js";
 import { ThreadsClient } from "../../src/threads/client.js";
 import { createTestDb, type TestDb } from "../helpers/db.js";
+import { accountServiceLinks } from "../helpers/service-links.js";
 import { chromiumAvailable, launchChromium } from "./chromium.js";
 
 const SCREENSHOTS = join(process.cwd(), "test-results");
@@ -30,6 +31,7 @@ describe.skipIf(!chromiumAvailable)("status page in Chromium", () => {
       fetch: async (input, init) => sandbox.app.fetch(new Request(input, init)),
     });
     const accounts = createAccountService({
+      ...accountServiceLinks,
       db: t.db,
       threads,
       secretKey: Buffer.alloc(32, 7),

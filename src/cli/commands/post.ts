@@ -1,8 +1,9 @@
-import { getLiveAccount } from "../../accounts/live-account.js";
+import { accountLookup, getLiveAccount } from "../../accounts/live-account.js";
 import { AppError } from "../../errors.js";
 import { createGroupService } from "../../groups/groups.service.js";
 import { silentLogger } from "../../log.js";
 import type { Engine } from "../../scheduler/engine/engine.js";
+import { groupRuns } from "../../scheduler/group-runs.js";
 import { formatInZone } from "../../scheduler/inspect.js";
 import {
   type PostAtRequest,
@@ -13,6 +14,7 @@ import {
 import { postNow } from "../../scheduler/jobs/post-now.js";
 import { MAX_AHEAD_DAYS } from "../../scheduler/planning/at.js";
 import { type PostNames, postSchema } from "../../scheduler/posts.schema.js";
+import { accountSchedules } from "../../schedules/account-schedules.js";
 import { DEFAULT_MISFIRE_GRACE_MINUTES } from "../../schedules/schedule.js";
 import { type Command, flag, type ParsedArgs, parseInput, UsageError, valuesOf } from "../command.js";
 import type { CliContext } from "../context.js";
@@ -113,7 +115,13 @@ async function planAt(ctx: CliContext, args: ParsedArgs, req: PostAtRequest): Pr
         now: ctx.clock.now(),
         defaultTimezone: ctx.config().defaultTimezone,
         accounts: { get: (id) => getLiveAccount(db, id) },
-        groups: createGroupService({ db, clock: ctx.clock }),
+        groups: createGroupService({
+          db,
+          clock: ctx.clock,
+          accounts: accountLookup,
+          runs: groupRuns,
+          schedules: accountSchedules,
+        }),
       },
       req,
     );

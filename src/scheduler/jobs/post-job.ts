@@ -2,7 +2,7 @@ import type { AccountForPublishing } from "../../accounts/account.js";
 import type { Db } from "../../db/connect.js";
 import type { RunRow } from "../../db/schema.js";
 import { isGroupEnabled, listLiveParts, listPool, withGroupShareLock } from "../../groups/pool.js";
-import { hasLedger } from "../../publications/publications.repository.js";
+import { hasLedger } from "../../publications/ledger.js";
 import { type PublisherDeps, type PublishOutcome, publishGroup } from "../../publications/publisher.js";
 import { loadPickSource, savePickState } from "../../schedules/pick-state.js";
 import type { PostPart } from "../../threads/post.js";

@@ -7,7 +7,7 @@ import type { PublicationPartRow, RunRow, RunState } from "../../db/schema.js";
 import { AppError } from "../../errors.js";
 import type { PostGroup } from "../../groups/group.js";
 import type { GroupService } from "../../groups/groups.service.js";
-import { getLedgerByRun } from "../../publications/publications.repository.js";
+import { ledgerOfRun } from "../../publications/ledger.js";
 import type { PostPart } from "../../threads/post.js";
 import { assertValidGroup } from "../../threads/preflight.js";
 import type { Engine } from "../engine/engine.js";
@@ -82,7 +82,7 @@ export async function postNow(deps: PostNowDeps, req: PostNowRequest): Promise<P
 
   let reached: PostNowResult["parts"] = [];
   const settled = await engine.runAdopted(run, async (outcome: Outcome) => {
-    const ledger = await getLedgerByRun(db, run.id);
+    const ledger = await ledgerOfRun(db, run.id);
     reached = (ledger?.parts ?? []).map((p) => ({
       position: p.position,
       state: p.state,
