@@ -21,7 +21,7 @@ export interface PostAtDeps {
   now: number;
   /** Zone of accounts without one. */
   defaultTimezone: string;
-  /** The live account (the accounts service's `get`, or `getLiveAccount`: planning needs no Threads). */
+  /** The live account (the accounts service's `get`, which calls no Threads). */
   accounts: { get(id: number): Promise<Account> };
   groups: Pick<GroupService, "get">;
   /** Wakes the engines once the run is planned (the composition root's `notify`, which never throws). */
