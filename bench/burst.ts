@@ -13,7 +13,7 @@
 import type { ChildProcess } from "node:child_process";
 import type { Db } from "../src/db/connect.js";
 import type { Dialect } from "../src/db/dialect.js";
-import { notifyWork } from "../src/scheduler/notify.js";
+import { notifyWork } from "../src/db/notify.js";
 import { planAll } from "../src/scheduler/planner.js";
 import { flags, intFlag, listFlag } from "./lib/args.js";
 import { type CpuUse, cpuBetween, cpuSnapshot } from "./lib/cpu.js";

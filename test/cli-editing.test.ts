@@ -10,8 +10,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Output } from "../src/cli/output.js";
 import type { Prompt } from "../src/cli/prompt.js";
 import { runCli } from "../src/cli/run-cli.js";
+import { postgresSubscriber } from "../src/db/notify.js";
 import { silentLogger } from "../src/log.js";
-import { postgresSubscriber } from "../src/scheduler/notify.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 
 interface Captured extends Output {

@@ -43,6 +43,14 @@ describe.each(DIALECTS)("createApp on %s", (dialect) => {
     });
   });
 
+  it("serves the runs without building an engine: the jobs, the runs, a re-plan", async () => {
+    const a = await app();
+    expect((await a.services.runs.jobs()).map((j) => j.id)).toEqual(["token_refresh"]);
+    expect(await a.services.runs.list({})).toEqual([]);
+    expect(await a.services.runs.replanAll()).toBe(0);
+    expect(await health(a)).toMatchObject({ scheduler: { running: false, node: null } });
+  });
+
   it("has one engine, with the options given; newEngine builds another; the web app names the engine", async () => {
     const a = await app();
     const engine = a.engine;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
-import { describeDb } from "../src/cli/context.js";
+import { describeDb } from "../src/app/open-app.js";
 import { type Db, openDatabase } from "../src/db/connect.js";
 import { DatabaseError } from "../src/db/errors.js";
 import { migrations } from "../src/db/migrations/index.js";

@@ -25,6 +25,9 @@ const T0 = Date.parse(START);
 /** Real ms: the heartbeat renews every 100 ms. */
 const LEASE_MS = 400;
 
+/** These tests call the functions directly: no engine of another process to wake. */
+const noNotify = async (): Promise<void> => {};
+
 describe.each(DIALECTS)("post now through the engine on %s", (dialect) => {
   let env: EngineEnv;
   afterEach(async () => {
@@ -49,7 +52,7 @@ describe.each(DIALECTS)("post now through the engine on %s", (dialect) => {
     const other = await env.addAccount();
     // Due before the post now: an engine that is not started never claims it.
     const planned = await planOneOff(
-      { db: env.db, now: T0, defaultTimezone: "UTC", ...env.services },
+      { db: env.db, now: T0, defaultTimezone: "UTC", ...env.services, notify: noNotify },
       { accountId: other.account.id, at: new Date(T0 + MINUTE).toISOString(), parts: [{ text: "later" }] },
     );
     env.clock.set(T0 + 2 * MINUTE);
@@ -104,7 +107,7 @@ describe.each(DIALECTS)("post now through the engine on %s", (dialect) => {
     const { account } = await env.addAccount();
     const group = await env.addGroup(account.id, "named group");
     const once = await planOneOff(
-      { db: env.db, now: T0, defaultTimezone: "UTC", ...env.services },
+      { db: env.db, now: T0, defaultTimezone: "UTC", ...env.services, notify: noNotify },
       { accountId: account.id, at: new Date(T0 + MINUTE).toISOString(), groupId: group },
     );
     const now = await post(account.id, { groupId: group });

@@ -6,7 +6,11 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { insertAccount } from "../src/accounts/accounts.repository.js";
 import { migrateToLatest, openDatabase } from "../src/db/connect.js";
-import { acquireInstanceLock, InstanceLockError } from "../src/scheduler/instance-lock.js";
+import {
+  acquireInstanceLock,
+  InstanceLockError,
+  recoverRunsOfDeadHolder,
+} from "../src/scheduler/instance-lock.js";
 import { recoverLeasesOf } from "../src/scheduler/runs.repository.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import { accountRow } from "./helpers/fixtures.js";
@@ -172,5 +176,41 @@ describe.each(DIALECTS)("recoverLeasesOf on %s", (dialect) => {
       { job_key: "manual:1", state: "needs_check", locked_by: null },
       { job_key: "manual:2", state: "running", locked_by: "post-now:cli" },
     ]);
+  });
+
+  it("recoverRunsOfDeadHolder recovers the lock's dead holder's runs, and nothing without one", async () => {
+    t = await createTestDb(dialect);
+    const a = await insertAccount(t.db, accountRow(1, T0));
+    await t.db
+      .insertInto("runs")
+      .values({
+        job: "post",
+        job_key: "manual:1",
+        account_id: a.id,
+        schedule_id: null,
+        local_date: null,
+        slot: "now",
+        due_at: T0,
+        run_at: T0,
+        state: "running",
+        locked_by: "crashed-node",
+        lease_until: T0 + 60_000,
+        created_at: T0,
+        updated_at: T0,
+      })
+      .execute();
+    const lock = (deadHolder: string | undefined) => ({
+      deadHolder,
+      lockFile: undefined,
+      release: async () => {},
+    });
+    expect(await recoverRunsOfDeadHolder(t.db, undefined, T0 + 1_000)).toEqual([]);
+    expect(await recoverRunsOfDeadHolder(t.db, lock(undefined), T0 + 1_000)).toEqual([]);
+    const [run] = await t.db.selectFrom("runs").select("id").execute();
+    const recovered = await recoverRunsOfDeadHolder(t.db, lock("crashed-node"), T0 + 1_000);
+    expect(recovered).toEqual([{ runId: run!.id, reason: expect.any(String) }]);
+    expect(await t.db.selectFrom("runs").select("state").executeTakeFirst()).toEqual({
+      state: "needs_check",
+    });
   });
 });

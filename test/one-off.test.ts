@@ -39,6 +39,9 @@ async function expectAppError(promise: Promise<unknown>, code: string, message: 
   expect((error as Error).message).toMatch(message);
 }
 
+/** These tests call the functions directly: no engine of another process to wake. */
+const noNotify = async (): Promise<void> => {};
+
 describe.each(DIALECTS)("one-off posts on %s", (dialect) => {
   let env: EngineEnv;
   afterEach(async () => {
@@ -49,10 +52,13 @@ describe.each(DIALECTS)("one-off posts on %s", (dialect) => {
     env = await createEngineEnv(dialect, { start: START });
     const { account, userId } = await env.addAccount({ timezone: "Asia/Tokyo" });
     const plan = (req: Request) =>
-      planOneOff({ db: env.db, now: env.clock.now(), defaultTimezone: "UTC", ...env.services }, {
-        accountId: account.id,
-        ...req,
-      } as PostAtRequest);
+      planOneOff(
+        { db: env.db, now: env.clock.now(), defaultTimezone: "UTC", ...env.services, notify: noNotify },
+        {
+          accountId: account.id,
+          ...req,
+        } as PostAtRequest,
+      );
     return { account, userId, plan };
   }
 
@@ -253,13 +259,15 @@ describe.each(DIALECTS)("runs cancel on %s", (dialect) => {
     env = await createEngineEnv(dialect, { start: START });
     const { account, userId } = await env.addAccount({ timezone: "Asia/Tokyo" });
     const { runId } = await planOneOff(
-      { db: env.db, now: T0, defaultTimezone: "UTC", ...env.services },
+      { db: env.db, now: T0, defaultTimezone: "UTC", ...env.services, notify: noNotify },
       { accountId: account.id, at: "2026-12-03 16:00", parts: [{ text: "cancel me" }] },
     );
-    const result = await cancelRun(env.db, runId, T0 + MINUTE);
+    const result = await cancelRun({ db: env.db, notify: noNotify }, runId, T0 + MINUTE);
     expect(result).toMatchObject({ changed: true, alreadyPublished: [] });
     expect(result.run).toMatchObject({ state: "cancelled", reason: CANCEL_REASON, finished_at: T0 + MINUTE });
-    expect(await cancelRun(env.db, runId, T0 + 2 * MINUTE)).toMatchObject({ changed: false });
+    expect(await cancelRun({ db: env.db, notify: noNotify }, runId, T0 + 2 * MINUTE)).toMatchObject({
+      changed: false,
+    });
     await env.stepTo(T0 + 2 * HOUR, 10 * MINUTE);
     expect(publishedTexts(env.sandbox, userId)).toEqual([]);
     const runs = await listRuns(env.db, { to: T0 + 1, alsoUpcomingOneOffs: true }, "Asia/Tokyo");
@@ -276,7 +284,7 @@ describe.each(DIALECTS)("runs cancel on %s", (dialect) => {
     const scheduleId = await env.addSchedule(account.id, { kind: "fixed", times: ["18:00"] });
     const rows = await env.runs({ scheduleId });
     const today = rows.find((r) => r.local_date === "2026-12-03")!;
-    await cancelRun(env.db, today.id, T0);
+    await cancelRun({ db: env.db, notify: noNotify }, today.id, T0);
 
     await planAll(env.db, { now: T0, horizonMs: 48 * HOUR, defaultTimezone: "UTC" });
     await env.services.schedules.pause(scheduleId);
@@ -298,14 +306,14 @@ describe.each(DIALECTS)("runs cancel on %s", (dialect) => {
     const { account } = await env.addAccount({ timezone: "Asia/Tokyo" });
     const plan = (at: string, text: string) =>
       planOneOff(
-        { db: env.db, now: env.clock.now(), defaultTimezone: "UTC", ...env.services },
+        { db: env.db, now: env.clock.now(), defaultTimezone: "UTC", ...env.services, notify: noNotify },
         { accountId: account.id, at, parts: [{ text }] },
       );
     const first = await plan("2026-12-03 16:00", "published one");
     const second = await plan("2026-12-03 17:00", "claimed one");
     await env.runAt(Date.parse("2026-12-03T07:05:00Z"));
     await expectAppError(
-      cancelRun(env.db, first.runId, env.clock.now()),
+      cancelRun({ db: env.db, notify: noNotify }, first.runId, env.clock.now()),
       "conflict",
       /it is published: it is already on Threads/,
     );
@@ -314,13 +322,13 @@ describe.each(DIALECTS)("runs cancel on %s", (dialect) => {
     const claimed = await claimNext(env.db, { nodeId: "other-node", now: env.clock.now(), leaseMs: MINUTE });
     expect(claimed?.id).toBe(second.runId);
     await expectAppError(
-      cancelRun(env.db, second.runId, env.clock.now()),
+      cancelRun({ db: env.db, notify: noNotify }, second.runId, env.clock.now()),
       "conflict",
       /cannot be cancelled: it is running \(the one-off post is being published right now\)/,
     );
     await env.db.updateTable("runs").set({ state: "needs_check" }).where("id", "=", second.runId).execute();
     await expectAppError(
-      cancelRun(env.db, second.runId, env.clock.now()),
+      cancelRun({ db: env.db, notify: noNotify }, second.runId, env.clock.now()),
       "conflict",
       /needs_check: something may already be on Threads/,
     );
@@ -328,15 +336,23 @@ describe.each(DIALECTS)("runs cancel on %s", (dialect) => {
     const missed = await plan("2026-12-03 18:00", "missed one");
     await env.runAt(Date.parse("2026-12-03T09:20:00Z"));
     await expectAppError(
-      cancelRun(env.db, missed.runId, env.clock.now()),
+      cancelRun({ db: env.db, notify: noNotify }, missed.runId, env.clock.now()),
       "conflict",
       /it is missed .*has ended/,
     );
 
     const refresh = (await env.runs({ job: "token_refresh" }))[0];
     if (refresh)
-      await expectAppError(cancelRun(env.db, refresh.id, env.clock.now()), "invalid_input", /token refresh/);
-    await expectAppError(cancelRun(env.db, 9999, env.clock.now()), "not_found", /Run 9999 does not exist/);
+      await expectAppError(
+        cancelRun({ db: env.db, notify: noNotify }, refresh.id, env.clock.now()),
+        "invalid_input",
+        /token refresh/,
+      );
+    await expectAppError(
+      cancelRun({ db: env.db, notify: noNotify }, 9999, env.clock.now()),
+      "not_found",
+      /Run 9999 does not exist/,
+    );
   });
 });
 

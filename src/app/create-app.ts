@@ -5,18 +5,23 @@ import type { Clock } from "../clock.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/connect.js";
 import { dialectOf } from "../db/dialect.js";
+import { notifyWork, postgresSubscriber } from "../db/notify.js";
 import { accountGroups } from "../groups/account-groups.js";
 import { createGroupService } from "../groups/groups.service.js";
 import { createHttpApp } from "../http/app.js";
-import type { Logger } from "../log.js";
+import { type Logger, silentLogger } from "../log.js";
 import { accountRuns } from "../scheduler/account-runs.js";
 import { Engine, type EngineOptions } from "../scheduler/engine/engine.js";
 import { groupRuns } from "../scheduler/group-runs.js";
-import { acquireInstanceLock, type InstanceLock } from "../scheduler/instance-lock.js";
+import {
+  acquireInstanceLock,
+  type InstanceLock,
+  recoverRunsOfDeadHolder,
+} from "../scheduler/instance-lock.js";
 import { createJobRegistry } from "../scheduler/jobs/registry.js";
-import { notifyWork, postgresSubscriber } from "../scheduler/notify.js";
 import { PLAN_HORIZON_MS } from "../scheduler/planning/index.js";
-import { recoverLeasesOf } from "../scheduler/runs.repository.js";
+import { createPostService, type PostService } from "../scheduler/posts.service.js";
+import { createRunService, type RunService } from "../scheduler/runs.service.js";
 import { createStatusService } from "../scheduler/status.service.js";
 import { accountSchedules } from "../schedules/account-schedules.js";
 import { createScheduleService } from "../schedules/schedules.service.js";
@@ -42,11 +47,12 @@ export interface AppDeps {
   rng?: () => number;
 }
 
-export type Services = ReturnType<typeof createServices>;
+/** The use cases: accounts, groups, schedules, the scheduler's runs and posts outside the schedules. */
+export type Services = ReturnType<typeof createServices> & { runs: RunService; posts: PostService };
 
 /** The application, built from its parts: what the CLI, the web server and the tests use. */
 export interface App {
-  /** The use cases: accounts, groups, schedules. */
+  /** The use cases (see Services). */
   services: Services;
   /**
    * This app's scheduler engine, built on first use (a command that only lists never pays for one), not
@@ -74,8 +80,34 @@ export interface App {
  * PostgreSQL NOTIFY when it starts).
  */
 export function createApp(deps: AppDeps): App {
-  const services = createServices(deps);
+  const notify = changeNotifier(deps);
+  const features = createServices(deps, notify);
   let engine: Engine | undefined;
+  let postingEngine: Engine | undefined;
+  const services: Services = {
+    ...features,
+    runs: createRunService({
+      db: deps.db,
+      clock: deps.clock,
+      defaultTimezone: deps.config.defaultTimezone,
+      horizonMs: PLAN_HORIZON_MS,
+      notify,
+      ...(deps.rng ? { rng: deps.rng } : {}),
+    }),
+    posts: createPostService({
+      db: deps.db,
+      clock: deps.clock,
+      defaultTimezone: deps.config.defaultTimezone,
+      accounts: features.accounts,
+      groups: features.groups,
+      notify,
+      // Silent: the command that posts says what happened; the run is in `runs` like every other.
+      postingEngine: () => {
+        postingEngine ??= buildEngine(deps, services, { logger: silentLogger });
+        return postingEngine;
+      },
+    }),
+  };
   let http: Hono | undefined;
   const app: App = {
     services,
@@ -87,10 +119,8 @@ export function createApp(deps: AppDeps): App {
     async acquireSchedulerLock(where) {
       const { db, clock, logger } = deps;
       const lock = await acquireInstanceLock(db, app.engine.nodeId, () => clock.now(), where);
-      if (lock?.deadHolder) {
-        for (const run of await recoverLeasesOf(db, lock.deadHolder, clock.now())) {
-          logEvent(logger, { type: "abandoned", runId: run.id, reason: run.reason ?? "its scheduler died" });
-        }
+      for (const { runId, reason } of await recoverRunsOfDeadHolder(db, lock, clock.now())) {
+        logEvent(logger, { type: "abandoned", runId, reason });
       }
       return lock;
     },
@@ -109,20 +139,28 @@ export function createApp(deps: AppDeps): App {
 }
 
 /**
+ * What every service that changes what is planned calls to wake the engines of all processes: PostgreSQL
+ * NOTIFY; on SQLite the one engine polls. A failed NOTIFY costs a poll interval, not the change: it is logged,
+ * never thrown.
+ */
+function changeNotifier(deps: AppDeps): () => Promise<void> {
+  const { db, logger } = deps;
+  return async function notify(): Promise<void> {
+    await notifyWork(db).catch((error: unknown) => {
+      logger.warn("could not notify the engines of a change (they see it at their next poll)", { error });
+    });
+  };
+}
+
+/**
  * The use cases, wired: every change to what is planned wakes the engines of all processes (the services call
  * `notify`), and an account's new zone re-plans the schedules that follow it. A service reaches another
  * feature only through the narrow interface that feature exports for it (`accountLookup`, `accountGroups`,
  * `accountSchedules`, `accountRuns`, `groupRuns`), never through its repository: each of their functions takes
  * the calling service's transaction, so a check or a change of another feature's rows commits with its own.
  */
-function createServices(deps: AppDeps) {
-  const { db, config, clock, logger } = deps;
-  // PostgreSQL NOTIFY; on SQLite the one engine polls. A failed NOTIFY costs a poll interval, not the change.
-  const notify = async function notify(): Promise<void> {
-    await notifyWork(db).catch((error: unknown) => {
-      logger.warn("could not notify the engines of a change (they see it at their next poll)", { error });
-    });
-  };
+function createServices(deps: AppDeps, notify: () => Promise<void>) {
+  const { db, config, clock } = deps;
   const schedules = createScheduleService({
     db,
     clock,

@@ -1,6 +1,6 @@
 import type { ParseArgsConfig } from "node:util";
 import type { z } from "zod";
-import type { DatabaseUse } from "../db/open.js";
+import type { DatabaseUse } from "../app/open-app.js";
 import { firstProblem, id } from "../schema-fields.js";
 import type { CliContext } from "./context.js";
 import { UsageError } from "./usage-error.js";

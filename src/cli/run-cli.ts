@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
+import { DatabaseError } from "../app/open-app.js";
 import { CONFIG_VARIABLES, ConfigError, type ConfigOverrides } from "../config.js";
-import { DatabaseError } from "../db/errors.js";
 import { AppError } from "../errors.js";
 import { ThreadsApiError } from "../threads/errors.js";
 import { formatIssue, ValidationError } from "../threads/preflight.js";

@@ -3,10 +3,15 @@ import type { RunRow } from "../db/schema.js";
 import { AppError, notFound } from "../errors.js";
 import { ledgerOfRun } from "../publications/ledger.js";
 import { ONE_OFF_PREFIX } from "./jobs/post-at.js";
-import { notifyWork } from "./notify.js";
 import { cancelPlanned, getRun } from "./runs.repository.js";
 
 export const CANCEL_REASON = "cancelled by user";
+
+export interface CancelRunDeps {
+  db: Db;
+  /** Wakes the engines after the change (the composition root's `notify`, which never throws). */
+  notify(): Promise<void>;
+}
 
 export interface CancelResult {
   run: RunRow;
@@ -22,7 +27,8 @@ export interface CancelResult {
  * back to the same time, a restart) inserts nothing over it and the run is never planned again. Only a
  * `planned` run can be cancelled; a running, checking or finished one is refused with its state.
  */
-export async function cancelRun(db: Db, id: number, now: number): Promise<CancelResult> {
+export async function cancelRun(deps: CancelRunDeps, id: number, now: number): Promise<CancelResult> {
+  const { db } = deps;
   const before = await getRun(db, id);
   if (!before) throw notFound("run", id);
   if (before.job !== "post") {
@@ -42,7 +48,7 @@ export async function cancelRun(db: Db, id: number, now: number): Promise<Cancel
       : CANCEL_REASON;
   const run = await cancelPlanned(db, id, now, reason);
   if (run) {
-    await notifyWork(db).catch(() => {});
+    await deps.notify();
     return { run, changed: true, alreadyPublished };
   }
   const current = (await getRun(db, id)) ?? before;

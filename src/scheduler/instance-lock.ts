@@ -1,14 +1,21 @@
 import { existsSync, realpathSync } from "node:fs";
 import { hostname } from "node:os";
-import SqliteDatabase from "better-sqlite3";
 import type { Db } from "../db/connect.js";
 import { dialectOf } from "../db/dialect.js";
+import {
+  FileLockBusyError,
+  FileLockOpenError,
+  holdSqliteFileLock,
+  type SqliteFileLock,
+  sqliteFileLocked,
+} from "../db/sqlite-file-lock.js";
 import {
   deleteHolderRecord,
   mainDatabaseFile,
   readHolderRecord,
   writeHolderRecord,
 } from "./instance-lock.repository.js";
+import { recoverLeasesOf } from "./runs.repository.js";
 
 /**
  * How long a start waits for the lock before refusing: a holder that was just killed (`kill -9`, then a restart
@@ -91,6 +98,21 @@ export async function acquireInstanceLock(
   };
 }
 
+/**
+ * The runs that `lock`'s dead holder (a previous scheduler that died holding the lock) left `running`, sent to
+ * be checked now rather than a lease later. Returns what happened to each, for the caller to report as
+ * `abandoned`; none when there was no dead holder.
+ */
+export async function recoverRunsOfDeadHolder(
+  db: Db,
+  lock: InstanceLock | undefined,
+  now: number,
+): Promise<Array<{ runId: number; reason: string }>> {
+  if (!lock?.deadHolder) return [];
+  const rows = await recoverLeasesOf(db, lock.deadHolder, now);
+  return rows.map((run) => ({ runId: run.id, reason: run.reason ?? "its scheduler died" }));
+}
+
 /** The main database's file (resolved through symlinks), or undefined for an in-memory database. */
 async function databaseFile(db: Db): Promise<string | undefined> {
   const file = await mainDatabaseFile(db);
@@ -103,27 +125,20 @@ async function databaseFile(db: Db): Promise<string | undefined> {
 }
 
 /**
- * Opens `lockFile` as a SQLite database of its own and holds an exclusive transaction on it: that takes the
- * file's POSIX lock, which a second connection (in this process or another) cannot get while it is held. The
- * journal stays in memory, so the file stays empty and a crash leaves nothing to roll back.
+ * Holds `lockFile`'s lock (db/sqlite-file-lock.ts): a second holder, in this process or another, cannot get
+ * it while it is held, and the kernel frees it when this process dies.
  */
-async function holdLockFile(db: Db, lockFile: string, where: string): Promise<SqliteDatabase.Database> {
-  let conn: SqliteDatabase.Database;
+async function holdLockFile(db: Db, lockFile: string, where: string): Promise<SqliteFileLock> {
   try {
-    conn = new SqliteDatabase(lockFile, { timeout: WAIT_MS });
+    return holdSqliteFileLock(lockFile, WAIT_MS);
   } catch (error) {
-    throw new InstanceLockError(
-      `Cannot open the scheduler's lock file ${lockFile}: ${(error as Error).message}. It lives next to the SQLite database: check that its folder is writable.`,
-      { cause: error },
-    );
-  }
-  try {
-    conn.pragma("journal_mode = MEMORY");
-    conn.exec("begin exclusive");
-    return conn;
-  } catch (error) {
-    conn.close();
-    if ((error as { code?: string }).code !== "SQLITE_BUSY") {
+    if (error instanceof FileLockOpenError) {
+      throw new InstanceLockError(
+        `Cannot open the scheduler's lock file ${lockFile}: ${error.message}. It lives next to the SQLite database: check that its folder is writable.`,
+        { cause: error.cause },
+      );
+    }
+    if (!(error instanceof FileLockBusyError)) {
       throw new InstanceLockError(`Cannot lock ${lockFile}: ${(error as Error).message}.`, { cause: error });
     }
     const recorded = await readHolderRecord(db);
@@ -160,16 +175,5 @@ export async function schedulerRunning(db: Db): Promise<boolean | undefined> {
   if (dialectOf(db) === "postgres") return undefined;
   const file = await databaseFile(db);
   if (!file || !existsSync(`${file}.lock`)) return false;
-  let conn: SqliteDatabase.Database | undefined;
-  try {
-    conn = new SqliteDatabase(`${file}.lock`, { timeout: 0 });
-    conn.pragma("journal_mode = MEMORY");
-    conn.exec("begin exclusive");
-    conn.exec("rollback");
-    return false;
-  } catch (error) {
-    return (error as { code?: string }).code === "SQLITE_BUSY" ? true : undefined;
-  } finally {
-    conn?.close();
-  }
+  return sqliteFileLocked(`${file}.lock`);
 }

@@ -6,7 +6,6 @@ import {
   reconnectAccountSchema,
 } from "../../accounts/accounts.schema.js";
 import type { AddedAccount } from "../../accounts/accounts.service.js";
-import { inspectSecretKey } from "../../accounts/key-check.service.js";
 import { AppError } from "../../errors.js";
 import { formatInZone } from "../../scheduler/inspect.js";
 import { type Command, flag, parseInput, str, UsageError, valuesOf } from "../command.js";
@@ -46,7 +45,7 @@ export const accountsAddCommand: Command = {
     const { timezone } = input;
     const sandboxUser = "sandboxUser" in input ? input.sandboxUser : undefined;
     // The database (and the key) first: a command refused for them starts no sandbox and creates nothing.
-    await ctx.db();
+    await ctx.open();
     const threads = await ctx.threads();
     let token: string;
     if ("token" in input) token = input.token;
@@ -171,13 +170,7 @@ export const accountsListCommand: Command = {
     const blocked = (a: { tokenReadable: boolean; status: string; archivedAt: number | null }) =>
       !a.tokenReadable && a.status !== "reauth_required" && a.archivedAt === null;
     if (listed.some(blocked)) {
-      const config = ctx.config();
-      const key = await inspectSecretKey(await ctx.db(), config.secretKey, {
-        origin: { source: config.secretKeySource, file: config.secretKeyFile },
-        target: ctx.databaseTarget().name,
-        now: ctx.clock.now(),
-        record: false,
-      });
+      const key = await (await ctx.keys()).inspect({ record: false });
       if (key.state === "mismatch") {
         unreadable = "key mismatch";
         ctx.output.err(`Warning: no account can post. ${key.message}${hintSentence(key.hint)}`);

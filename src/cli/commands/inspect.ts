@@ -1,22 +1,14 @@
 import { silentLogger } from "../../log.js";
-import { cancelRun } from "../../scheduler/cancel-run.js";
 import {
   formatForReport,
-  listActiveSchedulesForCheck,
-  listJobs,
-  listRuns,
   mixedZonesNote,
   RUN_STATE_FILTERS,
   runStateLabel,
-  zoneOfRun,
 } from "../../scheduler/inspect.js";
 import { ONE_OFF_SLOT } from "../../scheduler/jobs/post-at.js";
-import { notifyWork } from "../../scheduler/notify.js";
-import { planAll } from "../../scheduler/planner.js";
 import { formatLocalTime } from "../../scheduler/planning/at.js";
-import { DEFAULT_MISFIRE_GRACE_MINUTES, PLAN_HORIZON_MS } from "../../scheduler/planning/index.js";
+import { DEFAULT_MISFIRE_GRACE_MINUTES } from "../../scheduler/planning/index.js";
 import { type RunNames, runIdSchema, runListSchema } from "../../scheduler/runs.schema.js";
-import { listSchedulesWithoutGroups } from "../../schedules/schedules.repository.js";
 import { type Command, flag, parseInput, str, UsageError, valuesOf } from "../command.js";
 import { printJson, printTable } from "../output.js";
 import { withoutGroupsText } from "./schedules.js";
@@ -44,30 +36,24 @@ export const jobsCommand: Command = {
   ],
   options: { json: { type: "boolean" }, limit: { type: "string" } },
   async run(ctx, args) {
-    const db = await ctx.db();
-    const config = ctx.config();
+    const { runs, schedules } = await ctx.services();
     const now = ctx.clock.now();
-    const jobs = await listJobs(db, now, config.defaultTimezone);
-    const planned = await listRuns(
-      db,
-      {
-        state: "planned",
-        from: now - DEFAULT_MISFIRE_GRACE_MINUTES * 60_000,
-        limit: parseInput(runListSchema(FLAG_NAMES), valuesOf(args, { limit: "limit" })).limit ?? 50,
-      },
-      config.defaultTimezone,
-    );
-    const groupless = new Map(
-      (await listSchedulesWithoutGroups(db)).map((s) => [s.id, withoutGroupsText(s)]),
-    );
+    const jobs = await runs.jobs();
+    const planned = await runs.list({
+      state: "planned",
+      from: now - DEFAULT_MISFIRE_GRACE_MINUTES * 60_000,
+      limit: parseInput(runListSchema(FLAG_NAMES), valuesOf(args, { limit: "limit" })).limit ?? 50,
+    });
+    const groupless = new Map((await schedules.withoutGroups()).map((s) => [s.id, withoutGroupsText(s)]));
     // One-off posts can be months ahead, far beyond the scheduled runs listed above: shown on their own.
     const plannedIds = new Set(planned.map((p) => p.id));
     const oneOffs = (
-      await listRuns(
-        db,
-        { state: "planned", oneOff: true, from: now - DEFAULT_MISFIRE_GRACE_MINUTES * 60_000, limit: 200 },
-        config.defaultTimezone,
-      )
+      await runs.list({
+        state: "planned",
+        oneOff: true,
+        from: now - DEFAULT_MISFIRE_GRACE_MINUTES * 60_000,
+        limit: 200,
+      })
     ).filter((p) => !plannedIds.has(p.id));
     if (flag(args, "json")) {
       printJson(ctx.output, [
@@ -135,13 +121,13 @@ export const runsCancelCommand: Command = {
   options: { json: { type: "boolean" } },
   async run(ctx, args) {
     const id = parseInput(runIdSchema("the run ID"), args.positionals[0]);
-    const db = await ctx.db();
-    const result = await cancelRun(db, id, ctx.clock.now());
+    const { runs } = await ctx.services();
+    const result = await runs.cancel(id);
     if (flag(args, "json")) {
       printJson(ctx.output, [{ ...result.run, changed: result.changed }]);
       return 0;
     }
-    const zone = await zoneOfRun(db, result.run, ctx.config().defaultTimezone);
+    const zone = await runs.zoneOf(result.run);
     const what =
       result.run.slot === ONE_OFF_SLOT
         ? "one-off post"
@@ -190,13 +176,12 @@ export const runsCommand: Command = {
       valuesOf(args, { state: "state", accountId: "account", limit: "limit" }),
     );
     const { state } = filter;
-    const db = await ctx.db();
-    const config = ctx.config();
-    const runs = await listRuns(
-      db,
-      { to: ctx.clock.now() + 1, alsoUpcomingOneOffs: true, ...filter, limit: filter.limit ?? 100 },
-      config.defaultTimezone,
-    );
+    const runs = await (await ctx.services()).runs.list({
+      to: ctx.clock.now() + 1,
+      alsoUpcomingOneOffs: true,
+      ...filter,
+      limit: filter.limit ?? 100,
+    });
     if (flag(args, "json")) {
       printJson(ctx.output, runs);
       return 0;
@@ -232,14 +217,7 @@ export const reloadCommand: Command = {
   summary: "Re-plan every schedule now, with no downtime (days already drawn are kept)",
   usage: "",
   async run(ctx) {
-    const db = await ctx.db();
-    const config = ctx.config();
-    const count = await planAll(db, {
-      now: ctx.clock.now(),
-      horizonMs: PLAN_HORIZON_MS,
-      defaultTimezone: config.defaultTimezone,
-    });
-    await notifyWork(db);
+    const count = await (await ctx.services()).runs.replanAll();
     ctx.output.out(
       `Re-planned every active schedule: ${count} new run(s). Running schedulers pick them up at once.`,
     );
@@ -293,12 +271,12 @@ export const checkCommand: Command = {
     if (lang !== "en" && lang !== "ja") throw new UsageError(`--lang must be en or ja, not "${lang}"`);
     const t = CHECK_TEXT[lang];
     const out = ctx.output;
-    const config = ctx.config();
-    const db = await ctx.db();
+    const app = await ctx.app();
+    const { runs, schedules } = app.services;
     out.out(t.title);
     out.out("");
     out.out(t.init);
-    const engine = (await ctx.app()).newEngine({ logger: silentLogger });
+    const engine = app.newEngine({ logger: silentLogger });
     out.out(`${t.created} <Engine ${engine.nodeId}>`);
     out.out("");
     out.out(t.start);
@@ -306,17 +284,17 @@ export const checkCommand: Command = {
     out.out(t.running);
     out.out("");
     out.out(t.jobs);
-    for (const job of await listJobs(db, ctx.clock.now(), config.defaultTimezone)) {
+    for (const job of await runs.jobs()) {
       out.out(
         `   - ${job.id}: ${job.nextRunAt === null ? t.notPlanned : formatForReport(job.nextRunAt, job.timezone)}`,
       );
     }
     out.out("");
     out.out(t.schedules);
-    const schedules = await listActiveSchedulesForCheck(db);
-    if (schedules.length === 0) out.out(t.none);
-    const groupless = new Set((await listSchedulesWithoutGroups(db)).map((s) => s.id));
-    for (const s of schedules) {
+    const active = await runs.activeSchedules();
+    if (active.length === 0) out.out(t.none);
+    const groupless = new Set((await schedules.withoutGroups()).map((s) => s.id));
+    for (const s of active) {
       const times =
         s.kind === "fixed"
           ? `Times: [${(JSON.parse(s.times_json ?? "[]") as string[]).map((x) => `'${x}'`).join(", ")}]`

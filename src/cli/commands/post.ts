@@ -1,20 +1,8 @@
-import { accountLookup, getLiveAccount } from "../../accounts/live-account.js";
 import { AppError } from "../../errors.js";
-import { createGroupService } from "../../groups/groups.service.js";
-import { silentLogger } from "../../log.js";
-import type { Engine } from "../../scheduler/engine/engine.js";
-import { groupRuns } from "../../scheduler/group-runs.js";
 import { formatInZone } from "../../scheduler/inspect.js";
-import {
-  type PostAtRequest,
-  type PostAtResult,
-  type PostAtWarning,
-  planOneOff,
-} from "../../scheduler/jobs/post-at.js";
-import { postNow } from "../../scheduler/jobs/post-now.js";
+import type { PostAtRequest, PostAtResult, PostAtWarning } from "../../scheduler/jobs/post-at.js";
 import { MAX_AHEAD_DAYS } from "../../scheduler/planning/at.js";
 import { type PostNames, postSchema } from "../../scheduler/posts.schema.js";
-import { accountSchedules } from "../../schedules/account-schedules.js";
 import { DEFAULT_MISFIRE_GRACE_MINUTES } from "../../schedules/schedule.js";
 import { type Command, flag, type ParsedArgs, parseInput, UsageError, valuesOf } from "../command.js";
 import type { CliContext } from "../context.js";
@@ -61,17 +49,7 @@ export const postCommand: Command = {
       ...(parts.length > 0 ? { parts } : {}),
     });
     if (at !== undefined) return planAt(ctx, args, { ...post, at });
-    const services = await ctx.services();
-    const result = await postNow(
-      {
-        db: await ctx.db(),
-        clock: ctx.clock,
-        accounts: services.accounts,
-        groups: services.groups,
-        engine: await postingEngine(ctx),
-      },
-      post,
-    );
+    const result = await (await ctx.services()).posts.now(post);
     if (flag(args, "json")) {
       printJson(ctx.output, [{ id: result.runId, ...result }]);
       return result.state === "published" ? 0 : 1;
@@ -108,23 +86,8 @@ async function planAt(ctx: CliContext, args: ParsedArgs, req: PostAtRequest): Pr
   let result: PostAtResult;
   try {
     // Planning reads the account and the group and calls no Threads: no connection (nor sandbox) for it.
-    const db = await ctx.db();
-    result = await planOneOff(
-      {
-        db,
-        now: ctx.clock.now(),
-        defaultTimezone: ctx.config().defaultTimezone,
-        accounts: { get: (id) => getLiveAccount(db, id) },
-        groups: createGroupService({
-          db,
-          clock: ctx.clock,
-          accounts: accountLookup,
-          runs: groupRuns,
-          schedules: accountSchedules,
-        }),
-      },
-      req,
-    );
+    const app = await ctx.app({ callsThreads: false });
+    result = await app.services.posts.at(req);
   } catch (error) {
     // A time that is unreadable, past or too far ahead is a mistake in the command line.
     if (
@@ -170,12 +133,4 @@ function stripPrefix(reason: string | null): string {
 
 function wordWarning(warning: PostAtWarning): string {
   return `${warning.message}${hintSentence(warning.hint)}`;
-}
-
-/**
- * The engine that runs a post published now: never started, so it claims nothing else; it runs the one run
- * it adopts, with its lease and heartbeat. (The composition root will hand this out.)
- */
-async function postingEngine(ctx: CliContext): Promise<Engine> {
-  return (await ctx.app()).newEngine({ logger: silentLogger });
 }

@@ -1,10 +1,9 @@
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
-import { inspectSecretKey } from "../../accounts/key-check.service.js";
+import { describeDb } from "../../app/open-app.js";
 import { parseStopTimeout } from "../../config.js";
 import { destroyHttpAgents } from "../../threads/http-send.js";
 import { type Command, flag, str, UsageError } from "../command.js";
-import { describeDb } from "../context.js";
 import { hintSentence } from "../hints.js";
 
 export const startCommand: Command = {
@@ -30,7 +29,7 @@ export const startCommand: Command = {
     const web = !flag(args, "no-web");
     const scheduler = !flag(args, "no-scheduler");
     if (!web && !scheduler) throw new Error("--no-web and --no-scheduler together leave nothing to run.");
-    await ctx.db();
+    await ctx.open();
     // Read after the database: opening it may have saved a newly generated key.
     const config = ctx.config();
     const stopTimeoutMs = stopTimeoutOf(args, config.stopTimeoutMs);
@@ -165,17 +164,11 @@ export const migrateCommand: Command = {
   usage: "",
   database: "create",
   async run(ctx) {
-    const db = await ctx.db();
+    await ctx.open();
     ctx.output.out(`Database is up to date: ${describeDb(ctx.config().databaseUrl)}`);
     // Records the key check of a database from before key checks; the schema does not need the key, so a
     // mismatch is a warning here (the commands that need the key refuse with the same message).
-    const config = ctx.config();
-    const key = await inspectSecretKey(db, config.secretKey, {
-      origin: { source: config.secretKeySource, file: config.secretKeyFile },
-      target: ctx.databaseTarget().name,
-      now: ctx.clock.now(),
-      record: true,
-    });
+    const key = await (await ctx.keys()).inspect({ record: true });
     if (key.state === "mismatch") ctx.output.err(`Warning: ${key.message}${hintSentence(key.hint)}`);
     return 0;
   },

@@ -1,8 +1,7 @@
 import { accountIdSchema } from "../../accounts/accounts.schema.js";
-import { adoptSecretKey, describeKeyOrigin, inspectSecretKey } from "../../accounts/key-check.service.js";
+import { describeKeyOrigin } from "../../accounts/key-check.service.js";
 import { saveGeneratedKey } from "../../config.js";
 import { AppError } from "../../errors.js";
-import { schedulerRunning } from "../../scheduler/instance-lock.js";
 import { REFRESH_WITHIN_MS } from "../../scheduler/jobs/token-refresh-job.js";
 import { type Command, flag, parseInput, str, UsageError } from "../command.js";
 import { printJson, printTable } from "../output.js";
@@ -56,15 +55,10 @@ export const tokensResetKeyCommand: Command = {
   flags: [["--yes", "confirm: tokens stored with the old key can no longer be used"]],
   options: { yes: { type: "boolean" } },
   async run(ctx, args) {
-    const db = await ctx.db();
+    const keys = await ctx.keys();
     let config = ctx.config();
     const origin = { source: config.secretKeySource, file: config.secretKeyFile };
-    const state = await inspectSecretKey(db, config.secretKey, {
-      origin,
-      target: ctx.databaseTarget().name,
-      now: ctx.clock.now(),
-      record: true,
-    });
+    const state = await keys.inspect({ record: true });
     if (state.state !== "mismatch") {
       ctx.output.out(
         `Nothing to reset: the key in use (${describeKeyOrigin(origin)}) is the one the tokens were stored with.`,
@@ -78,15 +72,15 @@ export const tokensResetKeyCommand: Command = {
     }
     // A running scheduler holds the key the tokens were stored with (it checked it at its start): this shell's
     // key is the one that differs, and adopting it would hold every account until the service is restarted.
-    if (await schedulerRunning(db)) {
+    if (await keys.schedulerRunning()) {
       throw new AppError(
         "conflict",
-        `A scheduler is running on ${ctx.databaseTarget().name} with the key the tokens were stored with: this shell uses another one (${describeKeyOrigin(origin)}). Give this shell the service's SECRET_KEY or DATA_DIR instead; stop the service first if you really mean to give up its key.`,
+        `A scheduler is running on ${ctx.databaseName()} with the key the tokens were stored with: this shell uses another one (${describeKeyOrigin(origin)}). Give this shell the service's SECRET_KEY or DATA_DIR instead; stop the service first if you really mean to give up its key.`,
       );
     }
     // A new key is saved first: if that fails, nothing in the database has changed.
     config = saveGeneratedKey(config);
-    const marked = await adoptSecretKey(db, config.secretKey, ctx.clock.now());
+    const marked = await keys.adopt(config.secretKey);
     ctx.output.out(
       `The key in use is now ${describeKeyOrigin({ source: config.secretKeySource, file: config.secretKeyFile })}.`,
     );

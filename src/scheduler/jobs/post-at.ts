@@ -6,7 +6,6 @@ import type { GroupService } from "../../groups/groups.service.js";
 import type { PostPart } from "../../threads/post.js";
 import { assertValidGroup } from "../../threads/preflight.js";
 import { schedulerRunning } from "../instance-lock.js";
-import { notifyWork } from "../notify.js";
 import { formatLocalTime, parseAt } from "../planning/at.js";
 import { localDateAt } from "../planning/index.js";
 import { findPlannedTwin, insertManualRun } from "../runs.repository.js";
@@ -22,9 +21,11 @@ export interface PostAtDeps {
   now: number;
   /** Zone of accounts without one. */
   defaultTimezone: string;
-  /** The live account (the accounts service's `get`, or `getLiveAccount`: planning needs no Threads). */
+  /** The live account (the accounts service's `get`, which calls no Threads). */
   accounts: { get(id: number): Promise<Account> };
   groups: Pick<GroupService, "get">;
+  /** Wakes the engines once the run is planned (the composition root's `notify`, which never throws). */
+  notify(): Promise<void>;
 }
 
 /** Something the user should fix before the post's time; `hint`: the step, for the surface to word. */
@@ -118,7 +119,7 @@ export async function planOneOff(deps: PostAtDeps, req: PostAtRequest): Promise<
     payloadJson: groupId === null ? JSON.stringify(parts) : null,
     now,
   });
-  await notifyWork(db).catch(() => {});
+  await deps.notify();
   return {
     runId: row.id,
     dueAt: at.dueAt,

@@ -1,11 +1,16 @@
 import { sql } from "kysely";
 import pg from "pg";
-import type { Db } from "../db/connect.js";
-import { dialectOf } from "../db/dialect.js";
 import type { Logger } from "../log.js";
+import type { Db } from "./connect.js";
+import { dialectOf } from "./dialect.js";
 
 /** The PostgreSQL channel engines listen on for "new work may be due". */
 export const WORK_CHANNEL = "threads_scheduler_work";
+
+/**
+ * PostgreSQL LISTEN/NOTIFY for "work changed": database plumbing, next to the connection (db/ may hold SQL),
+ * not a repository (it reads and writes no table).
+ */
 
 /**
  * Tells every engine on this PostgreSQL that work changed (a schedule was edited, a post was queued).

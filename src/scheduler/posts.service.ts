@@ -1,0 +1,52 @@
+import type { Account } from "../accounts/account.js";
+import type { AccountService } from "../accounts/accounts.service.js";
+import type { Clock } from "../clock.js";
+import type { Db } from "../db/connect.js";
+import type { GroupService } from "../groups/groups.service.js";
+import type { Engine } from "./engine/engine.js";
+import { type PostAtRequest, type PostAtResult, planOneOff } from "./jobs/post-at.js";
+import { type PostNowRequest, type PostNowResult, postNow } from "./jobs/post-now.js";
+
+export interface PostServiceDeps {
+  db: Db;
+  clock: Clock;
+  /** Zone of accounts without one (a local `at` is read in the account's zone). */
+  defaultTimezone: string;
+  accounts: Pick<AccountService, "mustBeAbleToPostNow"> & { get(id: number): Promise<Account> };
+  groups: Pick<GroupService, "get">;
+  /** Wakes the engines after a one-off post is planned (the composition root's). */
+  notify(): Promise<void>;
+  /**
+   * The engine that runs a post published now, built when first needed: never started, so it claims nothing
+   * else; it runs the one run it adopts, with its lease and heartbeat.
+   */
+  postingEngine(): Pick<Engine, "nodeId" | "leaseMs" | "runAdopted">;
+}
+
+/**
+ * Posts outside the schedules: published now (`post`), through the engine like every run, or planned once
+ * (`post --at`), which calls no Threads.
+ */
+export function createPostService(deps: PostServiceDeps) {
+  const { db, clock, accounts, groups } = deps;
+  return {
+    /** Publishes now and waits for the outcome (see postNow). */
+    now: (req: PostNowRequest): Promise<PostNowResult> =>
+      postNow({ db, clock, accounts, groups, engine: deps.postingEngine() }, req),
+    /** Plans a one-off post (see planOneOff). */
+    at: (req: PostAtRequest): Promise<PostAtResult> =>
+      planOneOff(
+        {
+          db,
+          now: clock.now(),
+          defaultTimezone: deps.defaultTimezone,
+          accounts,
+          groups,
+          notify: deps.notify,
+        },
+        req,
+      ),
+  };
+}
+
+export type PostService = ReturnType<typeof createPostService>;
