@@ -2,12 +2,12 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import type { AccountRow, AccountStatus } from "../db/schema.js";
 import { AppError, notFound } from "../errors.js";
-import { clearFuturePlan } from "../scheduler/planner.js";
 import {
   listInFlightOfAccount,
   skipPlannedOfAccount,
   wakeHeldOfAccount,
-} from "../scheduler/runs.repository.js";
+} from "../scheduler/owner-runs.repository.js";
+import { clearFuturePlan } from "../scheduler/planner.js";
 import { listSchedules, setScheduleActive } from "../schedules/schedules.repository.js";
 import type { ThreadsClient } from "../threads/client.js";
 import { ThreadsApiError } from "../threads/errors.js";

@@ -3,7 +3,7 @@ import { getAccount } from "../accounts/accounts.repository.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import { AppError, type ErrorHint, notFound } from "../errors.js";
-import { listPlannedOneOffsOfGroup, listUnfinishedOfGroup } from "../scheduler/runs.repository.js";
+import { listPlannedOneOffsOfGroup, listUnfinishedOfGroup } from "../scheduler/owner-runs.repository.js";
 import { listSchedules } from "../schedules/schedules.repository.js";
 import type { PostPart } from "../threads/post.js";
 import { assertValidGroup, ValidationError } from "../threads/preflight.js";
