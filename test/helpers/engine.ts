@@ -372,22 +372,27 @@ export function publishedTexts(sandbox: Sandbox, userId?: string): string[] {
   return sandbox.published(userId).map((p) => p.text ?? "");
 }
 
-/** Resolves when the engine reports an event matching `match` (already reported ones count). */
-export function waitForEvent(
+/**
+ * Resolves when the engine reports an event matching `match` (already reported ones count); fails like
+ * `env.until` when none comes.
+ */
+export async function waitForEvent(
   env: EngineEnv,
   match: (e: EngineEvent) => boolean,
   engine: Engine = env.engine,
 ): Promise<EngineEvent> {
-  const seen = env.events.find(match);
-  if (seen) return Promise.resolve(seen);
-  return new Promise((resolve) => {
-    const off = engine.on((e) => {
-      if (match(e)) {
-        off();
-        resolve(e);
-      }
-    });
+  const seen = { event: env.events.find(match) };
+  if (seen.event) return seen.event;
+  const off = engine.on((e) => {
+    if (seen.event === undefined && match(e)) seen.event = e;
   });
+  try {
+    await env.until(() => seen.event !== undefined, `an event of ${engine.nodeId} that matches ${match}`);
+  } finally {
+    off();
+  }
+  if (seen.event === undefined) throw new Error("unreachable: until resolved without the event");
+  return seen.event;
 }
 
 /** Claims the earliest due run as another node would (one row of the engine's claim). */
