@@ -1,5 +1,5 @@
 /**
- * The CLI's rough edges (issue #10 item 11), in-process through `runCli` against a temp data dir and a real
+ * The CLI's rough edges, in-process through `runCli` against a temp data dir and a real
  * database of either dialect, with the built-in sandbox started in-process by each command (port 0).
  */
 import { mkdtempSync, rmSync } from "node:fs";

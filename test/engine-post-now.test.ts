@@ -11,14 +11,7 @@ import { postNow } from "../src/scheduler/jobs/post-now.js";
 import { recoverExpiredLeases } from "../src/scheduler/runs.repository.js";
 import type { PostPart } from "../src/threads/post.js";
 import { DIALECTS } from "./helpers/db.js";
-import {
-  claimNext,
-  createEngineEnv,
-  type EngineEnv,
-  MINUTE,
-  publishedTexts,
-  until,
-} from "./helpers/engine.js";
+import { claimNext, createEngineEnv, type EngineEnv, MINUTE, publishedTexts } from "./helpers/engine.js";
 
 const START = "2026-03-09T09:00:00Z";
 const T0 = Date.parse(START);
@@ -68,21 +61,26 @@ describe.each(DIALECTS)("post now through the engine on %s", (dialect) => {
       return held;
     };
     const result = post(account.id, { parts: [{ text: "right now" }] });
-    await until(() => publishing, "the publish call");
+    await env.until(() => publishing, "the publish call");
     const [row] = await env.db.selectFrom("runs").selectAll().where("job_key", "like", "manual:%").execute();
     expect(row).toMatchObject({ state: "running", locked_by: env.engine.nodeId, slot: "now", attempts: 1 });
 
     // Far past the lease it was inserted with: only the heartbeat can have kept it.
     env.clock.advance(10 * MINUTE);
     const renewedBy = env.clock.now() + LEASE_MS;
-    await until(async () => {
-      const current = await env.db
-        .selectFrom("runs")
-        .select("lease_until")
-        .where("id", "=", row!.id)
-        .executeTakeFirstOrThrow();
-      return (current.lease_until ?? 0) >= renewedBy;
-    }, "the heartbeat to renew the lease");
+    // The heartbeat's renewal shows only in the database (no event, no request): this wait polls.
+    await env.until(
+      async () => {
+        const current = await env.db
+          .selectFrom("runs")
+          .select("lease_until")
+          .where("id", "=", row!.id)
+          .executeTakeFirstOrThrow();
+        return (current.lease_until ?? 0) >= renewedBy;
+      },
+      "the heartbeat to renew the lease",
+      { pollMs: 10 },
+    );
     expect(await recoverExpiredLeases(env.db, env.clock.now())).toEqual([]);
 
     release();

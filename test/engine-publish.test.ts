@@ -5,14 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { EngineEvent } from "../src/scheduler/events.js";
 import { DIALECTS } from "./helpers/db.js";
-import {
-  createEngineEnv,
-  type EngineEnv,
-  MINUTE,
-  publishedTexts,
-  until,
-  waitForEvent,
-} from "./helpers/engine.js";
+import { createEngineEnv, type EngineEnv, MINUTE, publishedTexts, waitForEvent } from "./helpers/engine.js";
 
 /** Monday 2026-03-09, 09:00 UTC. */
 const START = "2026-03-09T09:00:00Z";
@@ -177,7 +170,7 @@ describe.each(DIALECTS)("engine publishing on %s", (dialect) => {
       );
     env.clock.set(TEN);
     await env.engine.tick(); // claims the photo post (the earliest), which starts waiting for its container
-    await until(() => held.length > 0, "the photo post to wait for its container");
+    await env.until(() => held.length > 0, "the photo post to wait for its container");
     const [photoRun] = await env.db
       .selectFrom("runs")
       .selectAll()
@@ -235,12 +228,17 @@ describe.each(DIALECTS)("engine publishing on %s", (dialect) => {
     // With one slot, each post can only run once the one before gave its slot back for its lookup.
     for (const user of users) {
       const claimed = () => env.events.some((e) => e.type === "claimed" && e.accountId === user.account.id);
-      // Passes find the slot free only once the run before has published and reached its lookup.
-      await until(async () => {
-        await env.engine.tick();
-        return claimed();
-      }, `${user.userId}'s post to be claimed`);
-      await until(() => env.sandbox.published(user.userId).length === 1, `${user.userId} to publish`);
+      // Passes find the slot free only once the run before has published and reached its lookup. Nothing
+      // reports a freed slot (the engine is not started, so its own wake-up does nothing): this wait polls.
+      await env.until(
+        async () => {
+          await env.engine.tick();
+          return claimed();
+        },
+        `${user.userId}'s post to be claimed`,
+        { pollMs: 10 },
+      );
+      await env.until(() => env.sandbox.published(user.userId).length === 1, `${user.userId} to publish`);
     }
     expect(publishedTexts(env.sandbox)).toEqual(["first", "second", "third"]);
     // One lookup at a time (the pool's size): the first is held, the others wait without calling Threads.
@@ -250,7 +248,7 @@ describe.each(DIALECTS)("engine publishing on %s", (dialect) => {
     }
     releaseLookups();
     await env.engine.runDue();
-    await until(async () => {
+    await env.until(async () => {
       const states = await Promise.all(users.map((u) => env.runs({ scheduleId: u.scheduleId })));
       return states.every(([occ]) => occ?.state === "published");
     }, "every run to settle");

@@ -4,14 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { DIALECTS } from "./helpers/db.js";
-import {
-  claimNext,
-  createEngineEnv,
-  type EngineEnv,
-  MINUTE,
-  publishedTexts,
-  until,
-} from "./helpers/engine.js";
+import { claimNext, createEngineEnv, type EngineEnv, MINUTE, publishedTexts } from "./helpers/engine.js";
 
 const START = "2026-03-09T09:00:00Z";
 const TEN = Date.parse("2026-03-09T10:00:00Z");
@@ -61,7 +54,7 @@ describe.each(DIALECTS)("lease recovery on %s", (dialect) => {
     env.intercept = (req) => (req.path.endsWith("/threads_publish") ? "hang-after" : "pass");
     env.clock.set(TEN);
     await dead.tick();
-    await until(() => env.sandbox.published(userId).length === 1, "the dead node's publish to land");
+    await env.until(() => env.sandbox.published(userId).length === 1, "the dead node's publish to land");
     env.intercept = undefined;
     const [ledgerPart] = await env.db.selectFrom("publication_parts").selectAll().execute();
     expect(ledgerPart).toMatchObject({ state: "publish_requested" });
@@ -87,7 +80,7 @@ describe.each(DIALECTS)("lease recovery on %s", (dialect) => {
         : "pass";
     env.clock.set(TEN);
     await dead.tick();
-    await until(() => env.sandbox.published(userId).length === 2, "the dead node's second publish");
+    await env.until(() => env.sandbox.published(userId).length === 2, "the dead node's second publish");
     env.intercept = undefined;
 
     await env.runAt(TEN + LEASE_MS + 1000);
@@ -114,7 +107,7 @@ describe.each(DIALECTS)("lease recovery on %s", (dialect) => {
     };
     env.clock.set(TEN);
     await stalled.tick();
-    await until(() => held, "the stalled node's container call");
+    await env.until(() => held, "the stalled node's container call");
 
     // Its lease runs out while its call is stuck; this engine checks Threads (nothing there) and publishes.
     await env.runAt(TEN + LEASE_MS + 1000);
@@ -123,7 +116,7 @@ describe.each(DIALECTS)("lease recovery on %s", (dialect) => {
 
     // The stalled node's call returns: it must not publish, and must not touch the settled run.
     release();
-    await until(() => stalled.inFlight === 0, "the stalled node to give up");
+    await env.until(() => stalled.inFlight === 0, "the stalled node to give up");
     expect(env.sandbox.published(userId)).toHaveLength(1);
     expect(env.requests.filter((r) => r.path.endsWith("/threads_publish"))).toHaveLength(1);
     expect(await today(scheduleId)).toMatchObject({ state: "published", locked_by: null });
@@ -145,7 +138,7 @@ describe.each(DIALECTS)("lease recovery on %s", (dialect) => {
     };
     env.clock.set(TEN);
     await env.engine.tick();
-    await until(() => held.length === 1, "the container call");
+    await env.until(() => held.length === 1, "the container call");
 
     // No heartbeat reached the database for the whole lease (none runs here: the engine is not started), so
     // this node's own housekeeping recovers the lease, and its claim takes the row again.
@@ -154,7 +147,7 @@ describe.each(DIALECTS)("lease recovery on %s", (dialect) => {
     expect(await today(scheduleId)).toMatchObject({ state: "running", locked_by: env.engine.nodeId });
     await new Promise((resolve) => setTimeout(resolve, 100));
     for (const release of held.splice(0)) release();
-    await until(() => env.engine.inFlight === 0, "the run to finish");
+    await env.until(() => env.engine.inFlight === 0, "the run to finish");
     for (const release of held.splice(0)) release();
     await env.engine.runDue();
 
@@ -174,7 +167,7 @@ describe.each(DIALECTS)("lease recovery on %s", (dialect) => {
     };
     env.clock.set(TEN);
     await dead.tick();
-    await until(() => sent, "the dead node to reach its publish");
+    await env.until(() => sent, "the dead node to reach its publish");
     env.intercept = undefined;
     expect(env.sandbox.published()).toEqual([]);
 

@@ -11,7 +11,6 @@ import {
   MINUTE,
   publishedTexts,
   type SeenRequest,
-  until,
 } from "./helpers/engine.js";
 
 const START = "2026-03-09T09:00:00Z";
@@ -61,7 +60,7 @@ describe.each(DIALECTS)("engine stop on %s", (dialect) => {
   it("a publish that never answers: cut off at the timeout, checked at once by the next start, published once", async () => {
     const { userId, today } = await setup([{ text: "cut off mid-publish" }]);
     await startUntil(isPublish, "hang-after");
-    await until(() => env.sandbox.published(userId).length === 1, "the publish to land at Threads");
+    await env.until(() => env.sandbox.published(userId).length === 1, "the publish to land at Threads");
 
     const result = await env.engine.stop(200);
     expect(result).toEqual({ cutOff: 1, handedBack: 0, toCheck: 1, leftToCheck: 0 });
@@ -146,7 +145,7 @@ describe.each(DIALECTS)("engine stop on %s", (dialect) => {
     let publishes = 0;
     const secondPublish = startUntil((req) => isPublish(req) && ++publishes === 2, "hang-after");
     await secondPublish;
-    await until(() => env.sandbox.published(userId).length === 2, "both parts on Threads");
+    await env.until(() => env.sandbox.published(userId).length === 2, "both parts on Threads");
     await env.engine.stop(200);
     expect((await today()).state).toBe("needs_check");
     await expect(env.services.accounts.remove(account.id)).rejects.toThrow(/Pause the account/);

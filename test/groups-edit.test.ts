@@ -10,7 +10,7 @@ import { AppError } from "../src/errors.js";
 import { lockGroup } from "../src/groups/groups.repository.js";
 import { setGroup } from "../src/scheduler/runs.repository.js";
 import { DIALECTS } from "./helpers/db.js";
-import { createEngineEnv, type EngineEnv, HOUR, publishedTexts, until } from "./helpers/engine.js";
+import { createEngineEnv, type EngineEnv, HOUR, publishedTexts } from "./helpers/engine.js";
 import { runRow } from "./helpers/fixtures.js";
 
 /** Monday 2026-03-09, 09:00 UTC. */
@@ -131,14 +131,19 @@ describe.each(DIALECTS)("editing post groups on %s", (dialect) => {
       const edit = env.services.groups.update(id, { parts: [{ text: "new" }] }).finally(() => {
         settled = true;
       });
-      // The edit is blocked on the group row by the run's transaction.
-      await until(async () => {
-        const waiting = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+      // The edit is blocked on the group row by the run's transaction. Only PostgreSQL's own views show a
+      // lock wait: this wait polls.
+      await env.until(
+        async () => {
+          const waiting = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
           where ${runPid} = any(pg_blocking_pids(pid)) and query like '%post_groups%for update%'`.execute(
-          env.db,
-        );
-        return waiting.rows[0]!.n > 0;
-      }, "the edit to wait for the run's lock");
+            env.db,
+          );
+          return waiting.rows[0]!.n > 0;
+        },
+        "the edit to wait for the run's lock",
+        { pollMs: 10 },
+      );
       expect(settled).toBe(false);
       finishRun();
       expect(await run).toBe(2);

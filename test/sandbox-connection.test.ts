@@ -1,5 +1,5 @@
 /**
- * Issue 10 item 10, in-process on both databases: the app_state record of the service's sandbox, and how a
+ * In-process on both databases: the app_state record of the service's sandbox, and how a
  * process finds the install's one sandbox (record first, then the state file's lock, else its own).
  */
 import { mkdtempSync, rmSync } from "node:fs";

@@ -1,5 +1,5 @@
 /**
- * Issue 10 item 11: sandbox permalinks point at a page the sandbox serves (`{sandbox}/@user/post/{code}`),
+ * Sandbox permalinks point at a page the sandbox serves (`{sandbox}/@user/post/{code}`),
  * not at threads.net addresses that do not exist.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";

@@ -1,5 +1,5 @@
 /**
- * Issue 10 item 10: one process at a time owns the sandbox's state file, and writes it atomically.
+ * One process at a time owns the sandbox's state file, and writes it atomically.
  * The lock is a kernel object, so a SIGKILLed owner (a real process here) frees it at once.
  */
 import { spawn } from "node:child_process";

@@ -1,4 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
+import type { RunState } from "../scheduler/run-state.js";
+import type { PickPolicy } from "../schedules/pick-policy.js";
 
 /**
  * Table types. Instants are integer epoch milliseconds in both dialects (PostgreSQL `bigint`, parsed to
@@ -66,7 +68,8 @@ export interface PostPartsTable {
 }
 
 export type ScheduleKind = "fixed" | "random";
-export type PickPolicy = "random" | "shuffle" | "sequential";
+/** How a schedule picks its post groups: its list lives in schedules/pick-policy.ts. */
+export type { PickPolicy };
 
 export interface SchedulesTable {
   id: Id;
@@ -110,20 +113,8 @@ export interface PlannedDaysTable {
   draw_json: string | null;
 }
 
-/** Every state a run is stored in, in the order they are listed. */
-export const RUN_STATES = [
-  "planned",
-  "running",
-  "published",
-  "failed",
-  "missed",
-  "needs_check",
-  "skipped",
-  /** Withdrawn by the user (`runs cancel`) while planned; never claimed, never planned again. */
-  "cancelled",
-] as const;
-
-export type RunState = (typeof RUN_STATES)[number];
+/** A run's stored state: its list lives in scheduler/run-state.ts. */
+export type { RunState };
 
 export type JobKind = "post" | "token_refresh";
 

@@ -41,7 +41,7 @@ describe("decodeImportFile: detection", () => {
 
   it("reads Shift_JIS as Excel writes it (CP932): the issue's ���͂悤 is おはよう", () => {
     const hello = bytes("group,text\r\ng,", [0x82, 0xa8, 0x82, 0xcd, 0x82, 0xe6, 0x82, 0xa4], "\r\n");
-    // Read as UTF-8 (what the import did before), these bytes were the mojibake of the issue.
+    // Read as UTF-8, these bytes are mojibake: the import must detect Shift_JIS, not assume UTF-8.
     expect(new TextDecoder().decode(hello)).toContain("���͂悤");
     expect(decoded(hello)).toEqual({ text: "group,text\r\ng,おはよう\r\n", encoding: "shift_jis" });
   });

@@ -1,6 +1,6 @@
 import type { Db } from "../db/connect.js";
 import type { RunRow } from "../db/schema.js";
-import { listInFlightOfAccount, skipPlannedOfAccount, wakeHeldOfAccount } from "./runs.repository.js";
+import { listInFlightOfAccount, skipPlannedOfAccount, wakeHeldOfAccount } from "./owner-runs.repository.js";
 
 /**
  * What the accounts feature may ask of an account's runs (the accounts service takes it as its `runs`

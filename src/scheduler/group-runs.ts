@@ -1,6 +1,6 @@
 import type { Db } from "../db/connect.js";
 import type { RunRow } from "../db/schema.js";
-import { listPlannedOneOffsOfGroup, listUnfinishedOfGroup } from "./runs.repository.js";
+import { listPlannedOneOffsOfGroup, listUnfinishedOfGroup } from "./owner-runs.repository.js";
 
 /**
  * What the groups feature may ask of a group's runs (the groups service takes it as its `runs` dependency).

@@ -1,6 +1,7 @@
 import type { Db } from "../db/connect.js";
 import type { RunState, ScheduleKind } from "../db/schema.js";
 import { ONE_OFF_PREFIX } from "./jobs/post-at.js";
+import type { RunStateFilter } from "./run-state.js";
 
 /**
  * The read models of `jobs`, `runs`, `check` and the status page: what is planned and what ran, with the
@@ -69,7 +70,7 @@ export async function listNextDue(
 export interface RunRowFilter {
   accountId?: number;
   /** A state, or `done`: a token refresh that ran (stored as `published`, which then means posts only). */
-  state?: RunState | "done";
+  state?: RunStateFilter;
   /** Only runs due at or after this (ms); then oldest first, else newest first. */
   from?: number;
   /** Only runs due before this (ms)… */

@@ -1,6 +1,6 @@
 import { DateTime } from "luxon";
 import type { Db } from "../db/connect.js";
-import { RUN_STATES, type RunRow, type RunState } from "../db/schema.js";
+import type { RunRow, RunState } from "../db/schema.js";
 import { scheduleZone } from "../schedules/schedule.js";
 import {
   type ActiveScheduleRow,
@@ -13,6 +13,10 @@ import {
 } from "./history.repository.js";
 import { TOKEN_REFRESH_KEY, TOKEN_REFRESH_TIME } from "./jobs/token-refresh-job.js";
 import { DEFAULT_MISFIRE_GRACE_MINUTES, endOfSchedule, nextDailyRun } from "./planning/index.js";
+
+// The run states as shown live in run-state.ts (pure, shared with the runs schema); the CLI and the status
+// page reach them through here.
+export { RUN_STATE_FILTERS, type RunStateFilter, runStateLabel } from "./run-state.js";
 
 /**
  * What `jobs`, `runs`, `check` and the status page show: the read models of history.repository.ts, in the
@@ -131,27 +135,6 @@ export async function listJobs(db: Db, now: number, defaultTimezone: string): Pr
   return jobs.sort(
     (a, b) => (a.nextRunAt ?? Number.POSITIVE_INFINITY) - (b.nextRunAt ?? Number.POSITIVE_INFINITY),
   );
-}
-
-/**
- * The state to show for a run. A token refresh that ran is stored as `published` (the one terminal success
- * state of the run machine), which reads as if something had been posted: it is shown as `done`.
- */
-export function runStateLabel(run: { job: string; state: RunState }): RunStateFilter {
-  return run.job === "token_refresh" && run.state === "published" ? "done" : run.state;
-}
-
-/**
- * What `runs --state` takes: every state a run is shown in, `done` after `published`. `done` is a token
- * refresh that ran (stored as `published`), so `published` means posts only.
- */
-export type RunStateFilter = RunState | "done";
-export const RUN_STATE_FILTERS: readonly RunStateFilter[] = RUN_STATES.flatMap((state): RunStateFilter[] =>
-  state === "published" ? [state, "done"] : [state],
-);
-
-export function isRunStateFilter(text: string): text is RunStateFilter {
-  return (RUN_STATE_FILTERS as readonly string[]).includes(text);
 }
 
 export interface RunInfo {

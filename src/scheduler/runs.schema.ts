@@ -9,23 +9,7 @@
  */
 import { z } from "zod";
 import { id, oneOf, wholeNumber } from "../schema-fields.js";
-
-/**
- * What a run list filters on: every state a run is shown in. `done` is a token refresh that ran (stored as
- * `published`), so `published` means posts only. The same list as inspect.ts's `RUN_STATE_FILTERS` (that
- * module reads the database: a schema imports pure modules only; runs.schema.test.ts checks they agree).
- */
-export const RUN_LIST_STATES = [
-  "planned",
-  "running",
-  "published",
-  "done",
-  "failed",
-  "missed",
-  "needs_check",
-  "skipped",
-  "cancelled",
-] as const;
+import { RUN_STATE_FILTERS, type RunStateFilter } from "./run-state.js";
 
 /** How a surface names each input in its messages (`--state` on the command line). */
 export interface RunNames {
@@ -64,7 +48,7 @@ function instant(label: string) {
 /** What `runListSchema` gives: inspect.ts's `RunFilter` (its filters a user sets). */
 export interface RunListValues {
   accountId?: number;
-  state?: (typeof RUN_LIST_STATES)[number];
+  state?: RunStateFilter;
   from?: number;
   to?: number;
   limit?: number;
@@ -74,7 +58,7 @@ export interface RunListValues {
 export function runListSchema(n: RunNames = RUN_JSON_NAMES) {
   return z
     .object({
-      state: oneOf(n.state, RUN_LIST_STATES).optional(),
+      state: oneOf(n.state, RUN_STATE_FILTERS).optional(),
       accountId: id(n.accountId).optional(),
       from: instant(n.from).optional(),
       to: instant(n.to).optional(),

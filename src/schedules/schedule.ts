@@ -14,10 +14,10 @@ import {
   type Weekday,
 } from "../scheduler/planning/index.js";
 import { resolveTimeZone } from "../timezone.js";
+import { PICK_POLICIES } from "./pick-policy.js";
 
 export type { PickPolicy, ScheduleKind, Weekday };
 export { DEFAULT_MISFIRE_GRACE_MINUTES, MAX_MISFIRE_GRACE_MINUTES };
-export const PICK_POLICIES: readonly PickPolicy[] = ["random", "shuffle", "sequential"];
 
 /**
  * A schedule: the one domain type, read from its row by `toSchedule`. The settings hold only the fields of

@@ -2,24 +2,15 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import type { ParsedArgs } from "../cli/command.js";
 import { scheduleJsonFromArgs } from "../cli/commands/schedules.js";
-import type { PickPolicy } from "../db/schema.js";
 import { firstProblem } from "../schema-fields.js";
-import { MAX_MISFIRE_GRACE_MINUTES, PICK_POLICIES } from "./schedule.js";
-import {
-  newScheduleSchema,
-  SCHEDULE_MAX_GRACE_MINUTES,
-  SCHEDULE_PICKS,
-  type ScheduleNames,
-  schedulePatchSchema,
-} from "./schedules.schema.js";
+import { newScheduleSchema, type ScheduleNames, schedulePatchSchema } from "./schedules.schema.js";
 import type { NewSchedule, SchedulePatch } from "./schedules.service.js";
 
 // Compile-time: what the schemas give is what the service takes.
 type Gives<S extends z.ZodType> = z.output<S>;
 const _add: (v: Gives<ReturnType<typeof newScheduleSchema>>) => NewSchedule = (v) => v;
 const _patch: (v: Gives<ReturnType<typeof schedulePatchSchema>>) => SchedulePatch = (v) => v;
-const _pick: (v: (typeof SCHEDULE_PICKS)[number]) => PickPolicy = (v) => v;
-void [_add, _patch, _pick];
+void [_add, _patch];
 
 const problem = (schema: z.ZodType, input: unknown) => {
   const parsed = schema.safeParse(input);
@@ -234,9 +225,4 @@ describe("the CLI's flags as the schema's JSON", () => {
     });
     expect(scheduleJsonFromArgs(argsOf({ fixed: "09:00,21:00" }))).toEqual({ times: "09:00,21:00" });
   });
-});
-
-it("agrees with schedule.ts on the pick policies and the longest grace", () => {
-  expect([...SCHEDULE_PICKS]).toEqual([...PICK_POLICIES]);
-  expect(SCHEDULE_MAX_GRACE_MINUTES).toBe(MAX_MISFIRE_GRACE_MINUTES);
 });

@@ -16,17 +16,11 @@
  * 、 between times) are read as ASCII.
  */
 import { z } from "zod";
+import { MAX_MISFIRE_GRACE_MINUTES } from "../scheduler/planning/defaults.js";
 import { isCalendarDate } from "../scheduler/planning/time.js";
 import { WEEKDAYS, type Weekday } from "../scheduler/planning/types.js";
 import { id, listItems, minutes, oneOf, wholeNumber } from "../schema-fields.js";
-
-/**
- * As `PICK_POLICIES` and `MAX_MISFIRE_GRACE_MINUTES` of schedule.ts, which reaches the configuration (and
- * `node:`) through the planner: a schema imports pure modules only. schedules.schema.test.ts checks that the
- * two agree, and that what the schemas give is the service's `NewSchedule` / `SchedulePatch`.
- */
-export const SCHEDULE_PICKS = ["random", "shuffle", "sequential"] as const;
-export const SCHEDULE_MAX_GRACE_MINUTES = 1440;
+import { PICK_POLICIES, type PickPolicy } from "./pick-policy.js";
 
 /** The settings a schema gives: the service's `SchedulePatch` (only what was given is set). */
 export interface ScheduleValues {
@@ -38,7 +32,7 @@ export interface ScheduleValues {
   minGapMinutes?: number;
   timezone?: string | null;
   days?: Weekday[];
-  pick?: (typeof SCHEDULE_PICKS)[number];
+  pick?: PickPolicy;
   groupIds?: number[] | null;
   misfireGraceMinutes?: number;
   until?: string | null;
@@ -186,9 +180,9 @@ function settingsFields(n: ScheduleNames) {
     // The zone's name is the service's check (it resolves it as the planner will).
     timezone: z.string().nullable().optional(),
     days: daysOf(n).optional(),
-    pick: oneOf(n.pick, SCHEDULE_PICKS).optional(),
+    pick: oneOf(n.pick, PICK_POLICIES).optional(),
     groupIds: groupIdsOf(n).optional(),
-    misfireGraceMinutes: minutes(n.misfireGraceMinutes, SCHEDULE_MAX_GRACE_MINUTES).optional(),
+    misfireGraceMinutes: minutes(n.misfireGraceMinutes, MAX_MISFIRE_GRACE_MINUTES).optional(),
     until: untilOf(n).optional(),
     active: z.boolean().optional(),
   };

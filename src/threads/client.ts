@@ -54,7 +54,7 @@ const USER_INSIGHTS_EPOCH_S = 1712991600;
 /**
  * Container polling (Meta: poll the status until FINISHED rather than sleep; images take seconds, videos
  * tens of seconds): 500 ms, then ×1.25, at most 2 s apart for the first 30 s so a container is seen
- * ready within ~2 s of being ready (the old 1 s ×1.5 saw a 5 s image only at 8.1 s); past 30 s (long
+ * ready within ~2 s of being ready (1 s ×1.5 would see a 5 s image only at 8.1 s); past 30 s (long
  * videos) up to 10 s apart. Give up after 5 minutes.
  */
 const POLL = {

@@ -1,5 +1,5 @@
 /**
- * Issue 3, exactly once across crashes, with real processes against a standalone sandbox process:
+ * Exactly once across crashes, with real processes against a standalone sandbox process:
  * `kill -9` in the middle of a 100-account burst then a restart (SQLite), and three processes on one
  * PostgreSQL with one of them killed part-way. Each ends with every due post published exactly once.
  *

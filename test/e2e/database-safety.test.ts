@@ -1,5 +1,5 @@
 /**
- * Issue 10, items 7–9, with real processes: where the data is looked for, databases that cannot be read or
+ * Database safety with real processes: where the data is looked for, databases that cannot be read or
  * written, and a changed or lost SECRET_KEY. Every command must exit (within BOUND_MS; it is SIGKILLed and the
  * test fails otherwise) with a message that names the file and what to do, and change nothing.
  */
@@ -171,7 +171,7 @@ describe("a database that cannot be read or written never hangs", { timeout: TES
   });
 
   it("sandbox mode with a read-only DATA_DIR: the command ends, refused, although the sandbox cannot save its state", async () => {
-    // The hang of issue 10: the in-process sandbox's server stayed open when saving its state failed.
+    // The in-process sandbox's server must close even when saving its state fails (else the command hangs).
     const d = tempDir();
     const work = tempDir();
     const url = join(work, "x.db");

@@ -1,5 +1,5 @@
 /**
- * Issue 2, "Done when", with real processes: the CLI against a standalone sandbox process reached through
+ * The foundation with real processes: the CLI against a standalone sandbox process reached through
  * THREADS_GRAPH_URL (a Threads-compatible server that is not the built-in one), on both databases.
  */
 import { writeFileSync } from "node:fs";

@@ -1,5 +1,5 @@
 /**
- * Issue 10, items 1 and 2, with real processes against a standalone sandbox process: a stop always ends within
+ * Stop and restart, with real processes against a standalone sandbox process: a stop always ends within
  * its timeout (a second signal at once), and a restart after a crash is never refused. Every case ends with the
  * post on Threads exactly once.
  *

@@ -1,5 +1,5 @@
 /**
- * Issue 10 item 10, with real processes: the service on a non-default PORT serves the sandbox; the CLI in
+ * One sandbox per install, with real processes: the service on a non-default PORT serves the sandbox; the CLI in
  * "another shell" (no PORT, same DATA_DIR and DATABASE_URL) uses that sandbox, so its tokens are the
  * service's tokens and the account stays active; a second `start --no-scheduler` reaches the same sandbox;
  * only one process ever writes the state file; a CLI command run while no service runs serves the sandbox for

@@ -1,5 +1,5 @@
 /**
- * Issue 3 with real processes against a standalone sandbox process: a fixed time at the next whole minute
+ * The scheduler with real processes against a standalone sandbox process: a fixed time at the next whole minute
  * publishes once at that minute; `check`, `jobs` and `runs` report it; SIGTERM stops `start` gracefully and
  * hands back work in flight, which a restart then publishes exactly once. Every wait is on what the processes
  * report (a log line, an exit, a call through the Graph tap), never on a timer.

@@ -1,7 +1,8 @@
 /**
  * Engine test rig: a fresh database (either dialect), the real in-process sandbox and the real services and
  * engine, all on one FakeClock. Nothing sleeps: container polls advance the fake clock, and the engine is
- * driven with `runDue()` instead of its timers.
+ * driven with `runDue()` instead of its timers. A test that must wait for work in flight uses `env.until`,
+ * which re-checks its condition whenever something that can change it happens (see `changed` below).
  */
 
 import { type AppDeps, createApp, type Services } from "../../src/app/create-app.js";
@@ -56,6 +57,13 @@ export interface EnvOptions {
   engine?: Partial<EngineOptions>;
 }
 
+export interface UntilOptions {
+  /** Also re-check every `pollMs` real ms: only for a condition that none of the rig's signals reports. */
+  pollMs?: number;
+  /** Real ms before it fails (default 30 000: a guard against hanging, not a timed assertion). */
+  timeoutMs?: number;
+}
+
 export interface EngineEnv {
   t: TestDb;
   db: Db;
@@ -85,6 +93,14 @@ export interface EngineEnv {
   /** Steps the clock from now to `until` in `stepMs` steps, running everything due at each step. */
   stepTo(until: number | string, stepMs: number): Promise<void>;
   runs(filter?: { scheduleId?: number; job?: "post" | "token_refresh" }): Promise<RunRow[]>;
+  /**
+   * Resolves once `done()` holds. It is checked now and again after each thing that can change it: an event
+   * of any engine of this rig, a request reaching the sandbox or being answered, a move of the clock, a call
+   * of the client's sleep. Database writes are not signals (a condition that queries would wake itself): a
+   * wait for a change that only the database shows (a heartbeat's renewal, a lock wait) polls with `pollMs`,
+   * and says why. On timeout it fails with the last events and requests it saw.
+   */
+  until(done: () => boolean | Promise<boolean>, what: string, options?: UntilOptions): Promise<void>;
   account(id: number): Promise<AccountRow>;
   close(): Promise<void>;
 }
@@ -93,9 +109,35 @@ export const at = (when: number | string): number => (typeof when === "number" ?
 
 let seq = 0;
 
+/** A FakeClock that says when it moves. */
+class SignallingClock extends FakeClock {
+  constructor(
+    ms: number,
+    private readonly moved: () => void,
+  ) {
+    super(ms);
+  }
+  override set(ms: number | Date): void {
+    super.set(ms);
+    this.moved();
+  }
+  override advance(ms: number): void {
+    super.advance(ms);
+    this.moved();
+  }
+}
+
+const describeEvent = (e: EngineEvent): string =>
+  e.type === "error" ? `error at ${e.where}: ${e.error.message}` : JSON.stringify(e);
+
 export async function createEngineEnv(dialect: TestDb["dialect"], options: EnvOptions): Promise<EngineEnv> {
   const t = await createTestDb(dialect);
-  const clock = new FakeClock(at(options.start));
+  // Whoever waits in `until`: each is woken by `changed()`.
+  const waiters = new Set<() => void>();
+  const changed = () => {
+    for (const wake of waiters) wake();
+  };
+  const clock = new SignallingClock(at(options.start), changed);
   const sandbox = createSandbox({
     clock,
     // The client below reaches the sandbox as http://sandbox.invalid; permalinks say the same.
@@ -130,9 +172,10 @@ export async function createEngineEnv(dialect: TestDb["dialect"], options: EnvOp
     const seen: SeenRequest = { method: request.method, path: url.pathname, params };
     env.requests.push(seen);
     const action = env.intercept?.(seen) ?? "pass";
+    changed();
     if (action === "hang-before") return new Promise<Response>(() => {});
     if (action instanceof Promise) await action;
-    const answer = sandbox.app.fetch(request);
+    const answer = Promise.resolve(sandbox.app.fetch(request)).finally(changed);
     if (action === "hang-after") {
       await answer;
       return new Promise<Response>(() => {});
@@ -161,7 +204,12 @@ export async function createEngineEnv(dialect: TestDb["dialect"], options: EnvOp
     graphUrl: "http://sandbox.invalid",
     fetch: sandboxFetch as typeof fetch,
     clock,
-    sleep: (ms) => env.sleep(ms),
+    sleep: (ms) => {
+      // A test's own sleep may hold the caller (it records the call at once): a wait may be for that.
+      const slept = env.sleep(ms);
+      changed();
+      return slept;
+    },
     timeoutMs: options.timeoutMs ?? 5000,
     appId: "sandbox-app-id",
     appSecret: "sandbox-app-secret",
@@ -186,7 +234,10 @@ export async function createEngineEnv(dialect: TestDb["dialect"], options: EnvOp
   const app = appOn(t.db, { nodeId: "node-a" });
   const services = app.services;
   const watch = (engine: Engine) => {
-    engine.on((event) => events.push(event));
+    engine.on((event) => {
+      events.push(event);
+      changed();
+    });
     return engine;
   };
   Object.assign(env, {
@@ -245,6 +296,64 @@ export async function createEngineEnv(dialect: TestDb["dialect"], options: EnvOp
       if (filter.job !== undefined) q = q.where("job", "=", filter.job);
       return q.execute();
     },
+    until(done: () => boolean | Promise<boolean>, what: string, options: UntilOptions = {}) {
+      const timeoutMs = options.timeoutMs ?? 30_000;
+      return new Promise<void>((resolve, reject) => {
+        let over = false;
+        let checking = false;
+        let again = false;
+        let scheduled = false;
+        let checks = 0;
+        const end = (error?: Error) => {
+          over = true;
+          waiters.delete(wake);
+          clearTimeout(timer);
+          if (poll) clearInterval(poll);
+          if (error) reject(error);
+          else resolve();
+        };
+        const check = async () => {
+          scheduled = false;
+          if (over) return;
+          if (checking) {
+            again = true;
+            return;
+          }
+          checking = true;
+          try {
+            do {
+              again = false;
+              checks++;
+              if (await done()) return end();
+            } while (again && !over);
+          } catch (error) {
+            end(error instanceof Error ? error : new Error(String(error)));
+          } finally {
+            checking = false;
+          }
+        };
+        // After the current run of promise callbacks: what a signal announces is often settled a few awaits on.
+        const wake = () => {
+          if (scheduled || over) return;
+          scheduled = true;
+          setImmediate(check);
+        };
+        const timer = setTimeout(() => {
+          const lastEvents = events.slice(-8).map(describeEvent);
+          const lastRequests = env.requests.slice(-8).map((r) => `${r.method} ${r.path}`);
+          end(
+            new Error(
+              `gave up waiting for ${what} after ${timeoutMs} ms (${checks} checks). Last events:\n  ${
+                lastEvents.join("\n  ") || "(none)"
+              }\nLast sandbox requests:\n  ${lastRequests.join("\n  ") || "(none)"}`,
+            ),
+          );
+        }, timeoutMs);
+        const poll = options.pollMs === undefined ? undefined : setInterval(wake, options.pollMs);
+        waiters.add(wake);
+        void check();
+      });
+    },
     async account(id: number) {
       return t.db.selectFrom("accounts").selectAll().where("id", "=", id).executeTakeFirstOrThrow();
     },
@@ -263,34 +372,27 @@ export function publishedTexts(sandbox: Sandbox, userId?: string): string[] {
   return sandbox.published(userId).map((p) => p.text ?? "");
 }
 
-/** Resolves when the engine reports an event matching `match` (already reported ones count). */
-export function waitForEvent(
+/**
+ * Resolves when the engine reports an event matching `match` (already reported ones count); fails like
+ * `env.until` when none comes.
+ */
+export async function waitForEvent(
   env: EngineEnv,
   match: (e: EngineEvent) => boolean,
   engine: Engine = env.engine,
 ): Promise<EngineEvent> {
-  const seen = env.events.find(match);
-  if (seen) return Promise.resolve(seen);
-  return new Promise((resolve) => {
-    const off = engine.on((e) => {
-      if (match(e)) {
-        off();
-        resolve(e);
-      }
-    });
+  const seen = { event: env.events.find(match) };
+  if (seen.event) return seen.event;
+  const off = engine.on((e) => {
+    if (seen.event === undefined && match(e)) seen.event = e;
   });
-}
-
-/**
- * Polls until `done()` holds. A guard against hanging, not a timed assertion: it waits up to ~30 s, as long
- * as a loaded machine may need, and fails only if the condition never comes.
- */
-export async function until(done: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 3000; i++) {
-    if (await done()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+  try {
+    await env.until(() => seen.event !== undefined, `an event of ${engine.nodeId} that matches ${match}`);
+  } finally {
+    off();
   }
-  throw new Error(`gave up waiting for ${what}`);
+  if (seen.event === undefined) throw new Error("unreachable: until resolved without the event");
+  return seen.event;
 }
 
 /** Claims the earliest due run as another node would (one row of the engine's claim). */

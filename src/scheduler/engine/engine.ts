@@ -215,8 +215,8 @@ export class Engine {
   /**
    * Asks for a pass soon (coalesced). Only a started engine runs passes on its own timers. `housekeeping:
    * false` (a run finished, a slot is free) makes it a claim-only pass unless the last housekeeping is
-   * HOUSEKEEPING_MS old: at a burst's pace, every finished run used to pay two more statements, one of
-   * them reading every due row.
+   * HOUSEKEEPING_MS old: at a burst's pace, housekeeping after every finished run would cost two more
+   * statements per run, one of them reading every due row.
    */
   wake(housekeeping = true): void {
     if (housekeeping) this.housekeepingWanted = true;
@@ -285,7 +285,7 @@ export class Engine {
         });
       }
     }
-    // Every free slot in one statement (a burst used to cost one claim per slot).
+    // Every free slot in one statement (in a burst, a claim per slot would cost a round trip per slot).
     const pool = this.runner.pool;
     let free = 0;
     while (!this.stopping && pool.tryAcquire()) free++;
@@ -313,7 +313,7 @@ export class Engine {
     const wakes = this.wakes;
     let delay = this.o.pollMs;
     // With every slot busy, a finishing run wakes the engine: no timer to the (already due) next row, which
-    // used to spin passes back to back for as long as a burst lasted.
+    // would spin passes back to back for as long as a burst lasted.
     if (this.runner.pool.free > 0) {
       try {
         const next = await nextRunAt(this.o.db);

@@ -8,7 +8,7 @@ import { assertValidGroup } from "../../threads/preflight.js";
 import { schedulerRunning } from "../instance-lock.js";
 import { formatLocalTime, parseAt } from "../planning/at.js";
 import { localDateAt } from "../planning/index.js";
-import { findPlannedTwin, insertManualRun } from "../runs.repository.js";
+import { findPlannedTwin, insertManualRun } from "../run-inserts.repository.js";
 import { groupOfAccount } from "./post-now.js";
 
 /** Job keys of one-off posts start with this: `once:{uuid}`. */

@@ -11,7 +11,8 @@ import { ledgerOfRun } from "../../publications/ledger.js";
 import type { PostPart } from "../../threads/post.js";
 import { assertValidGroup } from "../../threads/preflight.js";
 import type { Engine } from "../engine/engine.js";
-import { getRun, insertManualRun, isUniqueViolation, type Outcome } from "../runs.repository.js";
+import { insertManualRun } from "../run-inserts.repository.js";
+import { getRun, isUniqueViolation, type Outcome } from "../runs.repository.js";
 
 /** Job keys of posts published now start with this: `manual:{uuid}`. */
 const MANUAL_PREFIX = "manual:";

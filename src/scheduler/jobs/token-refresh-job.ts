@@ -1,7 +1,8 @@
 import type { RefreshResult } from "../../accounts/token-refresh.js";
 import type { Db } from "../../db/connect.js";
 import { nextDailyRun, previousDailyRun } from "../planning/index.js";
-import { insertPlannedIfAbsent, type Outcome, skipPlannedBefore } from "../runs.repository.js";
+import { insertPlannedIfAbsent, skipPlannedBefore } from "../run-inserts.repository.js";
+import type { Outcome } from "../runs.repository.js";
 import type { Job } from "./job.js";
 
 export const TOKEN_REFRESH_KEY = "token_refresh";

@@ -1,0 +1,36 @@
+/**
+ * The states of a run, stored and shown: the one home of these lists, shared by the database types, the
+ * scheduler, inspect and the runs schema (pure: a schema may import it).
+ */
+
+/** Every state a run is stored in, in the order they are listed. */
+export const RUN_STATES = [
+  "planned",
+  "running",
+  "published",
+  "failed",
+  "missed",
+  "needs_check",
+  "skipped",
+  /** Withdrawn by the user (`runs cancel`) while planned; never claimed, never planned again. */
+  "cancelled",
+] as const;
+
+export type RunState = (typeof RUN_STATES)[number];
+
+/**
+ * What `runs --state` takes: every state a run is shown in, `done` after `published`. `done` is a token
+ * refresh that ran (stored as `published`), so `published` means posts only.
+ */
+export type RunStateFilter = RunState | "done";
+export const RUN_STATE_FILTERS: readonly RunStateFilter[] = RUN_STATES.flatMap((state): RunStateFilter[] =>
+  state === "published" ? [state, "done"] : [state],
+);
+
+/**
+ * The state to show for a run. A token refresh that ran is stored as `published` (the one terminal success
+ * state of the run machine), which reads as if something had been posted: it is shown as `done`.
+ */
+export function runStateLabel(run: { job: string; state: RunState }): RunStateFilter {
+  return run.job === "token_refresh" && run.state === "published" ? "done" : run.state;
+}
