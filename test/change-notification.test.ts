@@ -196,43 +196,46 @@ describe.each(DIALECTS)("change notification on %s", (dialect) => {
     });
     expect(await firstDue(follows.id)).toBe("2026-03-09T13:00:00.000Z");
   });
+});
 
-  it.runIf(dialect === "postgres")(
-    "createApp's notify is a NOTIFY that LISTENing engines receive",
-    async () => {
-      t = await createTestDb(dialect);
-      const clock = new FakeClock(T0);
-      const account = await insertAccount(t.db, accountRow(1, T0, { token_expires_at: T0 + 50 * 24 * HOUR }));
-      const listener = new pg.Client({ connectionString: t.url });
-      await listener.connect();
-      try {
-        let received = 0;
-        listener.on("notification", (n) => {
-          if (n.channel === WORK_CHANNEL) received += 1;
-        });
-        await listener.query(`LISTEN ${WORK_CHANNEL}`);
-        const { services } = createApp({
-          config: loadConfig(
-            {},
-            { DATABASE_URL: t.url, SECRET_KEY: "22".repeat(32), DATA_DIR: "/nonexistent" },
-          ),
-          db: t.db,
-          threads: {
-            client: new ThreadsClient({ graphUrl: "http://127.0.0.1:9" }),
-            mode: "sandbox",
-            graphUrl: "http://127.0.0.1:9",
-            canExchangeTokens: true,
-          },
-          clock,
-          logger: silentLogger,
-        });
-        await services.schedules.add({ accountId: account.id, kind: "fixed", times: ["09:00"] });
-        // A round trip on the listening connection delivers what was notified before it.
-        await listener.query("select 1");
-        expect(received).toBeGreaterThanOrEqual(1);
-      } finally {
-        await listener.end();
-      }
-    },
-  );
+// NOTIFY is PostgreSQL's: SQLite engines poll.
+describe.runIf(DIALECTS.includes("postgres"))("change notification on postgres", () => {
+  let t: TestDb;
+  afterEach(async () => t?.destroy());
+
+  it("createApp's notify is a NOTIFY that LISTENing engines receive", async () => {
+    t = await createTestDb("postgres");
+    const clock = new FakeClock(T0);
+    const account = await insertAccount(t.db, accountRow(1, T0, { token_expires_at: T0 + 50 * 24 * HOUR }));
+    const listener = new pg.Client({ connectionString: t.url });
+    await listener.connect();
+    try {
+      let received = 0;
+      listener.on("notification", (n) => {
+        if (n.channel === WORK_CHANNEL) received += 1;
+      });
+      await listener.query(`LISTEN ${WORK_CHANNEL}`);
+      const { services } = createApp({
+        config: loadConfig(
+          {},
+          { DATABASE_URL: t.url, SECRET_KEY: "22".repeat(32), DATA_DIR: "/nonexistent" },
+        ),
+        db: t.db,
+        threads: {
+          client: new ThreadsClient({ graphUrl: "http://127.0.0.1:9" }),
+          mode: "sandbox",
+          graphUrl: "http://127.0.0.1:9",
+          canExchangeTokens: true,
+        },
+        clock,
+        logger: silentLogger,
+      });
+      await services.schedules.add({ accountId: account.id, kind: "fixed", times: ["09:00"] });
+      // A round trip on the listening connection delivers what was notified before it.
+      await listener.query("select 1");
+      expect(received).toBeGreaterThanOrEqual(1);
+    } finally {
+      await listener.end();
+    }
+  });
 });
