@@ -2,7 +2,7 @@
  * The CLI's rough edges, in-process through `runCli` against a temp data dir and a real
  * database of either dialect, with the built-in sandbox started in-process by each command (port 0).
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -52,10 +52,51 @@ async function setup(dialect: (typeof DIALECTS)[number], vars: Record<string, st
     expect(r.code, r.stderr).toBe(0);
     return JSON.parse(r.stdout) as T;
   };
-  return { cli, json, db: t.db };
+  return { cli, json, db: t.db, dataDir };
 }
 
 describe.each(DIALECTS)("CLI edges on %s", (dialect) => {
+  it("commands that only read or change the database start no sandbox and write nothing in DATA_DIR", async () => {
+    const { cli, db, dataDir } = await setup(dialect);
+    const now = Date.now();
+    const account = await db
+      .insertInto("accounts")
+      .values({
+        threads_user_id: "u1",
+        username: "hanako",
+        name: null,
+        picture_url: null,
+        token_ciphertext: "x",
+        token_expires_at: now + 50 * 86_400_000,
+        token_issued_at: now,
+        token_refreshed_at: now,
+        status: "active",
+        status_reason: null,
+        timezone: "UTC",
+        created_at: now,
+        updated_at: now,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const planned = await db
+      .insertInto("runs")
+      .values(runRow(account.id, now + 3_600_000))
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    for (const argv of [
+      ["runs"],
+      ["jobs"],
+      ["runs", "cancel", String(planned.id)],
+      ["reload"],
+      ["accounts", "list"],
+      ["schedules", "list"],
+    ]) {
+      const r = await cli(...argv);
+      expect(r.code, `${argv.join(" ")}\n${r.stderr}`).toBe(0);
+      expect(readdirSync(dataDir), argv.join(" ")).toEqual([]);
+    }
+  });
+
   it("exits 2 for every malformed flag value, wherever it is checked, and 1 for what cannot be done", async () => {
     const { cli } = await setup(dialect);
     expect((await cli("accounts", "add", "--sandbox-user", "hanako")).code).toBe(0);

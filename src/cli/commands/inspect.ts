@@ -121,7 +121,8 @@ export const runsCancelCommand: Command = {
   options: { json: { type: "boolean" } },
   async run(ctx, args) {
     const id = parseInput(runIdSchema("the run ID"), args.positionals[0]);
-    const { runs } = await ctx.services();
+    // Cancelling changes the database only: no Threads connection, no sandbox.
+    const { runs } = (await ctx.app({ callsThreads: false })).services;
     const result = await runs.cancel(id);
     if (flag(args, "json")) {
       printJson(ctx.output, [{ ...result.run, changed: result.changed }]);
@@ -217,7 +218,8 @@ export const reloadCommand: Command = {
   summary: "Re-plan every schedule now, with no downtime (days already drawn are kept)",
   usage: "",
   async run(ctx) {
-    const count = await (await ctx.services()).runs.replanAll();
+    // Re-planning changes the database only: no Threads connection, no sandbox.
+    const count = await (await ctx.app({ callsThreads: false })).services.runs.replanAll();
     ctx.output.out(
       `Re-planned every active schedule: ${count} new run(s). Running schedulers pick them up at once.`,
     );
