@@ -58,6 +58,36 @@ describe.each(DIALECTS)("faults on %s", (dialect) => {
     expect((await today()).attempts).toBeGreaterThan(1);
   });
 
+  it("checking a lost publish never takes the post of another run with the same text", async () => {
+    const { userId, scheduleId, today } = await setup();
+    // A second schedule posts the same group at the same time: its run goes right after the first one.
+    const account = (await env.runs({ scheduleId }))[0]!.account_id!;
+    const twin = await env.addSchedule(account, { kind: "fixed", times: ["10:00"] });
+    env.sandbox.faults.add({ kind: "lost_response", path: "threads_publish", times: 1 });
+    await env.runAt(TEN);
+    expect((await today()).state).toBe("needs_check");
+    const other = (await env.runs({ scheduleId: twin })).find((o) => o.due_at === TEN)!;
+    expect(other.state).toBe("published");
+    await drain(5 * MINUTE, 3);
+    expect(await today()).toMatchObject({ state: "published" });
+    const posts = env.sandbox.published(userId);
+    expect(posts.map((p) => p.text)).toEqual(["through the storm", "through the storm"]);
+    // Each run records its own post: the first publish (the lost answer) belongs to the first run.
+    const mediaOf = async (runId: number) =>
+      (
+        await env.db
+          .selectFrom("publication_parts as pp")
+          .innerJoin("publications as p", "p.id", "pp.publication_id")
+          .select("pp.media_id")
+          .where("p.run_id", "=", runId)
+          .executeTakeFirstOrThrow()
+      ).media_id;
+    const mine = await mediaOf((await today()).id);
+    const theirs = await mediaOf(other.id);
+    expect(new Set([mine, theirs]).size).toBe(2);
+    expect([mine, theirs].sort()).toEqual(posts.map((p) => p.id).sort());
+  });
+
   it("a real client timeout on publish (the post landed meanwhile) is checked, not repeated", async () => {
     const { userId, today } = await setup({ start: START, timeoutMs: 300 });
     // The sandbox publishes, then hangs before answering: the client gives up first.

@@ -103,6 +103,22 @@ export interface PartPatch {
   error?: string | null;
 }
 
+/** Which of `mediaIds` a part of the account's ledger records already (as published). */
+export async function recordedMediaIds(
+  db: Db,
+  accountId: number,
+  mediaIds: readonly string[],
+): Promise<Set<string>> {
+  if (mediaIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom("publication_parts")
+    .select("media_id")
+    .where("account_id", "=", accountId)
+    .where("media_id", "in", [...mediaIds])
+    .execute();
+  return new Set(rows.map((r) => r.media_id).filter((id): id is string => id !== null));
+}
+
 export async function updatePart(db: Db, partId: number, patch: PartPatch, now: number): Promise<void> {
   await db
     .updateTable("publication_parts")

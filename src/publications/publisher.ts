@@ -33,6 +33,7 @@ import {
   type Ledger,
   markPublishRequested,
   openLedger,
+  recordedMediaIds,
   setPublicationState,
   updatePart,
 } from "./publications.repository.js";
@@ -173,7 +174,9 @@ async function publishParts(
     }
     if (row.state === "publish_requested") {
       // The last publish call for this part may or may not have gone through.
-      const found = await reconcilePart(threads, token, row, part, previousMediaId);
+      const found = await reconcilePart(threads, token, row, part, previousMediaId, (ids) =>
+        recordedMediaIds(db, req.account.id, ids),
+      );
       if (found.kind === "published") {
         await updatePart(
           db,

@@ -16,7 +16,10 @@ const LISTING_PAGES = 5;
  * Asks Threads whether a part whose publish call had an unknown outcome exists. First the container's status
  * (PUBLISHED, or the code-100 refusal Threads gives for published containers, means it exists; FINISHED means
  * it does not); then the media id: a root part is listed in `/me/threads`, matched by text; a reply (parts
- * 2..n of a chain) only in `/me/replies`, matched by text and parent.
+ * 2..n of a chain) only in `/me/replies`, matched by text and parent. A post that another part of the
+ * ledger already records (`recorded` says which of some media ids are) is never taken: the account may have
+ * published the same text since (another run, a post now), and matching by text alone would give this part
+ * that run's post, leaving its own without the rest of its chain.
  */
 export async function reconcilePart(
   threads: ThreadsClient,
@@ -24,6 +27,7 @@ export async function reconcilePart(
   row: PublicationPartRow,
   part: PostPart,
   replyToId: string | null,
+  recorded: (mediaIds: string[]) => Promise<ReadonlySet<string>>,
 ): Promise<Reconciled> {
   if (!row.container_id) return { kind: "absent", containerUsable: false };
   let published: boolean;
@@ -46,7 +50,7 @@ export async function reconcilePart(
   }
   if (!published) return { kind: "unknown", reason: "container status unclear" };
   try {
-    const found = await findInListing(threads, token, part, replyToId, row.updated_at);
+    const found = await findInListing(threads, token, part, replyToId, row.updated_at, recorded);
     if (found) return { kind: "published", mediaId: found.id, permalink: found.permalink ?? null };
   } catch (error) {
     return { kind: "unknown", reason: `the post exists but listing it failed: ${describe(error)}` };
@@ -63,6 +67,7 @@ async function findInListing(
   part: PostPart,
   replyToId: string | null,
   around: number,
+  recorded: (mediaIds: string[]) => Promise<ReadonlySet<string>>,
 ) {
   const since = around - 10 * 60_000;
   let after: string | undefined;
@@ -76,12 +81,16 @@ async function findInListing(
       ...(after ? { after } : {}),
       fields: ["id", "text", "media_type", "permalink", "timestamp", "replied_to"],
     });
-    const match = page.data.find(
+    const matches = page.data.filter(
       (m) =>
         (m.text ?? "") === (part.text ?? "") &&
         (replyToId === null || m.replied_to === undefined || m.replied_to.id === replyToId),
     );
-    if (match) return match;
+    if (matches.length > 0) {
+      const taken = await recorded(matches.map((m) => m.id));
+      const match = matches.find((m) => !taken.has(m.id));
+      if (match) return match;
+    }
     if (!page.after) return undefined;
     after = page.after;
   }
