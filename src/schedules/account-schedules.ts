@@ -1,5 +1,6 @@
 import type { Db } from "../db/connect.js";
 import { clearFuturePlan } from "../scheduler/planner.js";
+import { groupIdsOf } from "./schedule.js";
 import { listSchedules, setScheduleActive } from "./schedules.repository.js";
 
 /**
@@ -41,7 +42,7 @@ async function listNamingGroup(
   return (await listSchedules(db, { accountId }))
     .map((s) => ({
       id: s.id,
-      groupIds: s.group_ids_json === null ? null : (JSON.parse(s.group_ids_json) as number[]),
+      groupIds: groupIdsOf(s),
     }))
     .filter((s): s is { id: number; groupIds: number[] } => s.groupIds?.includes(groupId) ?? false);
 }

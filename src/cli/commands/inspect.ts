@@ -299,8 +299,8 @@ export const checkCommand: Command = {
     for (const s of active) {
       const times =
         s.kind === "fixed"
-          ? `Times: [${(JSON.parse(s.times_json ?? "[]") as string[]).map((x) => `'${x}'`).join(", ")}]`
-          : `Window: '${s.window_start}'-'${s.window_end}'  Count: ${s.posts_per_day}`;
+          ? `Times: [${(s.times ?? []).map((x) => `'${x}'`).join(", ")}]`
+          : `Window: '${s.windowStart}'-'${s.windowEnd}'  Count: ${s.postsPerDay}`;
       out.out(
         `   - Schedule ID: ${s.id}  Account: ${s.name ?? s.username}  Type: ${s.kind.toUpperCase()}  ${times}`,
       );
