@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
+import { accountIdSchema } from "../../accounts/accounts.schema.js";
 import { AppError } from "../../errors.js";
 import type { PostGroup } from "../../groups/group.js";
 import {
@@ -11,16 +12,7 @@ import {
   newGroupSchema,
 } from "../../groups/groups.schema.js";
 import { type PostPart, REPLY_CONTROLS } from "../../threads/post.js";
-import {
-  type Command,
-  flag,
-  type ParsedArgs,
-  parseId,
-  parseInput,
-  str,
-  UsageError,
-  valuesOf,
-} from "../command.js";
+import { type Command, flag, type ParsedArgs, parseInput, str, UsageError, valuesOf } from "../command.js";
 import type { CliContext } from "../context.js";
 import { formatIdRanges } from "../id-ranges.js";
 import { printJson, printTable } from "../output.js";
@@ -294,7 +286,7 @@ export const groupsListCommand: Command = {
   ],
   options: { account: { type: "string" }, all: { type: "boolean" }, json: { type: "boolean" } },
   async run(ctx, args) {
-    const accountId = parseId(str(args, "account"), "--account");
+    const accountId = parseInput(accountIdSchema("--account"), str(args, "account"));
     const groups = await (await ctx.services()).groups.list(accountId, {
       archived: flag(args, "all") ? "all" : "live",
     });

@@ -3,9 +3,11 @@ import { withoutGroupsWarning } from "../../schedules/schedule.js";
 import {
   newScheduleSchema,
   type ScheduleNames,
+  scheduleIdSchema,
+  scheduleListSchema,
   schedulePatchSchema,
 } from "../../schedules/schedules.schema.js";
-import { type Command, flag, type ParsedArgs, parseId, parseInput, str, valuesOf } from "../command.js";
+import { type Command, flag, type ParsedArgs, parseInput, valuesOf } from "../command.js";
 import type { CliContext } from "../context.js";
 import { hintSentence } from "../hints.js";
 import { printJson, printTable } from "../output.js";
@@ -139,7 +141,7 @@ export const schedulesEditCommand: Command = {
   options: SCHEDULE_OPTIONS,
   positionals: { min: 1, max: 1, names: "ID" },
   async run(ctx, args) {
-    const id = parseId(args.positionals[0], "the schedule ID");
+    const id = parseInput(scheduleIdSchema("the schedule ID"), args.positionals[0]);
     const patch = parseInput(schedulePatchSchema(FLAG_NAMES), scheduleJsonFromArgs(args));
     const schedule = await (await ctx.services()).schedules.update(id, patch);
     await warnSchedulesWithoutGroups(ctx, { scheduleId: schedule.id });
@@ -170,11 +172,9 @@ export const schedulesListCommand: Command = {
   ],
   options: { account: { type: "string" }, json: { type: "boolean" } },
   async run(ctx, args) {
-    const account = str(args, "account");
+    const filter = parseInput(scheduleListSchema(FLAG_NAMES), valuesOf(args, { accountId: "account" }));
     const services = await ctx.services();
-    const schedules = await services.schedules.listWithEnd(
-      account !== undefined ? { accountId: parseId(account, "--account") } : {},
-    );
+    const schedules = await services.schedules.listWithEnd(filter);
     // Every account, removed ones too: a removed account's schedules stay (paused) with its history.
     const owners = new Map((await services.accounts.list({ archived: "all" })).map((a) => [a.id, a]));
     const usernames = new Map([...owners].map(([id, a]) => [id, a.username]));
@@ -215,7 +215,7 @@ function scheduleAction(verb: "pause" | "resume" | "remove", summary: string, do
     usage: "ID",
     positionals: { min: 1, max: 1, names: "ID" },
     async run(ctx, args) {
-      const id = parseId(args.positionals[0], "the schedule ID");
+      const id = parseInput(scheduleIdSchema("the schedule ID"), args.positionals[0]);
       await (await ctx.services()).schedules[verb](id);
       ctx.output.out(`${done} schedule ${id}.`);
       if (verb === "resume") await warnSchedulesWithoutGroups(ctx, { scheduleId: id });
