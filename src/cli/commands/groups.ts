@@ -19,8 +19,8 @@ import { printJson, printTable } from "../output.js";
 import { confirm } from "../prompt.js";
 import { warnSchedulesWithoutGroups } from "./schedules.js";
 
-/** The group schemas' names for the flags. */
-const FLAG_NAMES: GroupNames = {
+/** The group schemas' names for the flags (exported for the schema tests, which read the messages the CLI shows). */
+export const GROUP_FLAG_NAMES: GroupNames = {
   accountId: "--account",
   id: "the group ID",
   name: "--name",
@@ -30,7 +30,7 @@ const FLAG_NAMES: GroupNames = {
   noParts: "give the post: at least one --text, --image or --video",
   nothingToChange: "nothing to change: give --name, --weight or the parts (--text, --image, …)",
 };
-const GROUP_ID = FLAG_NAMES.id;
+const GROUP_ID = GROUP_FLAG_NAMES.id;
 
 /** Flags that describe the parts of a post, shared by `groups add` and `post`. */
 export const PART_OPTIONS = {
@@ -146,7 +146,7 @@ export const groupsAddCommand: Command = {
     ...PART_OPTIONS,
   },
   async run(ctx, args) {
-    const { accountId, ...input } = parseInput(newGroupSchema(FLAG_NAMES), {
+    const { accountId, ...input } = parseInput(newGroupSchema(GROUP_FLAG_NAMES), {
       ...valuesOf(args, { accountId: "account", name: "name", weight: "weight" }),
       parts: partsFromArgs(args),
       enabled: !flag(args, "disabled"),
@@ -183,7 +183,7 @@ export const groupsEditCommand: Command = {
   async run(ctx, args) {
     const id = parseInput(groupIdSchema(GROUP_ID), args.positionals[0]);
     const parts = partsFromArgs(args);
-    const patch = parseInput(groupPatchSchema(FLAG_NAMES), {
+    const patch = parseInput(groupPatchSchema(GROUP_FLAG_NAMES), {
       ...valuesOf(args, { name: "name", weight: "weight" }),
       ...(parts.length > 0 ? { parts } : {}),
     });
@@ -240,7 +240,7 @@ export const groupsImportCommand: Command = {
   positionals: { min: 1, max: 1, names: "FILE" },
   async run(ctx, args) {
     const { accountId, encoding } = parseInput(
-      importGroupsSchema(FLAG_NAMES),
+      importGroupsSchema(GROUP_FLAG_NAMES),
       valuesOf(args, { accountId: "account", encoding: "encoding" }),
     );
     const file = args.positionals[0]!;

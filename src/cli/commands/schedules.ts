@@ -61,8 +61,11 @@ const SCHEDULE_OPTIONS = {
   json: { type: "boolean" },
 } as const;
 
-/** The schedule schemas' names for the flags, so a refusal reads as today's usage line. */
-const FLAG_NAMES: ScheduleNames = {
+/**
+ * The schedule schemas' names for the flags, so a refusal reads as today's usage line (exported for the
+ * schema tests, which read the messages the CLI shows).
+ */
+export const SCHEDULE_FLAG_NAMES: ScheduleNames = {
   accountId: "--account",
   times: "--fixed",
   window: "--random",
@@ -110,7 +113,7 @@ export const schedulesAddCommand: Command = {
   flags: [["--account ID", "the account that posts"], ...SCHEDULE_FLAGS.map(addFlag)],
   options: { account: { type: "string" }, ...SCHEDULE_OPTIONS },
   async run(ctx, args) {
-    const input = parseInput(newScheduleSchema(FLAG_NAMES), scheduleJsonFromArgs(args));
+    const input = parseInput(newScheduleSchema(SCHEDULE_FLAG_NAMES), scheduleJsonFromArgs(args));
     const { accountId } = input;
     const services = await ctx.services();
     const schedule = await services.schedules.add(input);
@@ -142,7 +145,7 @@ export const schedulesEditCommand: Command = {
   positionals: { min: 1, max: 1, names: "ID" },
   async run(ctx, args) {
     const id = parseInput(scheduleIdSchema("the schedule ID"), args.positionals[0]);
-    const patch = parseInput(schedulePatchSchema(FLAG_NAMES), scheduleJsonFromArgs(args));
+    const patch = parseInput(schedulePatchSchema(SCHEDULE_FLAG_NAMES), scheduleJsonFromArgs(args));
     const schedule = await (await ctx.services()).schedules.update(id, patch);
     await warnSchedulesWithoutGroups(ctx, { scheduleId: schedule.id });
     if (flag(args, "json")) {
@@ -172,7 +175,10 @@ export const schedulesListCommand: Command = {
   ],
   options: { account: { type: "string" }, json: { type: "boolean" } },
   async run(ctx, args) {
-    const filter = parseInput(scheduleListSchema(FLAG_NAMES), valuesOf(args, { accountId: "account" }));
+    const filter = parseInput(
+      scheduleListSchema(SCHEDULE_FLAG_NAMES),
+      valuesOf(args, { accountId: "account" }),
+    );
     const services = await ctx.services();
     const schedules = await services.schedules.listWithEnd(filter);
     // Every account, removed ones too: a removed account's schedules stay (paused) with its history.
