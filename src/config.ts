@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import { isPostgresUrl } from "./db/dialect.js";
+import { firstProblem, stopTimeout } from "./schema-fields.js";
 import { resolveTimeZone } from "./timezone.js";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -310,16 +311,11 @@ function parsePort(variable: string, text: string): number {
   return n;
 }
 
-/** Seconds (fractions allowed, at most an hour) as ms; `variable` names the variable or flag in the error. */
-export function parseStopTimeout(variable: string, text: string): number {
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > 3600) {
-    throw new ConfigError(
-      variable,
-      `"${text}" is not a number of seconds between 0 and 3600 (for example 30).`,
-    );
-  }
-  return Math.round(n * 1000);
+/** STOP_TIMEOUT: seconds (fractions allowed, at most an hour) as ms (the schema `start --stop-timeout` reads too). */
+function parseStopTimeout(variable: string, text: string): number {
+  const parsed = stopTimeout().safeParse(text);
+  if (!parsed.success) throw new ConfigError(variable, firstProblem(parsed.error));
+  return parsed.data;
 }
 
 function parsePositiveInt(variable: string, text: string): number {

@@ -73,6 +73,45 @@ export function minutes(label: string, max?: number) {
   });
 }
 
+/** A whole number from 0 (a port, a delay in ms), written in digits: "`label` must be a whole number, 0 or more". */
+export function wholeNumberFromZero(label: string) {
+  return z.unknown().transform((input, ctx): number => {
+    const text = textOf(input) ?? String(input);
+    const digits = text.trim();
+    if (!/^\d+$/.test(digits) || !Number.isSafeInteger(Number(digits))) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${label} must be a whole number, 0 or more, not "${text}"`,
+        input,
+      });
+      return z.NEVER;
+    }
+    return Number(digits);
+  });
+}
+
+/**
+ * A stop timeout: seconds (fractions allowed) from 0 to 3600, as ms. The one parser of STOP_TIMEOUT and
+ * `start --stop-timeout`: refused as "`label`: "x" is not a number of seconds…", or without a label as
+ * ""x" is not…" (the configuration names its variable itself).
+ */
+export function stopTimeout(label?: string) {
+  return z.unknown().transform((input, ctx): number => {
+    const text = textOf(input) ?? String(input);
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n) || n < 0 || n > 3600) {
+      const problem = `"${text}" is not a number of seconds between 0 and 3600 (for example 30).`;
+      ctx.addIssue({
+        code: "custom",
+        message: label === undefined ? problem : `${label}: ${problem}`,
+        input,
+      });
+      return z.NEVER;
+    }
+    return Math.round(n * 1000);
+  });
+}
+
 /** A list given as an array or as text separated by commas (`"mon,tue"`): the items, trimmed. */
 export function listItems(input: unknown): unknown[] | undefined {
   if (Array.isArray(input)) return input.map((x) => (typeof x === "string" ? x.trim() : x));
@@ -80,13 +119,21 @@ export function listItems(input: unknown): unknown[] | undefined {
   return undefined;
 }
 
-/** One of `values`; refused as "`label` must be one of a, b, c, not "x"". */
-export function oneOf<const T extends string>(label: string, values: readonly T[]) {
+/**
+ * One of `values`; refused as "`label` must be one of a, b, c, not "x"" (or, with `listWords`, "`label` must
+ * be `listWords`, not "x"", e.g. "en or ja").
+ */
+export function oneOf<const T extends string>(
+  label: string,
+  values: readonly T[],
+  opts: { listWords?: string } = {},
+) {
+  const listWords = opts.listWords ?? `one of ${values.join(", ")}`;
   return z.unknown().transform((input, ctx): T => {
     if (typeof input === "string" && (values as readonly string[]).includes(input)) return input as T;
     ctx.addIssue({
       code: "custom",
-      message: `${label} must be one of ${values.join(", ")}, not "${textOf(input) ?? String(input)}"`,
+      message: `${label} must be ${listWords}, not "${textOf(input) ?? String(input)}"`,
       input,
     });
     return z.NEVER;

@@ -145,6 +145,22 @@ describe.each(DIALECTS)("CLI edges on %s", (dialect) => {
       ["groups", "add", "--account", "1", "--name", "g", "--text", "hi", "--weight", "1001"],
       /weight must/,
     );
+    // The flags of the service, the sandbox and the check report, read by schemas too.
+    await usage(
+      ["start", "--no-web", "--no-scheduler"],
+      /--no-web and --no-scheduler together leave nothing to run/,
+    );
+    await usage(
+      ["start", "--stop-timeout", "abc"],
+      /--stop-timeout: "abc" is not a number of seconds between 0 and 3600/,
+    );
+    await usage(["sandbox", "--port", "abc"], /--port must be a whole number, 0 or more, not "abc"/);
+    await usage(
+      ["sandbox", "--latency-ms", "-5"],
+      /--latency-ms must be a whole number, 0 or more, not "-5"/,
+    );
+    await usage(["check", "--lang", "fr"], /--lang must be en or ja, not "fr"/);
+    await usage(["schedules", "list", "--account", "x"], /--account must be a whole number above 0, not "x"/);
     expect((await cli("accounts", "list", "--json")).stdout).not.toMatch(/taro/);
 
     // Well-formed, but about something that does not exist: an error, 1.

@@ -132,7 +132,7 @@ describe.each(DIALECTS)("planner: planners at once on %s", (dialect) => {
     it("a pause while a planner writes the rest of a day leaves no future run behind", async () => {
       const { written, future } = await changeWhileWritingRest(async (trx, id, now) => {
         await setScheduleActive(trx, id, false, now);
-        await clearFuturePlan(trx, id, now);
+        await clearFuturePlan(trx, id, now, "UTC");
       });
       expect(written).toBe(3);
       expect(future).toEqual([]);

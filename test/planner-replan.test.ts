@@ -132,7 +132,7 @@ describe.each(DIALECTS)("planner: re-plan and clear on %s", (dialect) => {
     const rows = await runsOf(t.db, id);
     await t.db.updateTable("runs").set({ state: "failed" }).where("id", "=", rows.at(-1)!.id).execute();
     // 08:50 today (due before now) stays, the failed one stays; three planned future rows go.
-    expect(await clearFuturePlan(t.db, id, NOW)).toBe(3);
+    expect(await clearFuturePlan(t.db, id, NOW, "UTC")).toBe(3);
     expect((await runsOf(t.db, id)).map((r) => [r.local_date, r.slot, r.state])).toEqual([
       ["2026-03-09", "08:50", "planned"],
       ["2026-03-11", "08:50", "failed"],
@@ -143,6 +143,27 @@ describe.each(DIALECTS)("planner: re-plan and clear on %s", (dialect) => {
       .where("schedule_id", "=", id)
       .execute();
     expect(days.map((d) => d.local_date)).toEqual(["2026-03-08"]);
+  });
+
+  it("clearFuturePlan reads today in the planner's zone: the default one for an account without a zone", async () => {
+    t = await createTestDb(dialect);
+    // An account written by an older version (no zone): planned in the default zone, New York, where NOW
+    // (00:00 UTC on 03-09) is 19:00 on 03-08. In UTC "today" would be 03-09: the pause would close New
+    // York's 03-08 (same version) and the resume would leave out its 20:00 and 22:00.
+    const id = await addSchedule(t.db, await addAccount(t.db, ""), fixedTimes("20:00", "22:00"));
+    const ny = opts({ defaultTimezone: "America/New_York" });
+    await planSchedule(t.db, id, ny);
+    const before = (await runsOf(t.db, id)).map((r) => [r.local_date, r.slot]);
+    expect(before.slice(0, 2)).toEqual([
+      ["2026-03-08", "20:00"],
+      ["2026-03-08", "22:00"],
+    ]);
+    // Paused and resumed at once, as the schedules service does it (no version bump).
+    await t.db.updateTable("schedules").set({ active: 0 }).where("id", "=", id).execute();
+    await clearFuturePlan(t.db, id, NOW, ny.defaultTimezone);
+    await t.db.updateTable("schedules").set({ active: 1 }).where("id", "=", id).execute();
+    await replanSchedule(t.db, id, ny);
+    expect((await runsOf(t.db, id)).map((r) => [r.local_date, r.slot])).toEqual(before);
   });
 
   it("runs inside the caller's transaction: a rollback undoes the re-plan", async () => {

@@ -23,7 +23,7 @@ import { PLAN_HORIZON_MS } from "../scheduler/planning/index.js";
 import { createPostService, type PostService } from "../scheduler/posts.service.js";
 import { createRunService, type RunService } from "../scheduler/runs.service.js";
 import { createStatusService } from "../scheduler/status.service.js";
-import { accountSchedules } from "../schedules/account-schedules.js";
+import { createAccountSchedules } from "../schedules/account-schedules.js";
 import { createScheduleService } from "../schedules/schedules.service.js";
 import { logEvent } from "./engine-log.js";
 import type { ThreadsConnection } from "./threads-connection.js";
@@ -171,6 +171,7 @@ function createServices(deps: AppDeps, notify: () => Promise<void>) {
     groups: accountGroups,
     ...(deps.rng ? { rng: deps.rng } : {}),
   });
+  const accountSchedules = createAccountSchedules(config.defaultTimezone);
   const accounts = createAccountService({
     db,
     threads: deps.threads.client,

@@ -1,7 +1,7 @@
 import type { ParseArgsConfig } from "node:util";
 import type { z } from "zod";
 import type { DatabaseUse } from "../app/open-app.js";
-import { firstProblem, id } from "../schema-fields.js";
+import { firstProblem } from "../schema-fields.js";
 import type { CliContext } from "./context.js";
 import { UsageError } from "./usage-error.js";
 
@@ -80,12 +80,4 @@ export function valuesOf(args: ParsedArgs, flags: Record<string, string>): Recor
     if (value !== undefined) values[key] = value;
   }
   return values;
-}
-
-/**
- * Parses an id such as an account or schedule id: a whole number above 0, written in digits. `1e3`, `0x10`
- * and ids beyond MAX_ID are refused as typed (Number() would read 99999999999999999999 as 1e20).
- */
-export function parseId(text: string | undefined, what: string): number {
-  return parseInput(id(what), text);
 }

@@ -1,16 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import type { ParsedArgs } from "../cli/command.js";
-import { partsFromArgs } from "../cli/commands/groups.js";
+import { GROUP_FLAG_NAMES, partsFromArgs } from "../cli/commands/groups.js";
 import { firstProblem } from "../schema-fields.js";
 import type { NewPostGroup } from "./group.js";
-import {
-  type GroupNames,
-  groupIdSchema,
-  groupPatchSchema,
-  importGroupsSchema,
-  newGroupSchema,
-} from "./groups.schema.js";
+import { groupIdSchema, groupPatchSchema, importGroupsSchema, newGroupSchema } from "./groups.schema.js";
 import type { GroupService } from "./groups.service.js";
 
 // Compile-time: what the schemas give is what the service takes.
@@ -23,16 +17,8 @@ const _import: (
 ) => NonNullable<Parameters<GroupService["importGroups"]>[1]["encoding"]> = (v) => v;
 void [_add, _patch, _import];
 
-const FLAGS: GroupNames = {
-  accountId: "--account",
-  id: "the group ID",
-  name: "--name",
-  weight: "--weight",
-  replyControl: "--reply-control",
-  encoding: "--encoding",
-  noParts: "give the post: at least one --text, --image or --video",
-  nothingToChange: "nothing to change",
-};
+/** The CLI's names for the flags: the messages below are the ones the command line shows. */
+const FLAGS = GROUP_FLAG_NAMES;
 
 const problem = (schema: z.ZodType, input: unknown) => {
   const parsed = schema.safeParse(input);
@@ -83,7 +69,9 @@ describe("groupPatchSchema, groupIdSchema, importGroupsSchema", () => {
   });
 
   it("refuse an empty edit and an encoding that is not read", () => {
-    expect(problem(groupPatchSchema(FLAGS), {})).toBe("nothing to change");
+    expect(problem(groupPatchSchema(FLAGS), {})).toBe(
+      "nothing to change: give --name, --weight or the parts (--text, --image, …)",
+    );
     expect(problem(importGroupsSchema(FLAGS), { accountId: 1, encoding: "latin1" })).toBe(
       '--encoding must be one of utf-8, utf-16le, utf-16be, shift_jis (or cp932, sjis, windows-31j), not "latin1"',
     );

@@ -1,7 +1,7 @@
 import type { Db } from "../db/connect.js";
-import type { RunState, ScheduleKind } from "../db/schema.js";
+import type { AccountRow, RunState, ScheduleRow } from "../db/schema.js";
 import { ONE_OFF_PREFIX } from "./jobs/post-at.js";
-import type { RunStateFilter } from "./run-state.js";
+import { CLAIMABLE_STATES, type RunStateFilter } from "./run-state.js";
 
 /**
  * The read models of `jobs`, `runs`, `check` and the status page: what is planned and what ran, with the
@@ -12,20 +12,18 @@ import type { RunStateFilter } from "./run-state.js";
 const BATCH = 500;
 
 /** An active schedule with what `jobs` and `check` show of it and its account. */
-export interface ActiveScheduleRow {
-  id: number;
-  account_id: number;
-  kind: ScheduleKind;
-  times_json: string | null;
-  window_start: string | null;
-  window_end: string | null;
-  posts_per_day: number | null;
-  timezone: string | null;
-  until_date: string | null;
-  account_timezone: string;
-  username: string;
-  name: string | null;
-}
+export type ActiveScheduleRow = Pick<
+  ScheduleRow,
+  | "id"
+  | "account_id"
+  | "kind"
+  | "times_json"
+  | "window_start"
+  | "window_end"
+  | "posts_per_day"
+  | "timezone"
+  | "until_date"
+> & { account_timezone: AccountRow["timezone"] } & Pick<AccountRow, "username" | "name">;
 
 /** The active schedules, in id order, each with its account's zone and names. */
 export async function listActiveSchedules(db: Db): Promise<ActiveScheduleRow[]> {
@@ -59,7 +57,7 @@ export async function listNextDue(
   const rows = await db
     .selectFrom("runs")
     .select(["job_key", "slot", (eb) => eb.fn.min("due_at").as("next")])
-    .where("state", "in", ["planned", "needs_check"])
+    .where("state", "in", CLAIMABLE_STATES)
     .where("due_at", ">=", from)
     .groupBy(["job_key", "slot"])
     .execute();

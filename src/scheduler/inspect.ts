@@ -1,9 +1,8 @@
 import { DateTime } from "luxon";
 import type { Db } from "../db/connect.js";
 import type { RunRow, RunState } from "../db/schema.js";
-import { scheduleZone } from "../schedules/schedule.js";
+import { type Schedule, scheduleZone, timesOf } from "../schedules/schedule.js";
 import {
-  type ActiveScheduleRow,
   getZonesOfRun,
   listActiveSchedules,
   listNextDue,
@@ -96,7 +95,7 @@ export async function listJobs(db: Db, now: number, defaultTimezone: string): Pr
   for (const s of schedules) {
     const zone = scheduleZone(s.timezone, s.account_timezone, defaultTimezone);
     if (s.kind === "fixed") {
-      for (const time of JSON.parse(s.times_json ?? "[]") as string[]) {
+      for (const time of timesOf(s) ?? []) {
         add(
           `schedule_${s.id}_${time}`,
           "fixed",
@@ -204,11 +203,19 @@ export async function zoneOfRun(db: Db, run: RunRow, defaultTimezone: string): P
 
 /** An active schedule as `check` lists it: its timing and its account's name. */
 export type ActiveSchedule = Pick<
-  ActiveScheduleRow,
-  "id" | "kind" | "times_json" | "window_start" | "window_end" | "posts_per_day" | "username" | "name"
->;
+  Schedule,
+  "id" | "kind" | "times" | "windowStart" | "windowEnd" | "postsPerDay"
+> & { username: string; name: string | null };
 
 /** The active schedules in id order (the same read as `listJobs`). */
 export async function listActiveSchedulesForCheck(db: Db): Promise<ActiveSchedule[]> {
-  return listActiveSchedules(db);
+  return (await listActiveSchedules(db)).map((s) => {
+    const schedule: ActiveSchedule = { id: s.id, kind: s.kind, username: s.username, name: s.name };
+    const times = timesOf(s);
+    if (times !== undefined) schedule.times = times;
+    if (s.window_start !== null) schedule.windowStart = s.window_start;
+    if (s.window_end !== null) schedule.windowEnd = s.window_end;
+    if (s.posts_per_day !== null) schedule.postsPerDay = s.posts_per_day;
+    return schedule;
+  });
 }

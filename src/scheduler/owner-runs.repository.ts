@@ -1,5 +1,6 @@
 import type { Db } from "../db/connect.js";
 import type { RunRow } from "../db/schema.js";
+import { IN_FLIGHT_STATES } from "./run-state.js";
 
 /**
  * The runs of an account or a group, as the accounts and groups features ask about them (removal, pause,
@@ -18,7 +19,7 @@ export async function listInFlightOfAccount(
     .selectFrom("runs")
     .select(["id", "state"])
     .where("account_id", "=", accountId)
-    .where("state", "in", ["running", "needs_check"])
+    .where("state", "in", IN_FLIGHT_STATES)
     .orderBy("id")
     .execute();
 }
@@ -72,7 +73,7 @@ export async function listUnfinishedOfGroup(
     .where("o.group_id", "=", groupId)
     .where((eb) =>
       eb.or([
-        eb("o.state", "in", ["running", "needs_check"]),
+        eb("o.state", "in", IN_FLIGHT_STATES),
         eb.and([
           eb("o.state", "=", "planned"),
           eb.or([

@@ -125,14 +125,24 @@ export async function planAll(db: Db, opts: PlanOptions): Promise<number> {
  * Deletes the schedule's unclaimed future runs (state `planned`, due_at >= now; rows in any other
  * state are history or in flight and stay) and its `planned_days` from today's local date on, so those days
  * are planned again; earlier days are marked fully written. Returns the number of runs deleted.
+ *
+ * "Today" is in the zone the planner plans the schedule in (`scheduleZone`, with the same
+ * `defaultTimezone`): in any other zone it could be the planner's yesterday or tomorrow, and a re-plan would
+ * then leave today's remaining runs out. A zone the planner refuses (the schedule is never planned) falls
+ * back to UTC: any day will do for a schedule that has no planned days.
  */
-export async function clearFuturePlan(db: Db, scheduleId: number, now: number): Promise<number> {
+export async function clearFuturePlan(
+  db: Db,
+  scheduleId: number,
+  now: number,
+  defaultTimezone: string,
+): Promise<number> {
   // A planner writing this schedule's days holds its row FOR SHARE: wait for it, so that what it writes is
   // deleted below rather than left behind (edits and pauses have already updated the row, removal has not).
   const target = await getPlanTarget(db, scheduleId, { lock: true });
   const deleted = await deletePlannedRunsFrom(db, scheduleId, now);
   if (target) {
-    const zone = scheduleZone(target.timezone, target.account_timezone, "UTC");
+    const zone = scheduleZone(target.timezone, target.account_timezone, defaultTimezone);
     const today = localDateAt(isValidTimeZone(zone) ? zone : "UTC", now);
     await deletePlannedDaysFrom(db, scheduleId, today);
     // Earlier days keep their past but nothing more is written to them: what they had still to write is
@@ -149,7 +159,7 @@ export async function clearFuturePlan(db: Db, scheduleId: number, now: number): 
  */
 export async function replanSchedule(db: Db, scheduleId: number, opts: PlanOptions): Promise<void> {
   await inTransaction(db, async (trx) => {
-    await clearFuturePlan(trx, scheduleId, opts.now);
+    await clearFuturePlan(trx, scheduleId, opts.now, opts.defaultTimezone);
     const target = await getPlanTarget(trx, scheduleId);
     if (target?.active !== 1) return;
     await planTargets(trx, [target], opts, "now", refuse);

@@ -19,6 +19,18 @@ export const RUN_STATES = [
 export type RunState = (typeof RUN_STATES)[number];
 
 /**
+ * In flight: claimed and running, or waiting for a check against Threads. Something of such a run may be on
+ * Threads already.
+ */
+export const IN_FLIGHT_STATES = ["running", "needs_check"] as const satisfies readonly RunState[];
+
+/**
+ * Claimable: the states a run may be claimed from, i.e. still to come (planned, or waiting for a check).
+ * The partial index `occurrences_claimable` (migration 0004, PostgreSQL) has exactly this condition.
+ */
+export const CLAIMABLE_STATES = ["planned", "needs_check"] as const satisfies readonly RunState[];
+
+/**
  * What `runs --state` takes: every state a run is shown in, `done` after `published`. `done` is a token
  * refresh that ran (stored as `published`), so `published` means posts only.
  */

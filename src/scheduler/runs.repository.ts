@@ -9,6 +9,7 @@ import type { Db } from "../db/connect.js";
 import { dialectOf } from "../db/dialect.js";
 import type { DB, RunRow, RunState } from "../db/schema.js";
 import { DEFAULT_MISFIRE_GRACE_MINUTES } from "./planning/index.js";
+import { CLAIMABLE_STATES } from "./run-state.js";
 
 /**
  * A run's life in the engine: claim with a lease, heartbeat, settle (fenced by the lease), recovery of
@@ -17,11 +18,11 @@ import { DEFAULT_MISFIRE_GRACE_MINUTES } from "./planning/index.js";
  */
 
 /**
- * States a run may be claimed from, as SQL literals: the partial index `occurrences_claimable`
+ * The claimable states (`CLAIMABLE_STATES`) as SQL literals: the partial index `occurrences_claimable`
  * (migration 0004, PostgreSQL) has exactly this condition, and a planner matches it only against constants,
  * not bound parameters.
  */
-const CLAIMABLE = sql<boolean>`state in ('planned', 'needs_check')`;
+const CLAIMABLE = sql<boolean>`state in (${sql.join(CLAIMABLE_STATES.map((state) => sql.lit(state)))})`;
 
 export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string } | undefined;

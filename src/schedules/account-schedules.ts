@@ -1,5 +1,6 @@
 import type { Db } from "../db/connect.js";
 import { clearFuturePlan } from "../scheduler/planner.js";
+import { groupIdsOf } from "./schedule.js";
 import { listSchedules, setScheduleActive } from "./schedules.repository.js";
 
 /**
@@ -21,16 +22,20 @@ export interface AccountSchedules {
   ): Promise<Array<{ id: number; groupIds: number[] }>>;
 }
 
-async function stopAll(db: Db, accountId: number, now: number): Promise<number> {
-  let stopped = 0;
-  for (const schedule of await listSchedules(db, { accountId })) {
-    if (schedule.active === 1) {
-      await setScheduleActive(db, schedule.id, false, now);
-      stopped += 1;
+/** The account schedules; `defaultTimezone` is the zone of schedules of an account without one (the planner's). */
+export function createAccountSchedules(defaultTimezone: string): AccountSchedules {
+  async function stopAll(db: Db, accountId: number, now: number): Promise<number> {
+    let stopped = 0;
+    for (const schedule of await listSchedules(db, { accountId })) {
+      if (schedule.active === 1) {
+        await setScheduleActive(db, schedule.id, false, now);
+        stopped += 1;
+      }
+      await clearFuturePlan(db, schedule.id, now, defaultTimezone);
     }
-    await clearFuturePlan(db, schedule.id, now);
+    return stopped;
   }
-  return stopped;
+  return { stopAll, listNamingGroup };
 }
 
 async function listNamingGroup(
@@ -41,9 +46,7 @@ async function listNamingGroup(
   return (await listSchedules(db, { accountId }))
     .map((s) => ({
       id: s.id,
-      groupIds: s.group_ids_json === null ? null : (JSON.parse(s.group_ids_json) as number[]),
+      groupIds: groupIdsOf(s),
     }))
     .filter((s): s is { id: number; groupIds: number[] } => s.groupIds?.includes(groupId) ?? false);
 }
-
-export const accountSchedules: AccountSchedules = { stopAll, listNamingGroup };

@@ -2,6 +2,7 @@ import type { Db } from "../db/connect.js";
 import type { PickPolicy } from "../db/schema.js";
 import type { PickState } from "../scheduler/pick.js";
 import { getPickRow, setPickStateJson } from "./pick-state.repository.js";
+import { groupIdsOf } from "./schedule.js";
 
 /**
  * What the post job needs of a schedule to pick a group: its pick policy, the groups it may draw from (null:
@@ -22,7 +23,7 @@ export async function loadPickSource(db: Db, scheduleId: number): Promise<PickSo
   return {
     scheduleId: row.id,
     pick: row.pick,
-    groupIds: row.group_ids_json ? (JSON.parse(row.group_ids_json) as number[]) : null,
+    groupIds: groupIdsOf(row),
     state: row.pick_state_json ? (JSON.parse(row.pick_state_json) as PickState) : {},
   };
 }

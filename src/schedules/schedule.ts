@@ -17,7 +17,6 @@ import { resolveTimeZone } from "../timezone.js";
 import { PICK_POLICIES } from "./pick-policy.js";
 
 export type { PickPolicy, ScheduleKind, Weekday };
-export { DEFAULT_MISFIRE_GRACE_MINUTES, MAX_MISFIRE_GRACE_MINUTES };
 
 /**
  * A schedule: the one domain type, read from its row by `toSchedule`. The settings hold only the fields of
@@ -66,21 +65,19 @@ export function toSchedule(row: ScheduleRow): Schedule {
     id: row.id,
     accountId: row.account_id,
     kind: row.kind,
-    days: parseJsonColumn<Weekday[]>(row, "days_json", row.days_json),
+    days: daysOf(row),
     timezone: row.timezone,
     active: row.active === 1,
     pick: row.pick,
-    groupIds:
-      row.group_ids_json === null
-        ? null
-        : parseJsonColumn<number[]>(row, "group_ids_json", row.group_ids_json),
+    groupIds: groupIdsOf(row),
     misfireGraceMinutes: row.misfire_grace_minutes,
     until: row.until_date ?? null,
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
-  if (row.times_json !== null) schedule.times = parseJsonColumn<string[]>(row, "times_json", row.times_json);
+  const times = timesOf(row);
+  if (times !== undefined) schedule.times = times;
   if (row.window_start !== null) schedule.windowStart = row.window_start;
   if (row.window_end !== null) schedule.windowEnd = row.window_end;
   if (row.posts_per_day !== null) schedule.postsPerDay = row.posts_per_day;
@@ -88,7 +85,29 @@ export function toSchedule(row: ScheduleRow): Schedule {
   return schedule;
 }
 
-function parseJsonColumn<T>(row: ScheduleRow, column: string, text: string): T {
+/*
+ * The one parser of each JSON column of a schedule row, for every read of one (whole rows or a few columns):
+ * each throws, naming the schedule and the column, when the column is damaged.
+ */
+
+/** The weekdays of `days_json`. */
+export function daysOf(row: Pick<ScheduleRow, "id" | "days_json">): Weekday[] {
+  return parseJsonColumn<Weekday[]>(row, "days_json", row.days_json);
+}
+
+/** The groups of `group_ids_json`; null: every enabled group of the account. */
+export function groupIdsOf(row: Pick<ScheduleRow, "id" | "group_ids_json">): number[] | null {
+  return row.group_ids_json === null
+    ? null
+    : parseJsonColumn<number[]>(row, "group_ids_json", row.group_ids_json);
+}
+
+/** The fixed times of `times_json`; undefined for a random schedule. */
+export function timesOf(row: Pick<ScheduleRow, "id" | "times_json">): string[] | undefined {
+  return row.times_json === null ? undefined : parseJsonColumn<string[]>(row, "times_json", row.times_json);
+}
+
+function parseJsonColumn<T>(row: Pick<ScheduleRow, "id">, column: string, text: string): T {
   try {
     return JSON.parse(text) as T;
   } catch (error) {

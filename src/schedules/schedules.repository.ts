@@ -1,6 +1,7 @@
 import type { ExpressionBuilder, Insertable, Updateable } from "kysely";
 import type { Db } from "../db/connect.js";
 import type { DB, ScheduleRow, SchedulesTable } from "../db/schema.js";
+import { groupIdsOf } from "./schedule.js";
 
 export async function insertSchedule(db: Db, values: Insertable<SchedulesTable>): Promise<ScheduleRow> {
   return db.insertInto("schedules").values(values).returningAll().executeTakeFirstOrThrow();
@@ -122,7 +123,7 @@ export async function listSchedulesWithoutGroups(
     selected: r.group_ids_json !== null,
   }));
   // Schedules that name their groups, on accounts that have some enabled group: are any of theirs enabled?
-  const wanted = chosen.map((r) => ({ row: r, ids: JSON.parse(r.group_ids_json!) as number[] }));
+  const wanted = chosen.map((r) => ({ row: r, ids: groupIdsOf(r) ?? [] }));
   const allIds = [...new Set(wanted.flatMap((w) => w.ids))];
   const enabled = new Set<number>();
   for (let i = 0; i < allIds.length; i += 500) {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import type { ParsedArgs } from "../cli/command.js";
-import { scheduleJsonFromArgs } from "../cli/commands/schedules.js";
+import { SCHEDULE_FLAG_NAMES, scheduleJsonFromArgs } from "../cli/commands/schedules.js";
 import { firstProblem } from "../schema-fields.js";
-import { newScheduleSchema, type ScheduleNames, schedulePatchSchema } from "./schedules.schema.js";
+import { newScheduleSchema, schedulePatchSchema } from "./schedules.schema.js";
 import type { NewSchedule, SchedulePatch } from "./schedules.service.js";
 
 // Compile-time: what the schemas give is what the service takes.
@@ -18,22 +18,8 @@ const problem = (schema: z.ZodType, input: unknown) => {
   return firstProblem(parsed.error);
 };
 
-const FLAGS: ScheduleNames = {
-  accountId: "--account",
-  times: "--fixed",
-  window: "--random",
-  postsPerDay: "--count",
-  minGapMinutes: "--min-gap",
-  days: "--days",
-  pick: "--pick",
-  groupIds: "--groups",
-  misfireGraceMinutes: "--misfire-grace",
-  until: "--until",
-  fixedForm: "--fixed HH:MM[,HH:MM…]",
-  randomForm: "--random HH:MM-HH:MM",
-  countForm: "--count N",
-  nothingToChange: "nothing to change",
-};
+/** The CLI's names for the flags: the messages below are the ones the command line shows. */
+const FLAGS = SCHEDULE_FLAG_NAMES;
 
 function argsOf(values: ParsedArgs["values"]): ParsedArgs {
   return { values, positionals: [], tokens: [] };
@@ -184,7 +170,9 @@ describe("schedulePatchSchema", () => {
   });
 
   it("refuses an edit that changes nothing, and mixed kinds", () => {
-    expect(problem(patch, {})).toBe("nothing to change");
+    expect(problem(patch, {})).toBe(
+      "nothing to change: give at least one option of `schedules add` (see --help)",
+    );
     expect(problem(patch, { times: "09:00", minGapMinutes: "5" })).toBe(
       "--count and --min-gap belong to --random schedules",
     );

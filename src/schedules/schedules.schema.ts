@@ -271,3 +271,15 @@ export function schedulePatchSchema(n: ScheduleNames = SCHEDULE_JSON_NAMES) {
       return patch;
     });
 }
+
+/** `schedules edit|pause|resume|remove`: a schedule's id. */
+export function scheduleIdSchema(label = "id") {
+  return id(label);
+}
+
+/** `schedules list`: which schedules to list (every account's without `accountId`). */
+export function scheduleListSchema(n: Pick<ScheduleNames, "accountId"> = SCHEDULE_JSON_NAMES) {
+  return z
+    .object({ accountId: id(n.accountId).optional() })
+    .transform((v): { accountId?: number } => (v.accountId === undefined ? {} : { accountId: v.accountId }));
+}

@@ -198,7 +198,7 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
       const now = clock.now();
       const row = await setScheduleActive(trx, id, active, now);
       if (active) await replanSchedule(trx, id, planOptions(now));
-      else await clearFuturePlan(trx, id, now);
+      else await clearFuturePlan(trx, id, now, deps.defaultTimezone);
       return toSchedule(row!);
     });
     await notify();
@@ -209,7 +209,7 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
   async function remove(id: number): Promise<void> {
     await db.transaction().execute(async (trx) => {
       await mustGet(trx, id);
-      await clearFuturePlan(trx, id, clock.now());
+      await clearFuturePlan(trx, id, clock.now(), deps.defaultTimezone);
       await removeSchedule(trx, id);
     });
     await notify();

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
+import { accountIdSchema } from "../../accounts/accounts.schema.js";
 import { AppError } from "../../errors.js";
 import type { PostGroup } from "../../groups/group.js";
 import {
@@ -11,24 +12,15 @@ import {
   newGroupSchema,
 } from "../../groups/groups.schema.js";
 import { type PostPart, REPLY_CONTROLS } from "../../threads/post.js";
-import {
-  type Command,
-  flag,
-  type ParsedArgs,
-  parseId,
-  parseInput,
-  str,
-  UsageError,
-  valuesOf,
-} from "../command.js";
+import { type Command, flag, type ParsedArgs, parseInput, str, UsageError, valuesOf } from "../command.js";
 import type { CliContext } from "../context.js";
 import { formatIdRanges } from "../id-ranges.js";
 import { printJson, printTable } from "../output.js";
 import { confirm } from "../prompt.js";
 import { warnSchedulesWithoutGroups } from "./schedules.js";
 
-/** The group schemas' names for the flags. */
-const FLAG_NAMES: GroupNames = {
+/** The group schemas' names for the flags (exported for the schema tests, which read the messages the CLI shows). */
+export const GROUP_FLAG_NAMES: GroupNames = {
   accountId: "--account",
   id: "the group ID",
   name: "--name",
@@ -38,7 +30,7 @@ const FLAG_NAMES: GroupNames = {
   noParts: "give the post: at least one --text, --image or --video",
   nothingToChange: "nothing to change: give --name, --weight or the parts (--text, --image, …)",
 };
-const GROUP_ID = FLAG_NAMES.id;
+const GROUP_ID = GROUP_FLAG_NAMES.id;
 
 /** Flags that describe the parts of a post, shared by `groups add` and `post`. */
 export const PART_OPTIONS = {
@@ -154,7 +146,7 @@ export const groupsAddCommand: Command = {
     ...PART_OPTIONS,
   },
   async run(ctx, args) {
-    const { accountId, ...input } = parseInput(newGroupSchema(FLAG_NAMES), {
+    const { accountId, ...input } = parseInput(newGroupSchema(GROUP_FLAG_NAMES), {
       ...valuesOf(args, { accountId: "account", name: "name", weight: "weight" }),
       parts: partsFromArgs(args),
       enabled: !flag(args, "disabled"),
@@ -191,7 +183,7 @@ export const groupsEditCommand: Command = {
   async run(ctx, args) {
     const id = parseInput(groupIdSchema(GROUP_ID), args.positionals[0]);
     const parts = partsFromArgs(args);
-    const patch = parseInput(groupPatchSchema(FLAG_NAMES), {
+    const patch = parseInput(groupPatchSchema(GROUP_FLAG_NAMES), {
       ...valuesOf(args, { name: "name", weight: "weight" }),
       ...(parts.length > 0 ? { parts } : {}),
     });
@@ -248,7 +240,7 @@ export const groupsImportCommand: Command = {
   positionals: { min: 1, max: 1, names: "FILE" },
   async run(ctx, args) {
     const { accountId, encoding } = parseInput(
-      importGroupsSchema(FLAG_NAMES),
+      importGroupsSchema(GROUP_FLAG_NAMES),
       valuesOf(args, { accountId: "account", encoding: "encoding" }),
     );
     const file = args.positionals[0]!;
@@ -294,7 +286,7 @@ export const groupsListCommand: Command = {
   ],
   options: { account: { type: "string" }, all: { type: "boolean" }, json: { type: "boolean" } },
   async run(ctx, args) {
-    const accountId = parseId(str(args, "account"), "--account");
+    const accountId = parseInput(accountIdSchema("--account"), str(args, "account"));
     const groups = await (await ctx.services()).groups.list(accountId, {
       archived: flag(args, "all") ? "all" : "live",
     });

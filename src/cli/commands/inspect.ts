@@ -9,7 +9,8 @@ import { ONE_OFF_SLOT } from "../../scheduler/jobs/post-at.js";
 import { formatLocalTime } from "../../scheduler/planning/at.js";
 import { DEFAULT_MISFIRE_GRACE_MINUTES } from "../../scheduler/planning/index.js";
 import { type RunNames, runIdSchema, runListSchema } from "../../scheduler/runs.schema.js";
-import { type Command, flag, parseInput, str, UsageError, valuesOf } from "../command.js";
+import { oneOf } from "../../schema-fields.js";
+import { type Command, flag, parseInput, str, valuesOf } from "../command.js";
 import { printJson, printTable } from "../output.js";
 import { withoutGroupsText } from "./schedules.js";
 
@@ -227,6 +228,8 @@ export const reloadCommand: Command = {
   },
 };
 
+const CHECK_LANGUAGES = ["en", "ja"] as const;
+
 const CHECK_TEXT = {
   en: {
     title: "=== Scheduler check ===",
@@ -269,8 +272,10 @@ export const checkCommand: Command = {
   flags: [["--lang en|ja", "language of the report (default: ja when LANG starts with ja, else en)"]],
   options: { lang: { type: "string" } },
   async run(ctx, args) {
-    const lang = str(args, "lang") ?? (process.env.LANG?.startsWith("ja") ? "ja" : "en");
-    if (lang !== "en" && lang !== "ja") throw new UsageError(`--lang must be en or ja, not "${lang}"`);
+    const lang = parseInput(
+      oneOf("--lang", CHECK_LANGUAGES, { listWords: "en or ja" }),
+      str(args, "lang") ?? (process.env.LANG?.startsWith("ja") ? "ja" : "en"),
+    );
     const t = CHECK_TEXT[lang];
     const out = ctx.output;
     const app = await ctx.app();
@@ -299,8 +304,8 @@ export const checkCommand: Command = {
     for (const s of active) {
       const times =
         s.kind === "fixed"
-          ? `Times: [${(JSON.parse(s.times_json ?? "[]") as string[]).map((x) => `'${x}'`).join(", ")}]`
-          : `Window: '${s.window_start}'-'${s.window_end}'  Count: ${s.posts_per_day}`;
+          ? `Times: [${(s.times ?? []).map((x) => `'${x}'`).join(", ")}]`
+          : `Window: '${s.windowStart}'-'${s.windowEnd}'  Count: ${s.postsPerDay}`;
       out.out(
         `   - Schedule ID: ${s.id}  Account: ${s.name ?? s.username}  Type: ${s.kind.toUpperCase()}  ${times}`,
       );

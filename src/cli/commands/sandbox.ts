@@ -1,5 +1,6 @@
 import { startSandbox } from "../../sandbox/index.js";
-import { type Command, str, strs, UsageError } from "../command.js";
+import { wholeNumberFromZero } from "../../schema-fields.js";
+import { type Command, parseInput, str, strs } from "../command.js";
 
 export const sandboxCommand: Command = {
   name: "sandbox",
@@ -57,8 +58,5 @@ export const sandboxCommand: Command = {
 };
 
 function nonNegative(text: string, what: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0)
-    throw new UsageError(`${what} must be a whole number, 0 or more, not "${text}"`);
-  return n;
+  return parseInput(wholeNumberFromZero(what), text);
 }

@@ -3,9 +3,11 @@ import { withoutGroupsWarning } from "../../schedules/schedule.js";
 import {
   newScheduleSchema,
   type ScheduleNames,
+  scheduleIdSchema,
+  scheduleListSchema,
   schedulePatchSchema,
 } from "../../schedules/schedules.schema.js";
-import { type Command, flag, type ParsedArgs, parseId, parseInput, str, valuesOf } from "../command.js";
+import { type Command, flag, type ParsedArgs, parseInput, valuesOf } from "../command.js";
 import type { CliContext } from "../context.js";
 import { hintSentence } from "../hints.js";
 import { printJson, printTable } from "../output.js";
@@ -59,8 +61,11 @@ const SCHEDULE_OPTIONS = {
   json: { type: "boolean" },
 } as const;
 
-/** The schedule schemas' names for the flags, so a refusal reads as today's usage line. */
-const FLAG_NAMES: ScheduleNames = {
+/**
+ * The schedule schemas' names for the flags, so a refusal reads as today's usage line (exported for the
+ * schema tests, which read the messages the CLI shows).
+ */
+export const SCHEDULE_FLAG_NAMES: ScheduleNames = {
   accountId: "--account",
   times: "--fixed",
   window: "--random",
@@ -108,7 +113,7 @@ export const schedulesAddCommand: Command = {
   flags: [["--account ID", "the account that posts"], ...SCHEDULE_FLAGS.map(addFlag)],
   options: { account: { type: "string" }, ...SCHEDULE_OPTIONS },
   async run(ctx, args) {
-    const input = parseInput(newScheduleSchema(FLAG_NAMES), scheduleJsonFromArgs(args));
+    const input = parseInput(newScheduleSchema(SCHEDULE_FLAG_NAMES), scheduleJsonFromArgs(args));
     const { accountId } = input;
     const services = await ctx.services();
     const schedule = await services.schedules.add(input);
@@ -139,8 +144,8 @@ export const schedulesEditCommand: Command = {
   options: SCHEDULE_OPTIONS,
   positionals: { min: 1, max: 1, names: "ID" },
   async run(ctx, args) {
-    const id = parseId(args.positionals[0], "the schedule ID");
-    const patch = parseInput(schedulePatchSchema(FLAG_NAMES), scheduleJsonFromArgs(args));
+    const id = parseInput(scheduleIdSchema("the schedule ID"), args.positionals[0]);
+    const patch = parseInput(schedulePatchSchema(SCHEDULE_FLAG_NAMES), scheduleJsonFromArgs(args));
     const schedule = await (await ctx.services()).schedules.update(id, patch);
     await warnSchedulesWithoutGroups(ctx, { scheduleId: schedule.id });
     if (flag(args, "json")) {
@@ -170,11 +175,12 @@ export const schedulesListCommand: Command = {
   ],
   options: { account: { type: "string" }, json: { type: "boolean" } },
   async run(ctx, args) {
-    const account = str(args, "account");
-    const services = await ctx.services();
-    const schedules = await services.schedules.listWithEnd(
-      account !== undefined ? { accountId: parseId(account, "--account") } : {},
+    const filter = parseInput(
+      scheduleListSchema(SCHEDULE_FLAG_NAMES),
+      valuesOf(args, { accountId: "account" }),
     );
+    const services = await ctx.services();
+    const schedules = await services.schedules.listWithEnd(filter);
     // Every account, removed ones too: a removed account's schedules stay (paused) with its history.
     const owners = new Map((await services.accounts.list({ archived: "all" })).map((a) => [a.id, a]));
     const usernames = new Map([...owners].map(([id, a]) => [id, a.username]));
@@ -215,7 +221,7 @@ function scheduleAction(verb: "pause" | "resume" | "remove", summary: string, do
     usage: "ID",
     positionals: { min: 1, max: 1, names: "ID" },
     async run(ctx, args) {
-      const id = parseId(args.positionals[0], "the schedule ID");
+      const id = parseInput(scheduleIdSchema("the schedule ID"), args.positionals[0]);
       await (await ctx.services()).schedules[verb](id);
       ctx.output.out(`${done} schedule ${id}.`);
       if (verb === "resume") await warnSchedulesWithoutGroups(ctx, { scheduleId: id });

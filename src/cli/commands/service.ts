@@ -1,9 +1,9 @@
 import type { Server } from "node:http";
 import { serve } from "@hono/node-server";
 import { describeDb } from "../../app/open-app.js";
-import { parseStopTimeout } from "../../config.js";
+import { stopTimeout } from "../../schema-fields.js";
 import { destroyHttpAgents } from "../../threads/http-send.js";
-import { type Command, flag, str, UsageError } from "../command.js";
+import { type Command, flag, parseInput, str, UsageError } from "../command.js";
 import { hintSentence } from "../hints.js";
 
 export const startCommand: Command = {
@@ -28,7 +28,11 @@ export const startCommand: Command = {
   async run(ctx, args) {
     const web = !flag(args, "no-web");
     const scheduler = !flag(args, "no-scheduler");
-    if (!web && !scheduler) throw new Error("--no-web and --no-scheduler together leave nothing to run.");
+    if (!web && !scheduler) {
+      throw new UsageError(
+        "--no-web and --no-scheduler together leave nothing to run: give at most one of them.",
+      );
+    }
     await ctx.open();
     // Read after the database: opening it may have saved a newly generated key.
     const config = ctx.config();
@@ -123,12 +127,7 @@ const LAST_RESORT_MS = 1_500;
 
 function stopTimeoutOf(args: Parameters<Command["run"]>[1], fallback: number): number {
   const text = str(args, "stop-timeout");
-  if (text === undefined) return fallback;
-  try {
-    return parseStopTimeout("--stop-timeout", text);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return text === undefined ? fallback : parseInput(stopTimeout("--stop-timeout"), text);
 }
 
 function formatSeconds(ms: number): string {
