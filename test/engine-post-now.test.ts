@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { AppError } from "../src/errors.js";
-import { planOneOff } from "../src/scheduler/jobs/post-at.js";
-import { postNow } from "../src/scheduler/jobs/post-now.js";
+import { planOneOff } from "../src/scheduler/post-at.js";
+import { postNow } from "../src/scheduler/post-now.js";
 import { recoverExpiredLeases } from "../src/scheduler/runs.repository.js";
 import type { PostPart } from "../src/threads/post.js";
 import { DIALECTS } from "./helpers/db.js";

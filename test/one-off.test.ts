@@ -7,8 +7,8 @@ import { AppError } from "../src/errors.js";
 import { CANCEL_REASON, cancelRun } from "../src/scheduler/cancel-run.js";
 import { listJobs, listRuns } from "../src/scheduler/inspect.js";
 import { acquireInstanceLock, schedulerRunning } from "../src/scheduler/instance-lock.js";
-import { ONE_OFF_SLOT, type PostAtRequest, planOneOff } from "../src/scheduler/jobs/post-at.js";
 import { planAll } from "../src/scheduler/planner.js";
+import { ONE_OFF_SLOT, type PostAtRequest, planOneOff } from "../src/scheduler/post-at.js";
 import type { PostPart } from "../src/threads/post.js";
 import { DIALECTS } from "./helpers/db.js";
 import {

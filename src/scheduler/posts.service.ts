@@ -4,8 +4,8 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import type { GroupService } from "../groups/groups.service.js";
 import type { Engine } from "./engine/engine.js";
-import { type PostAtRequest, type PostAtResult, planOneOff } from "./jobs/post-at.js";
-import { type PostNowRequest, type PostNowResult, postNow } from "./jobs/post-now.js";
+import { type PostAtRequest, type PostAtResult, planOneOff } from "./post-at.js";
+import { type PostNowRequest, type PostNowResult, postNow } from "./post-now.js";
 
 export interface PostServiceDeps {
   db: Db;

@@ -1,7 +1,7 @@
 import { AppError } from "../../errors.js";
 import { formatInZone } from "../../scheduler/inspect.js";
-import type { PostAtRequest, PostAtResult, PostAtWarning } from "../../scheduler/jobs/post-at.js";
 import { MAX_AHEAD_DAYS } from "../../scheduler/planning/at.js";
+import type { PostAtRequest, PostAtResult, PostAtWarning } from "../../scheduler/post-at.js";
 import { type PostNames, postSchema } from "../../scheduler/posts.schema.js";
 import { DEFAULT_MISFIRE_GRACE_MINUTES } from "../../schedules/schedule.js";
 import { type Command, flag, type ParsedArgs, parseInput, UsageError, valuesOf } from "../command.js";

@@ -11,10 +11,10 @@ import { type BackoffPolicy, retryDelay } from "../backoff.js";
 import type { RunControl } from "../engine/run-control.js";
 import { pickGroup } from "../pick.js";
 import { planAll } from "../planner.js";
+import { ONE_OFF_PREFIX } from "../post-at.js";
 import { prunePlannedDays } from "../prune-planned-days.js";
 import { type Outcome, setGroup } from "../runs.repository.js";
 import type { Job, JobContext } from "./job.js";
-import { ONE_OFF_PREFIX } from "./post-at.js";
 
 /** What the post job needs of the accounts feature (its service provides both). */
 export interface PublishingAccounts {

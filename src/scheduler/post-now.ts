@@ -1,18 +1,18 @@
 import { randomUUID } from "node:crypto";
-import type { Account } from "../../accounts/account.js";
-import type { AccountService } from "../../accounts/accounts.service.js";
-import type { Clock } from "../../clock.js";
-import type { Db } from "../../db/connect.js";
-import type { PublicationPartRow, RunRow, RunState } from "../../db/schema.js";
-import { AppError } from "../../errors.js";
-import type { PostGroup } from "../../groups/group.js";
-import type { GroupService } from "../../groups/groups.service.js";
-import { ledgerOfRun } from "../../publications/ledger.js";
-import type { PostPart } from "../../threads/post.js";
-import { assertValidGroup } from "../../threads/preflight.js";
-import type { Engine } from "../engine/engine.js";
-import { insertManualRun } from "../run-inserts.repository.js";
-import { getRun, isUniqueViolation, type Outcome } from "../runs.repository.js";
+import type { Account } from "../accounts/account.js";
+import type { AccountService } from "../accounts/accounts.service.js";
+import type { Clock } from "../clock.js";
+import type { Db } from "../db/connect.js";
+import type { PublicationPartRow, RunRow, RunState } from "../db/schema.js";
+import { AppError } from "../errors.js";
+import type { PostGroup } from "../groups/group.js";
+import type { GroupService } from "../groups/groups.service.js";
+import { ledgerOfRun } from "../publications/ledger.js";
+import type { PostPart } from "../threads/post.js";
+import { assertValidGroup } from "../threads/preflight.js";
+import type { Engine } from "./engine/engine.js";
+import { insertManualRun } from "./run-inserts.repository.js";
+import { getRun, isUniqueViolation, type Outcome } from "./runs.repository.js";
 
 /** Job keys of posts published now start with this: `manual:{uuid}`. */
 const MANUAL_PREFIX = "manual:";
