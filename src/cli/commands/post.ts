@@ -72,7 +72,9 @@ export const postCommand: Command = {
         const done = result.parts.filter((p) => p.state === "published");
         for (const p of done) ctx.output.out(`Part ${p.position + 1}: ${p.permalink ?? "published"}`);
         ctx.output.err(
-          result.state === "needs_check"
+          result.state === "lease_lost"
+            ? `This command lost its hold on run ${result.runId} before it could record the outcome (${result.reason}). The scheduler checks with Threads whether it was published before anything is sent again, and finishes the run; follow it with \`threads-scheduler runs\`.`
+            : result.state === "needs_check"
             ? `The outcome is uncertain (${result.reason}). The scheduler will ask Threads whether it was published before anything is sent again; follow run ${result.runId} with \`threads-scheduler runs\`.`
             : `Only ${done.length} of the parts were published (${result.reason}). The scheduler resumes the chain from the first unpublished part; follow run ${result.runId} with \`threads-scheduler runs\`.`,
         );
