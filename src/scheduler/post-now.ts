@@ -106,7 +106,9 @@ export async function postNow(deps: PostNowDeps, req: PostNowRequest): Promise<P
     // Nothing reached Threads: a post published now fails now rather than surprising the user later (so
     // not the runner's "will retry" of an unexpected error).
     if (outcome.state === "planned" && !anyPublished) {
-      const why = unexpected ? `unexpected error: ${unexpected.message}` : (outcome.reason ?? "unknown error");
+      const why = unexpected
+        ? `unexpected error: ${unexpected.message}`
+        : (outcome.reason ?? "unknown error");
       proposed = { state: "failed", reason: `nothing was published: ${why}` };
     }
     return proposed;

@@ -75,8 +75,8 @@ export const postCommand: Command = {
           result.state === "lease_lost"
             ? `This command lost its hold on run ${result.runId} before it could record the outcome (${result.reason}). The scheduler checks with Threads whether it was published before anything is sent again, and finishes the run; follow it with \`threads-scheduler runs\`.`
             : result.state === "needs_check"
-            ? `The outcome is uncertain (${result.reason}). The scheduler will ask Threads whether it was published before anything is sent again; follow run ${result.runId} with \`threads-scheduler runs\`.`
-            : `Only ${done.length} of the parts were published (${result.reason}). The scheduler resumes the chain from the first unpublished part; follow run ${result.runId} with \`threads-scheduler runs\`.`,
+              ? `The outcome is uncertain (${result.reason}). The scheduler will ask Threads whether it was published before anything is sent again; follow run ${result.runId} with \`threads-scheduler runs\`.`
+              : `Only ${done.length} of the parts were published (${result.reason}). The scheduler resumes the chain from the first unpublished part; follow run ${result.runId} with \`threads-scheduler runs\`.`,
         );
         return 1;
       }
