@@ -1,5 +1,11 @@
 import type { App, Services } from "../app/create-app.js";
-import { type AppNeeds, type AppSession, type KeyTools, openAppSession } from "../app/open-app.js";
+import {
+  type AppNeeds,
+  type AppOptions,
+  type AppSession,
+  type KeyTools,
+  openAppSession,
+} from "../app/open-app.js";
 import type { ThreadsConnection } from "../app/threads-connection.js";
 import { type Clock, systemClock } from "../clock.js";
 import type { Config, ConfigOverrides } from "../config.js";
@@ -26,7 +32,7 @@ export interface CliContext {
   /** Threads (sandbox, remote or live); `serveSandbox` when this process is the service. */
   threads(opts?: { serveSandbox?: boolean }): Promise<ThreadsConnection>;
   /** The application (createApp) on this command's database and Threads (see AppSession.app). */
-  app(opts?: { callsThreads?: boolean }): Promise<App>;
+  app(opts?: AppOptions): Promise<App>;
   /** `app().services`. */
   services(): Promise<Services>;
   /** The secret key against the database's key check (`accounts list`, `migrate`, `tokens reset-key`). */
