@@ -139,6 +139,25 @@ describe.each(DIALECTS)("one-off posts on %s", (dialect) => {
     ]);
   });
 
+  it("fails a one-off whose stored post is damaged, saying so, and publishes nothing of it", async () => {
+    const { userId, plan } = await setup();
+    const notJson = await plan({ at: "2026-12-03 16:30", parts: [{ text: "damaged" }] });
+    const wrongShape = await plan({ at: "2026-12-03 16:40", parts: [{ text: "damaged too" }] });
+    const damage = (runId: number, payload: string) =>
+      env.db.updateTable("runs").set({ payload_json: payload }).where("id", "=", runId).execute();
+    await damage(notJson.runId, "[{");
+    await damage(wrongShape.runId, JSON.stringify([{ text: 42 }]));
+    await env.stepTo(T0 + 2 * HOUR, 5 * MINUTE);
+    const runs = new Map((await env.runs({ job: "post" })).map((r) => [r.id, r]));
+    expect(runs.get(notJson.runId)).toMatchObject({ state: "failed" });
+    expect(runs.get(notJson.runId)!.reason).toMatch(/^the post stored on this run cannot be read: not JSON/);
+    expect(runs.get(wrongShape.runId)).toMatchObject({ state: "failed" });
+    expect(runs.get(wrongShape.runId)!.reason).toMatch(
+      /^the post stored on this run cannot be read: part 1 text: /,
+    );
+    expect(publishedTexts(env.sandbox, userId)).toEqual([]);
+  });
+
   it("publishes a named group, and withdraws it (skipped) if the group was disabled or removed before its time", async () => {
     const { account, userId, plan } = await setup();
     const kept = await env.addGroup(account.id, "kept group");

@@ -1,6 +1,7 @@
 import type { AccountForPublishing } from "../../accounts/account.js";
 import type { Db } from "../../db/connect.js";
 import type { RunRow } from "../../db/schema.js";
+import { parsePartList } from "../../groups/group.js";
 import { isGroupEnabled, listLiveParts, listPool, withGroupShareLock } from "../../groups/pool.js";
 import { hasLedger } from "../../publications/ledger.js";
 import { type PublisherDeps, type PublishOutcome, publishGroup } from "../../publications/publisher.js";
@@ -89,6 +90,7 @@ async function runPostJob(
 
   const chosen = await choosePost(db, occ, ctx.random);
   if ("skip" in chosen) return { state: "skipped", reason: chosen.skip };
+  if ("fail" in chosen) return { state: "failed", reason: chosen.fail };
   const issues = validateGroup(chosen.parts);
   if (issues.length > 0) {
     const text = issues.map(formatIssue).join("; ");
@@ -168,10 +170,15 @@ function outcomeToState(
   }
 }
 
-type Chosen = { groupId: number | null; parts: PostPart[] } | { skip: string };
+type Chosen = { groupId: number | null; parts: PostPart[] } | { skip: string } | { fail: string };
 
 async function choosePost(db: Db, occ: RunRow, random: () => number): Promise<Chosen> {
-  if (occ.payload_json) return { groupId: null, parts: JSON.parse(occ.payload_json) as PostPart[] };
+  if (occ.payload_json) {
+    // The post stored on the run itself: read with the groups' parser, so a damaged one publishes nothing.
+    const read = parsePartList(occ.payload_json);
+    if ("problem" in read) return { fail: `the post stored on this run cannot be read: ${read.problem}` };
+    return { groupId: null, parts: read.parts };
+  }
   if (occ.group_id !== null) {
     if (occ.job_key.startsWith(ONE_OFF_PREFIX)) {
       // A one-off post names its group: if the user has since disabled it, it is withdrawn, unless part of
