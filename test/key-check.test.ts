@@ -229,6 +229,6 @@ describe.each(DIALECTS)("SECRET_KEY check on %s", (dialect) => {
     expect(row.status).toBe("reauth_required");
     expect(running.sandbox.published(user.userId)).toEqual([]);
     const runs = await t.db.selectFrom("runs").select("state").execute();
-    expect(runs.map((o) => o.state)).toEqual(["failed"]);
+    expect(runs.map((run) => run.state)).toEqual(["failed"]);
   });
 });

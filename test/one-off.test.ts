@@ -170,7 +170,7 @@ describe.each(DIALECTS)("one-off posts on %s", (dialect) => {
     await env.services.groups.remove(removed);
     await env.stepTo(T0 + 2 * HOUR, 5 * MINUTE);
     expect(publishedTexts(env.sandbox, userId)).toEqual(["kept group"]);
-    const byId = new Map((await env.runs()).map((o) => [o.id, o]));
+    const byId = new Map((await env.runs()).map((run) => [run.id, run]));
     expect(byId.get(a.runId)).toMatchObject({ state: "published", group_id: kept });
     expect(byId.get(b.runId)).toMatchObject({
       state: "skipped",
@@ -192,7 +192,7 @@ describe.each(DIALECTS)("one-off posts on %s", (dialect) => {
     // The scheduler was not running from before 17:00 until 17:16.
     await env.runAt(Date.parse("2026-12-03T08:16:00Z"));
     expect(publishedTexts(env.sandbox, userId)).toEqual([]);
-    const byId = new Map((await env.runs()).map((o) => [o.id, o]));
+    const byId = new Map((await env.runs()).map((run) => [run.id, run]));
     expect(byId.get(paused.runId)).toMatchObject({
       state: "skipped",
       reason: expect.stringMatching(/paused/),
