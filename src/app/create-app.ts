@@ -55,8 +55,8 @@ export interface App {
   /** The use cases (see Services). */
   services: Services;
   /**
-   * This app's scheduler engine, built on first use (a command that only lists never pays for one), not
-   * started: `start` starts it.
+   * This app's one engine, built on first use (a command that only lists never pays for one), not started:
+   * `start` starts it. A post published now (`services.posts.now`) runs on it too, started or not.
    */
   readonly engine: Engine;
   /** Another engine on the same parts, with other options (`check`: a silent one; tests: a second node). */
