@@ -10,6 +10,7 @@ import { AppError } from "../src/errors.js";
 import { DIALECTS } from "./helpers/db.js";
 import { createEngineEnv, DAY, type EngineEnv, MINUTE, publishedTexts } from "./helpers/engine.js";
 import { runRow } from "./helpers/fixtures.js";
+import { storedToken } from "./helpers/tokens.js";
 
 /** Monday 2026-03-09, 09:00 UTC. */
 const START = "2026-03-09T09:00:00Z";
@@ -122,7 +123,7 @@ describe.each(DIALECTS)("removing and reconnecting accounts on %s", (dialect) =>
     const added = await env.services.accounts.addWithToken(again.accessToken);
     expect(added).toMatchObject({ created: false, restored: true });
     expect(added.account).toMatchObject({ id: accountId, archivedAt: null, status: "active" });
-    expect(await env.services.accounts.getToken(accountId)).toBe(again.accessToken);
+    expect(await storedToken(env.db, env.config.secretKey, accountId)).toBe(again.accessToken);
     expect(await env.services.accounts.list()).toHaveLength(1);
     expect((await env.services.groups.list(accountId)).map((g) => g.id)).toEqual([groupId]);
     // Its schedule was paused by the removal and stays paused until resumed.
@@ -142,7 +143,7 @@ describe.each(DIALECTS)("removing and reconnecting accounts on %s", (dialect) =>
     expect(refused.code).toBe("invalid_input");
     expect(refused.message).toContain(`This token belongs to @taro (Threads user ${other.userId})`);
     expect(refused.message).toContain(`not to account ${account.id} @hanako`);
-    expect(await env.services.accounts.getToken(account.id)).toBe(token);
+    expect(await storedToken(env.db, env.config.secretKey, account.id)).toBe(token);
     expect(await env.services.accounts.list()).toHaveLength(1);
     expect((await rejection(env.services.accounts.reconnect(999, other.accessToken))).code).toBe("not_found");
   });

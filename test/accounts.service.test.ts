@@ -7,6 +7,7 @@ import { type RunningSandbox, startSandbox } from "../src/sandbox/index.js";
 import { ThreadsClient } from "../src/threads/client.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import { accountServiceLinks } from "./helpers/service-links.js";
+import { storedToken } from "./helpers/tokens.js";
 
 const T0 = Date.UTC(2025, 0, 6, 3, 0, 0);
 const HOUR = 3_600_000;
@@ -102,7 +103,7 @@ describe.each(DIALECTS)("account service on %s", (dialect) => {
       tokenIssuedAt: user.issuedAt,
       tokenRefreshedAt: null,
     });
-    expect(await accounts.getToken(account.id)).toBe(user.accessToken);
+    expect(await storedToken(t.db, KEY, account.id)).toBe(user.accessToken);
     const row = await t.db.selectFrom("accounts").selectAll().executeTakeFirstOrThrow();
     expect(row.token_ciphertext).toMatch(/^v1:/);
     expect(row.token_ciphertext).not.toContain(user.accessToken);
@@ -126,7 +127,7 @@ describe.each(DIALECTS)("account service on %s", (dialect) => {
       timezone: "Europe/Berlin",
       tokenExpiresAt: again.expiresAt,
     });
-    expect(await accounts.getToken(account.id)).toBe(again.accessToken);
+    expect(await storedToken(t.db, KEY, account.id)).toBe(again.accessToken);
     expect(await accounts.list()).toHaveLength(1);
   });
 
@@ -156,7 +157,7 @@ describe.each(DIALECTS)("account service on %s", (dialect) => {
     expect(account).toMatchObject({ tokenIssuedAt: T0, tokenRefreshedAt: T0, statusReason: null });
     expect(account.tokenExpiresAt).toBeGreaterThan(T0 + 59 * DAY);
     expect(account.tokenExpiresAt).toBeLessThanOrEqual(T0 + 60 * DAY);
-    expect(await accounts.getToken(account.id)).not.toBe(user.accessToken);
+    expect(await storedToken(t.db, KEY, account.id)).not.toBe(user.accessToken);
   });
 
   it("a short-lived token that debug_token dates is exchanged for a 60-day one at once", async () => {
@@ -219,7 +220,7 @@ describe.each(DIALECTS)("account service on %s", (dialect) => {
     expect(skipped.message).toMatch(/12\.0 h old; Threads refreshes tokens only once they are 24 h old/);
 
     clock.set(T0 + 59 * DAY);
-    const before = await accounts.getToken(old.account.id);
+    const before = await storedToken(t.db, KEY, old.account.id);
     const result = await accounts.refreshToken(old.account.id);
     expect(result).toMatchObject({
       accountId: old.account.id,
@@ -232,7 +233,7 @@ describe.each(DIALECTS)("account service on %s", (dialect) => {
       tokenIssuedAt: T0 + 59 * DAY,
       tokenRefreshedAt: T0 + 59 * DAY,
     });
-    expect(await accounts.getToken(old.account.id)).not.toBe(before);
+    expect(await storedToken(t.db, KEY, old.account.id)).not.toBe(before);
     expect((await rejection(accounts.refreshToken(999))).code).toBe("not_found");
   });
 
@@ -254,7 +255,7 @@ describe.each(DIALECTS)("account service on %s", (dialect) => {
     t = await createTestDb(dialect);
     const accounts = service(t);
     const { account } = await accounts.addWithToken(newUser().accessToken);
-    const token = await accounts.getToken(account.id);
+    const token = await storedToken(t.db, KEY, account.id);
     clock.set(T0 + 55 * DAY);
     running.sandbox.faults.add({ path: "refresh_access_token", kind: "http_503", times: Infinity });
     const result = await accounts.refreshToken(account.id);
@@ -263,7 +264,7 @@ describe.each(DIALECTS)("account service on %s", (dialect) => {
       status: "active",
       tokenExpiresAt: account.tokenExpiresAt,
     });
-    expect(await accounts.getToken(account.id)).toBe(token);
+    expect(await storedToken(t.db, KEY, account.id)).toBe(token);
   });
 
   it("refreshDue refreshes every due active or paused account and reports each", async () => {

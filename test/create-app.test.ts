@@ -1,11 +1,14 @@
 /** The composition root: one engine per app, built on first use, and a web app that names it. */
 import { afterEach, describe, expect, it } from "vitest";
+import { insertAccount } from "../src/accounts/accounts.repository.js";
 import { type App, createApp } from "../src/app/create-app.js";
 import { FakeClock } from "../src/clock.js";
 import { loadConfig } from "../src/config.js";
 import { silentLogger } from "../src/log.js";
+import type { EngineEvent } from "../src/scheduler/events.js";
 import { ThreadsClient } from "../src/threads/client.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
+import { accountRow } from "./helpers/fixtures.js";
 
 const T0 = Date.parse("2026-03-09T00:00:00Z");
 
@@ -60,5 +63,24 @@ describe.each(DIALECTS)("createApp on %s", (dialect) => {
     expect(other).not.toBe(engine);
     expect(other.nodeId).toBe("node-other");
     expect(await health(a)).toMatchObject({ scheduler: { running: true, node: "node-test" } });
+  });
+
+  it("publishes now on the app's engine (one engine per process: its node id, its events)", async () => {
+    const a = await app();
+    // A token this key cannot decrypt: the post job fails the run before any call to Threads.
+    const account = await insertAccount(t.db, accountRow(1, T0));
+    const events: EngineEvent[] = [];
+    a.engine.on((event) => events.push(event));
+    const result = await a.services.posts.now({ accountId: account.id, parts: [{ text: "now" }] });
+    expect(result).toMatchObject({ state: "failed", reason: expect.stringContaining("cannot be decrypted") });
+    expect(events).toContainEqual(expect.objectContaining({ type: "claimed", runId: result.runId }));
+    const row = await t.db
+      .selectFrom("runs")
+      .selectAll()
+      .where("id", "=", result.runId)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ state: "failed", slot: "now" });
+    // Inserted as claimed by the app's engine: its node id is the one the instance lock names.
+    expect(a.engine.nodeId).toBe("node-test");
   });
 });

@@ -55,8 +55,8 @@ describe.each(DIALECTS)("DST and clock jumps on %s", (dialect) => {
       await env.addSchedule(account.id, { kind: "fixed", times: [time] });
       await env.stepTo(to, 15 * MINUTE);
       expect(env.sandbox.published(userId).map((p) => iso(p.publishedAt))).toEqual(expected);
-      const runs = (await env.runs({ job: "post" })).filter((o) => o.state !== "planned");
-      expect(runs.map((o) => [iso(o.due_at), o.slot, o.state])).toEqual(
+      const runs = (await env.runs({ job: "post" })).filter((run) => run.state !== "planned");
+      expect(runs.map((run) => [iso(run.due_at), run.slot, run.state])).toEqual(
         expected.map((e) => [e, time, "published"]),
       );
     },
@@ -105,14 +105,14 @@ describe.each(DIALECTS)("DST and clock jumps on %s", (dialect) => {
       expect(p.publishedAt).toBeGreaterThanOrEqual(windowStart);
       expect(p.publishedAt).toBeLessThan(windowEnd);
     }
-    const runs = (await env.runs({ scheduleId })).filter((o) => o.local_date === "2026-03-09");
-    expect(runs.map((o) => [o.slot, o.state])).toEqual([
+    const runs = (await env.runs({ scheduleId })).filter((run) => run.local_date === "2026-03-09");
+    expect(runs.map((run) => [run.slot, run.state])).toEqual([
       ["random 1/3", "published"],
       ["random 2/3", "published"],
       ["random 3/3", "published"],
     ]);
     // Each published at its own minute, at least the minimum gap apart.
-    expect(posts.map((p) => p.publishedAt)).toEqual(runs.map((o) => o.due_at));
+    expect(posts.map((p) => p.publishedAt)).toEqual(runs.map((run) => run.due_at));
     for (let i = 1; i < runs.length; i++) {
       expect(runs[i]!.due_at - runs[i - 1]!.due_at).toBeGreaterThanOrEqual(20 * MINUTE);
     }

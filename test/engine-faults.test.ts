@@ -23,7 +23,7 @@ describe.each(DIALECTS)("faults on %s", (dialect) => {
     await env.addGroup(account.id, "through the storm");
     const scheduleId = await env.addSchedule(account.id, { kind: "fixed", times: ["10:00"] });
     await env.runAt(TEN - MINUTE); // the start-up token refresh run
-    const today = async () => (await env.runs({ scheduleId })).find((o) => o.due_at === TEN)!;
+    const today = async () => (await env.runs({ scheduleId })).find((run) => run.due_at === TEN)!;
     return { account, userId, token, scheduleId, today };
   }
 
@@ -256,8 +256,8 @@ describe.each(DIALECTS)("faults on %s", (dialect) => {
     const publications = await env.db
       .insertInto("publications")
       .values(
-        runs.map((o) => ({
-          run_id: o.id,
+        runs.map((run) => ({
+          run_id: run.id,
           account_id: account.id,
           state: "published" as const,
           created_at: then,

@@ -26,7 +26,7 @@ describe.each(DIALECTS)("misfires and account states on %s", (dialect) => {
       ...(grace === undefined ? {} : { misfireGraceMinutes: grace }),
     });
     await env.runAt(TEN - MINUTE);
-    const today = async () => (await env.runs({ scheduleId })).find((o) => o.due_at === TEN)!;
+    const today = async () => (await env.runs({ scheduleId })).find((run) => run.due_at === TEN)!;
     return { account, userId, token, scheduleId, today };
   }
 

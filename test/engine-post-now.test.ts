@@ -6,8 +6,10 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { AppError } from "../src/errors.js";
-import { planOneOff } from "../src/scheduler/jobs/post-at.js";
-import { postNow } from "../src/scheduler/jobs/post-now.js";
+import { silentLogger } from "../src/log.js";
+import { Engine } from "../src/scheduler/engine/engine.js";
+import { planOneOff } from "../src/scheduler/post-at.js";
+import { postNow } from "../src/scheduler/post-now.js";
 import { recoverExpiredLeases } from "../src/scheduler/runs.repository.js";
 import type { PostPart } from "../src/threads/post.js";
 import { DIALECTS } from "./helpers/db.js";
@@ -148,6 +150,77 @@ describe.each(DIALECTS)("post now through the engine on %s", (dialect) => {
       code: "conflict",
       message: expect.stringMatching(/publishing another post/),
     });
+  });
+
+  it("says the lease was lost, with the reason, when another node took the run over", async () => {
+    // The default lease (60 s of the fake clock, heartbeat every 15 real s): no renewal during this test.
+    env = await createEngineEnv(dialect, { start: START });
+    const { account, userId } = await env.addAccount();
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let creating = false;
+    env.intercept = (req) => {
+      if (req.method !== "POST" || !req.path.endsWith("/threads")) return "pass";
+      creating = true;
+      return held;
+    };
+    const result = post(account.id, { parts: [{ text: "taken over" }] });
+    await env.until(() => creating, "the container creation");
+    // The process stalls past its lease: another node recovers the run and claims it (to check Threads).
+    env.clock.advance(2 * MINUTE);
+    const [recovered] = await recoverExpiredLeases(env.db, env.clock.now());
+    const claimed = await claimNext(env.db, { nodeId: "node-b", now: env.clock.now(), leaseMs: MINUTE });
+    expect(claimed).toMatchObject({ id: recovered!.id, state: "running", locked_by: "node-b" });
+
+    release();
+    const outcome = await result;
+    expect(outcome).toMatchObject({
+      runId: recovered!.id,
+      state: "lease_lost",
+      reason: `lease on run ${recovered!.id} was lost; Threads will be checked before any retry`,
+    });
+    expect(publishedTexts(env.sandbox, userId)).toEqual([]);
+    // The run is node-b's now, untouched by this engine.
+    expect(
+      await env.db.selectFrom("runs").selectAll().where("id", "=", recovered!.id).executeTakeFirst(),
+    ).toMatchObject({ state: "running", locked_by: "node-b" });
+  });
+
+  it("fails a post now whose job threw, without a 'will retry' in the reason", async () => {
+    env = await createEngineEnv(dialect, { start: START });
+    const { account, userId } = await env.addAccount();
+    // A post job that throws what no job expects (a bug): the runner's outcome is a retry after a backoff.
+    const engine = new Engine({
+      db: env.db,
+      threads: env.threads,
+      clock: env.clock,
+      logger: silentLogger,
+      defaultTimezone: "UTC",
+      jobs: {
+        post: {
+          run: async () => {
+            throw new Error("a bug in the job");
+          },
+        },
+      },
+    });
+    const result = await postNow(
+      { db: env.db, clock: env.clock, accounts: env.services.accounts, groups: env.services.groups, engine },
+      { accountId: account.id, parts: [{ text: "never sent" }] },
+    );
+    expect(result).toMatchObject({
+      state: "failed",
+      reason: "nothing was published: unexpected error: a bug in the job",
+    });
+    const row = await env.db
+      .selectFrom("runs")
+      .selectAll()
+      .where("id", "=", result.runId)
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ state: "failed", reason: result.reason });
+    expect(publishedTexts(env.sandbox, userId)).toEqual([]);
   });
 
   it("fails a post now that reached nothing of Threads, and says why", async () => {

@@ -103,9 +103,9 @@ describe.each(DIALECTS)("engine publishing on %s", (dialect) => {
       expect(publishedTexts(env.sandbox, userId)).toEqual([`post of account ${i}`, `post of account ${i}`]);
     }
     const posts = await env.runs({ job: "post" });
-    const due = posts.filter((o) => o.due_at <= TEN + MINUTE);
+    const due = posts.filter((run) => run.due_at <= TEN + MINUTE);
     expect(due).toHaveLength(12);
-    expect(due.every((o) => o.state === "published" && o.attempts === 1)).toBe(true);
+    expect(due.every((run) => run.state === "published" && run.attempts === 1)).toBe(true);
     const published = env.events.filter((e) => e.type === "published");
     expect(published).toHaveLength(12);
     expect(new Set(published.map((e) => (e.type === "published" ? e.runId : 0))).size).toBe(12);

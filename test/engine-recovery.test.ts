@@ -28,7 +28,8 @@ describe.each(DIALECTS)("lease recovery on %s", (dialect) => {
     return { account, userId, scheduleId };
   }
 
-  const today = async (scheduleId: number) => (await env.runs({ scheduleId })).find((o) => o.due_at === TEN)!;
+  const today = async (scheduleId: number) =>
+    (await env.runs({ scheduleId })).find((run) => run.due_at === TEN)!;
 
   it("a claim whose node died before doing anything is checked and published once", async () => {
     const { userId, scheduleId } = await setup(["posted once"]);

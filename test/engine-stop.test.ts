@@ -30,7 +30,7 @@ describe.each(DIALECTS)("engine stop on %s", (dialect) => {
     await env.addGroup(account.id, parts);
     const scheduleId = await env.addSchedule(account.id, { kind: "fixed", times: ["10:00"] });
     await env.runAt(TEN - MINUTE); // the start-up token refresh run
-    const today = async () => (await env.runs({ scheduleId })).find((o) => o.due_at === TEN)!;
+    const today = async () => (await env.runs({ scheduleId })).find((run) => run.due_at === TEN)!;
     return { userId, today };
   }
 
@@ -141,7 +141,7 @@ describe.each(DIALECTS)("engine stop on %s", (dialect) => {
     await env.addGroup(account.id, [{ text: "part one" }, { text: "part two" }]);
     const scheduleId = await env.addSchedule(account.id, { kind: "fixed", times: ["10:00"] });
     await env.runAt(TEN - MINUTE);
-    const today = async () => (await env.runs({ scheduleId })).find((o) => o.due_at === TEN)!;
+    const today = async () => (await env.runs({ scheduleId })).find((run) => run.due_at === TEN)!;
     let publishes = 0;
     const secondPublish = startUntil((req) => isPublish(req) && ++publishes === 2, "hang-after");
     await secondPublish;
@@ -159,7 +159,7 @@ describe.each(DIALECTS)("engine stop on %s", (dialect) => {
     // A new run of the paused account is skipped as before.
     env.clock.set(TEN + 24 * 60 * MINUTE);
     await nextStart();
-    const tomorrow = (await env.runs({ scheduleId })).find((o) => o.due_at === TEN + 24 * 60 * MINUTE);
+    const tomorrow = (await env.runs({ scheduleId })).find((run) => run.due_at === TEN + 24 * 60 * MINUTE);
     expect(tomorrow).toMatchObject({ state: "skipped" });
   });
 });

@@ -15,8 +15,8 @@ import { createGroupService } from "../src/groups/groups.service.js";
 import { silentLogger } from "../src/log.js";
 import { type RunningSandbox, startSandbox } from "../src/sandbox/index.js";
 import { Engine } from "../src/scheduler/engine/engine.js";
-import { postNow } from "../src/scheduler/jobs/post-now.js";
 import { createJobRegistry } from "../src/scheduler/jobs/registry.js";
+import { postNow } from "../src/scheduler/post-now.js";
 import { ThreadsClient } from "../src/threads/client.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import { accountRow } from "./helpers/fixtures.js";
@@ -229,6 +229,6 @@ describe.each(DIALECTS)("SECRET_KEY check on %s", (dialect) => {
     expect(row.status).toBe("reauth_required");
     expect(running.sandbox.published(user.userId)).toEqual([]);
     const runs = await t.db.selectFrom("runs").select("state").execute();
-    expect(runs.map((o) => o.state)).toEqual(["failed"]);
+    expect(runs.map((run) => run.state)).toEqual(["failed"]);
   });
 });

@@ -7,8 +7,8 @@ import { AppError } from "../src/errors.js";
 import { CANCEL_REASON, cancelRun } from "../src/scheduler/cancel-run.js";
 import { listJobs, listRuns } from "../src/scheduler/inspect.js";
 import { acquireInstanceLock, schedulerRunning } from "../src/scheduler/instance-lock.js";
-import { ONE_OFF_SLOT, type PostAtRequest, planOneOff } from "../src/scheduler/jobs/post-at.js";
 import { planAll } from "../src/scheduler/planner.js";
+import { ONE_OFF_SLOT, type PostAtRequest, planOneOff } from "../src/scheduler/post-at.js";
 import type { PostPart } from "../src/threads/post.js";
 import { DIALECTS } from "./helpers/db.js";
 import {
@@ -139,6 +139,25 @@ describe.each(DIALECTS)("one-off posts on %s", (dialect) => {
     ]);
   });
 
+  it("fails a one-off whose stored post is damaged, saying so, and publishes nothing of it", async () => {
+    const { userId, plan } = await setup();
+    const notJson = await plan({ at: "2026-12-03 16:30", parts: [{ text: "damaged" }] });
+    const wrongShape = await plan({ at: "2026-12-03 16:40", parts: [{ text: "damaged too" }] });
+    const damage = (runId: number, payload: string) =>
+      env.db.updateTable("runs").set({ payload_json: payload }).where("id", "=", runId).execute();
+    await damage(notJson.runId, "[{");
+    await damage(wrongShape.runId, JSON.stringify([{ text: 42 }]));
+    await env.stepTo(T0 + 2 * HOUR, 5 * MINUTE);
+    const runs = new Map((await env.runs({ job: "post" })).map((r) => [r.id, r]));
+    expect(runs.get(notJson.runId)).toMatchObject({ state: "failed" });
+    expect(runs.get(notJson.runId)!.reason).toMatch(/^the post stored on this run cannot be read: not JSON/);
+    expect(runs.get(wrongShape.runId)).toMatchObject({ state: "failed" });
+    expect(runs.get(wrongShape.runId)!.reason).toMatch(
+      /^the post stored on this run cannot be read: part 1 text: /,
+    );
+    expect(publishedTexts(env.sandbox, userId)).toEqual([]);
+  });
+
   it("publishes a named group, and withdraws it (skipped) if the group was disabled or removed before its time", async () => {
     const { account, userId, plan } = await setup();
     const kept = await env.addGroup(account.id, "kept group");
@@ -151,7 +170,7 @@ describe.each(DIALECTS)("one-off posts on %s", (dialect) => {
     await env.services.groups.remove(removed);
     await env.stepTo(T0 + 2 * HOUR, 5 * MINUTE);
     expect(publishedTexts(env.sandbox, userId)).toEqual(["kept group"]);
-    const byId = new Map((await env.runs()).map((o) => [o.id, o]));
+    const byId = new Map((await env.runs()).map((run) => [run.id, run]));
     expect(byId.get(a.runId)).toMatchObject({ state: "published", group_id: kept });
     expect(byId.get(b.runId)).toMatchObject({
       state: "skipped",
@@ -173,7 +192,7 @@ describe.each(DIALECTS)("one-off posts on %s", (dialect) => {
     // The scheduler was not running from before 17:00 until 17:16.
     await env.runAt(Date.parse("2026-12-03T08:16:00Z"));
     expect(publishedTexts(env.sandbox, userId)).toEqual([]);
-    const byId = new Map((await env.runs()).map((o) => [o.id, o]));
+    const byId = new Map((await env.runs()).map((run) => [run.id, run]));
     expect(byId.get(paused.runId)).toMatchObject({
       state: "skipped",
       reason: expect.stringMatching(/paused/),

@@ -47,7 +47,7 @@ describe.each(DIALECTS)("runs and posts services on %s", (dialect) => {
       ...deps,
       accounts: app.services.accounts,
       groups: app.services.groups,
-      postingEngine: () => app.newEngine({ logger: silentLogger }),
+      engine: () => app.engine,
     });
     const account = await insertAccount(t.db, accountRow(1, T0, { token_expires_at: T0 + 50 * 24 * HOUR }));
     return { app, clock, runs, posts, account, notified: () => notified };

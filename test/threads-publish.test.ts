@@ -44,15 +44,19 @@ describe.each(DIALECTS)("the publisher against the sandbox on %s", (dialect) => 
   let running: RunningSandbox;
   let client: LedgerWatchingClient;
 
+  /** Added to the next sleep only (a process that stalled while waiting). */
+  let stall = 0;
   /** Moves fake time instead of waiting; yields a moment so the sandbox's (real) media download can finish. */
   const fakeSleep = async (ms: number) => {
-    clock.advance(ms);
+    clock.advance(ms + stall);
+    stall = 0;
     await new Promise((resolve) => setTimeout(resolve, 2));
   };
 
   beforeEach(async () => {
     t = await createTestDb(dialect);
     clock = new FakeClock(START);
+    stall = 0;
     running = await startSandbox({ clock, mediaProcessingMs: PROCESSING_MS, port: 0 });
     client = new LedgerWatchingClient({ graphUrl: running.url, clock, sleep: fakeSleep });
   });
@@ -188,6 +192,21 @@ describe.each(DIALECTS)("the publisher against the sandbox on %s", (dialect) => 
     const reason = (outcome as { reason: string }).reason;
     expect(reason).toMatch(/^part 1: Threads could not process the media \(FAILED_DOWNLOADING_IMAGE\): /);
     expect(parts[0]).toMatchObject({ state: "pending", container_id: null, error: reason });
+    expect(client.atPublish).toEqual([]);
+    expect(running.sandbox.published(user.userId)).toEqual([]);
+  });
+
+  it("a container that expired is retried: the run's reason says so, the part records no error", async () => {
+    // The first wait for the video's container stalls past the 24 h a container lives.
+    stall = 25 * 60 * MINUTE;
+    const { user, outcome, parts } = await publish([
+      { text: "a clip", media: [{ kind: "VIDEO", url: media("sample.mp4") }] },
+    ]);
+    expect(outcome).toEqual({
+      kind: "retry",
+      reason: "part 1: the media container expired; it will be created again",
+    });
+    expect(parts[0]).toMatchObject({ state: "pending", container_id: null, error: null });
     expect(client.atPublish).toEqual([]);
     expect(running.sandbox.published(user.userId)).toEqual([]);
   });

@@ -5,6 +5,7 @@
  * a transient error → still active and a retry an hour later.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { decryptToken } from "../src/accounts/token-crypto.js";
 import { DIALECTS } from "./helpers/db.js";
 import { createEngineEnv, DAY, type EngineEnv, HOUR, MINUTE } from "./helpers/engine.js";
 
@@ -92,7 +93,7 @@ describe.each(DIALECTS)("token refresh job on %s", (dialect) => {
     expect(oldRow.token_expires_at).toBe(start + 60 * DAY);
     expect(oldRow.token_ciphertext).not.toBe(old.account.token_ciphertext);
     // The new token works.
-    const profile = await env.threads.getProfile(env.services.accounts.tokenOf(oldRow));
+    const profile = await env.threads.getProfile(decryptToken(oldRow.token_ciphertext, env.config.secretKey));
     expect(profile.username).toBe("old59");
 
     expect(await env.account(young.account.id)).toMatchObject({

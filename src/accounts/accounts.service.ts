@@ -113,7 +113,7 @@ export function createAccountService(deps: AccountServiceDeps) {
     return removed;
   }
 
-  /** The decrypted access token of a stored row (for the publisher, which already holds the row). */
+  /** The decrypted access token of a stored row (loadForPublishing's; never handed out by the service). */
   function tokenOf(row: AccountRow): string {
     return decryptToken(row.token_ciphertext, secretKey);
   }
@@ -197,8 +197,6 @@ export function createAccountService(deps: AccountServiceDeps) {
     get: async (id: number) => toAccount(await mustGet(id)),
     list: async (filter: AccountFilter = {}) => (await listAccounts(db, filter)).map(toAccount),
     listWithTokenState,
-    getToken: async (id: number) => tokenOf(await mustGet(id)),
-    tokenOf,
     remove,
     setStatus,
     markReauth,

@@ -9,7 +9,7 @@ import { notifyWork, postgresSubscriber } from "../db/notify.js";
 import { accountGroups } from "../groups/account-groups.js";
 import { createGroupService } from "../groups/groups.service.js";
 import { createHttpApp } from "../http/app.js";
-import { type Logger, silentLogger } from "../log.js";
+import type { Logger } from "../log.js";
 import { accountRuns } from "../scheduler/account-runs.js";
 import { Engine, type EngineOptions } from "../scheduler/engine/engine.js";
 import { groupRuns } from "../scheduler/group-runs.js";
@@ -55,8 +55,8 @@ export interface App {
   /** The use cases (see Services). */
   services: Services;
   /**
-   * This app's scheduler engine, built on first use (a command that only lists never pays for one), not
-   * started: `start` starts it.
+   * This app's one engine, built on first use (a command that only lists never pays for one), not started:
+   * `start` starts it. A post published now (`services.posts.now`) runs on it too, started or not.
    */
   readonly engine: Engine;
   /** Another engine on the same parts, with other options (`check`: a silent one; tests: a second node). */
@@ -83,7 +83,6 @@ export function createApp(deps: AppDeps): App {
   const notify = changeNotifier(deps);
   const features = createServices(deps, notify);
   let engine: Engine | undefined;
-  let postingEngine: Engine | undefined;
   const services: Services = {
     ...features,
     runs: createRunService({
@@ -101,11 +100,8 @@ export function createApp(deps: AppDeps): App {
       accounts: features.accounts,
       groups: features.groups,
       notify,
-      // Silent: the command that posts says what happened; the run is in `runs` like every other.
-      postingEngine: () => {
-        postingEngine ??= buildEngine(deps, services, { logger: silentLogger });
-        return postingEngine;
-      },
+      // The one engine of this app: its node id is the one the instance lock and its recovery name.
+      engine: () => app.engine,
     }),
   };
   let http: Hono | undefined;

@@ -25,7 +25,7 @@ import { type Config, type ConfigOverrides, loadConfig, saveGeneratedKey } from 
 import type { Db } from "../db/connect.js";
 import { DatabaseError, type DatabaseTarget, explainDatabaseError } from "../db/errors.js";
 import { type DatabaseUse, databaseTarget, openForUse } from "../db/open.js";
-import { createLogger, type Logger } from "../log.js";
+import { createLogger, type Logger, silentLogger } from "../log.js";
 import { schedulerRunning } from "../scheduler/instance-lock.js";
 import { ThreadsClient } from "../threads/client.js";
 import { type App, type AppThreads, createApp } from "./create-app.js";
@@ -69,6 +69,12 @@ export interface KeyTools {
   schedulerRunning(): Promise<boolean | undefined>;
 }
 
+/** How a command uses its App (see AppSession.app). */
+export interface AppOptions {
+  callsThreads?: boolean;
+  runsScheduler?: boolean;
+}
+
 export interface AppSession {
   config(): Config;
   logger(): Logger;
@@ -79,9 +85,10 @@ export interface AppSession {
   /**
    * The App on this command's database and Threads. `callsThreads: false` (default for a "read" command):
    * no connection, nor sandbox, is made; its client names where `start` serves the sandbox. The first call
-   * decides.
+   * decides. `runsScheduler`: this process is the service (`start`), whose engine logs its events; every
+   * other command's engine (`post` publishing now) is silent, as the command itself says what happened.
    */
-  app(opts?: { callsThreads?: boolean }): Promise<App>;
+  app(opts?: AppOptions): Promise<App>;
   keys(): Promise<KeyTools>;
   /** The database as messages name it: the SQLite file's path, or the URL without its password. */
   databaseName(): string;
@@ -129,6 +136,7 @@ export function openAppSession(opts: OpenAppOptions): AppSession {
           threads: await threadsOfApp(c, o.callsThreads ?? needs.database !== "read"),
           clock,
           logger: session.logger(),
+          ...(o.runsScheduler ? {} : { engine: { logger: silentLogger } }),
         });
       })();
       return app;

@@ -116,11 +116,13 @@ export interface PlannedDaysTable {
 /** A run's stored state: its list lives in scheduler/run-state.ts. */
 export type { RunState };
 
-export type JobKind = "post" | "token_refresh";
-
 export interface RunsTable {
   id: Id;
-  job: JobKind;
+  /**
+   * The job's kind, a key of the job registry (scheduler/jobs/registry.ts: `JobKind`). A string here: a run of
+   * a kind this version does not know (planned by a newer one) is settled `failed` by the runner.
+   */
+  job: string;
   /**
    * Unique with due_at: `schedule:{id}`, `manual:{uuid}` (post now), `once:{uuid}` (a one-off post planned
    * with `post --at`) or `token_refresh`.

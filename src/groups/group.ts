@@ -1,6 +1,7 @@
 import type { PostGroupRow } from "../db/schema.js";
 import { AppError } from "../errors.js";
 import type { PostPart } from "../threads/post.js";
+import { postPartsSchema } from "./groups.schema.js";
 
 /** A ready-to-publish unit: part 0 is the root post, each later part replies to the one before it. */
 export interface PostGroup {
@@ -58,6 +59,30 @@ export function toPostGroup(row: PostGroupRow, parts: PostPart[]): PostGroup {
 
 export function parsePartSpec(specJson: string): PostPart {
   return JSON.parse(specJson) as PostPart;
+}
+
+/**
+ * The parts of a post stored as one JSON list (the `payload_json` of a one-off or post-now run), checked with
+ * the groups' own schema of parts; a damaged list gives `problem` (what is wrong with it) instead.
+ */
+export function parsePartList(json: string): { parts: PostPart[] } | { problem: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    return { problem: `not JSON (${error instanceof Error ? error.message : String(error)})` };
+  }
+  const parsed = postPartsSchema().safeParse(value);
+  if (parsed.success) return { parts: parsed.data as PostPart[] };
+  const issues = parsed.error.issues.map((i) =>
+    i.path.length > 0 ? `part ${describePath(i.path)}: ${i.message}` : i.message,
+  );
+  return { problem: issues.join("; ") };
+}
+
+/** `[0, "media", 1, "url"]` → "1 media 2 url" (positions counted from 1, as the user counts parts). */
+function describePath(path: ReadonlyArray<PropertyKey>): string {
+  return path.map((p) => (typeof p === "number" ? String(p + 1) : String(p))).join(" ");
 }
 
 /** JSON.stringify leaves out undefined keys, so the stored spec holds only what was said. */

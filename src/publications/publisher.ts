@@ -264,7 +264,7 @@ async function ensureContainer(
         const child = await deps.control.idle(() => threads.waitForContainer(token, childId, { timeoutMs }));
         if (child.status !== "FINISHED") {
           const problem = containerProblem(row.position, child, item);
-          await updatePart(db, row.id, { children_json: null, error: problem.reason }, clock.now());
+          await updatePart(db, row.id, { children_json: null, error: finalError(problem) }, clock.now());
           return problem;
         }
       }
@@ -289,7 +289,7 @@ async function ensureContainer(
       await updatePart(
         db,
         row.id,
-        { state: "pending", container_id: null, children_json: null, error: problem.reason },
+        { state: "pending", container_id: null, children_json: null, error: finalError(problem) },
         clock.now(),
       );
       return problem;
@@ -312,6 +312,15 @@ function containerProblem(
     return { kind: "retry", reason: `${where}: the media container expired; it will be created again` };
   }
   return { kind: "failed", reason: `${where}: ${describeContainerFailure(state)}` };
+}
+
+/**
+ * The part's `error` for a container problem: the reason of a final failure; none for an expired container,
+ * which is created again (the run's reason says why it is retried, and `runs` shows no error on a part that
+ * is only waiting for its retry).
+ */
+function finalError(problem: Extract<PublishOutcome, { kind: "retry" | "failed" }>): string | null {
+  return problem.kind === "failed" ? problem.reason : null;
 }
 
 /** Before the first call: whether the quota leaves room for the parts still to publish (else a quota wait). */

@@ -2,7 +2,7 @@ import type { Db } from "../db/connect.js";
 import type { RunRow } from "../db/schema.js";
 import { AppError, notFound } from "../errors.js";
 import { ledgerOfRun } from "../publications/ledger.js";
-import { ONE_OFF_PREFIX } from "./jobs/post-at.js";
+import { ONE_OFF_PREFIX } from "./post-at.js";
 import { cancelPlanned, getRun } from "./runs.repository.js";
 
 export const CANCEL_REASON = "cancelled by user";

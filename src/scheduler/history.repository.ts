@@ -1,6 +1,6 @@
 import type { Db } from "../db/connect.js";
 import type { AccountRow, RunState, ScheduleRow } from "../db/schema.js";
-import { ONE_OFF_PREFIX } from "./jobs/post-at.js";
+import { ONE_OFF_PREFIX } from "./post-at.js";
 import { CLAIMABLE_STATES, type RunStateFilter } from "./run-state.js";
 
 /**

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { firstProblem } from "../schema-fields.js";
-import type { PostAtRequest } from "./jobs/post-at.js";
-import type { PostNowRequest } from "./jobs/post-now.js";
+import type { PostAtRequest } from "./post-at.js";
+import type { PostNowRequest } from "./post-now.js";
 import { type PostNames, postSchema } from "./posts.schema.js";
 
 // Compile-time: what the schema gives is what post now and post at take.

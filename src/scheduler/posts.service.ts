@@ -4,8 +4,8 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import type { GroupService } from "../groups/groups.service.js";
 import type { Engine } from "./engine/engine.js";
-import { type PostAtRequest, type PostAtResult, planOneOff } from "./jobs/post-at.js";
-import { type PostNowRequest, type PostNowResult, postNow } from "./jobs/post-now.js";
+import { type PostAtRequest, type PostAtResult, planOneOff } from "./post-at.js";
+import { type PostNowRequest, type PostNowResult, postNow } from "./post-now.js";
 
 export interface PostServiceDeps {
   db: Db;
@@ -17,10 +17,11 @@ export interface PostServiceDeps {
   /** Wakes the engines after a one-off post is planned (the composition root's). */
   notify(): Promise<void>;
   /**
-   * The engine that runs a post published now, built when first needed: never started, so it claims nothing
-   * else; it runs the one run it adopts, with its lease and heartbeat.
+   * The app's engine, which runs a post published now (built on first use). Not started (`post`), it claims
+   * nothing else and runs the one run it adopts, with its lease and heartbeat; started (`start`), the run
+   * rides on its heartbeat, its stop and the recovery of its node's runs.
    */
-  postingEngine(): Pick<Engine, "nodeId" | "leaseMs" | "runAdopted">;
+  engine(): Pick<Engine, "nodeId" | "leaseMs" | "runAdopted">;
 }
 
 /**
@@ -32,7 +33,7 @@ export function createPostService(deps: PostServiceDeps) {
   return {
     /** Publishes now and waits for the outcome (see postNow). */
     now: (req: PostNowRequest): Promise<PostNowResult> =>
-      postNow({ db, clock, accounts, groups, engine: deps.postingEngine() }, req),
+      postNow({ db, clock, accounts, groups, engine: deps.engine() }, req),
     /** Plans a one-off post (see planOneOff). */
     at: (req: PostAtRequest): Promise<PostAtResult> =>
       planOneOff(

@@ -1,5 +1,5 @@
 import type { Db } from "../db/connect.js";
-import type { JobKind, RunRow } from "../db/schema.js";
+import type { RunRow } from "../db/schema.js";
 
 /**
  * Runs written outside the planner: the post a user asks for (post now, `post --at`) and the token refresh's
@@ -76,7 +76,7 @@ export async function findPlannedTwin(
 /** Plans a run of a job without an account (the token refresh), unless (job_key, due_at) exists already. */
 export async function insertPlannedIfAbsent(
   db: Db,
-  run: { job: JobKind; jobKey: string; dueAt: number; slot: string; now: number },
+  run: { job: string; jobKey: string; dueAt: number; slot: string; now: number },
 ): Promise<void> {
   await db
     .insertInto("runs")

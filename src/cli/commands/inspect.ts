@@ -5,9 +5,9 @@ import {
   RUN_STATE_FILTERS,
   runStateLabel,
 } from "../../scheduler/inspect.js";
-import { ONE_OFF_SLOT } from "../../scheduler/jobs/post-at.js";
 import { formatLocalTime } from "../../scheduler/planning/at.js";
 import { DEFAULT_MISFIRE_GRACE_MINUTES } from "../../scheduler/planning/index.js";
+import { ONE_OFF_SLOT } from "../../scheduler/post-at.js";
 import { type RunNames, runIdSchema, runListSchema } from "../../scheduler/runs.schema.js";
 import { oneOf } from "../../schema-fields.js";
 import { type Command, flag, parseInput, str, valuesOf } from "../command.js";

@@ -1,8 +1,8 @@
 import { AppError } from "../../errors.js";
 import { formatInZone } from "../../scheduler/inspect.js";
-import type { PostAtRequest, PostAtResult, PostAtWarning } from "../../scheduler/jobs/post-at.js";
 import { MAX_AHEAD_DAYS } from "../../scheduler/planning/at.js";
 import { DEFAULT_MISFIRE_GRACE_MINUTES } from "../../scheduler/planning/index.js";
+import type { PostAtRequest, PostAtResult, PostAtWarning } from "../../scheduler/post-at.js";
 import { type PostNames, postSchema } from "../../scheduler/posts.schema.js";
 import { type Command, flag, type ParsedArgs, parseInput, UsageError, valuesOf } from "../command.js";
 import type { CliContext } from "../context.js";
@@ -72,9 +72,11 @@ export const postCommand: Command = {
         const done = result.parts.filter((p) => p.state === "published");
         for (const p of done) ctx.output.out(`Part ${p.position + 1}: ${p.permalink ?? "published"}`);
         ctx.output.err(
-          result.state === "needs_check"
-            ? `The outcome is uncertain (${result.reason}). The scheduler will ask Threads whether it was published before anything is sent again; follow run ${result.runId} with \`threads-scheduler runs\`.`
-            : `Only ${done.length} of the parts were published (${result.reason}). The scheduler resumes the chain from the first unpublished part; follow run ${result.runId} with \`threads-scheduler runs\`.`,
+          result.state === "lease_lost"
+            ? `This command lost its hold on run ${result.runId} before it could record the outcome (${result.reason}). The scheduler checks with Threads whether it was published before anything is sent again, and finishes the run; follow it with \`threads-scheduler runs\`.`
+            : result.state === "needs_check"
+              ? `The outcome is uncertain (${result.reason}). The scheduler will ask Threads whether it was published before anything is sent again; follow run ${result.runId} with \`threads-scheduler runs\`.`
+              : `Only ${done.length} of the parts were published (${result.reason}). The scheduler resumes the chain from the first unpublished part; follow run ${result.runId} with \`threads-scheduler runs\`.`,
         );
         return 1;
       }

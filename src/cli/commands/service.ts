@@ -38,7 +38,8 @@ export const startCommand: Command = {
     const config = ctx.config();
     const stopTimeoutMs = stopTimeoutOf(args, config.stopTimeoutMs);
     const threads = await ctx.threads({ serveSandbox: true });
-    const app = await ctx.app();
+    // This process runs the scheduler: its engine logs what it does.
+    const app = await ctx.app({ runsScheduler: true });
     const out = ctx.output;
 
     // The engine before the web app: /health names the scheduler of this process.

@@ -166,8 +166,8 @@ export class Engine {
         SETTLE_AFTER_CUT_MS,
       );
       if (rows === TIMED_OUT || rows === undefined) return this.runner.size;
-      for (const occ of rows) {
-        this.emit({ type: "abandoned", runId: occ.id, reason: occ.reason ?? "the scheduler stopped" });
+      for (const run of rows) {
+        this.emit({ type: "abandoned", runId: run.id, reason: run.reason ?? "the scheduler stopped" });
       }
       return rows.length;
     } catch (error) {
@@ -273,15 +273,15 @@ export class Engine {
     if (this.housekeepingWanted || now - this.housekeptAt >= HOUSEKEEPING_MS || now < this.housekeptAt) {
       this.housekeepingWanted = false;
       this.housekeptAt = now;
-      for (const occ of await recoverExpiredLeases(db, now)) {
-        this.emit({ type: "abandoned", runId: occ.id, reason: occ.reason ?? "lease expired" });
+      for (const run of await recoverExpiredLeases(db, now)) {
+        this.emit({ type: "abandoned", runId: run.id, reason: run.reason ?? "lease expired" });
       }
-      for (const occ of await markMissed(db, now)) {
+      for (const run of await markMissed(db, now)) {
         this.emit({
           type: "missed",
-          runId: occ.id,
-          dueAt: occ.due_at,
-          reason: occ.reason ?? "missed",
+          runId: run.id,
+          dueAt: run.due_at,
+          reason: run.reason ?? "missed",
         });
       }
     }
@@ -296,15 +296,15 @@ export class Engine {
       ? []
       : await claimDue(db, { nodeId: this.nodeId, now: claimAt, leaseMs: this.o.leaseMs, limit: free });
     for (let i = claimed.length; i < free; i++) pool.release();
-    for (const occ of claimed) {
-      if (this.runner.has(occ.id)) {
+    for (const run of claimed) {
+      if (this.runner.has(run.id)) {
         // This node's own run of it is still going: its heartbeat failed (database errors) for as long as the
         // lease, so this node recovered the lease and claimed the row again. A second run would pass every
         // lease check too (same node) and could publish again; the first one goes on under the new lease.
         pool.release();
         continue;
       }
-      void this.runner.dispatch(occ);
+      void this.runner.dispatch(run);
     }
   }
 

@@ -9,8 +9,11 @@ import { reportOutcome } from "./report.js";
 import { LeaseLostError, type RunControl, StoppingError } from "./run-control.js";
 import { makeStopSignal, type StopSignal, TIMED_OUT, withinMs } from "./timing.js";
 
-/** Looks at an adopted run's outcome before it is settled (e.g. post now: nothing reached Threads → failed). */
-export type ReviewOutcome = (outcome: Outcome) => Promise<Outcome>;
+/**
+ * Looks at an adopted run's outcome before it is settled (e.g. post now: nothing reached Threads → failed).
+ * `unexpected`: the error the job threw, when the outcome is the runner's retry after an unexpected error.
+ */
+export type ReviewOutcome = (outcome: Outcome, unexpected?: Error) => Promise<Outcome>;
 
 export interface RunnerDeps {
   nodeId: string;
@@ -158,6 +161,7 @@ export class Runner {
     const { run } = entry;
     const { clock, backoff, db } = this.d.context;
     let outcome: Outcome;
+    let unexpected: Error | undefined;
     const job = Object.hasOwn(this.d.jobs, run.job) ? this.d.jobs[run.job] : undefined;
     try {
       outcome = job
@@ -176,6 +180,7 @@ export class Runner {
         };
       } else {
         const e = coerceError(error);
+        unexpected = e;
         this.d.emit({ type: "error", where: `run ${run.id}`, error: e });
         outcome = {
           state: "planned",
@@ -184,7 +189,7 @@ export class Runner {
         };
       }
     }
-    if (entry.review) outcome = await entry.review(outcome);
+    if (entry.review) outcome = await entry.review(outcome, unexpected);
     const settled = await settle(db, run.id, this.d.nodeId, clock.now(), outcome);
     if (!settled) {
       this.d.emit({ type: "abandoned", runId: run.id, reason: "lease lost before the run settled" });

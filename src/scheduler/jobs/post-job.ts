@@ -1,6 +1,7 @@
 import type { AccountForPublishing } from "../../accounts/account.js";
 import type { Db } from "../../db/connect.js";
 import type { RunRow } from "../../db/schema.js";
+import { parsePartList } from "../../groups/group.js";
 import { isGroupEnabled, listLiveParts, listPool, withGroupShareLock } from "../../groups/pool.js";
 import { hasLedger } from "../../publications/ledger.js";
 import { type PublisherDeps, type PublishOutcome, publishGroup } from "../../publications/publisher.js";
@@ -11,10 +12,10 @@ import { type BackoffPolicy, retryDelay } from "../backoff.js";
 import type { RunControl } from "../engine/run-control.js";
 import { pickGroup } from "../pick.js";
 import { planAll } from "../planner.js";
+import { ONE_OFF_PREFIX } from "../post-at.js";
 import { prunePlannedDays } from "../prune-planned-days.js";
 import { type Outcome, setGroup } from "../runs.repository.js";
 import type { Job, JobContext } from "./job.js";
-import { ONE_OFF_PREFIX } from "./post-at.js";
 
 /** What the post job needs of the accounts feature (its service provides both). */
 export interface PublishingAccounts {
@@ -61,18 +62,18 @@ export function postJob(accounts: PublishingAccounts): Job {
 async function runPostJob(
   ctx: JobContext,
   accounts: PublishingAccounts,
-  occ: RunRow,
+  run: RunRow,
   control: RunControl,
 ): Promise<Outcome> {
   const { db, clock } = ctx;
   const now = clock.now();
-  if (occ.account_id === null) return { state: "skipped", reason: "the account was removed" };
-  let loaded = await accounts.loadForPublishing(occ.account_id);
+  if (run.account_id === null) return { state: "skipped", reason: "the account was removed" };
+  let loaded = await accounts.loadForPublishing(run.account_id);
   if ("paused" in loaded) {
     // Pausing stops new posts. A run already under way (a ledger is open: part of it may be on Threads, or its
     // outcome is being checked) is finished or checked, so the history says what is on Threads.
-    if (!(await hasLedger(db, occ.id))) return { state: "skipped", reason: loaded.paused };
-    loaded = await accounts.loadForPublishing(occ.account_id, { evenIfPaused: true });
+    if (!(await hasLedger(db, run.id))) return { state: "skipped", reason: loaded.paused };
+    loaded = await accounts.loadForPublishing(run.account_id, { evenIfPaused: true });
   }
   if ("skipped" in loaded) return { state: "skipped", reason: loaded.skipped };
   if ("paused" in loaded) return { state: "skipped", reason: loaded.paused };
@@ -87,8 +88,9 @@ async function runPostJob(
   }
   const { account, token } = loaded;
 
-  const chosen = await choosePost(db, occ, ctx.random);
+  const chosen = await choosePost(db, run, ctx.random);
   if ("skip" in chosen) return { state: "skipped", reason: chosen.skip };
+  if ("fail" in chosen) return { state: "failed", reason: chosen.fail };
   const issues = validateGroup(chosen.parts);
   if (issues.length > 0) {
     const text = issues.map(formatIssue).join("; ");
@@ -96,14 +98,14 @@ async function runPostJob(
   }
 
   const outcome = await publishGroup(publisherDeps(ctx, control), {
-    runId: occ.id,
+    runId: run.id,
     account: { id: account.id, threadsUserId: account.threadsUserId, token },
     groupId: chosen.groupId,
     parts: chosen.parts,
-    republishAllowed: occ.attempts <= ctx.backoff.maxAttempts,
+    republishAllowed: run.attempts <= ctx.backoff.maxAttempts,
   });
   if (outcome.kind === "reauth") await accounts.markReauth(account.id, outcome.reason);
-  return outcomeToState(outcome, occ, ctx, chosen.groupId);
+  return outcomeToState(outcome, run, ctx, chosen.groupId);
 }
 
 /** The publisher's dependencies: the job's context and the run's control. */
@@ -120,12 +122,12 @@ function publisherDeps(ctx: JobContext, control: RunControl): PublisherDeps {
 
 function outcomeToState(
   outcome: PublishOutcome,
-  occ: RunRow,
+  run: RunRow,
   deps: { backoff: BackoffPolicy; random: () => number; clock: JobContext["clock"] },
   groupId: number | null,
 ): Outcome {
   const now = deps.clock.now();
-  const attempt = occ.attempts;
+  const attempt = run.attempts;
   switch (outcome.kind) {
     case "published":
       return { state: "published", reason: null, groupId };
@@ -168,36 +170,41 @@ function outcomeToState(
   }
 }
 
-type Chosen = { groupId: number | null; parts: PostPart[] } | { skip: string };
+type Chosen = { groupId: number | null; parts: PostPart[] } | { skip: string } | { fail: string };
 
-async function choosePost(db: Db, occ: RunRow, random: () => number): Promise<Chosen> {
-  if (occ.payload_json) return { groupId: null, parts: JSON.parse(occ.payload_json) as PostPart[] };
-  if (occ.group_id !== null) {
-    if (occ.job_key.startsWith(ONE_OFF_PREFIX)) {
+async function choosePost(db: Db, run: RunRow, random: () => number): Promise<Chosen> {
+  if (run.payload_json) {
+    // The post stored on the run itself: read with the groups' parser, so a damaged one publishes nothing.
+    const read = parsePartList(run.payload_json);
+    if ("problem" in read) return { fail: `the post stored on this run cannot be read: ${read.problem}` };
+    return { groupId: null, parts: read.parts };
+  }
+  if (run.group_id !== null) {
+    if (run.job_key.startsWith(ONE_OFF_PREFIX)) {
       // A one-off post names its group: if the user has since disabled it, it is withdrawn, unless part of
       // it is already out (a retry finishes what it started).
-      const skip = await disabledOneOffGroup(db, occ.id, occ.group_id);
+      const skip = await disabledOneOffGroup(db, run.id, run.group_id);
       if (skip) return { skip };
     }
     // Under the group's share lock, as a first pick reads it: an edit or removal of the group either waits for
     // this read or commits before it (and a removed group reads as no parts).
-    const groupId = occ.group_id;
+    const groupId = run.group_id;
     const parts = await withGroupShareLock(db, groupId, (locked) => listLiveParts(locked, groupId));
     return parts.length > 0
-      ? { groupId: occ.group_id, parts }
-      : { skip: `post group ${occ.group_id} was removed` };
+      ? { groupId: run.group_id, parts }
+      : { skip: `post group ${run.group_id} was removed` };
   }
-  if (occ.schedule_id === null) return { skip: "the schedule was removed" };
-  const source = await loadPickSource(db, occ.schedule_id);
+  if (run.schedule_id === null) return { skip: "the schedule was removed" };
+  const source = await loadPickSource(db, run.schedule_id);
   if (!source) return { skip: "the schedule was removed" };
-  const candidates = await listPool(db, occ.account_id!, source.groupIds);
+  const candidates = await listPool(db, run.account_id!, source.groupIds);
   const picked = pickGroup(source.pick, candidates, source.state, random);
   if (!picked) return { skip: "the account has no enabled post group for this schedule" };
   await savePickState(db, source.scheduleId, picked.state);
   // Recording the pick and reading the parts under the group's share lock: an edit of its parts either waits
   // and then sees this run (and refuses), or commits first and this run reads the edited parts.
   const parts = await withGroupShareLock(db, picked.groupId, async (locked) => {
-    await setGroup(locked, occ.id, picked.groupId);
+    await setGroup(locked, run.id, picked.groupId);
     return listLiveParts(locked, picked.groupId);
   });
   // Removed while this run waited for the lock: nothing of it was sent.

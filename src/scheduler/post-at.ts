@@ -1,15 +1,15 @@
 import { randomUUID } from "node:crypto";
-import type { Account } from "../../accounts/account.js";
-import type { Db } from "../../db/connect.js";
-import { AppError, type ErrorHint } from "../../errors.js";
-import type { GroupService } from "../../groups/groups.service.js";
-import type { PostPart } from "../../threads/post.js";
-import { assertValidGroup } from "../../threads/preflight.js";
-import { schedulerRunning } from "../instance-lock.js";
-import { formatLocalTime, parseAt } from "../planning/at.js";
-import { localDateAt } from "../planning/index.js";
-import { findPlannedTwin, insertManualRun } from "../run-inserts.repository.js";
+import type { Account } from "../accounts/account.js";
+import type { Db } from "../db/connect.js";
+import { AppError, type ErrorHint } from "../errors.js";
+import type { GroupService } from "../groups/groups.service.js";
+import type { PostPart } from "../threads/post.js";
+import { assertValidGroup } from "../threads/preflight.js";
+import { schedulerRunning } from "./instance-lock.js";
+import { formatLocalTime, parseAt } from "./planning/at.js";
+import { localDateAt } from "./planning/index.js";
 import { groupOfAccount } from "./post-now.js";
+import { findPlannedTwin, insertManualRun } from "./run-inserts.repository.js";
 
 /** Job keys of one-off posts start with this: `once:{uuid}`. */
 export const ONE_OFF_PREFIX = "once:";

@@ -1,18 +1,18 @@
 import { randomUUID } from "node:crypto";
-import type { Account } from "../../accounts/account.js";
-import type { AccountService } from "../../accounts/accounts.service.js";
-import type { Clock } from "../../clock.js";
-import type { Db } from "../../db/connect.js";
-import type { PublicationPartRow, RunRow, RunState } from "../../db/schema.js";
-import { AppError } from "../../errors.js";
-import type { PostGroup } from "../../groups/group.js";
-import type { GroupService } from "../../groups/groups.service.js";
-import { ledgerOfRun } from "../../publications/ledger.js";
-import type { PostPart } from "../../threads/post.js";
-import { assertValidGroup } from "../../threads/preflight.js";
-import type { Engine } from "../engine/engine.js";
-import { insertManualRun } from "../run-inserts.repository.js";
-import { getRun, isUniqueViolation, type Outcome } from "../runs.repository.js";
+import type { Account } from "../accounts/account.js";
+import type { AccountService } from "../accounts/accounts.service.js";
+import type { Clock } from "../clock.js";
+import type { Db } from "../db/connect.js";
+import type { PublicationPartRow, RunRow, RunState } from "../db/schema.js";
+import { AppError } from "../errors.js";
+import type { PostGroup } from "../groups/group.js";
+import type { GroupService } from "../groups/groups.service.js";
+import { ledgerOfRun } from "../publications/ledger.js";
+import type { PostPart } from "../threads/post.js";
+import { assertValidGroup } from "../threads/preflight.js";
+import type { Engine } from "./engine/engine.js";
+import { insertManualRun } from "./run-inserts.repository.js";
+import { isUniqueViolation, type Outcome } from "./runs.repository.js";
 
 /** Job keys of posts published now start with this: `manual:{uuid}`. */
 const MANUAL_PREFIX = "manual:";
@@ -30,9 +30,17 @@ export interface PostNowDeps {
 
 export type PostNowRequest = { accountId: number } & ({ groupId: number } | { parts: PostPart[] });
 
+/**
+ * What became of a post published now: the state it was settled as, or `lease_lost` when this process lost
+ * its hold on the run before it could settle it (its lease ran out, or another node took the run over): the
+ * scheduler then checks Threads before anything is sent again, and finishes or settles the run itself.
+ */
+export type PostNowState = RunState | "lease_lost";
+
 export interface PostNowResult {
   runId: number;
-  state: RunState;
+  state: PostNowState;
+  /** Why it ended so (the settled reason; for `lease_lost`, why the run could not be settled here). */
   reason: string | null;
   /** What reached Threads, part by part (empty when nothing did). */
   parts: Array<Pick<PublicationPartRow, "position" | "state" | "media_id" | "permalink" | "error">>;
@@ -82,7 +90,9 @@ export async function postNow(deps: PostNowDeps, req: PostNowRequest): Promise<P
   }
 
   let reached: PostNowResult["parts"] = [];
-  const settled = await engine.runAdopted(run, async (outcome: Outcome) => {
+  /** What this engine tried to settle the run as (the review's answer). */
+  let proposed: Outcome | undefined;
+  const settled = await engine.runAdopted(run, async (outcome: Outcome, unexpected?: Error) => {
     const ledger = await ledgerOfRun(db, run.id);
     reached = (ledger?.parts ?? []).map((p) => ({
       position: p.position,
@@ -92,15 +102,26 @@ export async function postNow(deps: PostNowDeps, req: PostNowRequest): Promise<P
       error: p.error,
     }));
     const anyPublished = reached.some((p) => p.state === "published" || p.state === "publish_requested");
-    // Nothing reached Threads: a post published now fails now rather than surprising the user later.
+    proposed = outcome;
+    // Nothing reached Threads: a post published now fails now rather than surprising the user later (so
+    // not the runner's "will retry" of an unexpected error).
     if (outcome.state === "planned" && !anyPublished) {
-      return { state: "failed", reason: `nothing was published: ${outcome.reason ?? "unknown error"}` };
+      const why = unexpected
+        ? `unexpected error: ${unexpected.message}`
+        : (outcome.reason ?? "unknown error");
+      proposed = { state: "failed", reason: `nothing was published: ${why}` };
     }
-    return outcome;
+    return proposed;
   });
-  // Not settled by this engine (its lease was lost): the row says where the run stands.
-  const state = settled?.state ?? (await getRun(db, run.id))?.state ?? "needs_check";
-  return { runId: run.id, state, reason: settled?.reason ?? null, parts: reached };
+  if (settled) return { runId: run.id, state: settled.state, reason: settled.reason ?? null, parts: reached };
+  // Not settled by this engine: the run's lease was lost (it ran out, and another node may have taken the run
+  // over) or its settle failed; either way the scheduler checks and finishes it, not this command.
+  return {
+    runId: run.id,
+    state: "lease_lost",
+    reason: proposed?.reason ?? `the lease on run ${run.id} was lost before its outcome was recorded`,
+    parts: reached,
+  };
 }
 
 /** The account's own live post group `groupId`, for a post now or a one-off; else the error to show. */
