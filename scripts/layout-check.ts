@@ -54,7 +54,7 @@ export const RULES: Record<RuleId, { title: string; fix: string }> = {
     fix: "Break the cycle: move what both files need into a third module they both import (shared types to the feature's domain file, e.g. group.ts), or pass it in as a dependency.",
   },
   "sql-outside-repository": {
-    title: "SQL only in *.repository.ts files and src/db/",
+    title: "SQL only in src/db/ and the *.repository.ts files of features with data",
     fix: "Move the query into a function of the owning feature's *.repository.ts (first argument the Db or transaction) and call that; if the table belongs to another feature, call that feature's service or a narrow function it exports.",
   },
   "no-db-in-http-cli": {
@@ -302,6 +302,9 @@ export const SQL_PATTERNS: Array<{ label: string; pattern: RegExp; readsLiterals
   { label: "sql`…`", pattern: /\bsql\s*(?:<[^`]{0,300}?>\s*)?`/g },
   { label: "sql.raw/ref/id/lit/join/table/val(", pattern: /\bsql\.(?:raw|ref|id|lit|join|table|val)\s*\(/g },
   { label: ".schema.", pattern: /\.schema\s*\.\s*[a-zA-Z]/g },
+  { label: "CompiledQuery.raw(", pattern: /\bCompiledQuery\s*\.\s*raw\s*\(/g },
+  // A compiled query run by hand (from CompiledQuery.raw or built elsewhere).
+  { label: ".executeQuery(", pattern: /\.executeQuery\s*\(/g },
   // SQL handed to a driver directly (better-sqlite3 `exec`/`prepare`/`pragma`, pg `query`).
   {
     label: "raw SQL to the driver",
@@ -311,28 +314,130 @@ export const SQL_PATTERNS: Array<{ label: string; pattern: RegExp; readsLiterals
   },
 ];
 
-/** SQL built in a file that may not build it (not a repository, not in src/db/, not a test). */
+/**
+ * The features that own tables: only their `*.repository.ts` files build SQL (with src/db/). A file named
+ * `*.repository.ts` anywhere else (src/cli/, src/http/, src/app/, the top of src/) is held to the rule like
+ * any other file.
+ */
+export const DATA_FEATURES = ["accounts", "groups", "schedules", "scheduler", "publications"] as const;
+
+/** A repository of a feature with data: the one kind of file outside src/db/ that may build SQL. */
+export function isDataRepository(path: string): boolean {
+  const feature = featureOf(path);
+  return (
+    isRepository(path) && feature !== undefined && (DATA_FEATURES as readonly string[]).includes(feature)
+  );
+}
+
+/** A local name a file binds from a package: `import { sql as q } from "kysely"` binds `sql` as `q`. */
+export interface Binding {
+  from: string;
+  /** The exported name (`sql`), `*` for a namespace import, `default` for a default import. */
+  imported: string;
+  local: string;
+}
+
+const BINDING_IMPORT = /^[ \t]*import\s+(?:type\s+)?([^;"'`()]*?)\s*\bfrom\s*(["'])([^"'\n]+)\2/gm;
+
+/** The names a file binds from the given packages, as written (aliases and namespaces resolved). */
+export function bindingsOf(code: string, packages: readonly string[]): Binding[] {
+  const found: Binding[] = [];
+  for (const m of code.matchAll(BINDING_IMPORT)) {
+    const from = m[3]!;
+    if (!packages.includes(from)) continue;
+    let clause = m[1]!.trim();
+    const braces = /\{([^}]*)\}/.exec(clause);
+    if (braces) {
+      for (const part of braces[1]!.split(",")) {
+        const named = /^(?:type\s+)?([A-Za-z_$][\w$]*)(?:\s+as\s+([A-Za-z_$][\w$]*))?$/.exec(part.trim());
+        if (named) found.push({ from, imported: named[1]!, local: named[2] ?? named[1]! });
+      }
+      clause = clause.replace(braces[0], "");
+    }
+    const namespace = /\*\s*as\s+([A-Za-z_$][\w$]*)/.exec(clause);
+    if (namespace) {
+      found.push({ from, imported: "*", local: namespace[1]! });
+      clause = clause.replace(namespace[0], "");
+    }
+    const fallback = /^([A-Za-z_$][\w$]*)/.exec(clause.replace(/^[\s,]+/, ""));
+    if (fallback) found.push({ from, imported: "default", local: fallback[1]! });
+  }
+  return found;
+}
+
+const escapeName = (name: string) => name.replace(/\$/g, "\\$");
+
+/**
+ * The patterns for what a file binds under names of its own: Kysely's `sql` tag and `CompiledQuery` under an
+ * alias (`q\`…\``, `q.raw(`, `CQ.raw(`), and, in a file that imports pg, every `.query(`
+ * (a pg client runs whatever text it is given, a literal or a variable).
+ */
+function patternsForBindings(bindings: Binding[]): Array<{ label: string; pattern: RegExp }> {
+  const patterns: Array<{ label: string; pattern: RegExp }> = [];
+  const kysely = bindings.filter((b) => b.from === "kysely");
+  // Under its own name (`sql`, `k.sql`, `CompiledQuery`) SQL_PATTERNS finds it already.
+  const namesOf = (exported: string) =>
+    kysely.filter((b) => b.imported === exported && b.local !== exported).map((b) => escapeName(b.local));
+  const sqlNames = namesOf("sql");
+  if (sqlNames.length > 0) {
+    const names = `(?:${sqlNames.join("|")})`;
+    patterns.push(
+      {
+        label: "sql`…` (kysely's sql under another name)",
+        pattern: new RegExp(`(?<![\\w$.])${names}\\s*(?:<[^\`]{0,300}?>\\s*)?\``, "g"),
+      },
+      {
+        label: "sql.raw/ref/id/lit/join/table/val( (kysely's sql under another name)",
+        pattern: new RegExp(`(?<![\\w$.])${names}\\s*\\.\\s*(?:raw|ref|id|lit|join|table|val)\\s*\\(`, "g"),
+      },
+    );
+  }
+  const compiledNames = namesOf("CompiledQuery");
+  if (compiledNames.length > 0) {
+    patterns.push({
+      label: "CompiledQuery.raw( (under another name)",
+      pattern: new RegExp(`(?<![\\w$.])(?:${compiledNames.join("|")})\\s*\\.\\s*raw\\s*\\(`, "g"),
+    });
+  }
+  if (bindings.some((b) => b.from === "pg")) {
+    patterns.push({ label: ".query( on a pg client", pattern: /\.query\s*\(/g });
+  }
+  return patterns;
+}
+
+/** SQL built in a file that may not build it (not a repository of a feature with data, not in src/db/, not a test). */
 export function sqlViolations(file: SourceFile): Violation[] {
   if (
     !under(file.path, "src") ||
     under(file.path, "src/db") ||
-    isRepository(file.path) ||
+    isDataRepository(file.path) ||
     isTest(file.path)
   ) {
     return [];
   }
   const code = blankComments(file.text);
   const bare = blankComments(file.text, { literals: true });
+  const bindings = bindingsOf(code, ["kysely", "pg"]);
+  const viaPg = bindings.some((b) => b.from === "pg");
+  const where = isRepository(file.path)
+    ? ` outside a repository of a feature with data (${DATA_FEATURES.join(", ")})`
+    : " outside a repository";
   const found: Violation[] = [];
-  for (const { label, pattern, readsLiterals } of SQL_PATTERNS) {
+  const patterns = [
+    ...SQL_PATTERNS.map((p) => ({ ...p, skip: viaPg ? /^\.query\b/ : undefined })),
+    ...patternsForBindings(bindings).map((p) => ({ ...p, readsLiterals: false, skip: undefined })),
+  ];
+  for (const { label, pattern, readsLiterals, skip } of patterns) {
     for (const m of (readsLiterals ? code : bare).matchAll(pattern)) {
+      // In a file that imports pg, `.query(` is found once, whatever it is given.
+      if (skip?.test(m[0])) continue;
       const line = lineAt(code, m.index);
       found.push({
         rule: "sql-outside-repository",
         file: file.path,
         line,
         key: `${file.path}: ${label}`,
-        message: `${file.path}:${line} builds SQL (${label}) outside a repository`,
+        message: `${file.path}:${line} builds SQL (${label})${where}`,
       });
     }
   }

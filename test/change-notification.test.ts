@@ -14,6 +14,7 @@ import { loadConfig } from "../src/config.js";
 import { WORK_CHANNEL } from "../src/db/notify.js";
 import { silentLogger } from "../src/log.js";
 import { createSandbox } from "../src/sandbox/index.js";
+import { PLAN_HORIZON_MS } from "../src/scheduler/planning/index.js";
 import { createScheduleService } from "../src/schedules/schedules.service.js";
 import { ThreadsClient } from "../src/threads/client.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
@@ -49,24 +50,33 @@ describe.each(DIALECTS)("change notification on %s", (dialect) => {
       ).due_at,
     ).toISOString();
 
-  it("the schedules service notifies after each committed change, not after a refused one", async () => {
+  /** A fresh database with one account (fields over accountRow's), and a schedules service that calls `notify`. */
+  async function schedulesOf(notify: () => Promise<void>, fields: Parameters<typeof accountRow>[2] = {}) {
     t = await createTestDb(dialect);
     const clock = new FakeClock(T0);
-    const account = await insertAccount(t.db, accountRow(1, T0, { token_expires_at: T0 + 50 * 24 * HOUR }));
-    const seen: string[] = [];
-    let notified = 0;
+    const account = await insertAccount(
+      t.db,
+      accountRow(1, T0, { token_expires_at: T0 + 50 * 24 * HOUR, ...fields }),
+    );
     const schedules = createScheduleService({
       ...scheduleServiceLinks,
       db: t.db,
       clock,
       defaultTimezone: "UTC",
-      horizonMs: 48 * HOUR,
-      // Reads through the database, not the transaction: on PostgreSQL this sees only what is committed.
-      notify: async () => {
-        notified += 1;
-        const rows = await t.db.selectFrom("schedules").select(["id", "active", "times_json"]).execute();
-        seen.push(JSON.stringify(rows.map((r) => [r.active, r.times_json])));
-      },
+      horizonMs: PLAN_HORIZON_MS,
+      notify,
+    });
+    return { clock, account, schedules };
+  }
+
+  it("the schedules service notifies after each committed change, not after a refused one", async () => {
+    const seen: string[] = [];
+    let notified = 0;
+    // Reads through the database, not the transaction: on PostgreSQL this sees only what is committed.
+    const { account, schedules } = await schedulesOf(async () => {
+      notified += 1;
+      const rows = await t.db.selectFrom("schedules").select(["id", "active", "times_json"]).execute();
+      seen.push(JSON.stringify(rows.map((r) => [r.active, r.times_json])));
     });
     const s = await schedules.add({ accountId: account.id, kind: "fixed", times: ["09:00"] });
     expect(notified).toBe(1);
@@ -90,23 +100,11 @@ describe.each(DIALECTS)("change notification on %s", (dialect) => {
   });
 
   it("followAccountZone re-plans the account's active zone-less schedules only, and notifies once", async () => {
-    t = await createTestDb(dialect);
-    const clock = new FakeClock(T0);
-    const account = await insertAccount(
-      t.db,
-      accountRow(1, T0, { token_expires_at: T0 + 50 * 24 * HOUR, timezone: "Asia/Tokyo" }),
-    );
     let notified = 0;
-    const schedules = createScheduleService({
-      ...scheduleServiceLinks,
-      db: t.db,
-      clock,
-      defaultTimezone: "UTC",
-      horizonMs: 48 * HOUR,
-      notify: async () => {
-        notified += 1;
-      },
-    });
+    const notify = async () => {
+      notified += 1;
+    };
+    const { clock, account, schedules } = await schedulesOf(notify, { timezone: "Asia/Tokyo" });
     const follows = await schedules.add({ accountId: account.id, kind: "fixed", times: ["09:00"] });
     const zoned = await schedules.add({
       accountId: account.id,

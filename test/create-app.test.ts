@@ -1,12 +1,10 @@
 /** The composition root: one engine per app, built on first use, and a web app that names it. */
 import { afterEach, describe, expect, it } from "vitest";
 import { insertAccount } from "../src/accounts/accounts.repository.js";
-import { type App, createApp } from "../src/app/create-app.js";
+import type { App } from "../src/app/create-app.js";
 import { FakeClock } from "../src/clock.js";
-import { loadConfig } from "../src/config.js";
-import { silentLogger } from "../src/log.js";
 import type { EngineEvent } from "../src/scheduler/events.js";
-import { ThreadsClient } from "../src/threads/client.js";
+import { createTestApp } from "./helpers/app.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import { accountRow } from "./helpers/fixtures.js";
 
@@ -18,19 +16,7 @@ describe.each(DIALECTS)("createApp on %s", (dialect) => {
 
   async function app(): Promise<App> {
     t = await createTestDb(dialect);
-    return createApp({
-      config: loadConfig({}, { DATABASE_URL: t.url, SECRET_KEY: "33".repeat(32), DATA_DIR: "/nonexistent" }),
-      db: t.db,
-      threads: {
-        client: new ThreadsClient({ graphUrl: "http://127.0.0.1:9" }),
-        mode: "remote",
-        graphUrl: "http://127.0.0.1:9",
-        canExchangeTokens: false,
-      },
-      clock: new FakeClock(T0),
-      logger: silentLogger,
-      engine: { nodeId: "node-test" },
-    });
+    return createTestApp(t, new FakeClock(T0), { engine: { nodeId: "node-test" } });
   }
 
   const health = async (a: App) => (await a.http.request("/health")).json();

@@ -66,6 +66,9 @@ const CLEAN = {
   "src/cli/commands/groups.ts":
     'import { groups } from "../../groups/groups.service.js";\nexport const run = () => groups;\n',
   "src/http/app.ts": 'import type { Group } from "../groups/group.js";\nexport type Page = Group[];\n',
+  // `.query(` in a file that imports nothing of pg is not a pg client (Hono's `c.req.query`).
+  "src/http/status-page.ts":
+    'export const id = (c: any) => c.req.query("id") ?? c.req.query(name);\nconst name = "id";\n',
   "src/sandbox/validate.ts": 'import { readFileSync } from "node:fs";\nexport const own = readFileSync;\n',
   "src/threads/client.ts": 'export type { Group } from "../groups/group.js";\n',
   "src/a.ts": 'import type { B } from "./b.js";\nexport interface A { b?: B }\n',
@@ -146,6 +149,104 @@ describe("layout check", () => {
     );
   });
 
+  it("finds kysely's sql and CompiledQuery under another name, as the file imports them", () => {
+    const found = checkFiles(
+      tree({
+        "src/scheduler/inspect.ts": [
+          'import { type Kysely, sql as q, CompiledQuery as CQ } from "kysely";',
+          "export async function run(db: Kysely<any>) {",
+          "  await q<{ n: number }>`select 1`.execute(db);",
+          "  await q`select 2`.execute(db);",
+          '  await db.selectFrom("runs").select(q.ref("id")).execute();',
+          '  await db.executeQuery(CQ.raw("select 3"));',
+          "  const fine = [1].map((q2) => q2); // q2 is not q",
+          "  return fine;",
+          "}",
+        ].join("\n"),
+        "src/scheduler/engine.ts": [
+          'import * as k from "kysely";',
+          "export const one = (db: any) => k.sql`select 1`.execute(db);",
+          'export const two = (db: any) => db.executeQuery(k.CompiledQuery.raw("select 2"));',
+        ].join("\n"),
+      }),
+    );
+    expect(found.map((v) => `${v.file}:${v.line} ${v.key.split(": ")[1]}`)).toEqual([
+      "src/scheduler/engine.ts:2 sql`…`",
+      "src/scheduler/engine.ts:3 CompiledQuery.raw(",
+      "src/scheduler/engine.ts:3 .executeQuery(",
+      "src/scheduler/inspect.ts:3 sql`…` (kysely's sql under another name)",
+      "src/scheduler/inspect.ts:4 sql`…` (kysely's sql under another name)",
+      "src/scheduler/inspect.ts:5 .selectFrom(",
+      "src/scheduler/inspect.ts:5 sql.raw/ref/id/lit/join/table/val( (kysely's sql under another name)",
+      "src/scheduler/inspect.ts:6 .executeQuery(",
+      "src/scheduler/inspect.ts:6 CompiledQuery.raw( (under another name)",
+    ]);
+  });
+
+  it("finds CompiledQuery.raw( and .executeQuery( under their own names", () => {
+    expect(
+      keysOf({
+        "src/http/app.ts": [
+          'import { CompiledQuery } from "kysely";',
+          'export const q = CompiledQuery.raw("select 1");',
+          "export const run = (db: any, query: any) => db.executeQuery(query);",
+        ].join("\n"),
+      }),
+    ).toEqual([
+      "sql-outside-repository src/http/app.ts: CompiledQuery.raw(",
+      "sql-outside-repository src/http/app.ts: .executeQuery(",
+    ]);
+  });
+
+  it("finds every .query( in a file that imports pg, a variable as well as a literal, once each", () => {
+    const found = checkFiles(
+      tree({
+        "src/scheduler/wake.ts": [
+          'import type { PoolClient as C } from "pg";',
+          "export async function listen(c: C, text: string) {",
+          "  await c.query(text);",
+          '  await c.query("listen wake");',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript source of a fixture
+          "  await c.query(`notify ${text}`);",
+          "}",
+        ].join("\n"),
+        "src/cli/commands/raw.ts": [
+          'import pg from "pg";',
+          "const pool = new pg.Pool();",
+          "export const run = (statement: string) => pool.query(statement);",
+        ].join("\n"),
+      }),
+    );
+    expect(found.map((v) => `${v.file}:${v.line} ${v.key.split(": ")[1]}`)).toEqual([
+      "src/cli/commands/raw.ts:3 .query( on a pg client",
+      "src/scheduler/wake.ts:3 .query( on a pg client",
+      "src/scheduler/wake.ts:4 .query( on a pg client",
+      "src/scheduler/wake.ts:5 .query( on a pg client",
+    ]);
+  });
+
+  it("exempts only the repositories of features with data, not any file named *.repository.ts", () => {
+    const query = 'export const q = (db: any) => db.selectFrom("runs").execute();\n';
+    const found = checkFiles(
+      tree({
+        "src/scheduler/runs.repository.ts": query,
+        "src/cli/x.repository.ts": query,
+        "src/http/x.repository.ts": query,
+        "src/app/x.repository.ts": query,
+        "src/x.repository.ts": query,
+      }),
+    );
+    expect(found.map((v) => v.file)).toEqual([
+      "src/app/x.repository.ts",
+      "src/cli/x.repository.ts",
+      "src/http/x.repository.ts",
+      "src/x.repository.ts",
+    ]);
+    expect(found[1]!.message).toBe(
+      "src/cli/x.repository.ts:1 builds SQL (.selectFrom() outside a repository of a feature with data (accounts, groups, schedules, scheduler, publications)",
+    );
+  });
+
   it("refuses src/http/ and src/cli/ importing src/db/, type-only too", () => {
     expect(
       keysOf({
@@ -223,7 +324,9 @@ describe("layout check", () => {
     const text = formatViolations(
       checkFiles(tree({ "src/http/app.ts": 'export const q = (db: any) => db.selectFrom("runs");\n' })),
     );
-    expect(text).toContain("[sql-outside-repository] SQL only in *.repository.ts files and src/db/ (1)");
+    expect(text).toContain(
+      "[sql-outside-repository] SQL only in src/db/ and the *.repository.ts files of features with data (1)",
+    );
     expect(text).toContain("src/http/app.ts:1 builds SQL (.selectFrom() outside a repository");
     expect(text).toContain("→ Move the query into a function of the owning feature's *.repository.ts");
   });

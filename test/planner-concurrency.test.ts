@@ -1,14 +1,15 @@
 import type { RootOperationNode } from "kysely";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, expect, it } from "vitest";
 import { removeAccount } from "../src/accounts/accounts.repository.js";
 import { type Db, openDatabase } from "../src/db/connect.js";
 import { clearFuturePlan, planAll, planSchedule, replanSchedule } from "../src/scheduler/planner.js";
 import { seededRng } from "../src/scheduler/planning/index.js";
 import { setScheduleActive, updateSchedule } from "../src/schedules/schedules.repository.js";
-import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
+import type { TestDb } from "./helpers/db.js";
 import {
   addAccount,
   addSchedule,
+  describePlanner,
   fixedTimes,
   groupBy,
   HOUR,
@@ -20,16 +21,15 @@ import {
 } from "./helpers/plans.js";
 import { queryGate, tableOf } from "./helpers/query-gate.js";
 
-describe.each(DIALECTS)("planner: planners at once on %s", (dialect) => {
+describePlanner("planners at once", (newDb, dialect) => {
   let t: TestDb;
   const extra: Db[] = [];
   afterEach(async () => {
     for (const db of extra.splice(0)) await db.destroy();
-    await t?.destroy();
   });
 
   it("two planners at once produce each run once and draw each random day once", async () => {
-    t = await createTestDb(dialect);
+    t = await newDb();
     const accounts = [await addAccount(t.db), await addAccount(t.db, "America/New_York")];
     const ids = [
       await addSchedule(t.db, accounts[0]!, fixedTimes("10:00", "15:00", "20:00")),
@@ -114,7 +114,7 @@ describe.each(DIALECTS)("planner: planners at once on %s", (dialect) => {
 
     /** An hourly schedule; a planner 3 h later is held right after taking a day, while `change` runs. */
     async function changeWhileWritingRest(change: (trx: Db, id: number, now: number) => Promise<void>) {
-      t = await createTestDb(dialect);
+      t = await newDb();
       const id = await addSchedule(t.db, await addAccount(t.db), { kind: "fixed", times_json: hourly });
       await planSchedule(t.db, id, opts());
       const later = NOW + 3 * HOUR;
@@ -147,7 +147,7 @@ describe.each(DIALECTS)("planner: planners at once on %s", (dialect) => {
     });
 
     it("a planner that read the previous version does not undo an edit", async () => {
-      t = await createTestDb(dialect);
+      t = await newDb();
       const id = await addSchedule(t.db, await addAccount(t.db), randomWindow("10:00", "22:00", 3, 10));
       await planSchedule(t.db, id, opts());
       const gate = queryGate((n) => n.kind === "SelectQueryNode" && tableOf(n) === "schedules");
@@ -167,7 +167,7 @@ describe.each(DIALECTS)("planner: planners at once on %s", (dialect) => {
     });
 
     it("removing an account while a planner writes its schedule's day neither deadlocks nor leaves rows", async () => {
-      t = await createTestDb(dialect);
+      t = await newDb();
       const account = await addAccount(t.db);
       const id = await addSchedule(t.db, account, { kind: "fixed", times_json: hourly });
       await planSchedule(t.db, id, opts());

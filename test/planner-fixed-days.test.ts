@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { planSchedule, replanSchedule } from "../src/scheduler/planner.js";
-import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import {
   addAccount,
   addSchedule,
+  describePlanner,
   fixedTimes,
   HOUR,
   iso,
@@ -13,14 +13,9 @@ import {
   runsOf,
 } from "./helpers/plans.js";
 
-describe.each(DIALECTS)("planner: fixed days on %s", (dialect) => {
-  let t: TestDb;
-  afterEach(async () => {
-    await t?.destroy();
-  });
-
+describePlanner("fixed days", (newDb) => {
   it("writes fixed runs up to the horizon, once, and the rest of a day as the horizon reaches it", async () => {
-    t = await createTestDb(dialect);
+    const t = await newDb();
     const account = await addAccount(t.db);
     const id = await addSchedule(t.db, account, fixedTimes("20:00", "10:00", "15:00"));
 
@@ -80,7 +75,7 @@ describe.each(DIALECTS)("planner: fixed days on %s", (dialect) => {
   });
 
   it("plans a run due within the misfire grace so it fires late, but not older ones", async () => {
-    t = await createTestDb(dialect);
+    const t = await newDb();
     const account = await addAccount(t.db);
     // 08:50 JST is 10 min before now (grace 15): planned. 08:30 is 30 min before: not planned.
     const id = await addSchedule(t.db, account, fixedTimes("08:30", "08:50"));

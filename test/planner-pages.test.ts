@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { planAll } from "../src/scheduler/planner.js";
-import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import {
   addManySchedules,
+  describePlanner,
   dropFailure,
   failInsertsOf,
   groupBy,
@@ -12,14 +12,9 @@ import {
   opts,
 } from "./helpers/plans.js";
 
-describe.each(DIALECTS)("planner: planning every schedule in pages on %s", (dialect) => {
-  let t: TestDb;
-  afterEach(async () => {
-    await t?.destroy();
-  });
-
+describePlanner("planning every schedule in pages", (newDb, dialect) => {
   it("plans every active schedule of 800 accounts, pages in flight", async () => {
-    t = await createTestDb(dialect);
+    const t = await newDb();
     await addManySchedules(t.db, 800);
 
     const inserted = await planAll(t.db, opts({ horizonMs: 24 * HOUR }));
@@ -48,7 +43,7 @@ describe.each(DIALECTS)("planner: planning every schedule in pages on %s", (dial
   });
 
   it("a page that fails fails planAll after the pages in flight settle; the next pass plans the rest", async () => {
-    t = await createTestDb(dialect);
+    const t = await newDb();
     await addManySchedules(t.db, 800);
     const active = await t.db
       .selectFrom("schedules")

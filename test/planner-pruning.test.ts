@@ -1,12 +1,12 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { planAll, replanSchedule } from "../src/scheduler/planner.js";
 import { seededRng } from "../src/scheduler/planning/index.js";
 import { prunePlannedDays } from "../src/scheduler/prune-planned-days.js";
 import { updateSchedule } from "../src/schedules/schedules.repository.js";
-import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import {
   addAccount,
   addSchedule,
+  describePlanner,
   fixedTimes,
   HOUR,
   NOW,
@@ -15,14 +15,9 @@ import {
   runsOf,
 } from "./helpers/plans.js";
 
-describe.each(DIALECTS)("planner: pruning planned days on %s", (dialect) => {
-  let t: TestDb;
-  afterEach(async () => {
-    await t?.destroy();
-  });
-
+describePlanner("pruning planned days", (newDb) => {
   it("prunes the records of days long past and fully written, and plans on as before", async () => {
-    t = await createTestDb(dialect);
+    const t = await newDb();
     const account = await addAccount(t.db);
     const id = await addSchedule(t.db, account, fixedTimes("10:00"));
     const slow = await addSchedule(t.db, account, {
@@ -63,7 +58,7 @@ describe.each(DIALECTS)("planner: pruning planned days on %s", (dialect) => {
   });
 
   it("a longer grace set after old days were pruned does not back-fill them", async () => {
-    t = await createTestDb(dialect);
+    const t = await newDb();
     // A random day drawn again would land on other times: the unique key would not catch it.
     const id = await addSchedule(t.db, await addAccount(t.db), randomWindow("10:00", "22:00", 3));
     for (let day = 0; day <= 10; day++) {

@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { planSchedule } from "../src/scheduler/planner.js";
 import { seededRng } from "../src/scheduler/planning/index.js";
-import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import {
   addAccount,
   addSchedule,
+  describePlanner,
   groupBy,
   HOUR,
   MINUTE,
@@ -14,14 +14,9 @@ import {
   runsOf,
 } from "./helpers/plans.js";
 
-describe.each(DIALECTS)("planner: random draws on %s", (dialect) => {
-  let t: TestDb;
-  afterEach(async () => {
-    await t?.destroy();
-  });
-
+describePlanner("random draws", (newDb) => {
   it("draws a random day once and never re-rolls it, also when its runs are written in parts", async () => {
-    t = await createTestDb(dialect);
+    const t = await newDb();
     const id = await addSchedule(t.db, await addAccount(t.db), randomWindow("22:00", "02:00", 5, 20));
     expect(await planSchedule(t.db, id, opts({ rng: seededRng("first") }))).toBe(10);
     const rows = await runsOf(t.db, id);

@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { clearFuturePlan, planAll, planSchedule, replanSchedule } from "../src/scheduler/planner.js";
 import { seededRng } from "../src/scheduler/planning/index.js";
-import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import {
   addAccount,
   addSchedule,
+  describePlanner,
   fixedTimes,
   HOUR,
   MINUTE,
@@ -14,14 +14,9 @@ import {
   runsOf,
 } from "./helpers/plans.js";
 
-describe.each(DIALECTS)("planner: re-plan and clear on %s", (dialect) => {
-  let t: TestDb;
-  afterEach(async () => {
-    await t?.destroy();
-  });
-
+describePlanner("re-plan and clear", (newDb) => {
   it("replans after an edit: unclaimed future rows replaced, running and published ones kept", async () => {
-    t = await createTestDb(dialect);
+    const t = await newDb();
     const account = await addAccount(t.db);
     const fixedId = await addSchedule(t.db, account, fixedTimes("10:00", "15:00", "20:00"));
     const randomId = await addSchedule(t.db, account, randomWindow("10:00", "22:00", 3, 30));
@@ -94,7 +89,7 @@ describe.each(DIALECTS)("planner: re-plan and clear on %s", (dialect) => {
   });
 
   it("re-draws days planned by a stale version even without an explicit replan", async () => {
-    t = await createTestDb(dialect);
+    const t = await newDb();
     const id = await addSchedule(t.db, await addAccount(t.db), randomWindow("10:00", "22:00", 3));
     await planSchedule(t.db, id, opts());
     await t.db.updateTable("schedules").set({ posts_per_day: 4, version: 2 }).where("id", "=", id).execute();
@@ -110,7 +105,7 @@ describe.each(DIALECTS)("planner: re-plan and clear on %s", (dialect) => {
   });
 
   it("plans nothing for a paused schedule and clears its future when it is paused", async () => {
-    t = await createTestDb(dialect);
+    const t = await newDb();
     const account = await addAccount(t.db);
     const paused = await addSchedule(t.db, account, { ...fixedTimes("10:00"), active: 0 });
     expect(await planSchedule(t.db, paused, opts())).toBe(0);
@@ -126,7 +121,7 @@ describe.each(DIALECTS)("planner: re-plan and clear on %s", (dialect) => {
   });
 
   it("clearFuturePlan deletes only planned rows from now on, and today's planned days", async () => {
-    t = await createTestDb(dialect);
+    const t = await newDb();
     const id = await addSchedule(t.db, await addAccount(t.db), fixedTimes("08:50", "10:00"));
     await planSchedule(t.db, id, opts());
     const rows = await runsOf(t.db, id);
@@ -146,7 +141,7 @@ describe.each(DIALECTS)("planner: re-plan and clear on %s", (dialect) => {
   });
 
   it("clearFuturePlan reads today in the planner's zone: the default one for an account without a zone", async () => {
-    t = await createTestDb(dialect);
+    const t = await newDb();
     // An account written by an older version (no zone): planned in the default zone, New York, where NOW
     // (00:00 UTC on 03-09) is 19:00 on 03-08. In UTC "today" would be 03-09: the pause would close New
     // York's 03-08 (same version) and the resume would leave out its 20:00 and 22:00.
@@ -167,7 +162,7 @@ describe.each(DIALECTS)("planner: re-plan and clear on %s", (dialect) => {
   });
 
   it("runs inside the caller's transaction: a rollback undoes the re-plan", async () => {
-    t = await createTestDb(dialect);
+    const t = await newDb();
     const id = await addSchedule(t.db, await addAccount(t.db), fixedTimes("10:00"));
     await planSchedule(t.db, id, opts());
     const before = await runsOf(t.db, id);

@@ -1,17 +1,20 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { planSchedule } from "../src/scheduler/planner.js";
 import { markMissed } from "../src/scheduler/runs.repository.js";
-import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
-import { addAccount, addSchedule, fixedTimes, HOUR, NOW, opts, runsOf } from "./helpers/plans.js";
+import {
+  addAccount,
+  addSchedule,
+  describePlanner,
+  fixedTimes,
+  HOUR,
+  NOW,
+  opts,
+  runsOf,
+} from "./helpers/plans.js";
 
-describe.each(DIALECTS)("planner: the rolling horizon on %s", (dialect) => {
-  let t: TestDb;
-  afterEach(async () => {
-    await t?.destroy();
-  });
-
+describePlanner("the rolling horizon", (newDb) => {
   it("writes the runs of a recorded day that passed while nothing planned, and they become missed", async () => {
-    t = await createTestDb(dialect);
+    const t = await newDb();
     const id = await addSchedule(t.db, await addAccount(t.db), fixedTimes("10:00", "20:00"));
     expect(await planSchedule(t.db, id, opts())).toBe(4);
     // The service was down from Monday 09:00 to Friday 09:00. Wednesday was recorded (its runs to come): its

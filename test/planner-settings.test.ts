@@ -1,11 +1,11 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { createLogger } from "../src/log.js";
 import { planAll, planSchedule } from "../src/scheduler/planner.js";
 import { scheduleZone, specOf, toSchedule } from "../src/schedules/schedule.js";
-import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import {
   addAccount,
   addSchedule,
+  describePlanner,
   fixedTimes,
   HOUR,
   iso,
@@ -14,14 +14,9 @@ import {
   runsOf,
 } from "./helpers/plans.js";
 
-describe.each(DIALECTS)("planner: invalid settings and zones on %s", (dialect) => {
-  let t: TestDb;
-  afterEach(async () => {
-    await t?.destroy();
-  });
-
+describePlanner("invalid settings and zones", (newDb) => {
   it("refuses to plan invalid settings: planSchedule throws, planAll reports and goes on", async () => {
-    t = await createTestDb(dialect);
+    const t = await newDb();
     const account = await addAccount(t.db);
     const bad = await addSchedule(t.db, account, { ...randomWindow("10:00", "10:30", 5, 10) });
     const good = await addSchedule(t.db, account, fixedTimes("10:00"));
@@ -37,7 +32,7 @@ describe.each(DIALECTS)("planner: invalid settings and zones on %s", (dialect) =
   });
 
   it("uses the schedule's zone, else the account's, else the default", async () => {
-    t = await createTestDb(dialect);
+    const t = await newDb();
     const tokyo = await addAccount(t.db, "Asia/Tokyo");
     const blank = await addAccount(t.db, "");
     const own = await addSchedule(t.db, tokyo, { ...fixedTimes("10:00"), timezone: "Europe/Berlin" });

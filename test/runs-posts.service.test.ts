@@ -5,13 +5,11 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { insertAccount } from "../src/accounts/accounts.repository.js";
-import { type App, createApp } from "../src/app/create-app.js";
+import type { App } from "../src/app/create-app.js";
 import { FakeClock } from "../src/clock.js";
-import { loadConfig } from "../src/config.js";
-import { silentLogger } from "../src/log.js";
 import { createPostService } from "../src/scheduler/posts.service.js";
 import { createRunService } from "../src/scheduler/runs.service.js";
-import { ThreadsClient } from "../src/threads/client.js";
+import { createTestApp } from "./helpers/app.js";
 import { createTestDb, DIALECTS, type TestDb } from "./helpers/db.js";
 import { accountRow } from "./helpers/fixtures.js";
 
@@ -25,18 +23,7 @@ describe.each(DIALECTS)("runs and posts services on %s", (dialect) => {
   async function setup() {
     t = await createTestDb(dialect);
     const clock = new FakeClock(T0);
-    const app: App = createApp({
-      config: loadConfig({}, { DATABASE_URL: t.url, SECRET_KEY: "33".repeat(32), DATA_DIR: "/nonexistent" }),
-      db: t.db,
-      threads: {
-        client: new ThreadsClient({ graphUrl: "http://127.0.0.1:9" }),
-        mode: "remote",
-        graphUrl: "http://127.0.0.1:9",
-        canExchangeTokens: false,
-      },
-      clock,
-      logger: silentLogger,
-    });
+    const app: App = createTestApp(t, clock);
     let notified = 0;
     const notify = async () => {
       notified += 1;

@@ -12,7 +12,7 @@ import {
   readSandboxRecord,
   type SandboxRecord,
   writeSandboxRecord,
-} from "../src/app/sandbox-record.repository.js";
+} from "../src/app/sandbox-record.js";
 import { loadConfig } from "../src/config.js";
 import { createLogger } from "../src/log.js";
 import { startSandbox } from "../src/sandbox/index.js";

@@ -1,32 +1,20 @@
+import { getAppState, insertAppStateIfAbsent, replaceAppState } from "../db/app-state.js";
 import type { Db } from "../db/connect.js";
 import { KEY_CHECK_STATE_KEY } from "./key-check.js";
 
 export async function getKeyCheck(db: Db): Promise<string | undefined> {
-  const row = await db
-    .selectFrom("app_state")
-    .select("value")
-    .where("key", "=", KEY_CHECK_STATE_KEY)
-    .executeTakeFirst();
-  return row?.value;
+  return getAppState(db, KEY_CHECK_STATE_KEY);
 }
 
 /** Records the check unless one is there already; returns the check the database now holds. */
 export async function insertKeyCheckIfAbsent(db: Db, check: string, now: number): Promise<string> {
-  await db
-    .insertInto("app_state")
-    .values({ key: KEY_CHECK_STATE_KEY, value: check, updated_at: now })
-    .onConflict((oc) => oc.column("key").doNothing())
-    .execute();
+  await insertAppStateIfAbsent(db, KEY_CHECK_STATE_KEY, check, now);
   return (await getKeyCheck(db))!;
 }
 
 /** Replaces the check (after the old key was declared lost). */
 export async function replaceKeyCheck(db: Db, check: string, now: number): Promise<void> {
-  await db.deleteFrom("app_state").where("key", "=", KEY_CHECK_STATE_KEY).execute();
-  await db
-    .insertInto("app_state")
-    .values({ key: KEY_CHECK_STATE_KEY, value: check, updated_at: now })
-    .execute();
+  await replaceAppState(db, KEY_CHECK_STATE_KEY, check, now);
 }
 
 /**

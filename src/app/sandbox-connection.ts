@@ -6,7 +6,7 @@ import { AppError } from "../errors.js";
 import type { Logger } from "../log.js";
 import { startSandbox } from "../sandbox/index.js";
 import { type HeldStateFile, lockStateFile, type StateOwner, watchOwner } from "../sandbox/state-lock.js";
-import { deleteSandboxRecord, readSandboxRecord, writeSandboxRecord } from "./sandbox-record.repository.js";
+import { deleteSandboxRecord, readSandboxRecord, writeSandboxRecord } from "./sandbox-record.js";
 
 /** How long a process waits for another one's short-lived sandbox (a CLI command's) to let go of the file. */
 const DEFAULT_WAIT_MS = 120_000;

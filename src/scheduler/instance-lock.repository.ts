@@ -1,4 +1,5 @@
 import { sql } from "kysely";
+import { deleteAppStateIfValue, getAppState, replaceAppState } from "../db/app-state.js";
 import type { Db } from "../db/connect.js";
 
 /** The `app_state` record that names the scheduler holding a SQLite database's instance lock. */
@@ -6,22 +7,17 @@ const KEY = "scheduler_instance";
 
 /** The recorded holder (JSON), or undefined when none is recorded. */
 export async function readHolderRecord(db: Db): Promise<string | undefined> {
-  const row = await db.selectFrom("app_state").select("value").where("key", "=", KEY).executeTakeFirst();
-  return row?.value;
+  return getAppState(db, KEY);
 }
 
 /** Records `value` as the holder, replacing any previous record. */
 export async function writeHolderRecord(db: Db, value: string, now: number): Promise<void> {
-  await db
-    .insertInto("app_state")
-    .values({ key: KEY, value, updated_at: now })
-    .onConflict((oc) => oc.column("key").doUpdateSet({ value, updated_at: now }))
-    .execute();
+  await replaceAppState(db, KEY, value, now);
 }
 
 /** Deletes the holder record if it is still `value` (a process removes only its own). */
 export async function deleteHolderRecord(db: Db, value: string): Promise<void> {
-  await db.deleteFrom("app_state").where("key", "=", KEY).where("value", "=", value).execute();
+  await deleteAppStateIfValue(db, KEY, value);
 }
 
 /** SQLite: the main database's file as SQLite names it ("" or undefined for an in-memory database). */

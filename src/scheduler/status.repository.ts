@@ -19,8 +19,3 @@ export async function listAccountsForStatus(db: Db): Promise<
     .orderBy("id")
     .execute();
 }
-
-/** Whether the database answers a read (throws when it does not). */
-export async function readAnything(db: Db): Promise<void> {
-  await db.selectFrom("app_state").select("key").limit(1).execute();
-}

@@ -1,7 +1,8 @@
+import { readAnyAppState } from "../db/app-state.js";
 import type { Db } from "../db/connect.js";
 import { type Dialect, dialectOf } from "../db/dialect.js";
 import { formatInZone, type JobInfo, listJobs, listRuns, type RunInfo } from "./inspect.js";
-import { listAccountsForStatus, readAnything } from "./status.repository.js";
+import { listAccountsForStatus } from "./status.repository.js";
 
 export interface StatusServiceDeps {
   db: Db;
@@ -42,7 +43,7 @@ export function createStatusService(deps: StatusServiceDeps) {
   async function health(): Promise<DatabaseHealth> {
     let status: DatabaseHealth["status"] = "ok";
     try {
-      await readAnything(db);
+      await readAnyAppState(db);
     } catch {
       status = "unreachable";
     }

@@ -1,8 +1,10 @@
 import { type Insertable, sql } from "kysely";
+import { afterEach, describe } from "vitest";
 import type { Db } from "../../src/db/connect.js";
 import type { SchedulesTable } from "../../src/db/schema.js";
 import type { PlanOptions } from "../../src/scheduler/planner.js";
 import { seededRng } from "../../src/scheduler/planning/index.js";
+import { createTestDb, DIALECTS, type TestDb } from "./db.js";
 
 /** Fixtures of the planner tests (test/planner-*.test.ts): rows written directly, as the planner reads them. */
 
@@ -11,6 +13,28 @@ export const HOUR = 60 * MINUTE;
 /** Monday 2026-03-09 09:00 in Tokyo. */
 export const NOW = Date.parse("2026-03-09T00:00:00Z");
 export const EVERY_DAY = JSON.stringify(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+/**
+ * A planner test's describe, once per dialect (`planner: NAME on sqlite`, `… on postgres`): each test takes a
+ * fresh database with `const t = await newDb()`, closed after the test (before the afterEach hooks the body
+ * adds have run: after hooks run last-registered first).
+ */
+export function describePlanner(
+  name: string,
+  body: (newDb: () => Promise<TestDb>, dialect: TestDb["dialect"]) => void,
+): void {
+  describe.each(DIALECTS)(`planner: ${name} on %s`, (dialect) => {
+    let t: TestDb | undefined;
+    afterEach(async () => {
+      await t?.destroy();
+      t = undefined;
+    });
+    body(async () => {
+      t = await createTestDb(dialect);
+      return t;
+    }, dialect);
+  });
+}
+
 export const opts = (over: Partial<PlanOptions> = {}): PlanOptions => ({
   now: NOW,
   horizonMs: 48 * HOUR,

@@ -1,3 +1,4 @@
+import { deleteAppStateIfValue, getAppState, replaceAppState } from "../db/app-state.js";
 import type { Db } from "../db/connect.js";
 
 const KEY = "sandbox";
@@ -18,10 +19,10 @@ export interface SandboxRecord {
 }
 
 export async function readSandboxRecord(db: Db): Promise<SandboxRecord | undefined> {
-  const row = await db.selectFrom("app_state").select("value").where("key", "=", KEY).executeTakeFirst();
-  if (!row) return undefined;
+  const recorded = await getAppState(db, KEY);
+  if (recorded === undefined) return undefined;
   try {
-    const value = JSON.parse(row.value) as Partial<SandboxRecord>;
+    const value = JSON.parse(recorded) as Partial<SandboxRecord>;
     if (typeof value.url !== "string" || typeof value.instance !== "string") return undefined;
     return value as SandboxRecord;
   } catch {
@@ -30,23 +31,19 @@ export async function readSandboxRecord(db: Db): Promise<SandboxRecord | undefin
 }
 
 export async function writeSandboxRecord(db: Db, record: SandboxRecord, now: number): Promise<void> {
-  const value = JSON.stringify(record);
-  await db
-    .insertInto("app_state")
-    .values({ key: KEY, value, updated_at: now })
-    .onConflict((oc) => oc.column("key").doUpdateSet({ value, updated_at: now }))
-    .execute();
+  await replaceAppState(db, KEY, JSON.stringify(record), now);
 }
 
 /** Removes the record if it is still this instance's (a newer service may have replaced it). */
 export async function deleteSandboxRecord(db: Db, instance: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom("app_state").select("value").where("key", "=", KEY).executeTakeFirst();
-    if (!row) return;
+    const value = await getAppState(trx, KEY);
+    if (value === undefined) return;
     let recorded: string | undefined;
     try {
-      recorded = (JSON.parse(row.value) as { instance?: string }).instance;
+      recorded = (JSON.parse(value) as { instance?: string }).instance;
     } catch {}
-    if (recorded === instance) await trx.deleteFrom("app_state").where("key", "=", KEY).execute();
+    // In this transaction the value is the one just read: deleting it only if it is deletes this record.
+    if (recorded === instance) await deleteAppStateIfValue(trx, KEY, value);
   });
 }
