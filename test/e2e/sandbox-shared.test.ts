@@ -76,7 +76,7 @@ async function install(dialect: TestDb["dialect"]) {
 
 async function stop(proc: Proc) {
   proc.kill("SIGTERM");
-  expect((await proc.exited).code).toBe(0);
+  expect(await proc.exited, proc.seen()).toEqual({ code: 0, signal: null });
 }
 
 /** Every temp file the state file's writers create in the directory (named `…json.{pid}.{n}.tmp`). */
