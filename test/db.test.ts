@@ -242,7 +242,7 @@ describe.each(DIALECTS)("database on %s", (dialect) => {
       .execute(t.db)
       .then((r) => r.rows.map((x) => Number(x.occurrence_id)));
     expect(old).toEqual([run.id]);
-    expect(await migrateToLatest(t.db)).toEqual(["0008-runs"]);
+    expect(await migrateToLatest(t.db)).toContain("0008-runs");
     const linked = await t.db
       .selectFrom("publications as p")
       .innerJoin("runs as r", "r.id", "p.run_id")
@@ -256,6 +256,62 @@ describe.each(DIALECTS)("database on %s", (dialect) => {
         .values(runRow(account.id, now + 1, { state: "running" }))
         .execute(),
     ).rejects.toThrow();
+  });
+
+  it("0009 gives stored parts Meta's names (poll as poll_attachment) and 'down' gives the old ones back", async () => {
+    t = await createTestDb(dialect);
+    const now = Date.parse("2026-12-03T00:00:00Z");
+    const account = await insertAccount(t.db, accountRow(1, now));
+    const migrator = await migratorOf(t);
+    expect((await migrator.migrateTo("0008-runs")).error).toBeUndefined();
+    const group = await t.db
+      .insertInto("post_groups")
+      .values({ account_id: account.id, name: "g", created_at: now, updated_at: now, archived_at: null })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    const old = {
+      text: "本日のランチ 🍱",
+      topicTag: "グルメ",
+      replyControl: "followers_only",
+      media: [{ kind: "IMAGE", url: "https://e.com/1.jpg", altText: "定食" }],
+    };
+    const oldPoll = {
+      text: "どっち？",
+      pollOptions: ["A", "B", "C"],
+      linkAttachment: undefined,
+      quotePostId: "9",
+    };
+    await t.db
+      .insertInto("post_parts")
+      .values([
+        { group_id: group.id, position: 0, spec_json: JSON.stringify(old) },
+        { group_id: group.id, position: 1, spec_json: "not json" },
+      ])
+      .execute();
+    await t.db
+      .insertInto("runs")
+      .values(runRow(account.id, now, { payload_json: JSON.stringify([oldPoll]) }))
+      .execute();
+    expect(await migrateToLatest(t.db)).toContain("0009-meta-part-names");
+    const specs = await t.db.selectFrom("post_parts").select("spec_json").orderBy("position").execute();
+    expect(JSON.parse(specs[0]!.spec_json)).toEqual({
+      text: "本日のランチ 🍱",
+      topic_tag: "グルメ",
+      reply_control: "followers_only",
+      media: [{ kind: "IMAGE", url: "https://e.com/1.jpg", alt_text: "定食" }],
+    });
+    expect(specs[1]!.spec_json).toBe("not json");
+    const run = await t.db.selectFrom("runs").select("payload_json").executeTakeFirstOrThrow();
+    expect(JSON.parse(run.payload_json!)).toEqual([
+      {
+        text: "どっち？",
+        poll_attachment: { option_a: "A", option_b: "B", option_c: "C" },
+        quote_post_id: "9",
+      },
+    ]);
+    expect((await migrator.migrateTo("0008-runs")).error).toBeUndefined();
+    const back = await t.db.selectFrom("post_parts").select("spec_json").orderBy("position").execute();
+    expect(JSON.parse(back[0]!.spec_json)).toEqual(old);
   });
 });
 

@@ -50,8 +50,8 @@ describe.each(DIALECTS)("editing post groups on %s", (dialect) => {
       parts: [{ text: "old root" }, { text: "old reply" }],
     });
     expect(await groups.update(id, { weight: 3 })).toMatchObject({ name: "lunch menu", weight: 3 });
-    const replaced = await groups.update(id, { parts: [{ text: "本日のランチ", topicTag: "lunch" }] });
-    expect(replaced.parts).toEqual([{ text: "本日のランチ", topicTag: "lunch" }]);
+    const replaced = await groups.update(id, { parts: [{ text: "本日のランチ", topic_tag: "lunch" }] });
+    expect(replaced.parts).toEqual([{ text: "本日のランチ", topic_tag: "lunch" }]);
     expect(replaced).toMatchObject({ name: "lunch menu", weight: 3 });
 
     // Checked by the same preflight as `add`: a bad edit changes nothing.
@@ -60,7 +60,7 @@ describe.each(DIALECTS)("editing post groups on %s", (dialect) => {
     expect(bad.message).toMatch(/cannot be published as it is/);
     expect((await rejection(groups.update(id, { weight: 0 }))).code).toBe("invalid_input");
     expect((await rejection(groups.update(id, {}))).message).toMatch(/^Nothing to change/);
-    expect((await groups.get(id)).parts).toEqual([{ text: "本日のランチ", topicTag: "lunch" }]);
+    expect((await groups.get(id)).parts).toEqual([{ text: "本日のランチ", topic_tag: "lunch" }]);
     expect(
       await env.db.selectFrom("post_parts").select("position").where("group_id", "=", id).execute(),
     ).toEqual([{ position: 0 }]);

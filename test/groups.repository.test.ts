@@ -22,9 +22,9 @@ async function account(t: TestDb, n: number): Promise<number> {
 }
 
 const chain: PostPart[] = [
-  { text: "root", topicTag: "news" },
-  { text: "reply", media: [{ kind: "IMAGE", url: "https://x/a.jpg", altText: "a" }] },
-  { text: "last", pollOptions: ["yes", "no"] },
+  { text: "root", topic_tag: "news" },
+  { text: "reply", media: [{ kind: "IMAGE", url: "https://x/a.jpg", alt_text: "a" }] },
+  { text: "last", poll_attachment: { option_a: "yes", option_b: "no" } },
 ];
 
 describe.each(DIALECTS)("groups repository on %s", (dialect) => {

@@ -154,17 +154,17 @@ describe("links: the client counts at least the sandbox's", () => {
 
 describe("reply controls", () => {
   it("the sandbox accepts exactly the values the client sends", () => {
-    for (const replyControl of [
+    for (const reply_control of [
       "everyone",
       "accounts_you_follow",
       "mentioned_only",
       "parent_post_author_only",
       "followers_only",
     ] as const) {
-      expect(validatePart({ text: "x", replyControl }, 0)).toEqual([]);
-      expect(sandboxAccepts({ media_type: "TEXT", text: "x", reply_control: replyControl })).toBe(true);
+      expect(validatePart({ text: "x", reply_control }, 0)).toEqual([]);
+      expect(sandboxAccepts({ media_type: "TEXT", text: "x", reply_control: reply_control })).toBe(true);
     }
-    expect(validatePart({ text: "x", replyControl: "nobody" as never }, 0)).not.toEqual([]);
+    expect(validatePart({ text: "x", reply_control: "nobody" as never }, 0)).not.toEqual([]);
     expect(sandboxAccepts({ media_type: "TEXT", text: "x", reply_control: "nobody" })).toBe(false);
   });
 });

@@ -50,7 +50,7 @@ async function page(url: string) {
 describe("sandbox post pages", () => {
   it("a published post's permalink opens a page of that post, and a chain links both ways", async () => {
     const user = running.sandbox.createUser({ username: "hanako" });
-    const root = await publish(user, { text: "おはようございます <b>& welcome</b>", topicTag: "朝ごはん" });
+    const root = await publish(user, { text: "おはようございます <b>& welcome</b>", topic_tag: "朝ごはん" });
     const reply = await publish(
       user,
       { text: "Today's menu", media: [{ kind: "IMAGE", url: `${running.url}/__sandbox/media/sample.jpg` }] },

@@ -102,7 +102,7 @@ describe.each(DIALECTS)("the publisher against the sandbox on %s", (dialect) => 
 
   it("publishes a text post after writing publish_requested, and records its permalink", async () => {
     const { user, outcome, parts } = await publish(
-      [{ text: "こんにちは 👋", topicTag: "Greetings", replyControl: "followers_only" }],
+      [{ text: "こんにちは 👋", topic_tag: "Greetings", reply_control: "followers_only" }],
       "bob",
     );
     // When threads_publish left, the ledger already said which container may be published.
@@ -146,7 +146,7 @@ describe.each(DIALECTS)("the publisher against the sandbox on %s", (dialect) => 
       {
         text: "three pictures",
         media: [
-          { kind: "IMAGE", url: media("sample.jpg"), altText: "first" },
+          { kind: "IMAGE", url: media("sample.jpg"), alt_text: "first" },
           { kind: "IMAGE", url: media("sample.png") },
           { kind: "IMAGE", url: media("sample.jpg") },
         ],

@@ -28,7 +28,7 @@ const problem = (schema: z.ZodType, input: unknown) => {
 
 describe("newGroupSchema", () => {
   it("gives the account and the service's NewPostGroup", () => {
-    const parts = [{ text: "hi", replyControl: "mentioned_only" }, { media: [{ kind: "IMAGE", url: "u" }] }];
+    const parts = [{ text: "hi", reply_control: "mentioned_only" }, { media: [{ kind: "IMAGE", url: "u" }] }];
     expect(newGroupSchema().parse({ accountId: "2", name: "m", parts, weight: "3", enabled: false })).toEqual(
       {
         accountId: 2,
@@ -47,7 +47,7 @@ describe("newGroupSchema", () => {
     expect(problem(s, { ...ok, name: "" })).toBe("--name is required");
     expect(problem(s, { ...ok, parts: [] })).toBe("give the post: at least one --text, --image or --video");
     expect(problem(s, { ...ok, weight: "abc" })).toBe('--weight must be a whole number above 0, not "abc"');
-    expect(problem(s, { ...ok, parts: [{ text: "x", replyControl: "nobody" }] })).toBe(
+    expect(problem(s, { ...ok, parts: [{ text: "x", reply_control: "nobody" }] })).toBe(
       '--reply-control must be one of everyone, accounts_you_follow, mentioned_only, parent_post_author_only, followers_only, not "nobody"',
     );
   });
@@ -97,13 +97,13 @@ describe("the CLI's part flags as the schema's JSON", () => {
     expect(partsFromArgs(args)).toEqual([
       {
         media: [
-          { kind: "IMAGE", url: "a.jpg", altText: "A" },
+          { kind: "IMAGE", url: "a.jpg", alt_text: "A" },
           { kind: "IMAGE", url: "b.jpg" },
         ],
         text: "one",
-        replyControl: "mentioned_only",
+        reply_control: "mentioned_only",
       },
-      { text: "two", pollOptions: ["yes", "no"] },
+      { text: "two", poll_attachment: { option_a: "yes", option_b: "no" } },
     ]);
   });
 });

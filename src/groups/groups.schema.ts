@@ -8,8 +8,9 @@
  *   edit:    { "name"?, "weight"?, "parts"? } (at least one; parts replace every part)
  *   enable, disable, remove: the group's id
  *   import:  { "accountId": 3, "encoding"?: "shift_jis" | "cp932" | … } with the file
- * A PostPart is src/threads/post.ts's: { "text", "media": [{ "kind": "IMAGE", "url", "altText" }],
- * "topicTag", "linkAttachment", "pollOptions": ["A", "B"], "replyControl", "quotePostId" }.
+ * A PostPart is src/threads/post.ts's: { "text", "media": [{ "kind": "IMAGE", "url", "alt_text" }],
+ * "topic_tag", "link_attachment", "poll_attachment": { "option_a": "A", "option_b": "B" }, "reply_control",
+ * "quote_post_id" } (Meta's parameter names).
  */
 import { z } from "zod";
 import { id, oneOf, requiredText, wholeNumber } from "../schema-fields.js";
@@ -51,7 +52,7 @@ export interface GroupNames {
   id: string;
   name: string;
   weight: string;
-  replyControl: string;
+  reply_control: string;
   encoding: string;
   /** The refusal of a group with no part. */
   noParts: string;
@@ -64,29 +65,36 @@ const GROUP_JSON_NAMES: GroupNames = {
   id: "id",
   name: "name",
   weight: "weight",
-  replyControl: "replyControl",
+  reply_control: "reply_control",
   encoding: "encoding",
   noParts: "give the post: at least one part in parts",
   nothingToChange: "nothing to change: give name, weight or parts",
 };
 
-/** One part of a post; `replyControl` named as the surface names it. */
-function postPartSchema(n: Pick<GroupNames, "replyControl"> = GROUP_JSON_NAMES) {
+/** One part of a post; `reply_control` named as the surface names it. */
+function postPartSchema(n: Pick<GroupNames, "reply_control"> = GROUP_JSON_NAMES) {
   return z.object({
     text: z.string().optional(),
     media: z
-      .array(z.object({ kind: z.enum(["IMAGE", "VIDEO"]), url: z.string(), altText: z.string().optional() }))
+      .array(z.object({ kind: z.enum(["IMAGE", "VIDEO"]), url: z.string(), alt_text: z.string().optional() }))
       .optional(),
-    topicTag: z.string().optional(),
-    linkAttachment: z.string().optional(),
-    pollOptions: z.array(z.string()).optional(),
-    replyControl: oneOf(n.replyControl, REPLY_CONTROLS).optional(),
-    quotePostId: z.string().optional(),
+    topic_tag: z.string().optional(),
+    link_attachment: z.string().optional(),
+    poll_attachment: z
+      .object({
+        option_a: z.string(),
+        option_b: z.string(),
+        option_c: z.string().optional(),
+        option_d: z.string().optional(),
+      })
+      .optional(),
+    reply_control: oneOf(n.reply_control, REPLY_CONTROLS).optional(),
+    quote_post_id: z.string().optional(),
   });
 }
 
 /** The parts of a post, at least one (`noParts` otherwise). */
-export function postPartsSchema(n: Pick<GroupNames, "replyControl" | "noParts"> = GROUP_JSON_NAMES) {
+export function postPartsSchema(n: Pick<GroupNames, "reply_control" | "noParts"> = GROUP_JSON_NAMES) {
   return z.array(postPartSchema(n)).min(1, { error: n.noParts });
 }
 

@@ -1,6 +1,12 @@
 /** The CSV half of ./import.ts (the format is described there). Pure. */
 import { parse } from "csv-parse/sync";
-import { type MediaItem, type PostPart, REPLY_CONTROLS, type ReplyControl } from "../threads/post.js";
+import {
+  type MediaItem,
+  type PostPart,
+  pollFromOptions,
+  REPLY_CONTROLS,
+  type ReplyControl,
+} from "../threads/post.js";
 import { type PreflightIssue, validateGroup } from "../threads/preflight.js";
 import type { ImportIssue, ParsedGroup } from "./group.js";
 
@@ -253,13 +259,13 @@ function toPostPart(row: CsvRow, issues: ImportIssue[]): PostPart | undefined {
     ok = false;
   }
   alts.forEach((alt, i) => {
-    if (alt !== "" && media[i]) media[i] = { ...media[i]!, altText: alt };
+    if (alt !== "" && media[i]) media[i] = { ...media[i]!, alt_text: alt };
   });
-  const replyControl = c.reply_control?.trim();
-  if (replyControl !== undefined && !(REPLY_CONTROLS as readonly string[]).includes(replyControl)) {
+  const reply_control = c.reply_control?.trim();
+  if (reply_control !== undefined && !(REPLY_CONTROLS as readonly string[]).includes(reply_control)) {
     issues.push({
       line: row.line,
-      message: `reply_control: "${replyControl}" is not a reply setting; use one of ${REPLY_CONTROLS.join(", ")}.`,
+      message: `reply_control: "${reply_control}" is not a reply setting; use one of ${REPLY_CONTROLS.join(", ")}.`,
     });
     ok = false;
   }
@@ -267,11 +273,11 @@ function toPostPart(row: CsvRow, issues: ImportIssue[]): PostPart | undefined {
   const part: PostPart = {};
   if (c.text !== undefined) part.text = c.text.trim();
   if (media.length > 0) part.media = media;
-  if (c.topic_tag !== undefined) part.topicTag = c.topic_tag.trim();
-  if (c.link !== undefined) part.linkAttachment = c.link.trim();
-  if (c.poll !== undefined) part.pollOptions = splitList(c.poll);
-  if (replyControl !== undefined) part.replyControl = replyControl as ReplyControl;
-  if (c.quote_post_id !== undefined) part.quotePostId = c.quote_post_id.trim();
+  if (c.topic_tag !== undefined) part.topic_tag = c.topic_tag.trim();
+  if (c.link !== undefined) part.link_attachment = c.link.trim();
+  if (c.poll !== undefined) part.poll_attachment = pollFromOptions(splitList(c.poll));
+  if (reply_control !== undefined) part.reply_control = reply_control as ReplyControl;
+  if (c.quote_post_id !== undefined) part.quote_post_id = c.quote_post_id.trim();
   return part;
 }
 
@@ -279,16 +285,16 @@ function toPostPart(row: CsvRow, issues: ImportIssue[]): PostPart | undefined {
 function csvColumnFor(issue: PreflightIssue, part: PostPart): string {
   const media = /^media\[(\d+)\](?:\.(\w+))?$/.exec(issue.field);
   if (media) {
-    if (media[2] === "altText") return "alt_text";
+    if (media[2] === "alt_text") return "alt_text";
     return part.media?.[Number(media[1])]?.kind === "VIDEO" ? "video_url" : "image_url";
   }
   if (issue.field === "media") return "image_url/video_url";
-  if (issue.field.startsWith("pollOptions")) return "poll";
+  if (issue.field.startsWith("poll_attachment")) return "poll";
   const names: Record<string, string> = {
-    topicTag: "topic_tag",
-    linkAttachment: "link",
-    replyControl: "reply_control",
-    quotePostId: "quote_post_id",
+    topic_tag: "topic_tag",
+    link_attachment: "link",
+    reply_control: "reply_control",
+    quote_post_id: "quote_post_id",
   };
   return names[issue.field] ?? issue.field;
 }

@@ -6,11 +6,11 @@ import type { ImportIssue, ParsedGroup } from "./group.js";
 const PART_KEYS = new Set([
   "text",
   "media",
-  "topicTag",
-  "linkAttachment",
-  "pollOptions",
-  "replyControl",
-  "quotePostId",
+  "topic_tag",
+  "link_attachment",
+  "poll_attachment",
+  "reply_control",
+  "quote_post_id",
 ]);
 
 export function parseJsonGroups(text: string): { groups: ParsedGroup[]; issues: ImportIssue[] } {

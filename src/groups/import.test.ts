@@ -26,7 +26,7 @@ describe("parseGroupsFile (CSV)", () => {
     const csv =
       '\uFEFFgroup,text,topic_tag\r\nmorning,"おはよう\r\nsecond line",朝\r\nmorning,reply one,\r\n\r\nevening,"say ""hi""",\r\n';
     expect(parseGroupsFile("posts.csv", csv).groups).toEqual([
-      { name: "morning", parts: [{ text: "おはよう\nsecond line", topicTag: "朝" }, { text: "reply one" }] },
+      { name: "morning", parts: [{ text: "おはよう\nsecond line", topic_tag: "朝" }, { text: "reply one" }] },
       { name: "evening", parts: [{ text: 'say "hi"' }] },
     ]);
   });
@@ -50,19 +50,23 @@ describe("parseGroupsFile (CSV)", () => {
     expect(parseGroupsFile("x.csv", csv).groups[0]!.parts).toEqual([
       {
         text: "photo",
-        media: [{ kind: "IMAGE", url: "https://x/a.jpg", altText: "a cat" }],
-        replyControl: "followers_only",
+        media: [{ kind: "IMAGE", url: "https://x/a.jpg", alt_text: "a cat" }],
+        reply_control: "followers_only",
       },
       {
         text: "carousel",
         media: [
-          { kind: "IMAGE", url: "https://x/1.jpg", altText: "one" },
+          { kind: "IMAGE", url: "https://x/1.jpg", alt_text: "one" },
           { kind: "IMAGE", url: "https://x/2.jpg" },
-          { kind: "VIDEO", url: "https://x/3.mp4", altText: "three" },
+          { kind: "VIDEO", url: "https://x/3.mp4", alt_text: "three" },
         ],
       },
-      { text: "vote?", pollOptions: ["yes", "no", "maybe"], quotePostId: "123" },
-      { text: "read", linkAttachment: "https://example.com" },
+      {
+        text: "vote?",
+        poll_attachment: { option_a: "yes", option_b: "no", option_c: "maybe" },
+        quote_post_id: "123",
+      },
+      { text: "read", link_attachment: "https://example.com" },
     ]);
   });
 

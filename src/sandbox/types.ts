@@ -65,16 +65,42 @@ export interface ContainerRecord {
   quotePostId?: string;
   altText?: string;
   poll?: PollOptions;
-  /** Accepted and kept, not interpreted: text_entities, is_spoiler_media, location_id. */
+  /** `text_attachment`, as sent. */
+  textAttachment?: SandboxTextAttachment;
+  /** `text_entities`: spoiler ranges of `text`. */
+  textEntities?: SandboxTextEntity[];
+  isSpoilerMedia?: boolean;
+  /** `gif_attachment`. */
+  gif?: { gifId: string; provider: string };
+  isGhostPost?: boolean;
+  locationId?: string;
+  replyApprovals?: boolean;
+  allowlistedCountryCodes?: string[];
+  crossreshareToIg?: boolean;
+  /** Parameters accepted and kept, not interpreted. */
   extra: Record<string, string>;
   download: DownloadState;
   publishedMediaId?: string;
 }
 
+export interface SandboxTextAttachment {
+  plaintext: string;
+  linkAttachmentUrl?: string;
+  styling?: Array<{ offset: number; length: number; styling: string[] }>;
+}
+
+export interface SandboxTextEntity {
+  entityType: string;
+  offset: number;
+  length: number;
+}
+
 export interface MediaRecord {
   id: string;
   userId: string;
+  /** The container it was published from; a repost has none (""). */
   containerId: string;
+  /** A repost (`repostedPostId` set) reads back as Meta's REPOST_FACADE. */
   mediaType: CreateMediaType;
   text?: string;
   mediaUrl?: string;
@@ -90,6 +116,23 @@ export interface MediaRecord {
   linkAttachment?: string;
   quotePostId?: string;
   poll?: PollOptions;
+  textAttachment?: SandboxTextAttachment;
+  textEntities?: SandboxTextEntity[];
+  isSpoilerMedia?: boolean;
+  gif?: { gifId: string; provider: string };
+  isGhostPost?: boolean;
+  locationId?: string;
+  replyApprovals?: boolean;
+  allowlistedCountryCodes?: string[];
+  crossreshareToIg?: boolean;
+  /** The reposted post, on a REPOST_FACADE (a repost: `POST /{id}/repost`, no container). */
+  repostedPostId?: string;
+  /** For replies by others to a user's post (sandbox admin seeds them): hidden by the author (`manage_reply`). */
+  hidden?: boolean;
+  /** For replies to a post with reply approvals: "pending" | "ignored" until approved (then absent). */
+  approvalStatus?: "pending" | "ignored";
+  /** Epoch ms when deleted (`DELETE /{id}`); a deleted post is gone from every read. */
+  deletedAt?: number;
   /** The permalink is `{sandbox}/@{username}/post/{shortcode}` (post-page.ts), not stored: the port may change. */
   shortcode: string;
   /** Epoch ms. */

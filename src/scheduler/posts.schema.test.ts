@@ -14,7 +14,7 @@ void [_now, _at];
 const FLAGS: PostNames = {
   accountId: "--account",
   groupId: "--group",
-  replyControl: "--reply-control",
+  reply_control: "--reply-control",
   noParts: "give the post: at least one --text, --image or --video",
   groupOrParts: "give either --group ID or the post itself (--text, --image, --video …)",
 };
@@ -44,7 +44,7 @@ describe("postSchema", () => {
     expect(problem({ accountId: "1", groupId: "two" })).toBe(
       '--group must be a whole number above 0, not "two"',
     );
-    expect(problem({ accountId: "1", parts: [{ text: "x", replyControl: "me" }] })).toMatch(
+    expect(problem({ accountId: "1", parts: [{ text: "x", reply_control: "me" }] })).toMatch(
       /^--reply-control must be one of everyone, .*, not "me"$/,
     );
   });

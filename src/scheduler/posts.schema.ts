@@ -13,7 +13,7 @@ import { id } from "../schema-fields.js";
 import type { PostPart } from "../threads/post.js";
 
 /** How a surface names each input in its messages (`--group` on the command line). */
-export interface PostNames extends Pick<GroupNames, "replyControl" | "noParts"> {
+export interface PostNames extends Pick<GroupNames, "reply_control" | "noParts"> {
   accountId: string;
   groupId: string;
   /** The refusal of both a group and parts, or neither. */
@@ -23,7 +23,7 @@ export interface PostNames extends Pick<GroupNames, "replyControl" | "noParts"> 
 const POST_JSON_NAMES: PostNames = {
   accountId: "accountId",
   groupId: "groupId",
-  replyControl: "replyControl",
+  reply_control: "reply_control",
   noParts: "give the post: at least one part in parts",
   groupOrParts: "give either groupId or the post itself (parts)",
 };

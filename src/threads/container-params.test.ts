@@ -6,10 +6,10 @@ describe("containerParamsFor", () => {
     const { parent, children } = containerParamsFor(
       {
         text: "hello",
-        topicTag: "Books",
-        linkAttachment: "https://example.com",
-        replyControl: "mentioned_only",
-        quotePostId: "42",
+        topic_tag: "Books",
+        link_attachment: "https://example.com",
+        reply_control: "mentioned_only",
+        quote_post_id: "42",
       },
       { replyToId: "9" },
     );
@@ -29,7 +29,7 @@ describe("containerParamsFor", () => {
     expect(
       containerParamsFor({
         text: " ",
-        media: [{ kind: "VIDEO", url: "https://e.com/v.mp4", altText: "a clip" }],
+        media: [{ kind: "VIDEO", url: "https://e.com/v.mp4", alt_text: "a clip" }],
       }).parent,
     ).toMatchObject({
       mediaType: "VIDEO",
@@ -49,9 +49,9 @@ describe("containerParamsFor", () => {
     const { parent, children } = containerParamsFor(
       {
         text: "three",
-        topicTag: "Art",
+        topic_tag: "Art",
         media: [
-          { kind: "IMAGE", url: "https://e.com/1.jpg", altText: "one" },
+          { kind: "IMAGE", url: "https://e.com/1.jpg", alt_text: "one" },
           { kind: "VIDEO", url: "https://e.com/2.mp4" },
           { kind: "IMAGE", url: "https://e.com/3.jpg" },
         ],

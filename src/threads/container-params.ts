@@ -1,5 +1,12 @@
 /** How a PostPart becomes container-creation calls, and how those calls are spelled on the wire. Pure. */
-import { type MediaType, mediaTypeOf, type PostPart, type ReplyControl } from "./post.js";
+import {
+  type MediaItem,
+  type MediaType,
+  mediaTypeOf,
+  type PostPart,
+  pollOptions,
+  type ReplyControl,
+} from "./post.js";
 
 export interface ContainerParams {
   mediaType: MediaType | "IMAGE" | "VIDEO";
@@ -34,14 +41,18 @@ export function containerParamsFor(
     mediaType,
     text,
     replyToId: opts.replyToId,
-    replyControl: part.replyControl,
-    topicTag: part.topicTag,
-    quotePostId: part.quotePostId,
+    replyControl: part.reply_control,
+    topicTag: part.topic_tag,
+    quotePostId: part.quote_post_id,
   };
 
   if (mediaType === "TEXT") {
     return {
-      parent: { ...common, linkAttachment: part.linkAttachment, pollOptions: part.pollOptions },
+      parent: {
+        ...common,
+        linkAttachment: part.link_attachment,
+        pollOptions: part.poll_attachment ? pollOptions(part.poll_attachment) : undefined,
+      },
       children: [],
     };
   }
@@ -54,15 +65,11 @@ export function containerParamsFor(
   return { parent: { ...common, ...mediaFields(media[0]!) }, children: [] };
 }
 
-function mediaFields(item: {
-  kind: "IMAGE" | "VIDEO";
-  url: string;
-  altText?: string;
-}): Partial<ContainerParams> {
+function mediaFields(item: MediaItem): Partial<ContainerParams> {
   return {
     imageUrl: item.kind === "IMAGE" ? item.url : undefined,
     videoUrl: item.kind === "VIDEO" ? item.url : undefined,
-    altText: item.altText,
+    altText: item.alt_text,
   };
 }
 

@@ -1,6 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { MediaItem, PostPart } from "./post.js";
+import { type MediaItem, type PostPart, pollFromOptions } from "./post.js";
+
+const poll = (...options: string[]) => pollFromOptions(options);
+
 import {
   assertValidGroup,
   countLinks,
@@ -102,14 +105,14 @@ describe("validatePart", () => {
     expect(validatePart({ text: links(5) }, 0)).toEqual([]);
     expect(validatePart({ text: `${links(5)} https://site0.com/` }, 0)).toEqual([]);
     expect(validatePart({ text: links(6) }, 0)[0]!.message).toContain("6 different links");
-    expect(fields({ text: links(5), linkAttachment: "https://other.com" })).toEqual(["text"]);
+    expect(fields({ text: links(5), link_attachment: "https://other.com" })).toEqual(["text"]);
   });
 
   it("calls a whitespace-only part without media empty", () => {
     expect(fields({ text: "  \n\t " })).toEqual(["text"]);
     expect(fields({})).toEqual(["text"]);
     expect(fields({ text: " ", media: [image(1)] })).toEqual([]);
-    expect(fields({ linkAttachment: "https://example.com" })).toEqual([]);
+    expect(fields({ link_attachment: "https://example.com" })).toEqual([]);
   });
 
   it("accepts single media and carousels of 2 and 20, refuses 21", () => {
@@ -127,47 +130,50 @@ describe("validatePart", () => {
     expect(fields({ media: [{ kind: "GIF" as "IMAGE", url: "https://e.com/a.gif" }] })).toEqual([
       "media[0].kind",
     ]);
-    expect(fields({ media: [{ ...image(1), altText: "x".repeat(1000) }] })).toEqual([]);
-    expect(fields({ media: [image(0), { ...image(1), altText: "x".repeat(1001) }] })).toEqual([
-      "media[1].altText",
+    expect(fields({ media: [{ ...image(1), alt_text: "x".repeat(1000) }] })).toEqual([]);
+    expect(fields({ media: [image(0), { ...image(1), alt_text: "x".repeat(1001) }] })).toEqual([
+      "media[1].alt_text",
     ]);
   });
 
   it("checks the topic tag", () => {
-    expect(fields({ text: "hi", topicTag: "Books" })).toEqual([]);
-    expect(fields({ text: "hi", topicTag: "読書" })).toEqual([]);
-    expect(fields({ text: "hi", topicTag: "" })).toEqual(["topicTag"]);
-    expect(fields({ text: "hi", topicTag: "x".repeat(50) })).toEqual([]);
-    expect(fields({ text: "hi", topicTag: "x".repeat(51) })).toEqual(["topicTag"]);
-    expect(fields({ text: "hi", topicTag: "a.b" })).toEqual(["topicTag"]);
-    expect(fields({ text: "hi", topicTag: "R&D" })).toEqual(["topicTag"]);
+    expect(fields({ text: "hi", topic_tag: "Books" })).toEqual([]);
+    expect(fields({ text: "hi", topic_tag: "読書" })).toEqual([]);
+    expect(fields({ text: "hi", topic_tag: "" })).toEqual(["topic_tag"]);
+    expect(fields({ text: "hi", topic_tag: "x".repeat(50) })).toEqual([]);
+    expect(fields({ text: "hi", topic_tag: "x".repeat(51) })).toEqual(["topic_tag"]);
+    expect(fields({ text: "hi", topic_tag: "a.b" })).toEqual(["topic_tag"]);
+    expect(fields({ text: "hi", topic_tag: "R&D" })).toEqual(["topic_tag"]);
   });
 
   it("allows a link attachment only on text posts and only as a URL", () => {
-    expect(fields({ text: "hi", linkAttachment: "https://example.com/x" })).toEqual([]);
-    expect(fields({ text: "hi", linkAttachment: "example" })).toEqual(["linkAttachment"]);
-    expect(fields({ text: "hi", media: [image(1)], linkAttachment: "https://example.com" })).toEqual([
-      "linkAttachment",
+    expect(fields({ text: "hi", link_attachment: "https://example.com/x" })).toEqual([]);
+    expect(fields({ text: "hi", link_attachment: "example" })).toEqual(["link_attachment"]);
+    expect(fields({ text: "hi", media: [image(1)], link_attachment: "https://example.com" })).toEqual([
+      "link_attachment",
     ]);
   });
 
   it("checks polls", () => {
-    expect(fields({ text: "pick", pollOptions: ["a", "b"] })).toEqual([]);
-    expect(fields({ text: "pick", pollOptions: ["a", "b", "c", "d"] })).toEqual([]);
-    expect(fields({ text: "pick", pollOptions: ["a"] })).toEqual(["pollOptions"]);
-    expect(fields({ text: "pick", pollOptions: ["a", "b", "c", "d", "e"] })).toEqual(["pollOptions"]);
-    expect(fields({ text: "pick", pollOptions: ["a", " "] })).toEqual(["pollOptions[1]"]);
-    expect(fields({ text: "pick", pollOptions: ["a", "b".repeat(26)] })).toEqual(["pollOptions[1]"]);
-    expect(fields({ text: "pick", pollOptions: ["a", "b"], media: [image(1)] })).toEqual(["pollOptions"]);
-    expect(fields({ text: "pick", pollOptions: ["a", "b"], linkAttachment: "https://e.com" })).toEqual([
-      "pollOptions",
+    expect(fields({ text: "pick", poll_attachment: poll("a", "b") })).toEqual([]);
+    expect(fields({ text: "pick", poll_attachment: poll("a", "b", "c", "d") })).toEqual([]);
+    expect(fields({ text: "pick", poll_attachment: poll("a") })).toEqual(["poll_attachment"]);
+    expect(fields({ text: "pick", poll_attachment: poll("a", " ") })).toEqual(["poll_attachment.option_b"]);
+    expect(fields({ text: "pick", poll_attachment: poll("a", "b".repeat(26)) })).toEqual([
+      "poll_attachment.option_b",
     ]);
+    expect(fields({ text: "pick", poll_attachment: poll("a", "b"), media: [image(1)] })).toEqual([
+      "poll_attachment",
+    ]);
+    expect(
+      fields({ text: "pick", poll_attachment: poll("a", "b"), link_attachment: "https://e.com" }),
+    ).toEqual(["poll_attachment"]);
   });
 
   it("checks reply control and quote id", () => {
-    expect(fields({ text: "hi", replyControl: "mentioned_only" })).toEqual([]);
-    expect(fields({ text: "hi", replyControl: "nobody" as "everyone" })).toEqual(["replyControl"]);
-    expect(fields({ text: "hi", quotePostId: " " })).toEqual(["quotePostId"]);
+    expect(fields({ text: "hi", reply_control: "mentioned_only" })).toEqual([]);
+    expect(fields({ text: "hi", reply_control: "nobody" as "everyone" })).toEqual(["reply_control"]);
+    expect(fields({ text: "hi", quote_post_id: " " })).toEqual(["quote_post_id"]);
   });
 });
 
@@ -190,7 +196,7 @@ describe("validateGroup and assertValidGroup", () => {
     expect(() => assertValidGroup([{ text: "fine" }])).not.toThrow();
     let thrown: unknown;
     try {
-      assertValidGroup([{ text: "x".repeat(501) }, { text: "pick", pollOptions: ["a"] }]);
+      assertValidGroup([{ text: "x".repeat(501) }, { text: "pick", poll_attachment: poll("a") }]);
     } catch (error) {
       thrown = error;
     }
@@ -210,8 +216,8 @@ describe("validateGroup and assertValidGroup", () => {
           fc.record({ kind: fc.constantFrom("IMAGE" as const, "VIDEO" as const), url: fc.webUrl() }),
           { maxLength: 22 },
         ),
-        topicTag: fc.string({ maxLength: 60 }),
-        pollOptions: fc.array(fc.string({ maxLength: 30 }), { maxLength: 6 }),
+        topic_tag: fc.string({ maxLength: 60 }),
+        poll_attachment: fc.array(fc.string({ maxLength: 30 }), { maxLength: 6 }).map(pollFromOptions),
       },
       { requiredKeys: [] },
     );

@@ -2,7 +2,7 @@
  * Checks a post group against the limits Threads enforces, before anything is sent: a part refused half-way
  * through a chain leaves a broken chain on the profile. Pure; messages are shown to users as they are.
  */
-import { type MediaItem, type PostPart, REPLY_CONTROLS } from "./post.js";
+import { type MediaItem, POLL_OPTION_KEYS, type PostPart, pollOptions, REPLY_CONTROLS } from "./post.js";
 import { codePointLength, countLinks, threadsTextLength } from "./text-metrics.js";
 
 export { countLinks, threadsTextLength } from "./text-metrics.js";
@@ -13,6 +13,8 @@ export interface PreflightIssue {
   field: string;
   /** English; says what is wrong and what to do. */
   message: string;
+  /** The same in Japanese, for a surface that speaks Japanese (the CLI under a `ja` locale). */
+  ja?: string;
 }
 
 export const MAX_TEXT_LENGTH = 500;
@@ -37,7 +39,7 @@ export function validatePart(part: PostPart, index: number): PreflightIssue[] {
       `${length} characters; Threads allows at most ${MAX_TEXT_LENGTH} (emoji count as several). Shorten it or move the rest to another part.`,
     );
   }
-  if (isText && text.trim() === "" && !part.linkAttachment) {
+  if (isText && text.trim() === "" && !part.link_attachment) {
     add("text", "the part is empty; write some text or add media.");
   }
 
@@ -52,7 +54,7 @@ export function validatePart(part: PostPart, index: number): PreflightIssue[] {
     validateMediaItem(item, `media[${i}]`, add);
   });
 
-  const links = countLinks(text, part.linkAttachment ? [part.linkAttachment] : []);
+  const links = countLinks(text, part.link_attachment ? [part.link_attachment] : []);
   if (links > MAX_LINKS) {
     add(
       "text",
@@ -60,37 +62,43 @@ export function validatePart(part: PostPart, index: number): PreflightIssue[] {
     );
   }
 
-  if (part.topicTag !== undefined) validateTopicTag(part.topicTag, add);
+  if (part.topic_tag !== undefined) validateTopicTag(part.topic_tag, add);
 
-  if (part.linkAttachment !== undefined) {
+  if (part.link_attachment !== undefined) {
     if (!isText) {
       add(
-        "linkAttachment",
+        "link_attachment",
         "a link attachment works only on text posts; remove the media or the link attachment.",
       );
     }
-    if (!isHttpUrl(part.linkAttachment)) {
+    if (!isHttpUrl(part.link_attachment)) {
       add(
-        "linkAttachment",
+        "link_attachment",
         "the link attachment is not a valid http(s) URL; use a full address like https://example.com/page.",
       );
     }
   }
 
-  if (part.pollOptions !== undefined) validatePoll(part, isText, add);
+  if (part.poll_attachment !== undefined) validatePoll(part, isText, add);
 
-  if (part.replyControl !== undefined && !(REPLY_CONTROLS as readonly string[]).includes(part.replyControl)) {
+  if (
+    part.reply_control !== undefined &&
+    !(REPLY_CONTROLS as readonly string[]).includes(part.reply_control)
+  ) {
     add(
-      "replyControl",
-      `"${String(part.replyControl)}" is not a reply setting; use one of ${REPLY_CONTROLS.join(", ")}.`,
+      "reply_control",
+      `"${String(part.reply_control)}" is not a reply setting; use one of ${REPLY_CONTROLS.join(", ")}.`,
     );
   }
 
   if (
-    part.quotePostId !== undefined &&
-    (typeof part.quotePostId !== "string" || part.quotePostId.trim() === "")
+    part.quote_post_id !== undefined &&
+    (typeof part.quote_post_id !== "string" || part.quote_post_id.trim() === "")
   ) {
-    add("quotePostId", "the quoted post id is empty; paste the id of the post to quote or remove the quote.");
+    add(
+      "quote_post_id",
+      "the quoted post id is empty; paste the id of the post to quote or remove the quote.",
+    );
   }
   return issues;
 }
@@ -113,11 +121,11 @@ function validateMediaItem(
       "the media URL is not a valid http(s) URL; Threads downloads media from a public address like https://example.com/photo.jpg.",
     );
   }
-  if (item.altText !== undefined) {
-    const altLength = typeof item.altText === "string" ? codePointLength(item.altText) : Number.NaN;
+  if (item.alt_text !== undefined) {
+    const altLength = typeof item.alt_text === "string" ? codePointLength(item.alt_text) : Number.NaN;
     if (!(altLength <= MAX_ALT_TEXT_LENGTH)) {
       add(
-        `${field}.altText`,
+        `${field}.alt_text`,
         `alt text of ${Number.isNaN(altLength) ? "an invalid type" : `${altLength} characters`}; Threads allows at most ${MAX_ALT_TEXT_LENGTH}. Shorten it.`,
       );
     }
@@ -127,30 +135,32 @@ function validateMediaItem(
 function validateTopicTag(tag: string, add: (field: string, message: string) => void): void {
   const length = typeof tag === "string" ? codePointLength(tag) : 0;
   if (length < 1 || length > MAX_TOPIC_TAG_LENGTH) {
-    add("topicTag", `the topic tag must be 1 to ${MAX_TOPIC_TAG_LENGTH} characters (it has ${length}).`);
+    add("topic_tag", `the topic tag must be 1 to ${MAX_TOPIC_TAG_LENGTH} characters (it has ${length}).`);
   }
   if (typeof tag === "string" && /[.&]/u.test(tag)) {
-    add("topicTag", 'the topic tag may not contain "." or "&"; remove them.');
+    add("topic_tag", 'the topic tag may not contain "." or "&"; remove them.');
   }
 }
 
 function validatePoll(part: PostPart, isText: boolean, add: (field: string, message: string) => void): void {
-  const options = Array.isArray(part.pollOptions) ? part.pollOptions : [];
+  const poll = part.poll_attachment;
+  const options: unknown[] =
+    poll !== null && typeof poll === "object" && !Array.isArray(poll) ? pollOptions(poll) : [];
   if (options.length < 2 || options.length > 4) {
-    add("pollOptions", `a poll needs 2 to 4 options (it has ${options.length}).`);
+    add("poll_attachment", `a poll needs 2 to 4 options (it has ${options.length}).`);
   }
   options.forEach((option, i) => {
     const length = typeof option === "string" ? codePointLength(option.trim()) : 0;
     if (length < 1 || length > MAX_POLL_OPTION_LENGTH) {
       add(
-        `pollOptions[${i}]`,
+        `poll_attachment.${POLL_OPTION_KEYS[i]}`,
         `poll option ${i + 1} must be 1 to ${MAX_POLL_OPTION_LENGTH} characters (it has ${length}).`,
       );
     }
   });
-  if (!isText) add("pollOptions", "a poll works only on text posts; remove the media or the poll.");
-  if (part.linkAttachment !== undefined) {
-    add("pollOptions", "a poll cannot go with a link attachment; remove one of them.");
+  if (!isText) add("poll_attachment", "a poll works only on text posts; remove the media or the poll.");
+  if (part.link_attachment !== undefined) {
+    add("poll_attachment", "a poll cannot go with a link attachment; remove one of them.");
   }
 }
 
@@ -184,17 +194,17 @@ export function formatIssues(issues: readonly PreflightIssue[]): string {
   return issues.map(formatIssue).join("\n");
 }
 
-/** A field as users name it (`pollOptions` → `poll`, `media[1]` → `media 2`), not as the code does. */
+/** A field as users name it (`poll_attachment` → `poll`, `media[1]` → `media 2`), not as the code does. */
 export function fieldLabel(field: string): string {
   const media = /^media\[(\d+)\](.*)$/.exec(field);
   if (media) return `media ${Number(media[1]) + 1}${media[2] ? ` ${media[2].replace(/^\./, "")}` : ""}`;
   const labels: Record<string, string> = {
-    pollOptions: "poll",
-    topicTag: "topic tag",
-    quotePostId: "quote",
-    linkAttachment: "link",
-    replyControl: "reply control",
-    altText: "alt text",
+    poll_attachment: "poll",
+    topic_tag: "topic tag",
+    quote_post_id: "quote",
+    link_attachment: "link",
+    reply_control: "reply control",
+    alt_text: "alt text",
   };
   return labels[field] ?? field;
 }

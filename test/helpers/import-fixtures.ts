@@ -28,7 +28,7 @@ export const MENU_GROUPS: ParsedGroup[] = [
   {
     name: "ランチ",
     parts: [
-      { text: "本日のランチ①：髙橋さんの唐揚げ定食\n営業時間 11:00～14:00", topicTag: "グルメ" },
+      { text: "本日のランチ①：髙橋さんの唐揚げ定食\n営業時間 11:00～14:00", topic_tag: "グルメ" },
       { text: "お値段は￥980（税込）、ﾃｲｸｱｳﾄ可, 駐車場あり" },
     ],
   },

@@ -11,7 +11,7 @@ import {
   importGroupsSchema,
   newGroupSchema,
 } from "../../groups/groups.schema.js";
-import { type PostPart, REPLY_CONTROLS } from "../../threads/post.js";
+import { type PostPart, pollFromOptions, pollOptions, REPLY_CONTROLS } from "../../threads/post.js";
 import { type Command, flag, type ParsedArgs, parseInput, str, UsageError, valuesOf } from "../command.js";
 import type { CliContext } from "../context.js";
 import { formatIdRanges } from "../id-ranges.js";
@@ -25,7 +25,7 @@ export const GROUP_FLAG_NAMES: GroupNames = {
   id: "the group ID",
   name: "--name",
   weight: "--weight",
-  replyControl: "--reply-control",
+  reply_control: "--reply-control",
   encoding: "--encoding",
   noParts: "give the post: at least one --text, --image or --video",
   nothingToChange: "nothing to change: give --name, --weight or the parts (--text, --image, …)",
@@ -87,26 +87,26 @@ export function partsFromArgs(args: ParsedArgs): PostPart[] {
         const media = parts[parts.length - 1]?.media;
         const item = media?.[media.length - 1];
         if (!item) throw new UsageError("--alt describes the --image or --video given just before it");
-        item.altText = value;
+        item.alt_text = value;
         break;
       }
       case "topic":
-        setOnce(current(), "topicTag", value, "--topic");
+        setOnce(current(), "topic_tag", value, "--topic");
         break;
       case "link":
-        setOnce(current(), "linkAttachment", value, "--link");
+        setOnce(current(), "link_attachment", value, "--link");
         break;
       case "poll":
         setOnce(
           current(),
-          "pollOptions",
-          value.split("|").map((o) => o.trim()),
+          "poll_attachment",
+          pollFromOptions(value.split("|").map((o) => o.trim())),
           "--poll",
         );
         break;
       case "reply-control":
         // Which values are accepted is the schema's check.
-        setOnce(current(), "replyControl", value as PostPart["replyControl"], "--reply-control");
+        setOnce(current(), "reply_control", value as PostPart["reply_control"], "--reply-control");
         break;
     }
   }
@@ -363,8 +363,8 @@ function describeParts(group: PostGroup): string {
   const kinds = group.parts.map((p) => {
     const media = p.media ?? [];
     return media.length === 0
-      ? p.pollOptions?.length
-        ? `poll: ${p.pollOptions.join(" | ")}`
+      ? p.poll_attachment
+        ? `poll: ${pollOptions(p.poll_attachment).join(" | ")}`
         : "text"
       : media.length === 1
         ? media[0]!.kind.toLowerCase()

@@ -14,7 +14,7 @@ import { PART_FLAGS, PART_OPTIONS, partsFromArgs } from "./groups.js";
 const FLAG_NAMES: PostNames = {
   accountId: "--account",
   groupId: "--group",
-  replyControl: "--reply-control",
+  reply_control: "--reply-control",
   noParts: "give the post: at least one --text, --image or --video",
   groupOrParts: "give either --group ID or the post itself (--text, --image, --video …)",
 };

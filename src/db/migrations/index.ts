@@ -7,6 +7,7 @@ import * as m0005 from "./0005-rolling-days.js";
 import * as m0006 from "./0006-one-off-and-until.js";
 import * as m0007 from "./0007-archive.js";
 import * as m0008 from "./0008-runs.js";
+import * as m0009 from "./0009-meta-part-names.js";
 
 /** Ordered and immutable: add a new file for every change, never edit a shipped one. */
 export const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   "0006-one-off-and-until": m0006,
   "0007-archive": m0007,
   "0008-runs": m0008,
+  "0009-meta-part-names": m0009,
 };
 
 export const migrationProvider: MigrationProvider = {
