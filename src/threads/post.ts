@@ -33,6 +33,8 @@ export interface PostPart {
   enable_reply_approvals?: boolean;
   /** Only people in these countries (ISO 3166-1 alpha-2 codes) see the post; for accounts Meta made eligible. */
   allowlisted_country_codes?: string[];
+  /** Also share the post as a Story on the linked Instagram account (scope threads_share_to_instagram). */
+  crossreshare_to_ig?: boolean;
 }
 
 export interface MediaItem {
@@ -70,6 +72,8 @@ export function pollFromOptions(options: readonly string[]): PollAttachment {
 export interface TextAttachment {
   plaintext: string;
   link_attachment_url?: string;
+  /** Styled ranges of `plaintext` (bold, italic, highlight, underline, strikethrough). */
+  text_with_styling_info?: Array<{ offset: number; length: number; styling_info: string[] }>;
 }
 
 /** Meta's `text_entities` entry: a spoiler over `length` characters of `text` from `offset`. */
