@@ -41,6 +41,8 @@ export interface ImportIssue {
   group?: number;
   groupName?: string;
   message: string;
+  /** The message in Japanese, where there is one (the CLI under a `ja` locale shows it). */
+  ja?: string;
 }
 
 export function toPostGroup(row: PostGroupRow, parts: PostPart[]): PostGroup {

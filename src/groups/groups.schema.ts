@@ -8,13 +8,18 @@
  *   edit:    { "name"?, "weight"?, "parts"? } (at least one; parts replace every part)
  *   enable, disable, remove: the group's id
  *   import:  { "accountId": 3, "encoding"?: "shift_jis" | "cp932" | … } with the file
- * A PostPart is src/threads/post.ts's: { "text", "media": [{ "kind": "IMAGE", "url", "alt_text" }],
- * "topic_tag", "link_attachment", "poll_attachment": { "option_a": "A", "option_b": "B" }, "reply_control",
- * "quote_post_id" } (Meta's parameter names).
+ * A PostPart is src/threads/post.ts's, under Meta's parameter names: { "text", "media": [{ "kind": "IMAGE",
+ * "url", "alt_text" }], "topic_tag", "link_attachment", "poll_attachment": { "option_a": "A", "option_b": "B" },
+ * "reply_control", "quote_post_id", "text_attachment": { "plaintext", "link_attachment_url" },
+ * "text_entities": [{ "entity_type": "SPOILER", "offset", "length" }], "is_spoiler_media",
+ * "gif_attachment": { "gif_id", "provider": "GIPHY" }, "is_ghost_post", "location_id", "enable_reply_approvals",
+ * "allowlisted_country_codes": ["JP"], "crossreshare_to_ig" }; the other forms a part may take (Meta's
+ * container parameters, JSON-encoded values, old names refused with the new one) are in ./part-input.ts.
  */
 import { z } from "zod";
 import { id, oneOf, requiredText, wholeNumber } from "../schema-fields.js";
-import { type PostPart, REPLY_CONTROLS } from "../threads/post.js";
+import type { PostPart } from "../threads/post.js";
+import { parsePartInput } from "./part-input.js";
 
 const IMPORT_ENCODINGS = ["utf-8", "utf-16le", "utf-16be", "shift_jis"] as const;
 export type ImportEncoding = (typeof IMPORT_ENCODINGS)[number];
@@ -71,25 +76,16 @@ const GROUP_JSON_NAMES: GroupNames = {
   nothingToChange: "nothing to change: give name, weight or parts",
 };
 
-/** One part of a post; `reply_control` named as the surface names it. */
+/**
+ * One part of a post (./part-input.ts: Meta's parameter names, Meta's container shape, JSON-encoded values);
+ * `reply_control` named as the surface names it. Every problem of the part is an issue at its key.
+ */
 function postPartSchema(n: Pick<GroupNames, "reply_control"> = GROUP_JSON_NAMES) {
-  return z.object({
-    text: z.string().optional(),
-    media: z
-      .array(z.object({ kind: z.enum(["IMAGE", "VIDEO"]), url: z.string(), alt_text: z.string().optional() }))
-      .optional(),
-    topic_tag: z.string().optional(),
-    link_attachment: z.string().optional(),
-    poll_attachment: z
-      .object({
-        option_a: z.string(),
-        option_b: z.string(),
-        option_c: z.string().optional(),
-        option_d: z.string().optional(),
-      })
-      .optional(),
-    reply_control: oneOf(n.reply_control, REPLY_CONTROLS).optional(),
-    quote_post_id: z.string().optional(),
+  return z.unknown().transform((input, ctx): PostPart => {
+    const { part, problems } = parsePartInput(input, n);
+    if (part !== undefined) return part;
+    for (const p of problems) ctx.addIssue({ code: "custom", message: p.message, path: [p.field], input });
+    return z.NEVER;
   });
 }
 

@@ -1,16 +1,12 @@
 /** The CSV half of ./import.ts (the format is described there). Pure. */
 import { parse } from "csv-parse/sync";
-import {
-  type MediaItem,
-  type PostPart,
-  pollFromOptions,
-  REPLY_CONTROLS,
-  type ReplyControl,
-} from "../threads/post.js";
+import { type MediaItem, type PostPart, REPLY_CONTROLS } from "../threads/post.js";
 import { type PreflightIssue, validateGroup } from "../threads/preflight.js";
 import type { ImportIssue, ParsedGroup } from "./group.js";
+import { parsePartInput } from "./part-input.js";
 
-const CSV_COLUMNS = [
+/** The columns, named as Meta's parameters (`link_attachment_url`: Meta's `text_attachment.link_attachment_url`). */
+export const CSV_COLUMNS = [
   "group",
   "part",
   "text",
@@ -18,12 +14,25 @@ const CSV_COLUMNS = [
   "video_url",
   "alt_text",
   "topic_tag",
-  "link",
-  "poll",
+  "link_attachment",
+  "poll_attachment",
   "reply_control",
   "quote_post_id",
+  "text_attachment",
+  "link_attachment_url",
+  "text_entities",
+  "is_spoiler_media",
+  "gif_attachment",
+  "is_ghost_post",
+  "location_id",
+  "enable_reply_approvals",
+  "allowlisted_country_codes",
+  "crossreshare_to_ig",
 ] as const;
-type CsvColumn = (typeof CSV_COLUMNS)[number];
+/** Older names still read: column → its name now. */
+const OLD_COLUMNS = { link: "link_attachment", poll: "poll_attachment" } as const;
+type CsvColumn = (typeof CSV_COLUMNS)[number] | keyof typeof OLD_COLUMNS;
+const READ_COLUMNS: readonly string[] = [...CSV_COLUMNS, ...Object.keys(OLD_COLUMNS)];
 
 interface CsvRow {
   line: number;
@@ -78,14 +87,27 @@ export function parseCsvGroups(text: string): { groups: ParsedGroup[]; issues: I
   }
   const columns = header.record.map((name) => name.trim().toLowerCase());
   columns.forEach((name, i) => {
-    if (name !== "" && !(CSV_COLUMNS as readonly string[]).includes(name)) {
+    if (name !== "" && !READ_COLUMNS.includes(name)) {
       issues.push({
         line: header.line,
         message: `unknown column "${header.record[i]}"; the columns are ${CSV_COLUMNS.join(", ")}.`,
+        ja: `「${header.record[i]}」という列はありません。列は ${CSV_COLUMNS.join(", ")} です。`,
       });
     }
     if (name !== "" && columns.indexOf(name) !== i) {
-      issues.push({ line: header.line, message: `the column "${name}" appears twice; keep one.` });
+      issues.push({
+        line: header.line,
+        message: `the column "${name}" appears twice; keep one.`,
+        ja: `「${name}」列が 2 回あります。1 つにしてください。`,
+      });
+    }
+    const now = OLD_COLUMNS[name as keyof typeof OLD_COLUMNS];
+    if (now !== undefined && columns.includes(now)) {
+      issues.push({
+        line: header.line,
+        message: `the columns "${name}" and "${now}" are the same (${name} is its older name); keep "${now}".`,
+        ja: `「${name}」列と「${now}」列は同じものです（${name} は古い名前です）。「${now}」を残してください。`,
+      });
     }
   });
   if (!columns.includes("group")) {
@@ -114,9 +136,11 @@ export function parseCsvGroups(text: string): { groups: ParsedGroup[]; issues: I
     if (parts.length !== ordered.length) continue;
     for (const issue of validateGroup(parts)) {
       const row = ordered[issue.part]!;
+      const column = csvColumnFor(issue, parts[issue.part]!, row);
       issues.push({
         line: row.line,
-        message: `${csvColumnFor(issue, parts[issue.part]!)}: ${issue.message}`,
+        message: `${column}: ${issue.message}`,
+        ...(issue.ja === undefined ? {} : { ja: `${column}: ${issue.ja}` }),
       });
     }
     parsed.push({ name: group.name, parts });
@@ -270,31 +294,102 @@ function toPostPart(row: CsvRow, issues: ImportIssue[]): PostPart | undefined {
     ok = false;
   }
   if (!ok) return undefined;
-  const part: PostPart = {};
-  if (c.text !== undefined) part.text = c.text.trim();
-  if (media.length > 0) part.media = media;
-  if (c.topic_tag !== undefined) part.topic_tag = c.topic_tag.trim();
-  if (c.link !== undefined) part.link_attachment = c.link.trim();
-  if (c.poll !== undefined) part.poll_attachment = pollFromOptions(splitList(c.poll));
-  if (reply_control !== undefined) part.reply_control = reply_control as ReplyControl;
-  if (c.quote_post_id !== undefined) part.quote_post_id = c.quote_post_id.trim();
+  // The row as Meta's parameters; ./part-input.ts reads the cells' forms (JSON, phrases, yes/no, …).
+  const input: Record<string, unknown> = {};
+  if (c.text !== undefined) input.text = c.text.trim();
+  if (media.length > 0) input.media = media;
+  if (c.topic_tag !== undefined) input.topic_tag = c.topic_tag.trim();
+  const link = c.link_attachment ?? c.link;
+  if (link !== undefined) input.link_attachment = link.trim();
+  const poll = c.poll_attachment ?? c.poll;
+  if (poll !== undefined) input.poll_attachment = isJson(poll) ? poll : splitList(poll).join("|");
+  if (reply_control !== undefined) input.reply_control = reply_control;
+  if (c.quote_post_id !== undefined) input.quote_post_id = c.quote_post_id.trim();
+  const attachment = textAttachmentCell(row, issues);
+  if (attachment === null) return undefined;
+  if (attachment !== undefined) input.text_attachment = attachment;
+  for (const key of [
+    "text_entities",
+    "is_spoiler_media",
+    "gif_attachment",
+    "is_ghost_post",
+    "location_id",
+    "enable_reply_approvals",
+    "allowlisted_country_codes",
+    "crossreshare_to_ig",
+  ] as const) {
+    if (c[key] !== undefined) input[key] = key === "text_entities" ? c[key] : c[key]!.trim();
+  }
+  const { part, problems } = parsePartInput(input);
+  for (const problem of problems) {
+    const column = columnOfField(problem.field, row);
+    issues.push({
+      line: row.line,
+      message: problem.message.startsWith(column) ? problem.message : `${column}: ${problem.message}`,
+    });
+  }
   return part;
 }
 
-/** The CSV column a preflight issue is about, so the message names what the user wrote. */
-function csvColumnFor(issue: PreflightIssue, part: PostPart): string {
-  const media = /^media\[(\d+)\](?:\.(\w+))?$/.exec(issue.field);
+const isJson = (cell: string): boolean => /^\s*[[{]/.test(cell);
+
+/**
+ * `text_attachment` (the plaintext, or Meta's JSON object) with `link_attachment_url`; null after an issue,
+ * undefined when the row has neither.
+ */
+function textAttachmentCell(row: CsvRow, issues: ImportIssue[]): unknown {
+  const { text_attachment: cell, link_attachment_url: url } = row.cells;
+  if (cell === undefined) {
+    if (url === undefined) return undefined;
+    issues.push({
+      line: row.line,
+      message: "link_attachment_url: the link of a text attachment needs text_attachment on the same row.",
+      ja: "link_attachment_url: テキスト添付のリンクには、同じ行に text_attachment が必要です。",
+    });
+    return null;
+  }
+  if (!isJson(cell)) {
+    return { plaintext: cell.trim(), ...(url === undefined ? {} : { link_attachment_url: url.trim() }) };
+  }
+  if (url === undefined) return cell;
+  let value: unknown;
+  try {
+    value = JSON.parse(cell);
+  } catch {
+    return cell; // ./part-input.ts says what is wrong with the JSON
+  }
+  if (value !== null && typeof value === "object" && !("link_attachment_url" in value)) {
+    return { ...value, link_attachment_url: url.trim() };
+  }
+  issues.push({
+    line: row.line,
+    message:
+      "link_attachment_url: text_attachment's JSON has its own link_attachment_url; give the link in one place.",
+    ja: "link_attachment_url: text_attachment の JSON にも link_attachment_url があります。リンクはどちらか一方に書いてください。",
+  });
+  return null;
+}
+
+/** The CSV column a value of the part came from (`media[2]` → video_url, `link_attachment` → link, …). */
+function columnOfField(field: string, row: CsvRow, part?: PostPart): string {
+  const media = /^media\[(\d+)\](?:\.(\w+))?$/.exec(field);
   if (media) {
     if (media[2] === "alt_text") return "alt_text";
-    return part.media?.[Number(media[1])]?.kind === "VIDEO" ? "video_url" : "image_url";
+    return part?.media?.[Number(media[1])]?.kind === "VIDEO" ? "video_url" : "image_url";
   }
-  if (issue.field === "media") return "image_url/video_url";
-  if (issue.field.startsWith("poll_attachment")) return "poll";
-  const names: Record<string, string> = {
-    topic_tag: "topic_tag",
-    link_attachment: "link",
-    reply_control: "reply_control",
-    quote_post_id: "quote_post_id",
-  };
-  return names[issue.field] ?? issue.field;
+  if (field === "media") return "image_url/video_url";
+  const key = field.replace(/[.[].*$/, "");
+  if (key === "link_attachment")
+    return row.cells.link_attachment === undefined && row.cells.link !== undefined ? "link" : key;
+  if (key === "poll_attachment")
+    return row.cells.poll_attachment === undefined && row.cells.poll !== undefined ? "poll" : key;
+  if (field === "text_attachment.link_attachment_url" && row.cells.link_attachment_url !== undefined) {
+    return "link_attachment_url";
+  }
+  return key;
+}
+
+/** The CSV column a preflight issue is about, so the message names what the user wrote. */
+function csvColumnFor(issue: PreflightIssue, part: PostPart, row: CsvRow): string {
+  return columnOfField(issue.field, row, part);
 }

@@ -1,17 +1,8 @@
 /** The JSON half of ./import.ts (the format is described there). Pure. */
 import type { PostPart } from "../threads/post.js";
-import { formatIssue, validateGroup } from "../threads/preflight.js";
+import { formatIssue, formatIssueIn, validateGroup } from "../threads/preflight.js";
 import type { ImportIssue, ParsedGroup } from "./group.js";
-
-const PART_KEYS = new Set([
-  "text",
-  "media",
-  "topic_tag",
-  "link_attachment",
-  "poll_attachment",
-  "reply_control",
-  "quote_post_id",
-]);
+import { parsePartInput } from "./part-input.js";
 
 export function parseJsonGroups(text: string): { groups: ParsedGroup[]; issues: ImportIssue[] } {
   let data: unknown;
@@ -51,23 +42,27 @@ export function parseJsonGroups(text: string): { groups: ParsedGroup[]; issues: 
       return;
     }
     const name = typeof g.name === "string" ? g.name.trim() : "";
-    const add = (message: string) =>
-      issues.push({ group: i + 1, ...(name === "" ? {} : { groupName: name }), message });
-    if (name === "") add('the group needs a "name".');
+    const add = (message: string, ja?: string) =>
+      issues.push({
+        group: i + 1,
+        ...(name === "" ? {} : { groupName: name }),
+        message,
+        ...(ja === undefined ? {} : { ja }),
+      });
+    if (name === "") add('the group needs a "name".', "グループに「name」（名前）が必要です。");
     if (!Array.isArray(g.parts)) {
-      add('"parts" must be a list of parts.');
+      add('"parts" must be a list of parts.', "「parts」はパートのリストにしてください。");
       return;
     }
-    const parts = g.parts as PostPart[];
-    parts.forEach((part, p) => {
-      if (part === null || typeof part !== "object") return; // validateGroup reports it
-      for (const key of Object.keys(part)) {
-        if (!PART_KEYS.has(key)) {
-          add(`part ${p + 1}: unknown field "${key}"; a part may have ${[...PART_KEYS].join(", ")}.`);
-        }
-      }
+    // Each part's form (Meta's names and shapes), then, when every part reads, Meta's rules (preflight).
+    const parts: PostPart[] = [];
+    (g.parts as unknown[]).forEach((input, p) => {
+      const { part, problems } = parsePartInput(input);
+      for (const problem of problems) add(`part ${p + 1}: ${problem.message}`);
+      if (part !== undefined) parts.push(part);
     });
-    for (const issue of validateGroup(parts)) add(formatIssue(issue));
+    if (parts.length !== g.parts.length) return;
+    for (const issue of validateGroup(parts)) add(formatIssue(issue), formatIssueIn(issue, "ja"));
     if (name !== "") groups.push({ name, parts });
   });
   return { groups, issues };

@@ -218,7 +218,7 @@ describe("parseGroupsFile (JSON)", () => {
       "nope",
     ];
     const { message, issues } = issuesOf("g.json", JSON.stringify(data));
-    expect(issues.map((i) => i.group)).toEqual([2, 3, 4, 4, 5]);
+    expect(issues.map((i) => i.group)).toEqual([2, 3, 4, 5]);
     expect(message).toContain('group 2 ("long"): part 2: text: 600 characters');
     expect(message).toContain('group 3: the group needs a "name".');
     expect(message).toContain('group 4 ("typo"): part 1: unknown field "txt"');

@@ -90,7 +90,14 @@ describe("validatePart", () => {
   it("accepts exactly 500 characters and refuses 501", () => {
     expect(validatePart({ text: "a".repeat(500) }, 0)).toEqual([]);
     const issues = validatePart({ text: "あ".repeat(501) }, 2);
-    expect(issues).toEqual([{ part: 2, field: "text", message: expect.stringContaining("501 characters") }]);
+    expect(issues).toEqual([
+      {
+        part: 2,
+        field: "text",
+        message: expect.stringContaining("501 characters"),
+        ja: expect.stringContaining("501 文字"),
+      },
+    ]);
     expect(issues[0]!.message).toContain("at most 500");
   });
 
@@ -180,7 +187,7 @@ describe("validatePart", () => {
 describe("validateGroup and assertValidGroup", () => {
   it("calls an empty group an issue", () => {
     expect(validateGroup([])).toEqual([
-      { part: 0, field: "parts", message: expect.stringContaining("no parts") },
+      { part: 0, field: "parts", message: expect.stringContaining("no parts"), ja: expect.any(String) },
     ]);
   });
 

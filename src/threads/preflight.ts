@@ -26,28 +26,37 @@ export const MAX_POLL_OPTION_LENGTH = 25;
 
 export function validatePart(part: PostPart, index: number): PreflightIssue[] {
   const issues: PreflightIssue[] = [];
-  const add = (field: string, message: string) => issues.push({ part: index, field, message });
+  const add = (field: string, message: string, ja?: string) =>
+    issues.push({ part: index, field, message, ...(ja === undefined ? {} : { ja }) });
   const media = Array.isArray(part.media) ? part.media : [];
   const text = typeof part.text === "string" ? part.text : "";
   const isText = media.length === 0;
 
-  if (part.text !== undefined && typeof part.text !== "string") add("text", "text must be a string.");
+  if (part.text !== undefined && typeof part.text !== "string")
+    add("text", "text must be a string.", "本文は文字列にしてください。");
   const length = threadsTextLength(text);
   if (length > MAX_TEXT_LENGTH) {
     add(
       "text",
       `${length} characters; Threads allows at most ${MAX_TEXT_LENGTH} (emoji count as several). Shorten it or move the rest to another part.`,
+      `${length} 文字あります。Threads で使えるのは ${MAX_TEXT_LENGTH} 文字までです（絵文字は数文字分に数えられます）。短くするか、残りを次のパートに移してください。`,
     );
   }
   if (isText && text.trim() === "" && !part.link_attachment) {
-    add("text", "the part is empty; write some text or add media.");
+    add(
+      "text",
+      "the part is empty; write some text or add media.",
+      "パートが空です。本文を書くか、メディアを追加してください。",
+    );
   }
 
-  if (part.media !== undefined && !Array.isArray(part.media)) add("media", "media must be a list.");
+  if (part.media !== undefined && !Array.isArray(part.media))
+    add("media", "media must be a list.", "media はリストにしてください。");
   if (media.length > MAX_CAROUSEL_ITEMS) {
     add(
       "media",
       `${media.length} media items; a carousel holds 2 to ${MAX_CAROUSEL_ITEMS}. Remove ${media.length - MAX_CAROUSEL_ITEMS} or split them over several parts.`,
+      `メディアが ${media.length} 件あります。カルーセルに入るのは 2〜${MAX_CAROUSEL_ITEMS} 件です。${media.length - MAX_CAROUSEL_ITEMS} 件減らすか、複数のパートに分けてください。`,
     );
   }
   media.forEach((item, i) => {
@@ -59,6 +68,7 @@ export function validatePart(part: PostPart, index: number): PreflightIssue[] {
     add(
       "text",
       `${links} different links; Threads allows at most ${MAX_LINKS} per post (text and link attachment together). Remove ${links - MAX_LINKS}.`,
+      `異なるリンクが ${links} 件あります。Threads では 1 件の投稿につき ${MAX_LINKS} 件まで（本文とリンク添付の合計）です。${links - MAX_LINKS} 件減らしてください。`,
     );
   }
 
@@ -69,12 +79,14 @@ export function validatePart(part: PostPart, index: number): PreflightIssue[] {
       add(
         "link_attachment",
         "a link attachment works only on text posts; remove the media or the link attachment.",
+        "リンク添付はテキストだけの投稿でのみ使えます。メディアかリンク添付のどちらかを外してください。",
       );
     }
     if (!isHttpUrl(part.link_attachment)) {
       add(
         "link_attachment",
         "the link attachment is not a valid http(s) URL; use a full address like https://example.com/page.",
+        "リンク添付が正しい http(s) の URL ではありません。https://example.com/page のような完全なアドレスを指定してください。",
       );
     }
   }
@@ -88,6 +100,7 @@ export function validatePart(part: PostPart, index: number): PreflightIssue[] {
     add(
       "reply_control",
       `"${String(part.reply_control)}" is not a reply setting; use one of ${REPLY_CONTROLS.join(", ")}.`,
+      `「${String(part.reply_control)}」は返信の設定ではありません。${REPLY_CONTROLS.join(", ")} のいずれかを指定してください。`,
     );
   }
 
@@ -98,6 +111,7 @@ export function validatePart(part: PostPart, index: number): PreflightIssue[] {
     add(
       "quote_post_id",
       "the quoted post id is empty; paste the id of the post to quote or remove the quote.",
+      "引用する投稿の ID が空です。引用する投稿の ID を貼り付けるか、引用を外してください。",
     );
   }
   return issues;
@@ -106,19 +120,28 @@ export function validatePart(part: PostPart, index: number): PreflightIssue[] {
 function validateMediaItem(
   item: MediaItem,
   field: string,
-  add: (field: string, message: string) => void,
+  add: (field: string, message: string, ja?: string) => void,
 ): void {
   if (item === null || typeof item !== "object") {
-    add(field, "the media item is not an object with kind and url.");
+    add(
+      field,
+      "the media item is not an object with kind and url.",
+      "メディアの項目が kind と url を持つオブジェクトになっていません。",
+    );
     return;
   }
   if (item.kind !== "IMAGE" && item.kind !== "VIDEO") {
-    add(`${field}.kind`, `"${String(item.kind)}" is not a media kind; use IMAGE or VIDEO.`);
+    add(
+      `${field}.kind`,
+      `"${String(item.kind)}" is not a media kind; use IMAGE or VIDEO.`,
+      `「${String(item.kind)}」はメディアの種類ではありません。IMAGE か VIDEO を指定してください。`,
+    );
   }
   if (!isHttpUrl(item.url)) {
     add(
       `${field}.url`,
       "the media URL is not a valid http(s) URL; Threads downloads media from a public address like https://example.com/photo.jpg.",
+      "メディアの URL が正しい http(s) の URL ではありません。Threads は https://example.com/photo.jpg のような公開アドレスからメディアを取得します。",
     );
   }
   if (item.alt_text !== undefined) {
@@ -127,27 +150,44 @@ function validateMediaItem(
       add(
         `${field}.alt_text`,
         `alt text of ${Number.isNaN(altLength) ? "an invalid type" : `${altLength} characters`}; Threads allows at most ${MAX_ALT_TEXT_LENGTH}. Shorten it.`,
+        `代替テキストが${Number.isNaN(altLength) ? "文字列ではありません" : ` ${altLength} 文字あります`}。Threads で使えるのは ${MAX_ALT_TEXT_LENGTH} 文字までです。短くしてください。`,
       );
     }
   }
 }
 
-function validateTopicTag(tag: string, add: (field: string, message: string) => void): void {
+function validateTopicTag(tag: string, add: (field: string, message: string, ja?: string) => void): void {
   const length = typeof tag === "string" ? codePointLength(tag) : 0;
   if (length < 1 || length > MAX_TOPIC_TAG_LENGTH) {
-    add("topic_tag", `the topic tag must be 1 to ${MAX_TOPIC_TAG_LENGTH} characters (it has ${length}).`);
+    add(
+      "topic_tag",
+      `the topic tag must be 1 to ${MAX_TOPIC_TAG_LENGTH} characters (it has ${length}).`,
+      `トピックタグは 1〜${MAX_TOPIC_TAG_LENGTH} 文字にしてください（現在 ${length} 文字です）。`,
+    );
   }
   if (typeof tag === "string" && /[.&]/u.test(tag)) {
-    add("topic_tag", 'the topic tag may not contain "." or "&"; remove them.');
+    add(
+      "topic_tag",
+      'the topic tag may not contain "." or "&"; remove them.',
+      "トピックタグには「.」と「&」を使えません。取り除いてください。",
+    );
   }
 }
 
-function validatePoll(part: PostPart, isText: boolean, add: (field: string, message: string) => void): void {
+function validatePoll(
+  part: PostPart,
+  isText: boolean,
+  add: (field: string, message: string, ja?: string) => void,
+): void {
   const poll = part.poll_attachment;
   const options: unknown[] =
     poll !== null && typeof poll === "object" && !Array.isArray(poll) ? pollOptions(poll) : [];
   if (options.length < 2 || options.length > 4) {
-    add("poll_attachment", `a poll needs 2 to 4 options (it has ${options.length}).`);
+    add(
+      "poll_attachment",
+      `a poll needs 2 to 4 options (it has ${options.length}).`,
+      `アンケートには 2〜4 個の選択肢が必要です（現在 ${options.length} 個です）。`,
+    );
   }
   options.forEach((option, i) => {
     const length = typeof option === "string" ? codePointLength(option.trim()) : 0;
@@ -155,22 +195,47 @@ function validatePoll(part: PostPart, isText: boolean, add: (field: string, mess
       add(
         `poll_attachment.${POLL_OPTION_KEYS[i]}`,
         `poll option ${i + 1} must be 1 to ${MAX_POLL_OPTION_LENGTH} characters (it has ${length}).`,
+        `アンケートの選択肢 ${i + 1} は 1〜${MAX_POLL_OPTION_LENGTH} 文字にしてください（現在 ${length} 文字です）。`,
       );
     }
   });
-  if (!isText) add("poll_attachment", "a poll works only on text posts; remove the media or the poll.");
+  if (!isText) {
+    add(
+      "poll_attachment",
+      "a poll works only on text posts; remove the media or the poll.",
+      "アンケートはテキストだけの投稿でのみ使えます。メディアかアンケートのどちらかを外してください。",
+    );
+  }
   if (part.link_attachment !== undefined) {
-    add("poll_attachment", "a poll cannot go with a link attachment; remove one of them.");
+    add(
+      "poll_attachment",
+      "a poll cannot go with a link attachment; remove one of them.",
+      "アンケートとリンク添付は一緒に使えません。どちらかを外してください。",
+    );
   }
 }
 
 export function validateGroup(parts: PostPart[]): PreflightIssue[] {
   if (!Array.isArray(parts) || parts.length === 0) {
-    return [{ part: 0, field: "parts", message: "the group has no parts; add at least one." }];
+    return [
+      {
+        part: 0,
+        field: "parts",
+        message: "the group has no parts; add at least one.",
+        ja: "グループにパートがありません。少なくとも 1 つ追加してください。",
+      },
+    ];
   }
   return parts.flatMap((part, index) =>
     part === null || typeof part !== "object"
-      ? [{ part: index, field: "part", message: "the part is not an object; remove it or fill it in." }]
+      ? [
+          {
+            part: index,
+            field: "part",
+            message: "the part is not an object; remove it or fill it in.",
+            ja: "パートがオブジェクトになっていません。削除するか、中身を書いてください。",
+          },
+        ]
       : validatePart(part, index),
   );
 }
@@ -193,6 +258,53 @@ export function formatIssue(issue: PreflightIssue): string {
 export function formatIssues(issues: readonly PreflightIssue[]): string {
   return issues.map(formatIssue).join("\n");
 }
+
+/** The languages an issue is written in: `message` (English) and `ja`. */
+export type IssueLanguage = "en" | "ja";
+
+/**
+ * `formatIssue` in `language`: in Japanese "パート 1: 本文: …" (the English message where an issue has no
+ * `ja`).
+ */
+export function formatIssueIn(issue: PreflightIssue, language: IssueLanguage): string {
+  if (language === "en") return formatIssue(issue);
+  return `パート ${issue.part + 1}: ${fieldLabelJa(issue.field)}: ${issue.ja ?? issue.message}`;
+}
+
+/** A field as Japanese users name it (`poll_attachment` → アンケート, `media[1]` → メディア 2). */
+export function fieldLabelJa(field: string): string {
+  const media = /^media\[(\d+)\](?:\.(\w+))?$/.exec(field);
+  if (media) {
+    const sub = media[2] === undefined ? "" : ` ${JA_LABELS[media[2]] ?? media[2]}`;
+    return `メディア ${Number(media[1]) + 1}${sub}`;
+  }
+  const key = field.replace(/[.[].*$/, "");
+  return JA_LABELS[field] ?? JA_LABELS[key] ?? field;
+}
+
+const JA_LABELS: Record<string, string> = {
+  text: "本文",
+  media: "メディア",
+  kind: "種類",
+  url: "URL",
+  alt_text: "代替テキスト",
+  topic_tag: "トピックタグ",
+  link_attachment: "リンク",
+  poll_attachment: "アンケート",
+  reply_control: "返信できる人",
+  quote_post_id: "引用",
+  parts: "パート",
+  part: "パート",
+  text_attachment: "テキスト添付",
+  text_entities: "ネタバレ",
+  is_spoiler_media: "メディアのネタバレ",
+  gif_attachment: "GIF",
+  is_ghost_post: "ゴースト投稿",
+  location_id: "位置情報",
+  enable_reply_approvals: "返信の承認",
+  allowlisted_country_codes: "公開する国",
+  crossreshare_to_ig: "Instagram ストーリーズへのシェア",
+};
 
 /** A field as users name it (`poll_attachment` → `poll`, `media[1]` → `media 2`), not as the code does. */
 export function fieldLabel(field: string): string {
