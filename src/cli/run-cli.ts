@@ -8,6 +8,8 @@ import { type Command, type ParsedArgs, UsageError } from "./command.js";
 import { COMMANDS } from "./commands/index.js";
 import { createCliContext } from "./context.js";
 import { hintSentence } from "./hints.js";
+import { issuesReport } from "./issues.js";
+import { cliLanguage } from "./locale.js";
 import type { Output } from "./output.js";
 import type { Prompt } from "./prompt.js";
 
@@ -89,7 +91,13 @@ export async function runCli(
     }
     return (await command.run(ctx, parsed)) ?? 0;
   } catch (error) {
-    return reportError(ctx.explainError(error), command, output, overrides);
+    const explained = ctx.explainError(error);
+    const inLanguage = issuesReport(explained, cliLanguage(env));
+    if (inLanguage !== undefined) {
+      for (const line of inLanguage) output.err(line);
+      return 1;
+    }
+    return reportError(explained, command, output, overrides);
   } finally {
     // E.g. the built-in sandbox could not save its state into DATA_DIR: said, not swallowed.
     await ctx.close().catch((error: unknown) => {

@@ -6,6 +6,7 @@ import type { GroupRuns } from "../scheduler/group-runs.js";
 import type { AccountSchedules } from "../schedules/account-schedules.js";
 import type { PostPart } from "../threads/post.js";
 import { assertValidGroup, ValidationError } from "../threads/preflight.js";
+import { type ExportFormat, groupsToCsv, groupsToJson } from "./export.js";
 import { type NewPostGroup, type PostGroup, removedGroup } from "./group.js";
 import {
   archiveGroup,
@@ -194,6 +195,18 @@ export function createGroupService(deps: GroupServiceDeps) {
     return encoding === undefined ? { groups: created } : { groups: created, encoding };
   }
 
+  /**
+   * The account's live groups (enabled and disabled; removed ones are not) as a file `importGroups` reads
+   * back to the same parts: JSON or CSV (./export.ts). Throws invalid_input for a group CSV cannot hold.
+   */
+  async function exportGroups(
+    accountId: number,
+    format: ExportFormat,
+  ): Promise<{ content: string; groups: number }> {
+    const groups = await getGroupsByAccount(accountId, { archived: "live" });
+    return { content: format === "csv" ? groupsToCsv(groups) : groupsToJson(groups), groups: groups.length };
+  }
+
   return {
     add,
     get: (id: number) => mustGet(db, id),
@@ -205,6 +218,7 @@ export function createGroupService(deps: GroupServiceDeps) {
     getGroupsByAccount,
     list: getGroupsByAccount,
     importGroups,
+    exportGroups,
   };
 }
 

@@ -82,7 +82,7 @@ function importError(fileName: string, issues: ImportIssue[]): AppError {
   return new AppError(
     "invalid_input",
     `${fileName}: nothing was imported; fix ${issues.length === 1 ? "this problem" : `these ${issues.length} problems`} and import the file again:\n${[...shown, ...more].join("\n")}`,
-    { details: { issues } },
+    { details: { issues, file: fileName } },
   );
 }
 

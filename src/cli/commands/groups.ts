@@ -1,7 +1,9 @@
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { accountIdSchema } from "../../accounts/accounts.schema.js";
 import { AppError } from "../../errors.js";
+import { EXPORT_FORMATS, type ExportFormat } from "../../groups/export.js";
 import type { PostGroup } from "../../groups/group.js";
 import {
   ENCODING_NAMES_HELP,
@@ -11,7 +13,10 @@ import {
   importGroupsSchema,
   newGroupSchema,
 } from "../../groups/groups.schema.js";
+import { CSV_COLUMNS } from "../../groups/import-csv.js";
+import { countryCodes } from "../../groups/part-input.js";
 import { type PostPart, pollFromOptions, pollOptions, REPLY_CONTROLS } from "../../threads/post.js";
+import { spoilersFor } from "../../threads/spoiler-range.js";
 import { type Command, flag, type ParsedArgs, parseInput, str, UsageError, valuesOf } from "../command.js";
 import type { CliContext } from "../context.js";
 import { formatIdRanges } from "../id-ranges.js";
@@ -42,6 +47,17 @@ export const PART_OPTIONS = {
   link: { type: "string", multiple: true },
   poll: { type: "string", multiple: true },
   "reply-control": { type: "string", multiple: true },
+  "text-attachment": { type: "string", multiple: true },
+  "text-attachment-file": { type: "string", multiple: true },
+  "attachment-link": { type: "string", multiple: true },
+  spoiler: { type: "string", multiple: true },
+  "spoiler-media": { type: "boolean", multiple: true },
+  gif: { type: "string", multiple: true },
+  ghost: { type: "boolean", multiple: true },
+  location: { type: "string", multiple: true },
+  "reply-approvals": { type: "boolean", multiple: true },
+  countries: { type: "string", multiple: true },
+  "share-to-ig": { type: "boolean", multiple: true },
 } as const;
 
 export const PART_FLAGS: Array<[string, string]> = [
@@ -53,6 +69,20 @@ export const PART_FLAGS: Array<[string, string]> = [
   ["--link URL", "the current part's link attachment (text posts only)"],
   ["--poll A|B[|C|D]", "a poll of 2–4 options on the current part (text posts only)"],
   ["--reply-control WHO", `who may reply: ${REPLY_CONTROLS.join(", ")}`],
+  ["--text-attachment TEXT", "long-form text (up to 10,000 characters) attached to the current text post"],
+  ["--text-attachment-file PATH", "the same, read from a UTF-8 file"],
+  ["--attachment-link URL", "a link in the current part's text attachment (not with --link)"],
+  [
+    "--spoiler PHRASE",
+    "hide PHRASE of the current part's text as a spoiler (repeatable, up to 10; again for its next occurrence)",
+  ],
+  ["--spoiler-media", "show the current part's image, video or carousel as a spoiler"],
+  ["--gif GIPHY_ID", "a GIF from GIPHY on the current text post"],
+  ["--ghost", "a ghost post: a text post Threads archives after 24 hours (not a reply)"],
+  ["--location ID", "tag a place (an id from the location search)"],
+  ["--reply-approvals", "replies wait for your approval"],
+  ["--countries JP,US", "show the post only in these countries (accounts Meta made eligible for geo-gating)"],
+  ["--share-to-ig", "also share the post as a Story on the linked Instagram account"],
 ];
 
 /**
@@ -62,12 +92,23 @@ export const PART_FLAGS: Array<[string, string]> = [
  */
 export function partsFromArgs(args: ParsedArgs): PostPart[] {
   const parts: PostPart[] = [];
+  /** `--spoiler` phrases per part, turned into ranges once the part's text is known. */
+  const spoilers = new Map<PostPart, string[]>();
   const current = (): PostPart => {
     if (parts.length === 0) parts.push({});
     return parts[parts.length - 1]!;
   };
   for (const token of args.tokens) {
-    if (token.kind !== "option" || token.value === undefined) continue;
+    if (token.kind !== "option") continue;
+    const booleanKey = BOOLEAN_FLAGS[token.name];
+    if (booleanKey !== undefined) {
+      if (current()[booleanKey] === true) {
+        throw new UsageError(`--${token.name} was given twice for one part; start the next part with --text`);
+      }
+      current()[booleanKey] = true;
+      continue;
+    }
+    if (token.value === undefined) continue;
     const value = token.value;
     switch (token.name) {
       case "text": {
@@ -108,9 +149,95 @@ export function partsFromArgs(args: ParsedArgs): PostPart[] {
         // Which values are accepted is the schema's check.
         setOnce(current(), "reply_control", value as PostPart["reply_control"], "--reply-control");
         break;
+      case "text-attachment":
+      case "text-attachment-file": {
+        const plaintext = token.name === "text-attachment" ? value : readTextFile(value);
+        const link = current().text_attachment?.link_attachment_url;
+        if (
+          current().text_attachment?.plaintext !== undefined &&
+          current().text_attachment?.plaintext !== ""
+        ) {
+          throw new UsageError(
+            "--text-attachment (or --text-attachment-file) was given twice for one part; start the next part with --text",
+          );
+        }
+        current().text_attachment = {
+          plaintext,
+          ...(link === undefined ? {} : { link_attachment_url: link }),
+        };
+        break;
+      }
+      case "attachment-link": {
+        const attachment = current().text_attachment;
+        if (attachment?.link_attachment_url !== undefined) {
+          throw new UsageError(
+            "--attachment-link was given twice for one part; start the next part with --text",
+          );
+        }
+        // The plaintext may follow: `--attachment-link URL --text-attachment-file essay.txt`.
+        current().text_attachment = { plaintext: attachment?.plaintext ?? "", link_attachment_url: value };
+        break;
+      }
+      case "spoiler": {
+        const part = current();
+        spoilers.set(part, [...(spoilers.get(part) ?? []), value]);
+        break;
+      }
+      case "gif":
+        setOnce(current(), "gif_attachment", { gif_id: value.trim(), provider: "GIPHY" }, "--gif");
+        break;
+      case "location":
+        setOnce(current(), "location_id", value.trim(), "--location");
+        break;
+      case "countries":
+        setOnce(current(), "allowlisted_country_codes", countryCodes(value) ?? [], "--countries");
+        break;
     }
   }
+  parts.forEach((part, i) => {
+    if (part.text_attachment !== undefined && part.text_attachment.plaintext === "") {
+      throw new UsageError(
+        `--attachment-link of part ${i + 1} needs the text attachment itself: add --text-attachment TEXT or --text-attachment-file PATH`,
+      );
+    }
+    const phrases = spoilers.get(part);
+    if (phrases === undefined) return;
+    try {
+      part.text_entities = spoilersFor(part.text ?? "", phrases);
+    } catch (error) {
+      throw new UsageError(`--spoiler of part ${i + 1}: ${(error as Error).message}`);
+    }
+  });
   return parts;
+}
+
+/** The boolean part flags → the part's key. */
+const BOOLEAN_FLAGS: Record<
+  string,
+  "is_spoiler_media" | "is_ghost_post" | "enable_reply_approvals" | "crossreshare_to_ig"
+> = {
+  "spoiler-media": "is_spoiler_media",
+  ghost: "is_ghost_post",
+  "reply-approvals": "enable_reply_approvals",
+  "share-to-ig": "crossreshare_to_ig",
+};
+
+/** A text attachment's file: UTF-8 (a BOM is dropped); a missing file is a usage mistake. */
+function readTextFile(path: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `--text-attachment-file: cannot read ${path}: ${code === "ENOENT" ? "there is no such file (the path is read from the current folder)" : code === "EISDIR" ? "it is a directory" : (error as Error).message}`,
+    );
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes).replace(/^\uFEFF/, "");
+  } catch {
+    throw new UsageError(`--text-attachment-file: ${path} is not UTF-8 text; save it as UTF-8 and try again`);
+  }
 }
 
 function setOnce<K extends keyof PostPart>(
@@ -129,7 +256,7 @@ export const groupsAddCommand: Command = {
   name: "groups add",
   summary: "Add a post group (one post, or a chain of parts) to an account's pool",
   usage:
-    "--account ID --name NAME --text T [--text T ...] [--image URL] [--video URL] [--topic TAG] [--link URL]",
+    "--account ID --name NAME --text T [--text T ...] [--image URL] [--video URL] [--topic TAG] [--link URL] [--spoiler PHRASE] [--ghost] [… part flags]",
   flags: [
     ["--account ID", "the account whose pool gets the group"],
     ["--name NAME", "a name to recognise the group by"],
@@ -166,7 +293,7 @@ export const groupsEditCommand: Command = {
   summary:
     "Change a post group's name, weight or parts (any part flag replaces every part, checked as by add)",
   usage:
-    "ID [--name NAME] [--weight N] [--text T ...] [--image URL] [--video URL] [--topic TAG] [--link URL]",
+    "ID [--name NAME] [--weight N] [--text T ...] [--image URL] [--video URL] [--topic TAG] [--link URL] [--spoiler PHRASE] [--ghost] [… part flags]",
   flags: [
     ["--name NAME", "a new name"],
     ["--weight N", "a new relative chance of being drawn by a random pick"],
@@ -233,7 +360,7 @@ export const groupsImportCommand: Command = {
     ["--json", "print the imported groups as a JSON array"],
     [
       "FILE",
-      "a .csv (columns: group, part, text, image_url, video_url, alt_text, topic_tag, link, poll, reply_control, quote_post_id) or .json file",
+      `a .csv (columns named as Meta's parameters: ${CSV_COLUMNS.join(", ")}; the older link and poll are read too) or .json file (parts under Meta's names, or as Meta's container parameters); see the README's "Import file format"`,
     ],
   ],
   options: { account: { type: "string" }, encoding: { type: "string" }, json: { type: "boolean" } },
@@ -270,6 +397,50 @@ export const groupsImportCommand: Command = {
         `Imported ${groups.length === 1 ? "1 post group (id" : `${groups.length} post groups (ids`} ${ids}) into account ${accountId} from ${basename(file)}${result.encoding ? ` (${result.encoding})` : ""}.`,
       );
     }
+    return 0;
+  },
+};
+
+export const groupsExportCommand: Command = {
+  name: "groups export",
+  summary:
+    "Write an account's post groups as a JSON or CSV file that `groups import` reads back (Meta's parameter names)",
+  usage: "--account ID [--format json|csv] [--out FILE]",
+  database: "read",
+  flags: [
+    ["--account ID", "the account whose groups (enabled and disabled; not removed ones) are written"],
+    [
+      "--format FORMAT",
+      "json (every part as it is) or csv (a row per part, UTF-8 with a BOM for Excel); default: from --out's extension, else json",
+    ],
+    ["--out FILE", "write to FILE (replaced if it exists) instead of printing to stdout"],
+  ],
+  options: { account: { type: "string" }, format: { type: "string" }, out: { type: "string" } },
+  async run(ctx, args) {
+    const accountId = parseInput(accountIdSchema("--account"), str(args, "account"));
+    const out = str(args, "out");
+    const given = str(args, "format")?.trim().toLowerCase();
+    if (given !== undefined && !(EXPORT_FORMATS as readonly string[]).includes(given)) {
+      throw new UsageError(`--format must be json or csv, not "${str(args, "format")}"`);
+    }
+    const format = (given ?? (out !== undefined && /\.csv$/i.test(out) ? "csv" : "json")) as ExportFormat;
+    const { content, groups } = await (await ctx.services()).groups.exportGroups(accountId, format);
+    if (out === undefined) {
+      // stdout: the file itself (the BOM is for a saved file; a terminal or a pipe does without it).
+      ctx.output.out(content.replace(/^\uFEFF/, "").replace(/\r?\n$/, ""));
+      return 0;
+    }
+    try {
+      await writeFile(out, content, "utf8");
+    } catch (error) {
+      throw new AppError(
+        "invalid_input",
+        `Cannot write ${out}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "its folder does not exist" : (error as Error).message}. Nothing was exported.`,
+      );
+    }
+    ctx.output.err(
+      `Exported ${groups === 1 ? "1 post group" : `${groups} post groups`} of account ${accountId} to ${out} (${format.toUpperCase()}); \`threads-scheduler groups import --account ID ${basename(out)}\` reads it back.`,
+    );
     return 0;
   },
 };
@@ -359,7 +530,7 @@ function describeGroup(group: PostGroup): string {
   return `${describeParts(group)}, weight ${group.weight}${state}`;
 }
 
-function describeParts(group: PostGroup): string {
+function describeParts(group: Pick<PostGroup, "parts">): string {
   const kinds = group.parts.map((p) => {
     const media = p.media ?? [];
     return media.length === 0
@@ -370,7 +541,40 @@ function describeParts(group: PostGroup): string {
         ? media[0]!.kind.toLowerCase()
         : `carousel of ${media.length}`;
   });
-  return group.parts.length === 1 ? kinds[0]! : `chain of ${group.parts.length}: ${kinds.join(", ")}`;
+  if (group.parts.length === 1) return [kinds[0]!, ...partOptions(group.parts[0]!)].join(", ");
+  const described = kinds.map((kind, i) => {
+    const options = partOptions(group.parts[i]!);
+    return options.length === 0 ? kind : `${kind} (${options.join(", ")})`;
+  });
+  return `chain of ${group.parts.length}: ${described.join(", ")}`;
+}
+
+/** The publishing options of a part, briefly: "spoiler ×2", "text attachment 3,200 chars", "ghost", … */
+export function partOptions(part: PostPart): string[] {
+  const options: string[] = [];
+  const spoilers = part.text_entities?.length ?? 0;
+  if (spoilers > 0) options.push(spoilers === 1 ? "spoiler" : `spoiler ×${spoilers}`);
+  if (part.is_spoiler_media) options.push("media spoiler");
+  if (part.text_attachment) {
+    const chars = [...part.text_attachment.plaintext].length.toLocaleString("en-US");
+    options.push(
+      `text attachment ${chars} chars${part.text_attachment.link_attachment_url ? " with a link" : ""}`,
+    );
+  }
+  if (part.gif_attachment) options.push("GIF");
+  if (part.is_ghost_post) options.push("ghost");
+  if (part.location_id) options.push(`location ${part.location_id}`);
+  if (part.enable_reply_approvals) options.push("reply approvals");
+  if (part.allowlisted_country_codes?.length) {
+    options.push(`only in ${part.allowlisted_country_codes.join(", ")}`);
+  }
+  if (part.crossreshare_to_ig) options.push("shared to Instagram");
+  return options;
+}
+
+/** A post given by its parts, as `post` describes it. */
+export function describePost(parts: PostPart[]): string {
+  return describeParts({ parts });
 }
 
 function preview(text: string | undefined): string {

@@ -8,7 +8,7 @@ import { type Command, flag, type ParsedArgs, parseInput, UsageError, valuesOf }
 import type { CliContext } from "../context.js";
 import { hintSentence } from "../hints.js";
 import { printJson } from "../output.js";
-import { PART_FLAGS, PART_OPTIONS, partsFromArgs } from "./groups.js";
+import { describePost, PART_FLAGS, PART_OPTIONS, partsFromArgs } from "./groups.js";
 
 /** The post schema's names for the flags. */
 const FLAG_NAMES: PostNames = {
@@ -61,7 +61,11 @@ export const postCommand: Command = {
             `Part ${p.position + 1}: ${p.permalink ?? `published (media ${p.media_id}; no permalink yet)`}`,
           );
         }
-        ctx.output.out(`Published (run ${result.runId}).`);
+        ctx.output.out(
+          parts.length > 0
+            ? `Published (run ${result.runId}): ${describePost(parts)}.`
+            : `Published (run ${result.runId}).`,
+        );
         return 0;
       case "failed":
         throw new AppError(
