@@ -17,7 +17,7 @@
  * container parameters, JSON-encoded values, old names refused with the new one) are in ./part-input.ts.
  */
 import { z } from "zod";
-import { id, oneOf, requiredText, wholeNumber } from "../schema-fields.js";
+import { id, requiredText, wholeNumber } from "../schema-fields.js";
 import type { PostPart } from "../threads/post.js";
 import { parsePartInput } from "./part-input.js";
 

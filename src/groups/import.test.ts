@@ -230,3 +230,157 @@ describe("parseGroupsFile (JSON)", () => {
     expect(issuesOf("g.json", '{"x":1}').message).toMatch(/expected a list of groups/);
   });
 });
+
+describe("parseGroupsFile (CSV columns named as Meta's parameters)", () => {
+  it("reads every option's column, with Japanese text and emoji", () => {
+    const csv = [
+      "group,text,text_attachment,link_attachment_url,text_entities,is_spoiler_media,gif_attachment,is_ghost_post,location_id,enable_reply_approvals,allowlisted_country_codes,crossreshare_to_ig,image_url,link_attachment,poll_attachment",
+      "g,🎉 結末: 犯人は執事,長い本文です,https://example.com/a,執事,,,はい,12345,yes,JP|us,1,,,",
+      "g,GIF,,,,,xT9IgG50Fb7Mi0prBC,,,,,,,,",
+      "g,写真,,,,TRUE,,,,,,,https://x/a.jpg,,",
+      'h,vote,,,"[{""entity_type"":""SPOILER"",""offset"":0,""length"":2}]",,"{""gif_id"":""g1"",""provider"":""GIPHY""}",いいえ,,0,"JP,US",no,,,A|B',
+      'i,read,"{""plaintext"":""long"",""text_with_styling_info"":[{""offset"":0,""length"":4,""styling_info"":[""bold""]}]}",https://example.com/b,,,,,,,,,,https://example.com,',
+    ].join("\r\n");
+    expect(parseGroupsFile("x.csv", csv).groups).toEqual([
+      {
+        name: "g",
+        parts: [
+          {
+            text: "🎉 結末: 犯人は執事",
+            text_attachment: { plaintext: "長い本文です", link_attachment_url: "https://example.com/a" },
+            text_entities: [{ entity_type: "SPOILER", offset: 10, length: 2 }],
+            is_ghost_post: true,
+            location_id: "12345",
+            enable_reply_approvals: true,
+            allowlisted_country_codes: ["JP", "US"],
+            crossreshare_to_ig: true,
+          },
+          { text: "GIF", gif_attachment: { gif_id: "xT9IgG50Fb7Mi0prBC", provider: "GIPHY" } },
+          { text: "写真", media: [{ kind: "IMAGE", url: "https://x/a.jpg" }], is_spoiler_media: true },
+        ],
+      },
+      {
+        name: "h",
+        parts: [
+          {
+            text: "vote",
+            poll_attachment: { option_a: "A", option_b: "B" },
+            text_entities: [{ entity_type: "SPOILER", offset: 0, length: 2 }],
+            gif_attachment: { gif_id: "g1", provider: "GIPHY" },
+            allowlisted_country_codes: ["JP", "US"],
+          },
+        ],
+      },
+      {
+        name: "i",
+        parts: [
+          {
+            text: "read",
+            link_attachment: "https://example.com",
+            text_attachment: {
+              plaintext: "long",
+              link_attachment_url: "https://example.com/b",
+              text_with_styling_info: [{ offset: 0, length: 4, styling_info: ["bold"] }],
+            },
+          },
+        ],
+      },
+    ]);
+  });
+
+  it("still reads the older columns link and poll, but not together with their new names", () => {
+    expect(parseGroupsFile("x.csv", "group,text,link,poll\na,t,https://x.com,\nb,v,,A|B").groups).toEqual([
+      { name: "a", parts: [{ text: "t", link_attachment: "https://x.com" }] },
+      { name: "b", parts: [{ text: "v", poll_attachment: { option_a: "A", option_b: "B" } }] },
+    ]);
+    expect(issuesOf("x.csv", "group,link,link_attachment\na,b,c").message).toContain(
+      'line 1: the columns "link" and "link_attachment" are the same (link is its older name); keep "link_attachment".',
+    );
+  });
+
+  it("names the column and line of a malformed cell", () => {
+    const csv = [
+      "group,text,is_ghost_post,text_entities,link_attachment_url,gif_attachment,poll",
+      "a,hello,maybe,,,,", // 2
+      "b,hello,,bye,,,", // 3
+      "c,hello,,,https://x.com,,", // 4
+      "d,hello,,,,{oops,", // 5
+      "e,hello,,,,,A|B|C|D|E", // 6
+    ].join("\n");
+    const { message, issues } = issuesOf("x.csv", csv);
+    expect(issues.map((i) => i.line)).toEqual([2, 3, 4, 5, 6]);
+    expect(message).toContain(
+      'line 2: is_ghost_post must be true or false (or 1/0, yes/no, はい/いいえ), not "maybe".',
+    );
+    expect(message).toContain('line 3: text_entities: "bye" is not in the text');
+    expect(message).toContain(
+      "line 4: link_attachment_url: the link of a text attachment needs text_attachment on the same row.",
+    );
+    expect(message).toContain("line 5: gif_attachment starts like JSON but is not valid JSON");
+    expect(message).toContain("line 6: poll: a poll has 2 to 4 options; this one has 5");
+  });
+
+  it("gives a preflight issue in Japanese too, under the column's name", () => {
+    const { issues } = issuesOf("x.csv", `group,text\na,${"あ".repeat(501)}`);
+    expect(issues).toEqual([
+      {
+        line: 2,
+        message: expect.stringContaining("text: 501 characters"),
+        ja: expect.stringMatching(/^text: 501 文字あります。Threads で使えるのは 500 文字までです/),
+      },
+    ]);
+  });
+});
+
+describe("parseGroupsFile (JSON under Meta's names and shapes)", () => {
+  it("imports a file written for Meta's API as it is", () => {
+    const data = {
+      groups: [
+        {
+          name: "meta",
+          parts: [
+            {
+              media_type: "CAROUSEL",
+              text: "旅の写真 ✈️",
+              children: [
+                { media_type: "IMAGE", image_url: "https://x/1.jpg", alt_text: "海" },
+                { media_type: "VIDEO", video_url: "https://x/2.mp4" },
+              ],
+              is_spoiler_media: true,
+              location_id: 98765,
+            },
+            {
+              media_type: "TEXT",
+              text: "続き",
+              text_entities: [{ entity_type: "SPOILER", offset: 0, length: 1 }],
+            },
+          ],
+        },
+      ],
+    };
+    expect(parseGroupsFile("m.json", JSON.stringify(data)).groups).toEqual([
+      {
+        name: "meta",
+        parts: [
+          {
+            text: "旅の写真 ✈️",
+            media: [
+              { kind: "IMAGE", url: "https://x/1.jpg", alt_text: "海" },
+              { kind: "VIDEO", url: "https://x/2.mp4" },
+            ],
+            is_spoiler_media: true,
+            location_id: "98765",
+          },
+          { text: "続き", text_entities: [{ entity_type: "SPOILER", offset: 0, length: 1 }] },
+        ],
+      },
+    ]);
+  });
+
+  it("says the new name of an old key, per group and part", () => {
+    const data = [{ name: "old", parts: [{ text: "x" }, { text: "y", topicTag: "t" }] }];
+    expect(issuesOf("o.json", JSON.stringify(data)).message).toContain(
+      'group 1 ("old"): part 2: topicTag is now topic_tag (Meta\'s parameter name); rename it.',
+    );
+  });
+});
