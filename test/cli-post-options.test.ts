@@ -301,6 +301,21 @@ describe.each(DIALECTS)("publishing options on the command line on %s", (dialect
     expect(imported.err).toContain(
       "エラー: bad.csv: 何もインポートしていません。次の 2 件の問題を直してから、もう一度インポートしてください:\n  - 行 2: text: 501 文字あります。",
     );
+    expect(imported.err).toContain(
+      '  - 行 3: is_ghost_post は true か false（または 1/0、yes/no、はい/いいえ）にしてください。"たぶん" は使えません。',
+    );
+    const old = join(dataDir, "old.json");
+    writeFileSync(old, JSON.stringify([{ name: "古い", parts: [{ text: "x", topicTag: "t" }] }]));
+    expect(
+      (
+        await cli(["groups", "import", "--account", "1", old], {
+          THREADS_SCHEDULER_LANG: "",
+          LC_ALL: "ja_JP.UTF-8",
+        })
+      ).err,
+    ).toContain(
+      "  - グループ 1（「古い」）: パート 1: topicTag は topic_tag（Meta のパラメーター名）になりました。名前を変えてください。",
+    );
     // English stays as it was.
     const en = await cli(["groups", "add", "--account", "1", "--name", "x", "--text", long]);
     expect(en.err).toContain(

@@ -59,7 +59,13 @@ export function parseCsvGroups(text: string): { groups: ParsedGroup[]; issues: I
     const e = error as Error & { lines?: number };
     return {
       groups: [],
-      issues: [{ ...(e.lines ? { line: e.lines } : {}), message: `the file is not valid CSV: ${e.message}` }],
+      issues: [
+        {
+          ...(e.lines ? { line: e.lines } : {}),
+          message: `the file is not valid CSV: ${e.message}`,
+          ja: `CSV として読めません: ${e.message}`,
+        },
+      ],
     };
   }
   const withLines = records
@@ -81,6 +87,7 @@ export function parseCsvGroups(text: string): { groups: ParsedGroup[]; issues: I
         {
           line: header.line,
           message: `the header is one column, "${header.record[0]!.trim()}": the file is separated by ${separator === "\t" ? 'tabs (Excel\'s "Unicode Text" format)' : "semicolons"}, not commas. Save it as "CSV UTF-8 (Comma delimited)" and import that file.`,
+          ja: `ヘッダーが「${header.record[0]!.trim()}」の 1 列だけです。ファイルがカンマではなく${separator === "\t" ? "タブ（Excel の「Unicode テキスト」形式）" : "セミコロン"}で区切られています。「CSV UTF-8 (コンマ区切り)」で保存し直して、そのファイルをインポートしてください。`,
         },
       ],
     };
@@ -114,6 +121,7 @@ export function parseCsvGroups(text: string): { groups: ParsedGroup[]; issues: I
     issues.push({
       line: header.line,
       message: `a "group" column is required (the name of each row's post group).`,
+      ja: "「group」列（各行のポストグループの名前）が必要です。",
     });
   }
   if (issues.length > 0) return { groups: [], issues };
@@ -170,6 +178,7 @@ function toCsvRow(
       issues.push({
         line,
         message: `field ${i + 1} holds "${preview(value)}", but column ${i + 1} has no name in the header (line ${header.line}); name the column or empty the cell.`,
+        ja: `${i + 1} 番目のフィールドに「${preview(value)}」がありますが、ヘッダー（${header.line} 行目）の ${i + 1} 列目に名前がありません。列に名前を付けるか、セルを空にしてください。`,
       });
     } else if (name !== undefined) {
       cells[name as CsvColumn] = value;
@@ -180,6 +189,7 @@ function toCsvRow(
     issues.push({
       line,
       message: `${record.length} fields, but the header (line ${header.line}) has ${header.width} columns: "${preview(record[extra]!)}" (field ${extra + 1}) has no column. A comma inside a cell needs the cell in double quotes ("like, this"); or add the column to the header.`,
+      ja: `フィールドが ${record.length} 個ありますが、ヘッダー（${header.line} 行目）の列は ${header.width} 個です。「${preview(record[extra]!)}」（${extra + 1} 番目）に対応する列がありません。カンマを含むセルはダブルクォートで囲んでください（"このように, です"）。または、ヘッダーに列を追加してください。`,
     });
   }
   return { line, cells };
@@ -199,6 +209,7 @@ function groupRows(rows: CsvRow[], issues: ImportIssue[]): CsvGroup[] {
       issues.push({
         line: row.line,
         message: "group is empty; the first row needs the name of its post group.",
+        ja: "group が空です。最初の行にはポストグループの名前が必要です。",
       });
       continue;
     }
@@ -219,6 +230,7 @@ function orderParts(group: CsvGroup, issues: ImportIssue[]): CsvRow[] | undefine
     issues.push({
       line: group.splitAt,
       message: `group "${group.name}" continues here after rows of other groups; keep its rows together or number them in a "part" column.`,
+      ja: `グループ「${group.name}」の行が、ほかのグループの行のあとに続いています。同じグループの行をまとめるか、「part」列で番号を付けてください。`,
     });
     return undefined;
   }
@@ -227,6 +239,7 @@ function orderParts(group: CsvGroup, issues: ImportIssue[]): CsvRow[] | undefine
     issues.push({
       line: missing.line,
       message: `part is empty but other rows of group "${group.name}" are numbered; number every row of the group or none.`,
+      ja: `part が空ですが、グループ「${group.name}」のほかの行には番号があります。グループのすべての行に番号を付けるか、すべて空にしてください。`,
     });
     return undefined;
   }
@@ -238,12 +251,14 @@ function orderParts(group: CsvGroup, issues: ImportIssue[]): CsvRow[] | undefine
       issues.push({
         line: row.line,
         message: `part "${row.cells.part}" is not a part number from 1 to ${group.rows.length} (group "${group.name}" has ${group.rows.length} rows).`,
+        ja: `part「${row.cells.part}」は 1〜${group.rows.length} のパート番号ではありません（グループ「${group.name}」は ${group.rows.length} 行です）。`,
       });
       ok = false;
     } else if (seen.has(n)) {
       issues.push({
         line: row.line,
         message: `part ${n} of group "${group.name}" is already on line ${seen.get(n)}.`,
+        ja: `グループ「${group.name}」のパート ${n} は、すでに ${seen.get(n)} 行目にあります。`,
       });
       ok = false;
     } else {
@@ -273,12 +288,14 @@ function toPostPart(row: CsvRow, issues: ImportIssue[]): PostPart | undefined {
     issues.push({
       line: row.line,
       message: "alt_text: alt text needs an image_url or video_url on the same row.",
+      ja: "alt_text: 代替テキストには、同じ行に image_url か video_url が必要です。",
     });
     ok = false;
   } else if (alts.length > media.length) {
     issues.push({
       line: row.line,
       message: `alt_text: ${alts.length} alt texts for ${media.length} media items; give one per item, separated by "|" (images first, then videos).`,
+      ja: `alt_text: メディア ${media.length} 件に対して代替テキストが ${alts.length} 件あります。1 件につき 1 つずつ「|」で区切って書いてください（画像が先、動画があと）。`,
     });
     ok = false;
   }
@@ -290,6 +307,7 @@ function toPostPart(row: CsvRow, issues: ImportIssue[]): PostPart | undefined {
     issues.push({
       line: row.line,
       message: `reply_control: "${reply_control}" is not a reply setting; use one of ${REPLY_CONTROLS.join(", ")}.`,
+      ja: `reply_control: 「${reply_control}」は返信の設定ではありません。${REPLY_CONTROLS.join(", ")} のいずれかを指定してください。`,
     });
     ok = false;
   }
@@ -326,6 +344,9 @@ function toPostPart(row: CsvRow, issues: ImportIssue[]): PostPart | undefined {
     issues.push({
       line: row.line,
       message: problem.message.startsWith(column) ? problem.message : `${column}: ${problem.message}`,
+      ...(problem.ja === undefined
+        ? {}
+        : { ja: problem.ja.startsWith(column) ? problem.ja : `${column}: ${problem.ja}` }),
     });
   }
   return part;

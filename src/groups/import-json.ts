@@ -18,7 +18,11 @@ export function parseJsonGroups(text: string): { groups: ParsedGroup[]; issues: 
     return {
       groups: [],
       issues: [
-        { ...(line === undefined ? {} : { line }), message: `the file is not valid JSON: ${message}` },
+        {
+          ...(line === undefined ? {} : { line }),
+          message: `the file is not valid JSON: ${message}`,
+          ja: `JSON として読めません: ${message}`,
+        },
       ],
     };
   }
@@ -29,6 +33,7 @@ export function parseJsonGroups(text: string): { groups: ParsedGroup[]; issues: 
       issues: [
         {
           message: 'expected a list of groups, [{ "name": "...", "parts": [...] }], or { "groups": [...] }.',
+          ja: 'グループのリスト [{ "name": "...", "parts": [...] }] か { "groups": [...] } にしてください。',
         },
       ],
     };
@@ -38,7 +43,11 @@ export function parseJsonGroups(text: string): { groups: ParsedGroup[]; issues: 
   list.forEach((entry: unknown, i) => {
     const g = entry as { name?: unknown; parts?: unknown } | null;
     if (g === null || typeof g !== "object" || Array.isArray(g)) {
-      issues.push({ group: i + 1, message: 'not an object with "name" and "parts".' });
+      issues.push({
+        group: i + 1,
+        message: 'not an object with "name" and "parts".',
+        ja: "「name」と「parts」を持つオブジェクトになっていません。",
+      });
       return;
     }
     const name = typeof g.name === "string" ? g.name.trim() : "";
@@ -58,7 +67,12 @@ export function parseJsonGroups(text: string): { groups: ParsedGroup[]; issues: 
     const parts: PostPart[] = [];
     (g.parts as unknown[]).forEach((input, p) => {
       const { part, problems } = parsePartInput(input);
-      for (const problem of problems) add(`part ${p + 1}: ${problem.message}`);
+      for (const problem of problems) {
+        add(
+          `part ${p + 1}: ${problem.message}`,
+          problem.ja === undefined ? undefined : `パート ${p + 1}: ${problem.ja}`,
+        );
+      }
       if (part !== undefined) parts.push(part);
     });
     if (parts.length !== g.parts.length) return;

@@ -61,7 +61,12 @@ export function parseGroupsFile(
     const needs = /\.json$/i.test(fileName)
       ? 'a list of groups, [{ "name": "...", "parts": [...] }]'
       : "a header row and a row per part";
-    throw importError(fileName, [{ message: `the file is empty; it needs ${needs}.` }]);
+    const needsJa = /\.json$/i.test(fileName)
+      ? 'グループのリスト [{ "name": "...", "parts": [...] }]'
+      : "ヘッダー行と、パートごとの行";
+    throw importError(fileName, [
+      { message: `the file is empty; it needs ${needs}.`, ja: `ファイルが空です。${needsJa}が必要です。` },
+    ]);
   }
   const json = /\.json$/i.test(fileName) || (!/\.csv$/i.test(fileName) && /^\s*[[{]/.test(text));
   const { groups, issues } = json ? parseJsonGroups(text) : parseCsvGroups(text);
@@ -70,6 +75,9 @@ export function parseGroupsFile(
       message: json
         ? "the file holds no post groups; add at least one."
         : "the file has a header row but no rows below it; add a row per part.",
+      ja: json
+        ? "ファイルにポストグループがありません。少なくとも 1 つ追加してください。"
+        : "ヘッダー行の下に行がありません。パートごとに行を追加してください。",
     });
   }
   if (issues.length > 0) throw importError(fileName, issues);

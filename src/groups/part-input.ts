@@ -33,6 +33,8 @@ import { spoilersFor } from "../threads/spoiler-range.js";
 export interface PartProblem {
   field: string;
   message: string;
+  /** The same in Japanese, where there is one. */
+  ja?: string;
 }
 
 /** How a surface names the values in its messages (the CLI: `--reply-control`); the key otherwise. */
@@ -133,7 +135,8 @@ export function parsePartInput(
   names: PartNames = { reply_control: "reply_control" },
 ): { part?: PostPart; problems: PartProblem[] } {
   const problems: PartProblem[] = [];
-  const problem = (field: string, message: string) => problems.push({ field, message });
+  const problem = (field: string, message: string, ja?: string) =>
+    problems.push({ field, message, ...(ja === undefined ? {} : { ja }) });
   if (!isObject(input)) {
     problem("part", `a part must be an object such as {"text": "…"}, not ${show(input)}.`);
     return { problems };
@@ -143,7 +146,11 @@ export function parsePartInput(
       continue;
     const now = OLD_NAMES[key];
     if (now !== undefined) {
-      problem(key, `${key} is now ${now} (Meta's parameter name); rename it.`);
+      problem(
+        key,
+        `${key} is now ${now} (Meta's parameter name); rename it.`,
+        `${key} は ${now}（Meta のパラメーター名）になりました。名前を変えてください。`,
+      );
     } else if (key === "reply_to_id") {
       problem(
         key,
@@ -153,6 +160,7 @@ export function parsePartInput(
       problem(
         key,
         `unknown field "${key}"; a part may have ${PART_KEYS.join(", ")} (or Meta's media_type, image_url, video_url, alt_text, children).`,
+        `「${key}」という項目はありません。パートに書けるのは ${PART_KEYS.join(", ")}（または Meta の media_type, image_url, video_url, alt_text, children）です。`,
       );
     }
   }
@@ -235,7 +243,13 @@ export function parsePartInput(
     const v = input[key];
     if (v === undefined) continue;
     const b = booleanValue(v);
-    if (b === undefined) problem(key, `${key} must be ${BOOLEAN_WORDS_HELP}, not ${show(v)}.`);
+    if (b === undefined) {
+      problem(
+        key,
+        `${key} must be ${BOOLEAN_WORDS_HELP}, not ${show(v)}.`,
+        `${key} は true か false（または 1/0、yes/no、はい/いいえ）にしてください。${show(v)} は使えません。`,
+      );
+    }
     // false is what an absent flag means: not stored, so a part reads the same however it was written.
     else if (b) part[key] = true;
   }
@@ -258,20 +272,24 @@ function idText(input: unknown): string | undefined {
 function decoded(
   input: unknown,
   field: string,
-  problem: (field: string, message: string) => void,
+  problem: (field: string, message: string, ja?: string) => void,
 ): { value: unknown } | undefined {
   if (typeof input !== "string" || !/^\s*[[{]/.test(input)) return { value: input };
   try {
     return { value: JSON.parse(input) };
   } catch (error) {
-    problem(field, `${field} starts like JSON but is not valid JSON (${(error as Error).message}); fix it.`);
+    problem(
+      field,
+      `${field} starts like JSON but is not valid JSON (${(error as Error).message}); fix it.`,
+      `${field} は JSON のように始まっていますが、JSON として読めません（${(error as Error).message}）。直してください。`,
+    );
     return undefined;
   }
 }
 
 function parseMedia(
   input: Record<string, unknown>,
-  problem: (field: string, message: string) => void,
+  problem: (field: string, message: string, ja?: string) => void,
 ): MediaItem[] | undefined {
   const container = CONTAINER_KEYS.filter((k) => input[k] !== undefined);
   if (input.media !== undefined) {
@@ -300,7 +318,7 @@ function parseMedia(
 function mediaItem(
   item: unknown,
   field: string,
-  problem: (field: string, message: string) => void,
+  problem: (field: string, message: string, ja?: string) => void,
 ): MediaItem | undefined {
   if (!isObject(item)) {
     problem(
@@ -348,7 +366,7 @@ function mediaItem(
 function containerMedia(
   input: Record<string, unknown>,
   prefix: string,
-  problem: (field: string, message: string) => void,
+  problem: (field: string, message: string, ja?: string) => void,
 ): MediaItem[] | undefined {
   const inChild = prefix !== "";
   const type =
@@ -447,7 +465,7 @@ function containerMedia(
 
 function parsePoll(
   input: unknown,
-  problem: (field: string, message: string) => void,
+  problem: (field: string, message: string, ja?: string) => void,
 ): PollAttachment | undefined {
   const got = decoded(input, "poll_attachment", problem);
   if (!got) return undefined;
@@ -497,7 +515,7 @@ function wholeFrom(input: unknown, min: number): number | undefined {
 
 function parseTextAttachment(
   input: unknown,
-  problem: (field: string, message: string) => void,
+  problem: (field: string, message: string, ja?: string) => void,
 ): TextAttachment | undefined {
   const got = decoded(input, "text_attachment", problem);
   if (!got) return undefined;
@@ -570,7 +588,7 @@ function parseTextAttachment(
 function parseTextEntities(
   input: unknown,
   text: string,
-  problem: (field: string, message: string) => void,
+  problem: (field: string, message: string, ja?: string) => void,
 ): TextEntity[] | undefined {
   const got = decoded(input, "text_entities", problem);
   if (!got) return undefined;
@@ -581,7 +599,11 @@ function parseTextEntities(
     try {
       return spoilersFor(text, phrases);
     } catch (error) {
-      problem("text_entities", `${(error as Error).message} (text_entities as phrases separated by "|").`);
+      problem(
+        "text_entities",
+        `${(error as Error).message} (text_entities as phrases separated by "|").`,
+        `ネタバレにする語句が本文にありません。本文の中の語句を、本文どおりに書いてください（複数は「|」で区切ります）: ${phrases.join("|")}`,
+      );
       return undefined;
     }
   }
@@ -640,7 +662,7 @@ function parseTextEntities(
 
 function parseGif(
   input: unknown,
-  problem: (field: string, message: string) => void,
+  problem: (field: string, message: string, ja?: string) => void,
 ): GifAttachment | undefined {
   const got = decoded(input, "gif_attachment", problem);
   if (!got) return undefined;
