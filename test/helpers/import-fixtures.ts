@@ -40,7 +40,9 @@ export const MENU_JSON = JSON.stringify(MENU_GROUPS, null, 2);
 /**
  * Every publishing option's column (named as Meta's parameters), with Japanese text and emoji: spoilers as
  * phrases and as Meta's JSON, yes/はい/1 booleans, countries with "|" and ",", a GIPHY id and Meta's
- * gif_attachment JSON, a text attachment as plaintext + link_attachment_url and as Meta's JSON.
+ * gif_attachment JSON, a text attachment as plaintext + link_attachment_url and as Meta's JSON, a row with a
+ * blank group continuing the group above. The options are combined as Meta allows them (a GIF not with a text
+ * attachment, a ghost post alone with its spoiler), so the groups pass preflight with its rules for them.
  */
 export const OPTION_ROWS = [
   [
@@ -144,11 +146,29 @@ export const OPTION_ROWS = [
     "",
     "",
     "",
-    '{"gif_id":"3o7TKSjRrfIPjeiVyM","provider":"GIPHY"}',
+    "",
     "",
     "",
     "",
     "jp, kr",
+    "",
+  ],
+  [
+    "",
+    "",
+    "GIF もどうぞ",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    '{"gif_id":"3o7TKSjRrfIPjeiVyM","provider":"GIPHY"}',
+    "",
+    "",
+    "",
+    "",
     "",
   ],
 ];
@@ -197,9 +217,9 @@ export const OPTION_GROUPS: ParsedGroup[] = [
           plaintext: "重要なお知らせ",
           text_with_styling_info: [{ offset: 0, length: 2, styling_info: ["bold"] }],
         },
-        gif_attachment: { gif_id: "3o7TKSjRrfIPjeiVyM", provider: "GIPHY" },
         allowlisted_country_codes: ["JP", "KR"],
       },
+      { text: "GIF もどうぞ", gif_attachment: { gif_id: "3o7TKSjRrfIPjeiVyM", provider: "GIPHY" } },
     ],
   },
 ];
@@ -259,9 +279,9 @@ export const OPTION_META_JSON = JSON.stringify(
               plaintext: "重要なお知らせ",
               text_with_styling_info: [{ offset: 0, length: 2, styling_info: ["bold"] }],
             },
-            gif_attachment: { gif_id: "3o7TKSjRrfIPjeiVyM", provider: "GIPHY" },
             allowlisted_country_codes: "jp,kr",
           },
+          { text: "GIF もどうぞ", gif_attachment: { gif_id: "3o7TKSjRrfIPjeiVyM", provider: "GIPHY" } },
         ],
       },
     ],

@@ -195,6 +195,11 @@ export function partsFromArgs(args: ParsedArgs): PostPart[] {
     }
   }
   parts.forEach((part, i) => {
+    if (part.text_attachment?.plaintext === "" && part.text_attachment.link_attachment_url === undefined) {
+      throw new UsageError(
+        `the text attachment of part ${i + 1} is empty; give its text with --text-attachment TEXT or --text-attachment-file PATH`,
+      );
+    }
     if (part.text_attachment !== undefined && part.text_attachment.plaintext === "") {
       throw new UsageError(
         `--attachment-link of part ${i + 1} needs the text attachment itself: add --text-attachment TEXT or --text-attachment-file PATH`,
