@@ -181,5 +181,9 @@ describe("text attachments and spoilers on the wire", () => {
       text_entities: undefined,
       text_attachment: undefined,
     });
+    // A media spoiler on a text post (refused by the preflight) is not sent either.
+    expect(
+      containerFormFields(containerParamsFor({ text: "x", is_spoiler_media: true }).parent).is_spoiler_media,
+    ).toBe(undefined);
   });
 });

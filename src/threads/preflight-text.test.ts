@@ -225,6 +225,10 @@ describe("text spoilers", () => {
       expect.objectContaining({ field: "text_entities", message: expect.stringContaining("has no text") }),
     ]);
     expect(msg({ offset: 0 })).toEqual([expect.stringContaining("must be a list")]);
+    expect(msg([spoiler(0, 1)], "   ")).toEqual([
+      "text: the part is empty; write some text or add media.",
+      expect.stringContaining("text_entities: spoilers hide words of the text"),
+    ]);
   });
 });
 
@@ -246,6 +250,19 @@ describe("media spoilers", () => {
     );
     expect(issue!.ja).toContain("テキストのネタバレ");
     expect(fields({ text: "x", is_spoiler_media: "yes" as never })).toEqual(["is_spoiler_media"]);
+  });
+});
+
+describe("field labels", () => {
+  it("name the fields as users do", () => {
+    const [attachment] = issues({ text: "x", text_attachment: { plaintext: "" } });
+    expect(formatIssue(attachment!)).toBe(
+      "part 1: text attachment: the text attachment has no plaintext; write its text or remove the attachment.",
+    );
+    const found = issues({ text: "今日は🍣", text_entities: [spoiler(0, 1), spoiler(4, 1)] });
+    expect(found.map(formatIssue)).toEqual([
+      expect.stringMatching(/^part 1: spoiler 2: the spoiler \(offset 4, length 1\) cuts/),
+    ]);
   });
 });
 

@@ -173,7 +173,8 @@ function validateSpoilers(entities: unknown, text: string, add: Add): void {
       `ネタバレが ${entities.length} 個あります。1 投稿につき最大 ${MAX_SPOILERS} 個です。${entities.length - MAX_SPOILERS} 個削除するか、隣り合うものをまとめてください。`,
     );
   }
-  if (text === "") {
+  // A text of only spaces is not sent (container-params.ts), so it cannot carry spoilers either.
+  if (text.trim() === "") {
     add(
       "text_entities",
       "spoilers hide words of the text, and this part has no text; write the text or remove the spoilers.",
