@@ -229,6 +229,11 @@ describe("text attachments and spoilers: the client is at least as strict as the
       { client: false, sandbox: false },
     ],
     [
+      "a spoiler on a text of spaces (not sent)",
+      { text: "  ", text_entities: [spoiler(0, 1)] },
+      { client: false, sandbox: false },
+    ],
+    [
       "10 spoilers",
       { text: "あいうえおかきくけこ", text_entities: Array.from({ length: 10 }, (_, i) => spoiler(i, 1)) },
       { client: true, sandbox: true },
