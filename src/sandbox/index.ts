@@ -79,7 +79,13 @@ export interface Sandbox {
   /** The whole HTTP app: Graph API (/v1.0), OAuth and token endpoints, /__sandbox admin. */
   app: Hono;
   /** A user with a token holding every scope; an existing username gets a new token for that user. Default token: long-lived, age 0. */
-  createUser(input?: { username?: string; tokenKind?: TokenKind; tokenAgeMs?: number }): CreatedUser;
+  createUser(input?: {
+    username?: string;
+    tokenKind?: TokenKind;
+    tokenAgeMs?: number;
+    /** The token's scopes; default every scope the sandbox knows (ALL_SCOPES). */
+    scopes?: readonly string[];
+  }): CreatedUser;
   /** Published posts and replies, in publish order. */
   published(userId?: string): PublishedRecord[];
   faults: FaultController;
@@ -137,7 +143,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       user.id,
       input.tokenKind ?? "long",
       now - (input.tokenAgeMs ?? 0),
-      ALL_SCOPES,
+      input.scopes ?? ALL_SCOPES,
     );
     return {
       userId: user.id,
