@@ -253,3 +253,48 @@ describe("ghost posts", () => {
     expect(others).toMatchObject({ code: 100, subcode: 33 });
   });
 });
+
+describe("the admin API that seeds replies and posts", () => {
+  const admin = (path: string, body: unknown) =>
+    fetch(`${running.url}/__sandbox/${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+
+  it("seeds a reply from a made-up user over HTTP, pending when asked, and says what is wrong", async () => {
+    const alice = running.sandbox.createUser({ username: "alice" });
+    const post = await publishText(alice, "hello");
+    const created = await admin("replies", {
+      reply_to_id: post,
+      username: "fan_9",
+      text: "hi!",
+      pending: true,
+    });
+    expect(created.status).toBe(201);
+    const body = (await created.json()) as { id: string; username: string; approval_status: string };
+    expect(body).toMatchObject({ username: "fan_9", approval_status: "pending", reply_to_id: post });
+    const pending = await client.listPendingReplies(alice.accessToken, post);
+    expect(pending.data.map((r) => [r.id, r.username])).toEqual([[body.id, "fan_9"]]);
+
+    expect((await admin("replies", { reply_to_id: "1805000", text: "x" })).status).toBe(404);
+    const noText = await admin("replies", { reply_to_id: post });
+    expect(noText.status).toBe(400);
+    expect(await noText.json()).toEqual({ error: "text is required." });
+  });
+
+  it("seeds a ghost post of a user as if published hours ago", async () => {
+    const alice = running.sandbox.createUser({ username: "alice" });
+    const created = await admin("posts", {
+      user_id: alice.userId,
+      text: "boo",
+      is_ghost_post: true,
+      age_seconds: 25 * 3600,
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const page = await client.listGhostPosts(alice.accessToken, alice.userId);
+    expect(page.data).toEqual([expect.objectContaining({ id, text: "boo", status: "ARCHIVED" })]);
+    expect((await admin("posts", { user_id: "nobody", text: "x" })).status).toBe(404);
+  });
+});
