@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../src/clock.js";
 import { type RunningSandbox, startSandbox } from "../src/sandbox/index.js";
 import { ThreadsClient } from "../src/threads/client.js";
+import { authorizeLink, THREADS_SCOPES } from "../src/threads/scopes.js";
 
 const START = Date.parse("2026-06-01T00:00:00Z");
 const HOUR_MS = 3_600_000;
@@ -296,5 +297,47 @@ describe("the admin API that seeds replies and posts", () => {
     const page = await client.listGhostPosts(alice.accessToken, alice.userId);
     expect(page.data).toEqual([expect.objectContaining({ id, text: "boo", status: "ARCHIVED" })]);
     expect((await admin("posts", { user_id: "nobody", text: "x" })).status).toBe(404);
+  });
+});
+
+describe("the OAuth scopes the app asks for", () => {
+  it("the sandbox's consent page takes the app's authorize link, and the token holds every scope asked for", async () => {
+    const redirectUri = "http://127.0.0.1:9/oauth/callback";
+    const link = new URL(
+      authorizeLink({
+        authorizeUrl: `${running.url}/oauth/authorize`,
+        appId: "sandbox-app-id",
+        redirectUri,
+        state: "st",
+      }),
+    );
+    const page = await fetch(link);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    for (const scope of THREADS_SCOPES) expect(html).toContain(scope);
+
+    const decided = await fetch(`${running.url}/oauth/authorize`, {
+      method: "POST",
+      redirect: "manual",
+      body: new URLSearchParams({
+        ...Object.fromEntries(link.searchParams),
+        decision: "allow",
+        username: "newcomer",
+      }),
+    });
+    expect(decided.status).toBe(302);
+    const code = new URL(decided.headers.get("location")!).searchParams.get("code")!;
+    const oauthClient = new ThreadsClient({
+      graphUrl: running.url,
+      appId: "sandbox-app-id",
+      appSecret: "sandbox-app-secret",
+      redirectUri,
+    });
+    const grant = await oauthClient.exchangeCode(code);
+    const info = await oauthClient.debugToken(grant.accessToken);
+    expect([...(info.scopes ?? [])].sort()).toEqual([...THREADS_SCOPES].sort());
+    // The scopes are enough for everything this feature calls.
+    const places = await oauthClient.searchLocations(grant.accessToken, { q: "Menlo Park" });
+    expect(places.length).toBeGreaterThan(0);
   });
 });
