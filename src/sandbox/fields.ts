@@ -1,6 +1,7 @@
 import { containerStatus } from "./containers.js";
 import { metaTimestamp, nonexistingField } from "./errors.js";
 import { permalinkOf } from "./post-page.js";
+import { hideStatusOf } from "./replies.js";
 import type { SandboxState } from "./state.js";
 import type { ContainerRecord, MediaRecord, SandboxTextAttachment, UserRecord } from "./types.js";
 
@@ -98,7 +99,7 @@ export function renderMedia(
       root_post: (m) => (m.rootId === undefined ? undefined : { id: m.rootId }),
       reply_audience: (m) => m.replyControl,
       has_replies: (m) => [...state.media.values()].some((other) => other.replyToId === m.id),
-      hide_status: (m) => (m.replyToId === undefined ? undefined : "NOT_HUSHED"),
+      hide_status: (m) => hideStatusOf(state, m),
       poll_attachment: (m) => m.poll,
       // UNVERIFIED: Meta's media fields list does not show these; the sandbox returns them in the shape they
       // were sent, so that what was stored can be read back.

@@ -6,6 +6,7 @@
  * a code itself.
  */
 import { HttpAbortError } from "./http-send.js";
+import { THREADS_SCOPES } from "./scopes.js";
 
 export type ThreadsErrorKind = "transient" | "rate_limited" | "auth" | "not_ready" | "permanent";
 
@@ -154,7 +155,7 @@ function advice(kind: ThreadsErrorKind, code: number | undefined): string {
       return " — a temporary problem at Threads; it will be retried.";
     default:
       return isPermissionCode(code)
-        ? " — the account did not grant a permission this needs; reconnect it and allow all requested permissions (threads_basic, threads_content_publish, threads_manage_replies, threads_manage_insights)."
+        ? ` — the account did not grant a permission this needs; reconnect it and allow all requested permissions (${THREADS_SCOPES.join(", ")}).`
         : "";
   }
 }
