@@ -10,8 +10,8 @@
  */
 import { AppError } from "../errors.js";
 import { type PostPart, pollOptions } from "../threads/post.js";
-import { spoilersFor } from "../threads/spoiler-range.js";
 import { CSV_COLUMNS } from "./import-csv.js";
+import { spoilersFor } from "./part-input.js";
 
 export type ExportFormat = "json" | "csv";
 export const EXPORT_FORMATS: readonly ExportFormat[] = ["json", "csv"];

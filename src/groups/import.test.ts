@@ -239,7 +239,7 @@ describe("parseGroupsFile (CSV columns named as Meta's parameters)", () => {
       "g,GIF,,,,,xT9IgG50Fb7Mi0prBC,,,,,,,,",
       "g,写真,,,,TRUE,,,,,,,https://x/a.jpg,,",
       'h,vote,,,"[{""entity_type"":""SPOILER"",""offset"":0,""length"":2}]",,"{""gif_id"":""g1"",""provider"":""GIPHY""}",いいえ,,0,"JP,US",no,,,A|B',
-      'i,read,"{""plaintext"":""long"",""text_with_styling_info"":[{""offset"":0,""length"":4,""styling_info"":[""bold""]}]}",https://example.com/b,,,,,,,,,,https://example.com,',
+      'i,read,"{""plaintext"":""long"",""text_with_styling_info"":[{""offset"":0,""length"":4,""styling_info"":[""bold""]}]}",https://example.com/b,,,,,,,,,,,',
     ].join("\r\n");
     expect(parseGroupsFile("x.csv", csv).groups).toEqual([
       {
@@ -276,7 +276,6 @@ describe("parseGroupsFile (CSV columns named as Meta's parameters)", () => {
         parts: [
           {
             text: "read",
-            link_attachment: "https://example.com",
             text_attachment: {
               plaintext: "long",
               link_attachment_url: "https://example.com/b",

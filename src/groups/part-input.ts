@@ -27,7 +27,17 @@ import {
   type TextAttachment,
   type TextEntity,
 } from "../threads/post.js";
-import { spoilersFor } from "../threads/spoiler-range.js";
+import { spoilerFor } from "../threads/preflight-text.js";
+
+/** Spoilers for phrases in order (`--spoiler`, a CSV cell); a phrase given again hides its next occurrence. */
+export function spoilersFor(text: string, phrases: readonly string[]): TextEntity[] {
+  const seen = new Map<string, number>();
+  return phrases.map((phrase) => {
+    const n = (seen.get(phrase) ?? 0) + 1;
+    seen.set(phrase, n);
+    return spoilerFor(text, phrase, n);
+  });
+}
 
 /** A problem with one value: `field` is the part's key (`text_entities[2].offset`), `message` says what to do. */
 export interface PartProblem {

@@ -14,9 +14,8 @@ import {
   newGroupSchema,
 } from "../../groups/groups.schema.js";
 import { CSV_COLUMNS } from "../../groups/import-csv.js";
-import { countryCodes } from "../../groups/part-input.js";
+import { countryCodes, spoilersFor } from "../../groups/part-input.js";
 import { type PostPart, pollFromOptions, pollOptions, REPLY_CONTROLS } from "../../threads/post.js";
-import { spoilersFor } from "../../threads/spoiler-range.js";
 import { type Command, flag, type ParsedArgs, parseInput, str, UsageError, valuesOf } from "../command.js";
 import type { CliContext } from "../context.js";
 import { formatIdRanges } from "../id-ranges.js";
