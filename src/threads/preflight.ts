@@ -291,6 +291,8 @@ export function fieldLabelJa(field: string): string {
     const sub = media[2] === undefined ? "" : ` ${JA_LABELS[media[2]] ?? media[2]}`;
     return `メディア ${Number(media[1]) + 1}${sub}`;
   }
+  const spoiler = /^text_entities\[(\d+)\]$/.exec(field);
+  if (spoiler) return `ネタバレ ${Number(spoiler[1]) + 1}`;
   const key = field.replace(/[.[].*$/, "");
   return JA_LABELS[field] ?? JA_LABELS[key] ?? field;
 }
