@@ -78,7 +78,7 @@ export const PART_FLAGS: Array<[string, string]> = [
   ["--spoiler-media", "show the current part's image, video or carousel as a spoiler"],
   ["--gif GIPHY_ID", "a GIF from GIPHY on the current text post"],
   ["--ghost", "a ghost post: a text post Threads archives after 24 hours (not a reply)"],
-  ["--location ID", "tag a place (an id from the location search)"],
+  ["--location ID", "tag a place: an id from `threads-scheduler locations search`"],
   ["--reply-approvals", "replies wait for your approval"],
   ["--countries JP,US", "show the post only in these countries (accounts Meta made eligible for geo-gating)"],
   ["--share-to-ig", "also share the post as a Story on the linked Instagram account"],
