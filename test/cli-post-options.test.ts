@@ -316,6 +316,12 @@ describe.each(DIALECTS)("publishing options on the command line on %s", (dialect
     ).toContain(
       "  - グループ 1（「古い」）: パート 1: topicTag は topic_tag（Meta のパラメーター名）になりました。名前を変えてください。",
     );
+    const broken = await cli(["groups", "import", "--account", "1", join(FIXTURES_DIR, "menu-broken.csv")], {
+      THREADS_SCHEDULER_LANG: "ja",
+    });
+    expect(broken.err).toContain(
+      "  - 行 6、バイト位置 224: 「追加,,おまけ」のあと、バイト 0xFD は Shift_JIS の文字ではありません。",
+    );
     // English stays as it was.
     const en = await cli(["groups", "add", "--account", "1", "--name", "x", "--text", long]);
     expect(en.err).toContain(

@@ -33,6 +33,8 @@ const BOMS: Array<{ encoding: ImportEncoding; bytes: number[] }> = [
 
 const SAVE_AS_HINT =
   'Fix it, or save the file again from Excel as "CSV UTF-8 (Comma delimited)" (File → Save As, 名前を付けて保存); if you know the file\'s encoding, name it with --encoding utf-8, utf-16le, utf-16be or shift_jis.';
+const SAVE_AS_HINT_JA =
+  "直すか、Excel で「CSV UTF-8 (コンマ区切り)」として保存し直してください（ファイル → 名前を付けて保存）。ファイルの文字コードが分かっている場合は --encoding utf-8、utf-16le、utf-16be、shift_jis のいずれかで指定してください。";
 
 export function decodeImportFile(bytes: Uint8Array, forced?: ImportEncoding): DecodeResult {
   const container = containerFormat(bytes);
@@ -40,7 +42,8 @@ export function decodeImportFile(bytes: Uint8Array, forced?: ImportEncoding): De
     return {
       issues: [
         {
-          message: `this is ${container}, not a CSV or JSON text file. In Excel, save the sheet with File → Save As (名前を付けて保存) as "CSV UTF-8 (Comma delimited) (*.csv)" and import that file.`,
+          message: `this is ${container.en}, not a CSV or JSON text file. In Excel, save the sheet with File → Save As (名前を付けて保存) as "CSV UTF-8 (Comma delimited) (*.csv)" and import that file.`,
+          ja: `これは${container.ja}で、CSV や JSON のテキストファイルではありません。Excel で「ファイル → 名前を付けて保存」から「CSV UTF-8 (コンマ区切り) (*.csv)」として保存し、そのファイルをインポートしてください。`,
         },
       ],
     };
@@ -52,6 +55,7 @@ export function decodeImportFile(bytes: Uint8Array, forced?: ImportEncoding): De
         1,
         0,
         `the file starts with a ${ENCODING_LABELS[bom.encoding]} byte-order mark, but --encoding says ${ENCODING_LABELS[forced]}. Leave out --encoding: the byte-order mark names the encoding.`,
+        `ファイルは ${ENCODING_LABELS[bom.encoding]} の BOM（バイト順マーク）で始まっていますが、--encoding には ${ENCODING_LABELS[forced]} が指定されています。--encoding を外してください。文字コードは BOM で分かります。`,
       );
     }
     const attempt = decodeAs(forced, bytes, bom ? bom.bytes.length : 0);
@@ -60,6 +64,7 @@ export function decodeImportFile(bytes: Uint8Array, forced?: ImportEncoding): De
       attempt.line,
       attempt.byte,
       `${attempt.message}, so the file is not ${ENCODING_LABELS[forced]} as --encoding says. Leave out --encoding to let the encoding be detected, or name the right one: utf-8, utf-16le, utf-16be or shift_jis.`,
+      `${attempt.ja}。そのため、このファイルは --encoding の指定どおりの ${ENCODING_LABELS[forced]} ではありません。--encoding を外して文字コードを自動判定させるか、正しいもの（utf-8、utf-16le、utf-16be、shift_jis）を指定してください。`,
     );
   }
   if (bom) {
@@ -69,6 +74,7 @@ export function decodeImportFile(bytes: Uint8Array, forced?: ImportEncoding): De
       attempt.line,
       attempt.byte,
       `${attempt.message}, although the file starts with a ${ENCODING_LABELS[bom.encoding]} byte-order mark. Save the file again from the program that made it.`,
+      `${attempt.ja}。ファイルは ${ENCODING_LABELS[bom.encoding]} の BOM で始まっているのに、中身が合っていません。ファイルを作ったアプリで保存し直してください。`,
     );
   }
   const nul = bytes.indexOf(0);
@@ -77,21 +83,24 @@ export function decodeImportFile(bytes: Uint8Array, forced?: ImportEncoding): De
       lineAt(bytes, nul),
       nul,
       `a NUL byte (0x00), so this is not a text file. If it is UTF-16 text without a byte-order mark, name it with --encoding utf-16le or --encoding utf-16be.`,
+      "NUL バイト（0x00）があるため、テキストファイルではありません。BOM のない UTF-16 のテキストなら、--encoding utf-16le か --encoding utf-16be で指定してください。",
     );
   }
   const utf8 = decodeAs("utf-8", bytes, 0);
   if ("text" in utf8) return utf8;
   // Well-formed UTF-8 is UTF-8 even when it holds something a post must not (U+FFFD, a control character):
   // Shift_JIS would read most of it "cleanly" as mojibake.
-  if (isUtf8(bytes)) return fail(utf8.line, utf8.byte, `${utf8.message}.`);
+  if (isUtf8(bytes)) return fail(utf8.line, utf8.byte, `${utf8.message}.`, `${utf8.ja}。`);
   // EUC-JP (old Unix tools, some web exports) mostly reads as Shift_JIS half-width katakana, あ (0xA4 0xA2)
   // as ､｢, and often "cleanly". Real Shift_JIS text has hiragana and kanji lead bytes EUC-JP cannot have.
   const eucAt = looksLikeEucJp(bytes);
   if (eucAt !== undefined) {
+    const mojibake = iconv.decode(Buffer.from(bytes.subarray(eucAt, eucAt + 6)), "cp932");
     return fail(
       lineAt(bytes, eucAt),
       eucAt,
-      `${showBytes(bytes, eucAt, 2)} and the rest of the file read as EUC-JP, which is not read here (as Shift_JIS they would be mojibake such as "${iconv.decode(Buffer.from(bytes.subarray(eucAt, eucAt + 6)), "cp932")}"). Save the file as "CSV UTF-8", or, if it really is Shift_JIS, name it with --encoding shift_jis.`,
+      `${showBytes(bytes, eucAt, 2)} and the rest of the file read as EUC-JP, which is not read here (as Shift_JIS they would be mojibake such as "${mojibake}"). Save the file as "CSV UTF-8", or, if it really is Shift_JIS, name it with --encoding shift_jis.`,
+      `${showBytesJa(bytes, eucAt, 2)} 以降は EUC-JP として読めますが、EUC-JP は読み込めません（Shift_JIS として読むと「${mojibake}」のような文字化けになります）。「CSV UTF-8」で保存し直すか、本当に Shift_JIS なら --encoding shift_jis で指定してください。`,
     );
   }
   const sjis = decodeAs("shift_jis", bytes, 0);
@@ -103,17 +112,28 @@ export function decodeImportFile(bytes: Uint8Array, forced?: ImportEncoding): De
     other.byte === first.byte
       ? `, nor ${otherName}: the file is neither UTF-8 nor Shift_JIS text.`
       : `, so the file is not ${firstName} text; nor is it ${otherName} (line ${other.line}, byte offset ${other.byte}: ${other.message}).`;
-  return fail(first.line, first.byte, `${first.message}${nor} ${SAVE_AS_HINT}`);
+  const norJa =
+    other.byte === first.byte
+      ? `。${otherName} でもありません。このファイルは UTF-8 のテキストでも Shift_JIS のテキストでもありません。`
+      : `。そのため、このファイルは ${firstName} のテキストではありません。${otherName} でもありません（行 ${other.line}、バイト位置 ${other.byte}: ${other.ja}）。`;
+  return fail(
+    first.line,
+    first.byte,
+    `${first.message}${nor} ${SAVE_AS_HINT}`,
+    `${first.ja}${norJa}${SAVE_AS_HINT_JA}`,
+  );
 }
 
-function fail(line: number, byte: number, message: string): DecodeResult {
-  return { issues: [{ line, byte, message }] };
+function fail(line: number, byte: number, message: string, ja: string): DecodeResult {
+  return { issues: [{ line, byte, message, ja }] };
 }
 
 interface BadSpot {
   line: number;
   byte: number;
   message: string;
+  /** The same in Japanese (a phrase, without the final 。). */
+  ja: string;
 }
 
 function decodeAs(
@@ -130,7 +150,10 @@ function decodeAs(
         replacement: (at) =>
           bytes[at] === 0xef && bytes[at + 1] === 0xbf && bytes[at + 2] === 0xbd
             ? undefined
-            : `${showBytes(bytes, at, Math.min(2, bytes.length - at))} ${bytes.length - at > 1 ? "are" : "is"} not ${label}`,
+            : {
+                en: `${showBytes(bytes, at, Math.min(2, bytes.length - at))} ${bytes.length - at > 1 ? "are" : "is"} not ${label}`,
+                ja: `${showBytesJa(bytes, at, Math.min(2, bytes.length - at))} は ${label} ではありません`,
+              },
       });
       return bad ?? { text, encoding };
     }
@@ -145,6 +168,7 @@ function decodeAs(
           line: lineOfText(text, text.length),
           byte: at,
           message: `the file ends in the middle of a ${label} character (an odd number of bytes)`,
+          ja: `ファイルが ${label} の文字の途中で終わっています（バイト数が奇数です）`,
         };
       }
       return { text, encoding };
@@ -153,10 +177,14 @@ function decodeAs(
       const text = iconv.decode(body, "cp932", { stripBOM: false });
       // Before the first bad character every character is valid: two bytes when it starts with a lead byte.
       const bad = scanText(text, start, (_cp, at) => (isCp932Lead(bytes[at]!) ? 2 : 1), {
-        replacement: (at) =>
-          `${showBytes(bytes, at, isCp932Lead(bytes[at]!) ? 2 : 1)} is not a ${label} character`,
-        privateUse: (at) =>
-          `${showBytes(bytes, at, 2)} is a user-defined character (外字) that only the computer that made it can show; replace it with a standard character`,
+        replacement: (at) => ({
+          en: `${showBytes(bytes, at, isCp932Lead(bytes[at]!) ? 2 : 1)} is not a ${label} character`,
+          ja: `${showBytesJa(bytes, at, isCp932Lead(bytes[at]!) ? 2 : 1)} は ${label} の文字ではありません`,
+        }),
+        privateUse: (at) => ({
+          en: `${showBytes(bytes, at, 2)} is a user-defined character (外字) that only the computer that made it can show; replace it with a standard character`,
+          ja: `${showBytesJa(bytes, at, 2)} は外字で、作ったパソコンでしか表示できません。標準の文字に置き換えてください`,
+        }),
       });
       return bad ?? { text, encoding };
     }
@@ -173,7 +201,7 @@ function scanText(
   text: string,
   start: number,
   width: (cp: number, at: number) => number,
-  explain: { replacement?: (at: number) => string | undefined; privateUse?: (at: number) => string },
+  explain: { replacement?: (at: number) => Words | undefined; privateUse?: (at: number) => Words },
 ): BadSpot | undefined {
   let line = 1;
   let lineStart = 0;
@@ -190,7 +218,13 @@ function scanText(
     if (problem !== undefined) {
       // What precedes it on its line, so that the spot can be found in a spreadsheet.
       const before = [...text.slice(lineStart, index)].slice(-12).join("");
-      return { line, byte: at, message: before.trim() === "" ? problem : `after "${before}", ${problem}` };
+      const blank = before.trim() === "";
+      return {
+        line,
+        byte: at,
+        message: blank ? problem.en : `after "${before}", ${problem.en}`,
+        ja: blank ? problem.ja : `「${before}」のあと、${problem.ja}`,
+      };
     }
     if (cp === 0x0a) {
       line++;
@@ -206,22 +240,42 @@ function scanText(
 function badCharacter(
   cp: number,
   at: number,
-  explain: { replacement?: (at: number) => string | undefined; privateUse?: (at: number) => string },
-): string | undefined {
-  if (cp === 0) return "a NUL character (U+0000), so this is not a text file";
-  if ((cp < 0x20 && cp !== 0x09 && cp !== 0x0a && cp !== 0x0d) || (cp >= 0x7f && cp <= 0x9f)) {
-    return `a control character (${codePoint(cp)}) that has no place in a post; remove it`;
+  explain: { replacement?: (at: number) => Words | undefined; privateUse?: (at: number) => Words },
+): Words | undefined {
+  if (cp === 0) {
+    return {
+      en: "a NUL character (U+0000), so this is not a text file",
+      ja: "NUL 文字（U+0000）があるため、テキストファイルではありません",
+    };
   }
-  if (cp >= 0xd800 && cp <= 0xdfff)
-    return `half of a UTF-16 surrogate pair (${codePoint(cp)}) without its other half`;
+  if ((cp < 0x20 && cp !== 0x09 && cp !== 0x0a && cp !== 0x0d) || (cp >= 0x7f && cp <= 0x9f)) {
+    return {
+      en: `a control character (${codePoint(cp)}) that has no place in a post; remove it`,
+      ja: `投稿に使えない制御文字（${codePoint(cp)}）があります。取り除いてください`,
+    };
+  }
+  if (cp >= 0xd800 && cp <= 0xdfff) {
+    return {
+      en: `half of a UTF-16 surrogate pair (${codePoint(cp)}) without its other half`,
+      ja: `UTF-16 のサロゲートペアの片方（${codePoint(cp)}）だけがあります`,
+    };
+  }
   if (cp === 0xfffd) {
     return (
-      explain.replacement?.(at) ??
-      "a replacement character (U+FFFD, shown as �): this text was already damaged by an earlier conversion; retype it"
+      explain.replacement?.(at) ?? {
+        en: "a replacement character (U+FFFD, shown as �): this text was already damaged by an earlier conversion; retype it",
+        ja: "置換文字（U+FFFD、� と表示されます）があります。以前の変換で文字が壊れています。打ち直してください",
+      }
     );
   }
   if (explain.privateUse && cp >= 0xe000 && cp <= 0xf8ff) return explain.privateUse(at);
   return undefined;
+}
+
+/** A message in English and in Japanese. */
+interface Words {
+  en: string;
+  ja: string;
 }
 
 function codePoint(cp: number): string {
@@ -233,6 +287,13 @@ function showBytes(bytes: Uint8Array, at: number, count: number): string {
     (b) => `0x${b.toString(16).toUpperCase().padStart(2, "0")}`,
   );
   return shown.length === 1 ? `byte ${shown[0]}` : `bytes ${shown.join(" ")}`;
+}
+
+function showBytesJa(bytes: Uint8Array, at: number, count: number): string {
+  const shown = [...bytes.subarray(at, at + count)].map(
+    (b) => `0x${b.toString(16).toUpperCase().padStart(2, "0")}`,
+  );
+  return `バイト ${shown.join(" ")}`;
 }
 
 /**
@@ -268,9 +329,16 @@ function lineOfText(text: string, end: number): number {
 }
 
 /** Files that are containers, not text: the usual mistake is importing the workbook instead of a CSV. */
-function containerFormat(bytes: Uint8Array): string | undefined {
+function containerFormat(bytes: Uint8Array): Words | undefined {
   const starts = (sig: number[]) => sig.every((b, i) => bytes[i] === b);
-  if (starts([0x50, 0x4b, 0x03, 0x04])) return "an Excel workbook (.xlsx) or another ZIP archive";
-  if (starts([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) return "an Excel 97–2003 workbook (.xls)";
+  if (starts([0x50, 0x4b, 0x03, 0x04])) {
+    return {
+      en: "an Excel workbook (.xlsx) or another ZIP archive",
+      ja: " Excel のブック（.xlsx）か ZIP ファイル",
+    };
+  }
+  if (starts([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])) {
+    return { en: "an Excel 97–2003 workbook (.xls)", ja: " Excel 97–2003 のブック（.xls）" };
+  }
   return undefined;
 }
