@@ -148,7 +148,11 @@ export function parsePartInput(
   const problem = (field: string, message: string, ja?: string) =>
     problems.push({ field, message, ...(ja === undefined ? {} : { ja }) });
   if (!isObject(input)) {
-    problem("part", `a part must be an object such as {"text": "…"}, not ${show(input)}.`);
+    problem(
+      "part",
+      `a part must be an object such as {"text": "…"}, not ${show(input)}.`,
+      `パートは {"text": "…"} のようなオブジェクトにしてください。${show(input)} は使えません。`,
+    );
     return { problems };
   }
   for (const key of Object.keys(input)) {
@@ -165,6 +169,7 @@ export function parsePartInput(
       problem(
         key,
         "reply_to_id is not needed: each part after the first replies to the part before it; remove it.",
+        "reply_to_id は不要です。2 つ目以降のパートは、ひとつ前のパートへの返信になります。取り除いてください。",
       );
     } else {
       problem(
@@ -180,7 +185,12 @@ export function parsePartInput(
     const v = input[key];
     if (v === undefined) return;
     if (typeof v === "string") part[key] = v;
-    else problem(key, `${key} must be text, not ${show(v)}.`);
+    else
+      problem(
+        key,
+        `${key} must be text, not ${show(v)}.`,
+        `${key} は文字列にしてください。${show(v)} は使えません。`,
+      );
   };
   str("text");
 
@@ -203,6 +213,7 @@ export function parsePartInput(
       problem(
         "reply_control",
         `${names.reply_control} must be one of ${REPLY_CONTROLS.join(", ")}, not ${show(reply)}`,
+        `${names.reply_control} は ${REPLY_CONTROLS.join(", ")} のいずれかにしてください。${show(reply)} は使えません。`,
       );
     }
   }
@@ -210,7 +221,11 @@ export function parsePartInput(
   const quote = idText(input.quote_post_id);
   if (input.quote_post_id !== undefined) {
     if (quote === undefined)
-      problem("quote_post_id", `quote_post_id must be a post id (digits), not ${show(input.quote_post_id)}.`);
+      problem(
+        "quote_post_id",
+        `quote_post_id must be a post id (digits), not ${show(input.quote_post_id)}.`,
+        `quote_post_id は投稿の ID（数字）にしてください。${show(input.quote_post_id)} は使えません。`,
+      );
     else part.quote_post_id = quote;
   }
 
@@ -235,6 +250,7 @@ export function parsePartInput(
       problem(
         "location_id",
         `location_id must be the id of a place from the location search (text or a number), not ${show(input.location_id)}.`,
+        `location_id は場所検索で見つけた場所の ID（文字列か数値）にしてください。${show(input.location_id)} は使えません。`,
       );
     } else part.location_id = location;
   }
@@ -245,6 +261,7 @@ export function parsePartInput(
       problem(
         "allowlisted_country_codes",
         `allowlisted_country_codes must be a list of country codes such as ["JP", "US"] or the text "JP,US", not ${show(input.allowlisted_country_codes)}.`,
+        `allowlisted_country_codes は ["JP", "US"] のような国コードのリストか、"JP,US" のような文字列にしてください。${show(input.allowlisted_country_codes)} は使えません。`,
       );
     } else if (codes.length > 0) part.allowlisted_country_codes = codes;
   }
@@ -307,6 +324,7 @@ function parseMedia(
       problem(
         container[0]!,
         `give the media either as "media" or as Meta's ${container.join(", ")}, not both.`,
+        `メディアは "media" か Meta の ${container.join(", ")} のどちらか一方で指定してください。両方は使えません。`,
       );
       return undefined;
     }
@@ -314,6 +332,7 @@ function parseMedia(
       problem(
         "media",
         `media must be a list such as [{"kind": "IMAGE", "url": "https://…"}], not ${show(input.media)}.`,
+        `media は [{"kind": "IMAGE", "url": "https://…"}] のようなリストにしてください。${show(input.media)} は使えません。`,
       );
       return undefined;
     }
@@ -334,6 +353,7 @@ function mediaItem(
     problem(
       field,
       `a media item must be an object such as {"kind": "IMAGE", "url": "https://…"}, not ${show(item)}.`,
+      `メディアの項目は {"kind": "IMAGE", "url": "https://…"} のようなオブジェクトにしてください。${show(item)} は使えません。`,
     );
     return undefined;
   }
@@ -346,22 +366,34 @@ function mediaItem(
       OLD_NAMES[key] !== undefined
         ? `${key} is now ${OLD_NAMES[key]} (Meta's parameter name); rename it.`
         : `unknown field "${key}" in a media item; it may have kind, url, alt_text.`,
+      OLD_NAMES[key] !== undefined
+        ? `${key} は ${OLD_NAMES[key]}（Meta のパラメーター名）になりました。名前を変えてください。`
+        : `メディアの項目に「${key}」という項目はありません。書けるのは kind、url、alt_text です。`,
     );
   }
   const kind = typeof item.kind === "string" ? item.kind.trim().toUpperCase() : undefined;
   if (kind !== "IMAGE" && kind !== "VIDEO") {
-    problem(`${field}.kind`, `kind must be IMAGE or VIDEO, not ${show(item.kind)}.`);
+    problem(
+      `${field}.kind`,
+      `kind must be IMAGE or VIDEO, not ${show(item.kind)}.`,
+      `kind は IMAGE か VIDEO にしてください。${show(item.kind)} は使えません。`,
+    );
     ok = false;
   }
   if (typeof item.url !== "string") {
     problem(
       `${field}.url`,
       `url must be the address of the ${kind === "VIDEO" ? "video" : "image"}, not ${show(item.url)}.`,
+      `url には${kind === "VIDEO" ? "動画" : "画像"}のアドレスを指定してください。${show(item.url)} は使えません。`,
     );
     ok = false;
   }
   if (item.alt_text !== undefined && typeof item.alt_text !== "string") {
-    problem(`${field}.alt_text`, `alt_text must be text, not ${show(item.alt_text)}.`);
+    problem(
+      `${field}.alt_text`,
+      `alt_text must be text, not ${show(item.alt_text)}.`,
+      `alt_text は文字列にしてください。${show(item.alt_text)} は使えません。`,
+    );
     ok = false;
   }
   if (!ok) return undefined;
@@ -396,6 +428,7 @@ function containerMedia(
     problem(
       `${prefix}media_type`,
       `media_type must be ${allowed.join(", ").replace(/, (\w+)$/, " or $1")}, not ${show(input.media_type)}.`,
+      `media_type は ${allowed.join("、")} のいずれかにしてください。${show(input.media_type)} は使えません。`,
     );
     return undefined;
   }
@@ -405,6 +438,7 @@ function containerMedia(
         problem(
           `${prefix}${key}`,
           `unknown field "${key}" in a carousel item; it may have media_type, image_url or video_url, alt_text.`,
+          `カルーセルの項目に「${key}」という項目はありません。書けるのは media_type、image_url か video_url、alt_text です。`,
         );
         return undefined;
       }
@@ -412,19 +446,27 @@ function containerMedia(
   }
   const alt = input.alt_text;
   if (alt !== undefined && typeof alt !== "string") {
-    problem(`${prefix}alt_text`, `alt_text must be text, not ${show(alt)}.`);
+    problem(
+      `${prefix}alt_text`,
+      `alt_text must be text, not ${show(alt)}.`,
+      `alt_text は文字列にしてください。${show(alt)} は使えません。`,
+    );
     return undefined;
   }
   const withAlt = (item: MediaItem): MediaItem => (alt === undefined ? item : { ...item, alt_text: alt });
-  const wrong = (key: string, why: string) => {
-    problem(`${prefix}${key}`, why);
+  const wrong = (key: string, why: string, ja: string) => {
+    problem(`${prefix}${key}`, why, ja);
     return undefined;
   };
   switch (type) {
     case "TEXT":
       for (const key of ["image_url", "video_url", "alt_text", "children"]) {
         if (input[key] !== undefined)
-          return wrong(key, `${key} does not go with media_type TEXT; remove one of them.`);
+          return wrong(
+            key,
+            `${key} does not go with media_type TEXT; remove one of them.`,
+            `${key} は media_type TEXT と一緒に使えません。どちらかを取り除いてください。`,
+          );
       }
       return [];
     case "IMAGE":
@@ -432,25 +474,39 @@ function containerMedia(
       const key = type === "IMAGE" ? "image_url" : "video_url";
       const other = type === "IMAGE" ? "video_url" : "image_url";
       if (input[other] !== undefined)
-        return wrong(other, `${other} does not go with media_type ${type}; use ${key}.`);
+        return wrong(
+          other,
+          `${other} does not go with media_type ${type}; use ${key}.`,
+          `${other} は media_type ${type} と一緒に使えません。${key} を使ってください。`,
+        );
       if (input.children !== undefined)
-        return wrong("children", `children make a CAROUSEL, not media_type ${type}.`);
+        return wrong(
+          "children",
+          `children make a CAROUSEL, not media_type ${type}.`,
+          `children は CAROUSEL のためのものです。media_type ${type} には使えません。`,
+        );
       if (typeof input[key] !== "string")
         return wrong(
           key,
           `media_type ${type} needs ${key}, the address of the ${type === "IMAGE" ? "image" : "video"}.`,
+          `media_type ${type} には ${key}（${type === "IMAGE" ? "画像" : "動画"}のアドレス）が必要です。`,
         );
       return [withAlt({ kind: type, url: input[key] as string })];
     }
     default: {
       for (const key of ["image_url", "video_url", "alt_text"]) {
         if (input[key] !== undefined)
-          return wrong(key, `${key} goes on each of the carousel's children, not on the CAROUSEL.`);
+          return wrong(
+            key,
+            `${key} goes on each of the carousel's children, not on the CAROUSEL.`,
+            `${key} は CAROUSEL ではなく、カルーセルの各 children に書いてください。`,
+          );
       }
       if (!Array.isArray(input.children)) {
         return wrong(
           "children",
           `a CAROUSEL needs children: [{"media_type": "IMAGE", "image_url": "https://…"}, …], not ${show(input.children)}.`,
+          `CAROUSEL には children: [{"media_type": "IMAGE", "image_url": "https://…"}, …] が必要です。${show(input.children)} は使えません。`,
         );
       }
       const items: MediaItem[] = [];
@@ -461,6 +517,7 @@ function containerMedia(
           problem(
             `children[${i}]`,
             `a carousel item must be an object such as {"media_type": "IMAGE", "image_url": "https://…"}, not ${show(child)}.`,
+            `カルーセルの項目は {"media_type": "IMAGE", "image_url": "https://…"} のようなオブジェクトにしてください。${show(child)} は使えません。`,
           );
           return;
         }
@@ -486,6 +543,7 @@ function parsePoll(
       problem(
         "poll_attachment",
         `a poll has 2 to 4 options; this one has ${options.length} (separated by "|"). Remove ${options.length - POLL_OPTION_KEYS.length}.`,
+        `アンケートの選択肢は 2〜4 個です。このアンケートには（「|」区切りで）${options.length} 個あります。${options.length - POLL_OPTION_KEYS.length} 個減らしてください。`,
       );
       return undefined;
     }
@@ -495,6 +553,7 @@ function parsePoll(
     problem(
       "poll_attachment",
       `poll_attachment must be Meta's object {"option_a": "…", "option_b": "…"} (up to option_d) or options separated by "|", not ${show(value)}.`,
+      `poll_attachment は Meta のオブジェクト {"option_a": "…", "option_b": "…"}（option_d まで）か、「|」で区切った選択肢にしてください。${show(value)} は使えません。`,
     );
     return undefined;
   }
@@ -504,10 +563,15 @@ function parsePoll(
       problem(
         `poll_attachment.${key}`,
         `unknown poll field "${key}"; a poll has option_a, option_b, option_c, option_d.`,
+        `アンケートに「${key}」という項目はありません。書けるのは option_a、option_b、option_c、option_d です。`,
       );
       ok = false;
     } else if (typeof option !== "string") {
-      problem(`poll_attachment.${key}`, `${key} must be text, not ${show(option)}.`);
+      problem(
+        `poll_attachment.${key}`,
+        `${key} must be text, not ${show(option)}.`,
+        `${key} は文字列にしてください。${show(option)} は使えません。`,
+      );
       ok = false;
     }
   }
@@ -535,12 +599,13 @@ function parseTextAttachment(
     problem(
       "text_attachment",
       `text_attachment must be Meta's object {"plaintext": "…", "link_attachment_url": "https://…"} or the text itself, not ${show(value)}.`,
+      `text_attachment は Meta のオブジェクト {"plaintext": "…", "link_attachment_url": "https://…"} か、本文そのものにしてください。${show(value)} は使えません。`,
     );
     return undefined;
   }
   let ok = true;
-  const bad = (field: string, message: string) => {
-    problem(field, message);
+  const bad = (field: string, message: string, ja: string) => {
+    problem(field, message, ja);
     ok = false;
   };
   for (const key of Object.keys(value)) {
@@ -548,6 +613,7 @@ function parseTextAttachment(
       bad(
         `text_attachment.${key}`,
         `unknown field "${key}" in text_attachment; it may have plaintext, link_attachment_url, text_with_styling_info.`,
+        `text_attachment に「${key}」という項目はありません。書けるのは plaintext、link_attachment_url、text_with_styling_info です。`,
       );
     }
   }
@@ -555,10 +621,15 @@ function parseTextAttachment(
     bad(
       "text_attachment.plaintext",
       `text_attachment needs "plaintext", the long text, not ${show(value.plaintext)}.`,
+      `text_attachment には長文の本文 "plaintext" が必要です。${show(value.plaintext)} は使えません。`,
     );
   const link = value.link_attachment_url;
   if (link !== undefined && typeof link !== "string")
-    bad("text_attachment.link_attachment_url", `link_attachment_url must be a URL, not ${show(link)}.`);
+    bad(
+      "text_attachment.link_attachment_url",
+      `link_attachment_url must be a URL, not ${show(link)}.`,
+      `link_attachment_url は URL にしてください。${show(link)} は使えません。`,
+    );
   const styling = value.text_with_styling_info;
   const ranges: NonNullable<TextAttachment["text_with_styling_info"]> = [];
   if (styling !== undefined) {
@@ -566,6 +637,7 @@ function parseTextAttachment(
       bad(
         "text_attachment.text_with_styling_info",
         `text_with_styling_info must be a list of {"offset", "length", "styling_info": ["bold", …]}, not ${show(styling)}.`,
+        `text_with_styling_info は {"offset", "length", "styling_info": ["bold", …]} のリストにしてください。${show(styling)} は使えません。`,
       );
     } else {
       styling.forEach((range, i) => {
@@ -582,6 +654,7 @@ function parseTextAttachment(
           bad(
             field,
             `a styled range must be {"offset": 0 or more, "length": 1 or more, "styling_info": ["bold", …]}, not ${show(range)}.`,
+            `書式の範囲は {"offset": 0 以上, "length": 1 以上, "styling_info": ["bold", …]} にしてください。${show(range)} は使えません。`,
           );
         } else ranges.push({ offset, length, styling_info: styles as string[] });
       });
@@ -621,6 +694,7 @@ function parseTextEntities(
     problem(
       "text_entities",
       `text_entities must be Meta's list [{"entity_type": "SPOILER", "offset": 0, "length": 5}], not ${show(value)}.`,
+      `text_entities は Meta のリスト [{"entity_type": "SPOILER", "offset": 0, "length": 5}] にしてください。${show(value)} は使えません。`,
     );
     return undefined;
   }
@@ -632,6 +706,7 @@ function parseTextEntities(
       problem(
         field,
         `a text entity must be {"entity_type": "SPOILER", "offset": …, "length": …}, not ${show(entity)}.`,
+        `text_entities の項目は {"entity_type": "SPOILER", "offset": …, "length": …} にしてください。${show(entity)} は使えません。`,
       );
       ok = false;
       return;
@@ -641,6 +716,7 @@ function parseTextEntities(
       problem(
         `${field}.${extra}`,
         `unknown field "${extra}" in a text entity; it has entity_type, offset, length.`,
+        `text_entities の項目に「${extra}」という項目はありません。書けるのは entity_type、offset、length です。`,
       );
       ok = false;
     }
@@ -649,6 +725,7 @@ function parseTextEntities(
       problem(
         `${field}.entity_type`,
         `entity_type must be SPOILER (the one type Meta lists), not ${show(entity.entity_type)}.`,
+        `entity_type は SPOILER（Meta が定める唯一の種類）にしてください。${show(entity.entity_type)} は使えません。`,
       );
       ok = false;
     }
@@ -657,12 +734,17 @@ function parseTextEntities(
       problem(
         `${field}.offset`,
         `offset must be a whole number from 0 (where the spoiler starts in the text, counted in UTF-16 units), not ${show(entity.offset)}.`,
+        `offset は 0 以上の整数（本文の中でネタバレが始まる位置、UTF-16 単位）にしてください。${show(entity.offset)} は使えません。`,
       );
       ok = false;
     }
     const length = wholeFrom(entity.length, 1);
     if (length === undefined) {
-      problem(`${field}.length`, `length must be a whole number above 0, not ${show(entity.length)}.`);
+      problem(
+        `${field}.length`,
+        `length must be a whole number above 0, not ${show(entity.length)}.`,
+        `length は 1 以上の整数にしてください。${show(entity.length)} は使えません。`,
+      );
       ok = false;
     }
     if (ok) entities.push({ entity_type: "SPOILER", offset: offset!, length: length! });
@@ -682,6 +764,7 @@ function parseGif(
     problem(
       "gif_attachment",
       `gif_attachment must be Meta's object {"gif_id": "…", "provider": "GIPHY"} or a GIPHY id, not ${show(value)}.`,
+      `gif_attachment は Meta のオブジェクト {"gif_id": "…", "provider": "GIPHY"} か、GIPHY の ID にしてください。${show(value)} は使えません。`,
     );
     return undefined;
   }
@@ -690,6 +773,7 @@ function parseGif(
     problem(
       `gif_attachment.${extra}`,
       `unknown field "${extra}" in gif_attachment; it has gif_id and provider.`,
+      `gif_attachment に「${extra}」という項目はありません。書けるのは gif_id と provider です。`,
     );
     return undefined;
   }
@@ -698,6 +782,7 @@ function parseGif(
     problem(
       "gif_attachment.gif_id",
       `gif_attachment needs gif_id, the GIF's id on GIPHY, not ${show(value.gif_id)}.`,
+      `gif_attachment には gif_id（GIPHY での GIF の ID）が必要です。${show(value.gif_id)} は使えません。`,
     );
     return undefined;
   }
@@ -709,6 +794,9 @@ function parseGif(
       provider === "TENOR"
         ? "Tenor GIFs can no longer be posted (Meta retired Tenor in March 2026); use a GIF from GIPHY."
         : `provider must be GIPHY (the GIF provider Threads supports), not ${show(value.provider)}.`,
+      provider === "TENOR"
+        ? "Tenor の GIF は投稿できなくなりました（Meta は 2026 年 3 月に Tenor の対応を終了しました）。GIPHY の GIF を使ってください。"
+        : `provider は GIPHY（Threads が対応する GIF の提供元）にしてください。${show(value.provider)} は使えません。`,
     );
     return undefined;
   }
