@@ -99,7 +99,18 @@ export interface SchedulesTable {
   pick_state_json: string | null;
   created_at: number;
   updated_at: number;
+  /** What a run does (migration 0011): publish a group, repost or quote an earlier post of the account. */
+  action: ColumnType<ScheduleAction, ScheduleAction | undefined, ScheduleAction>;
+  /** Repost/quote: how the earlier post is chosen; null for `post`. */
+  recycle_from: ColumnType<RecycleFrom | null, RecycleFrom | null | undefined, RecycleFrom | null>;
+  /** Repost/quote: only posts at least this old. */
+  recycle_min_age_minutes: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Repost/quote: never the same post twice within this. */
+  recycle_cooldown_minutes: ColumnType<number | null, number | null | undefined, number | null>;
 }
+
+export type ScheduleAction = "post" | "repost" | "quote";
+export type RecycleFrom = "top" | "oldest" | "random";
 
 export interface PlannedDaysTable {
   schedule_id: number;
@@ -148,6 +159,8 @@ export interface RunsTable {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+  /** A repost/quote run: the earlier post it chose, once (migration 0011). */
+  source_media_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type PublicationState = "publishing" | "published" | "failed" | "needs_check";
@@ -162,6 +175,14 @@ export interface PublicationsTable {
   created_at: number;
   updated_at: number;
   published_at: number | null;
+  /** `repost` or `quote` for a recycling publication, null for a post (migration 0011). */
+  action: ColumnType<
+    "repost" | "quote" | null,
+    "repost" | "quote" | null | undefined,
+    "repost" | "quote" | null
+  >;
+  /** The reposted or quoted post. */
+  source_media_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type PartState = "pending" | "container_created" | "publish_requested" | "published" | "failed";

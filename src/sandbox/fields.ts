@@ -78,7 +78,7 @@ export function renderMedia(
     {
       id: (m) => m.id,
       media_product_type: () => "THREADS",
-      media_type: (m) => MEDIA_TYPE_NAMES[m.mediaType],
+      media_type: (m) => (m.repostedPostId === undefined ? MEDIA_TYPE_NAMES[m.mediaType] : "REPOST_FACADE"),
       media_url: (m) => m.mediaUrl,
       permalink: (m) => permalinkOf(origin, user?.username ?? "", m.shortcode),
       owner: (m) => (isTopLevel ? { id: m.userId } : undefined),
@@ -100,6 +100,7 @@ export function renderMedia(
       has_replies: (m) => [...state.media.values()].some((other) => other.replyToId === m.id),
       hide_status: (m) => (m.replyToId === undefined ? undefined : "NOT_HUSHED"),
       poll_attachment: (m) => m.poll,
+      reposted_post: (m) => (m.repostedPostId === undefined ? undefined : { id: m.repostedPostId }),
     },
     "ThreadsMedia",
   );

@@ -19,6 +19,7 @@ import { registerOAuthRoutes } from "./oauth-routes.js";
 import { loadStateFile, StateSaver } from "./persistence.js";
 import { registerPostPages } from "./post-page.js";
 import { publishedRecords } from "./published.js";
+import { registerRepostRoutes } from "./reposts.js";
 import { Sleeper } from "./sleeper.js";
 import { SandboxState } from "./state.js";
 import { type HeldStateFile, lockStateFile, type StateLock, type StateOwner } from "./state-lock.js";
@@ -162,6 +163,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   registerPostPages(app, ctx);
   registerOAuthRoutes(app, ctx);
   registerPublishRoutes(app, ctx);
+  registerRepostRoutes(app, ctx);
   registerInsightsRoutes(app, ctx);
   registerReadRoutes(app, ctx);
 
