@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 import type { RunState } from "../scheduler/run-state.js";
 import type { PickPolicy } from "../schedules/pick-policy.js";
+import type { RecycleFrom } from "../schedules/recycle-pick.js";
 
 /**
  * Table types. Instants are integer epoch milliseconds in both dialects (PostgreSQL `bigint`, parsed to
@@ -110,7 +111,7 @@ export interface SchedulesTable {
 }
 
 export type ScheduleAction = "post" | "repost" | "quote";
-export type RecycleFrom = "top" | "oldest" | "random";
+export type { RecycleFrom };
 
 export interface PlannedDaysTable {
   schedule_id: number;

@@ -9,11 +9,9 @@
  * - `random`: a random post among the least recently recycled: the never recycled ones while there are any,
  *   else any eligible one.
  */
-import type { RecycleFrom } from "../db/schema.js";
-
-export type { RecycleFrom };
-
-export const RECYCLE_FROM: readonly RecycleFrom[] = ["top", "oldest", "random"];
+/** How a repost or quote schedule chooses its post: the one list (the database types import it; pure). */
+export const RECYCLE_FROM = ["top", "oldest", "random"] as const;
+export type RecycleFrom = (typeof RECYCLE_FROM)[number];
 /** Defaults: posts a week old at least, and never the same post twice within 30 days. */
 export const DEFAULT_RECYCLE_MIN_AGE_MINUTES = 7 * 24 * 60;
 export const DEFAULT_RECYCLE_COOLDOWN_MINUTES = 30 * 24 * 60;
