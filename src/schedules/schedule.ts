@@ -71,9 +71,9 @@ export interface Schedule {
   updatedAt: number;
   /**
    * What a run does: `post` publishes a group (the default); `repost` reposts an earlier post of the account,
-   * `quote` publishes a group quoting one (migration 0011).
+   * `quote` publishes a group quoting one (migration 0011). Absent on a post schedule.
    */
-  action: ScheduleAction;
+  action?: ScheduleAction;
   /** repost/quote: how the earlier post is chosen; absent for `post`. */
   recycle?: RecycleSettings;
 }
@@ -108,8 +108,8 @@ export function toSchedule(row: ScheduleRow): Schedule {
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
-    action: row.action ?? "post",
   };
+  if (row.action !== undefined && row.action !== "post") schedule.action = row.action;
   const recycle = recycleOf(row);
   if (recycle) schedule.recycle = recycle;
   const times = timesOf(row);
@@ -152,7 +152,7 @@ export function recycleOf(
 
 /** "repost (oldest first, posts ≥ 7d old, not again within 30d)"; "" for a post schedule. */
 export function describeAction(s: Pick<Schedule, "action" | "recycle">): string {
-  if (s.action === "post" || !s.recycle) return "";
+  if (s.action === undefined || s.action === "post" || !s.recycle) return "";
   const from = { top: "top posts first", oldest: "oldest first", random: "at random" }[s.recycle.from];
   return `${s.action} (${from}, posts ≥ ${formatMinutes(s.recycle.minAgeMinutes)} old, not again within ${formatMinutes(s.recycle.cooldownMinutes)})`;
 }
@@ -209,7 +209,7 @@ export function withDefaults(settings: ScheduleSettings): ResolvedSettings {
 /** The action and, for repost/quote, the source rule with its defaults (oldest first, 7 days, 30 days). */
 function recycleDefaults(settings: ScheduleSettings): Pick<ResolvedSettings, "action" | "recycle"> {
   const action = settings.action ?? "post";
-  if (action === "post") return { action };
+  if (action === "post") return {};
   return {
     action,
     recycle: {
