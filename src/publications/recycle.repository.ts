@@ -5,7 +5,7 @@ export const SOURCE_GONE_PREFIX = "the post to recycle is gone from Threads";
 
 /**
  * The account's own root posts this install published (ledger parts at position 0, published, with a media
- * id), except reposts (their media id is the repost's, not a post); optionally only those of some groups.
+ * id), except reposts and quotes (recycling publications); optionally only those of some groups.
  */
 export async function listRecycleCandidates(
   db: Db,
@@ -21,7 +21,8 @@ export async function listRecycleCandidates(
     .where("p.position", "=", 0)
     .where("p.state", "=", "published")
     .where("p.media_id", "is not", null)
-    .where((eb) => eb.or([eb("pub.action", "is", null), eb("pub.action", "!=", "repost")]));
+    // Ordinary posts only: a repost's media id is the repost's, and a quote is itself a recycling.
+    .where("pub.action", "is", null);
   if (groupIds !== null) q = q.where("pub.group_id", "in", [...groupIds]);
   const rows = await q.orderBy("p.id").execute();
   return rows.map((r) => ({ mediaId: r.media_id!, publishedAt: Number(r.published_at ?? r.updated_at) }));
