@@ -125,6 +125,36 @@ describe.each(DIALECTS)("repost and quote schedules on %s", (dialect) => {
     expect(env.requests.filter((r) => r.path.endsWith("/repost"))).toHaveLength(1);
   });
 
+  it("a node killed before its repost call left: not found in /me/threads, checked again, then reposted once", async () => {
+    const { account, userId, posts } = await setup(["never sent"]);
+    const scheduleId = await env.addSchedule(account.id, {
+      kind: "fixed",
+      times: ["12:00"],
+      action: "repost",
+      recycle: { minAgeMinutes: 60 },
+    });
+    const dead = await env.newEngine("dead-node");
+    env.intercept = (req) => (req.path.endsWith("/repost") ? "hang-before" : "pass");
+    env.clock.set(TWELVE);
+    await dead.tick();
+    await env.until(
+      () => env.requests.some((r) => r.path.endsWith("/repost")),
+      "the dead node's repost call",
+    );
+    env.intercept = undefined;
+
+    // Right after the lease ran out, a repost not listed yet may still appear: checked again later.
+    await env.runAt(TWELVE + LEASE_MS + 1000);
+    const checking = await runAtTwelve(scheduleId);
+    expect(checking.state).toBe("needs_check");
+    expect(checking.reason).toContain("was not found in /me/threads yet");
+    expect(env.sandbox.published(userId)).toHaveLength(1);
+
+    await env.stepTo(TWELVE + 10 * MINUTE, 30_000);
+    expect(await runAtTwelve(scheduleId)).toMatchObject({ state: "published" });
+    expect(env.sandbox.published(userId).map((p) => p.repostedPostId)).toEqual([undefined, posts[0]!.id]);
+  });
+
   it("a source gone from Threads is skipped with the reason; the next run picks another", async () => {
     const { account, userId, posts } = await setup(["first", "second"]);
     const scheduleId = await env.addSchedule(account.id, {
