@@ -56,6 +56,9 @@ export function createContainer(
       "quotePostId",
       "altText",
       "poll",
+      "textAttachment",
+      "textEntities",
+      "isSpoilerMedia",
     ]),
   };
   state.containers.set(container.id, container);
@@ -261,6 +264,7 @@ function newMedia(
     shortcode,
     publishedAt: now,
     ...pick(container, ["text", "altText", "replyToId", "topicTag", "linkAttachment", "quotePostId", "poll"]),
+    ...pick(container, ["textAttachment", "textEntities", "isSpoilerMedia"]),
   };
   const url = container.imageUrl ?? container.videoUrl;
   if (url !== undefined) media.mediaUrl = url;

@@ -14,6 +14,7 @@ export const ALL_SCOPES = [
   "threads_read_replies",
   "threads_manage_insights",
   "threads_delete",
+  "threads_location_tagging",
 ] as const;
 
 export function createUserRecord(state: SandboxState, now: number, username?: string): UserRecord {

@@ -171,4 +171,7 @@ export interface PublishedRecord {
   /** Epoch ms. */
   publishedAt: number;
   containerId: string;
+  textAttachment?: SandboxTextAttachment;
+  textEntities?: SandboxTextEntity[];
+  isSpoilerMedia?: boolean;
 }
