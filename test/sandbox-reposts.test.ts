@@ -79,6 +79,11 @@ describe("reposts", () => {
       [original, "TEXT_POST", undefined, "おはよう 🌅"],
     ]);
     expect(running.sandbox.published(userId).map((p) => p.repostedPostId)).toEqual([undefined, original]);
+
+    // Its permalink is a page of its own that links to the reposted post.
+    const html = await (await fetch(read.permalink!)).text();
+    const originalLink = (await client.getMedia(token, original, ["id", "permalink"])).permalink!;
+    expect(html).toContain(`🔁 reposted <a href="${originalLink}">@hanako's post</a>`);
   });
 
   it("counts a repost against the posts quota", async () => {
