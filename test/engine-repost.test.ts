@@ -234,4 +234,39 @@ describe.each(DIALECTS)("repost and quote schedules on %s", (dialect) => {
       posts[0]!.id,
     ]);
   });
+
+  it("a quote whose post is gone from Threads is skipped with the reason; the next run quotes another", async () => {
+    const { account, userId, posts } = await setup(["deleted later", "still there"]);
+    const quoteGroup = await env.addGroup(account.id, "a second look", "quote text");
+    const scheduleId = await env.addSchedule(account.id, {
+      kind: "fixed",
+      times: ["12:00"],
+      action: "quote",
+      groupIds: [quoteGroup],
+      recycle: { from: "oldest", minAgeMinutes: 60 },
+    });
+    env.sandbox.faults.add({
+      kind: "error",
+      path: `^/v1\\.0/${posts[0]!.id}$`,
+      method: "GET",
+      error: { code: 100, subcode: 33, message: `Object with ID '${posts[0]!.id}' does not exist` },
+    });
+    await env.runAt(TWELVE);
+    const skipped = await runAtTwelve(scheduleId);
+    expect(skipped).toMatchObject({ state: "skipped", source_media_id: posts[0]!.id });
+    expect(skipped.reason).toMatch(
+      /^the post to recycle is gone from Threads: post \d+ .*the next run picks another$/,
+    );
+    expect(env.sandbox.published(userId)).toHaveLength(2);
+
+    await env.runAt(TWELVE + DAY);
+    expect(await runAtTwelve(scheduleId, 1)).toMatchObject({
+      state: "published",
+      source_media_id: posts[1]!.id,
+    });
+    expect(env.sandbox.published(userId).at(-1)).toMatchObject({
+      text: "a second look",
+      quotePostId: posts[1]!.id,
+    });
+  });
 });

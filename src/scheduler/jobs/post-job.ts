@@ -107,8 +107,11 @@ async function runPostJob(
   if (action.action === "quote") {
     const source = await chooseSource(recycleContext(ctx), run, { id: account.id, token }, action.source);
     if ("skip" in source) return { state: "skipped", reason: source.skip };
-    const gone = await checkQuotedPost(recycleContext(ctx), run, { id: account.id, token }, source.mediaId);
-    if (gone) return { state: "skipped", reason: gone.skip };
+    // Checked before anything is sent only: a quote already under way is finished as it started.
+    if (!(await hasLedger(db, run.id))) {
+      const gone = await checkQuotedPost(recycleContext(ctx), run, { id: account.id, token }, source.mediaId);
+      if (gone) return { state: "skipped", reason: gone.skip };
+    }
     quoted = source.mediaId;
   }
 
