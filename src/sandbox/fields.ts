@@ -79,7 +79,7 @@ export function renderMedia(
     {
       id: (m) => m.id,
       media_product_type: () => "THREADS",
-      media_type: (m) => MEDIA_TYPE_NAMES[m.mediaType],
+      media_type: (m) => (m.repostedPostId === undefined ? MEDIA_TYPE_NAMES[m.mediaType] : "REPOST_FACADE"),
       media_url: (m) => m.mediaUrl,
       permalink: (m) => permalinkOf(origin, user?.username ?? "", m.shortcode),
       owner: (m) => (isTopLevel ? { id: m.userId } : undefined),
@@ -107,6 +107,7 @@ export function renderMedia(
       text_entities: (m) =>
         m.textEntities?.map((e) => ({ entity_type: e.entityType, offset: e.offset, length: e.length })),
       is_spoiler_media: (m) => m.isSpoilerMedia === true,
+      reposted_post: (m) => (m.repostedPostId === undefined ? undefined : { id: m.repostedPostId }),
     },
     "ThreadsMedia",
   );

@@ -35,6 +35,7 @@ function toRecord(state: SandboxState, m: MediaRecord, baseUrl: string): Publish
     textAttachment: m.textAttachment,
     textEntities: m.textEntities,
     isSpoilerMedia: m.isSpoilerMedia,
+    repostedPostId: m.repostedPostId,
   };
   const username = state.users.get(m.userId)?.username ?? "";
   return {
