@@ -3,6 +3,7 @@
  * through a chain leaves a broken chain on the profile. Pure; messages are shown to users as they are.
  */
 import { type MediaItem, POLL_OPTION_KEYS, type PostPart, pollOptions, REPLY_CONTROLS } from "./post.js";
+import { validatePartOptions } from "./preflight-options.js";
 import { codePointLength, countLinks, threadsTextLength } from "./text-metrics.js";
 
 export { countLinks, threadsTextLength } from "./text-metrics.js";
@@ -39,7 +40,7 @@ export function validatePart(part: PostPart, index: number): PreflightIssue[] {
       `${length} characters; Threads allows at most ${MAX_TEXT_LENGTH} (emoji count as several). Shorten it or move the rest to another part.`,
     );
   }
-  if (isText && text.trim() === "" && !part.link_attachment) {
+  if (isText && text.trim() === "" && !part.link_attachment && !part.gif_attachment) {
     add("text", "the part is empty; write some text or add media.");
   }
 
@@ -100,6 +101,7 @@ export function validatePart(part: PostPart, index: number): PreflightIssue[] {
       "the quoted post id is empty; paste the id of the post to quote or remove the quote.",
     );
   }
+  issues.push(...validatePartOptions(part, index));
   return issues;
 }
 
@@ -205,6 +207,12 @@ export function fieldLabel(field: string): string {
     link_attachment: "link",
     reply_control: "reply control",
     alt_text: "alt text",
+    gif_attachment: "GIF",
+    is_ghost_post: "ghost post",
+    location_id: "location",
+    enable_reply_approvals: "reply approvals",
+    allowlisted_country_codes: "countries",
+    crossreshare_to_ig: "share to Instagram",
   };
   return labels[field] ?? field;
 }
