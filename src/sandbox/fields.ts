@@ -3,6 +3,7 @@ import { metaTimestamp, nonexistingField } from "./errors.js";
 import { permalinkOf } from "./post-page.js";
 import type { SandboxState } from "./state.js";
 import type { ContainerRecord, MediaRecord, UserRecord } from "./types.js";
+import { GHOST_POST_LIFETIME_MS, ghostPostStatus, gifUrlOf, locationFieldOf } from "./validate-options.js";
 
 /** `fields=a,b,children{id}` → ["a","b","children"]; Graph's default is just "id". */
 export function parseFields(raw: string | undefined): string[] {
@@ -38,6 +39,7 @@ export function renderUser(user: UserRecord, fields: string[], origin: string): 
       threads_profile_picture_url: () => `${origin}/__sandbox/media/sample.png`,
       threads_biography: (u) => u.biography,
       is_verified: () => false,
+      is_eligible_for_geo_gating: (u) => u.geoGatingEligible === true,
     },
     "ThreadsUser",
   );
@@ -69,6 +71,8 @@ export function renderMedia(
   fields: string[],
   state: SandboxState,
   origin: string,
+  /** The sandbox clock, for fields that change with time (`ghost_post_status`). */
+  now?: number,
 ): Record<string, unknown> {
   const user = state.users.get(media.userId);
   const isTopLevel = media.replyToId === undefined && media.parentId === undefined;
@@ -100,6 +104,15 @@ export function renderMedia(
       has_replies: (m) => [...state.media.values()].some((other) => other.replyToId === m.id),
       hide_status: (m) => (m.replyToId === undefined ? undefined : "NOT_HUSHED"),
       poll_attachment: (m) => m.poll,
+      // Post options (validate-options.ts). Field names as third-party clients read them (threads-rs): Meta's
+      // media field list does not show location_id, location or allowlisted_country_codes (UNVERIFIED).
+      gif_url: (m) => (m.gif ? gifUrlOf(m.gif) : undefined),
+      location_id: (m) => m.locationId,
+      location: (m) => (m.locationId ? locationFieldOf(m.locationId) : undefined),
+      allowlisted_country_codes: (m) => m.allowlistedCountryCodes,
+      ghost_post_status: (m) => (now === undefined ? undefined : ghostPostStatus(m, now)),
+      ghost_post_expiration_timestamp: (m) =>
+        m.isGhostPost ? metaTimestamp(m.publishedAt + GHOST_POST_LIFETIME_MS) : undefined,
     },
     "ThreadsMedia",
   );

@@ -75,7 +75,15 @@ export interface Sandbox {
   /** The whole HTTP app: Graph API (/v1.0), OAuth and token endpoints, /__sandbox admin. */
   app: Hono;
   /** A user with a token holding every scope; an existing username gets a new token for that user. Default token: long-lived, age 0. */
-  createUser(input?: { username?: string; tokenKind?: TokenKind; tokenAgeMs?: number }): CreatedUser;
+  createUser(input?: {
+    username?: string;
+    tokenKind?: TokenKind;
+    tokenAgeMs?: number;
+    /** Whether Meta made the profile eligible for geo-gating; default false (as on Threads). */
+    geoGatingEligible?: boolean;
+  }): CreatedUser;
+  /** Makes a user eligible for geo-gating (`allowlisted_country_codes`) or not; false for an unknown user. */
+  setGeoGatingEligible(userId: string, eligible: boolean): boolean;
   /** Published posts and replies, in publish order. */
   published(userId?: string): PublishedRecord[];
   faults: FaultController;
@@ -121,6 +129,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     const now = clock.now();
     const existing = input.username ? state.userByName(input.username) : undefined;
     const user = existing ?? createUserRecord(state, now, input.username);
+    if (input.geoGatingEligible !== undefined) setGeoGatingEligible(user.id, input.geoGatingEligible);
     const token = issueToken(
       state,
       user.id,
@@ -135,6 +144,13 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       expiresAt: token.expiresAt,
       issuedAt: token.issuedAt,
     };
+  }
+  function setGeoGatingEligible(userId: string, eligible: boolean): boolean {
+    const user = state.users.get(userId);
+    if (!user) return false;
+    user.geoGatingEligible = eligible;
+    state.changed(true);
+    return true;
   }
   // Hono's app.request() (in-process tests) answers as http://localhost.
   const published = (userId?: string) => publishedRecords(state, ctx.baseUrl ?? "http://localhost", userId);
@@ -158,6 +174,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     published,
     instance,
     stateFile: options.stateFile,
+    setGeoGatingEligible,
   });
   registerPostPages(app, ctx);
   registerOAuthRoutes(app, ctx);
@@ -171,6 +188,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     instance,
     app,
     createUser,
+    setGeoGatingEligible,
     published,
     faults: ctx.faults,
     flush,

@@ -2,9 +2,10 @@ import { invalidParam, MetaError } from "./errors.js";
 import { uniqueLinks } from "./links.js";
 import { textLength } from "./text-length.js";
 import type { CreateMediaType, PollOptions } from "./types.js";
+import { type OptionInput, validateOptionParams } from "./validate-options.js";
 
 /** Container parameters after Meta's stateless checks (ownership and status checks come later). */
-export interface ContainerInput {
+export interface ContainerInput extends OptionInput {
   mediaType: CreateMediaType;
   text?: string;
   imageUrl?: string;
@@ -72,8 +73,15 @@ export function validateContainerParams(p: Record<string, string>): ContainerInp
     if (mediaType !== "TEXT") throw invalidParam("link_attachment is only supported for TEXT posts.");
     input.linkAttachment = checkUrl(linkAttachment, "link_attachment");
   }
-  if (mediaType === "TEXT" && text === undefined && linkAttachment === undefined) {
-    throw invalidParam("The parameter text is required for TEXT posts (unless link_attachment is given).");
+  if (
+    mediaType === "TEXT" &&
+    text === undefined &&
+    linkAttachment === undefined &&
+    !nonEmpty(p.gif_attachment)
+  ) {
+    throw invalidParam(
+      "The parameter text is required for TEXT posts (unless link_attachment or gif_attachment is given).",
+    );
   }
   const links = uniqueLinks(text ?? "", linkAttachment ? [linkAttachment] : []);
   if (links.length > MAX_LINKS) {
@@ -116,6 +124,16 @@ export function validateContainerParams(p: Record<string, string>): ContainerInp
   if (replyToId !== undefined) input.replyToId = replyToId;
   const quotePostId = nonEmpty(p.quote_post_id);
   if (quotePostId !== undefined) input.quotePostId = quotePostId;
+  Object.assign(
+    input,
+    validateOptionParams(p, {
+      mediaType,
+      replyToId: input.replyToId,
+      replyControl: input.replyControl,
+      linkAttachment,
+      hasPoll: input.poll !== undefined,
+    }),
+  );
   return input;
 }
 
