@@ -42,6 +42,13 @@ export interface ThreadsMedia {
   /** Present on replies when requested. */
   replied_to?: { id: string };
   root_post?: { id: string };
+  /** Post options, when requested: the GIF's address, the place, the geo-gating countries. */
+  gif_url?: string;
+  location_id?: string;
+  allowlisted_country_codes?: string[];
+  /** Ghost posts: "active" or "archived" (values UNVERIFIED), and when it is archived (Meta's format). */
+  ghost_post_status?: string;
+  ghost_post_expiration_timestamp?: string;
 }
 
 export interface MetricValue {
