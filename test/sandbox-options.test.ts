@@ -374,3 +374,59 @@ describe("the post page", () => {
     expect(gatedPage).toContain("Instagram Story");
   });
 });
+
+describe("permissions of the options", () => {
+  /** A token through the OAuth window with just these scopes. */
+  async function tokenWith(scope: string): Promise<string> {
+    const form = (values: Params) => ({
+      method: "POST",
+      body: new URLSearchParams(values),
+      redirect: "manual" as const,
+    });
+    const redirectUri = "https://app.example/callback";
+    const consent = await fetch(
+      `${running.url}/oauth/authorize`,
+      form({
+        client_id: "sandbox-app-id",
+        redirect_uri: redirectUri,
+        scope,
+        response_type: "code",
+        username: "scoped",
+        decision: "allow",
+      }),
+    );
+    const code = new URL(consent.headers.get("location")!).searchParams.get("code")!;
+    const res = await fetch(
+      `${running.url}/oauth/access_token`,
+      form({
+        client_id: "sandbox-app-id",
+        client_secret: "sandbox-app-secret",
+        grant_type: "authorization_code",
+        redirect_uri: redirectUri,
+        code,
+      }),
+    );
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+
+  it("a location tag needs threads_location_tagging, a share to Instagram threads_share_to_instagram", async () => {
+    const basic = await tokenWith("threads_basic,threads_content_publish");
+    for (const [params, scope] of [
+      [{ location_id: SHIBUYA }, "threads_location_tagging"],
+      [{ crossreshare_to_ig: "true" }, "threads_share_to_instagram"],
+    ] as const) {
+      const res = await create({ media_type: "TEXT", text: "x", ...params }, basic);
+      expect(res.status).toBe(403);
+      expect(res.body.error).toMatchObject({ code: 10 });
+      expect(res.body.error.message).toContain(`lacks the ${scope} permission`);
+    }
+    const granted = await tokenWith(
+      "threads_basic,threads_content_publish,threads_location_tagging,threads_share_to_instagram",
+    );
+    const res = await create(
+      { media_type: "TEXT", text: "x", location_id: SHIBUYA, crossreshare_to_ig: "true" },
+      granted,
+    );
+    expect(res.status).toBe(200);
+  });
+});

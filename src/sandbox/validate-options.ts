@@ -111,6 +111,18 @@ export function checkOptionsAgainstState(
   }
 }
 
+/**
+ * The permission a container's options need beyond publishing: `threads_location_tagging` for a location tag
+ * (Meta's location tagging page), `threads_share_to_instagram` to share to Instagram Stories (Meta's share to
+ * IG stories page).
+ */
+export function scopesForOptions(input: OptionInput): string[] {
+  return [
+    ...(input.locationId === undefined ? [] : ["threads_location_tagging"]),
+    ...(input.crossreshareToIg === true ? ["threads_share_to_instagram"] : []),
+  ];
+}
+
 /** "active" or "archived" for a ghost post (by the sandbox clock), undefined for any other post. */
 export function ghostPostStatus(m: MediaRecord, now: number): "active" | "archived" | undefined {
   if (m.isGhostPost !== true) return undefined;
