@@ -94,7 +94,7 @@ function optionsHtml(media: MediaRecord, now: number): string {
       ? `<div class="media"><img class="gif" src="${escapeHtml(gifUrlOf(media.gif))}" alt="GIF ${escapeHtml(media.gif.gifId)} (${escapeHtml(media.gif.provider)})"></div>`
       : "",
     ghost === "active"
-      ? `<p class="badge ghost">👻 ghost post — archived 24 h after publishing / ゴースト投稿(24時間後にアーカイブ)</p>`
+      ? `<p class="badge ghost">👻 ghost post — archived 24 h after publishing / ゴースト投稿（24 時間後にアーカイブ）</p>`
       : "",
     ghost === "archived"
       ? `<p class="badge ghost">👻 archived ghost post / アーカイブ済みのゴースト投稿</p>`

@@ -23,7 +23,7 @@ describe("GIF attachments", () => {
         part: 0,
         field: "gif_attachment",
         message: "Tenor support ended on 31 March 2026; use a GIPHY id.",
-        ja: "Tenor のサポートは2026年3月31日に終了しました。GIPHY の ID を使ってください。",
+        ja: "Tenor のサポートは 2026 年 3 月 31 日に終了しました。GIPHY の ID を使ってください。",
       },
     ]);
   });

@@ -131,7 +131,7 @@ function validateGif(part: PostPart, hasMedia: boolean, add: Add): void {
     add(
       "gif_attachment",
       "the GIF has no gif_id; paste the id of a GIPHY GIF (the last part of its giphy.com address).",
-      "GIF の gif_id がありません。GIPHY の GIF の ID(giphy.com のアドレスの最後の部分)を入れてください。",
+      "GIF の gif_id がありません。GIPHY の GIF の ID（giphy.com のアドレスの最後の部分）を入れてください。",
     );
   } else if (!GIF_ID_PATTERN.test(id)) {
     const fromUrl = giphyIdInUrl(id);
@@ -145,7 +145,7 @@ function validateGif(part: PostPart, hasMedia: boolean, add: Add): void {
       add(
         "gif_attachment",
         `gif_id "${id}" is not a GIPHY id: use only letters, digits, "-" and "_" (at most 64).`,
-        `gif_id "${id}" は GIPHY の ID ではありません。英数字と「-」「_」だけ(64文字まで)で指定してください。`,
+        `gif_id "${id}" は GIPHY の ID ではありません。英数字と「-」「_」だけ（64 文字まで）で指定してください。`,
       );
     }
   }
@@ -153,13 +153,13 @@ function validateGif(part: PostPart, hasMedia: boolean, add: Add): void {
     add(
       "gif_attachment",
       "Tenor support ended on 31 March 2026; use a GIPHY id.",
-      "Tenor のサポートは2026年3月31日に終了しました。GIPHY の ID を使ってください。",
+      "Tenor のサポートは 2026 年 3 月 31 日に終了しました。GIPHY の ID を使ってください。",
     );
   } else if (provider !== "GIPHY") {
     add(
       "gif_attachment",
       `the GIF provider must be "GIPHY" (got ${provider === undefined ? "none" : JSON.stringify(provider)}); set provider to "GIPHY".`,
-      `GIF の provider は "GIPHY" にしてください(現在: ${provider === undefined ? "なし" : JSON.stringify(provider)})。`,
+      `GIF の provider は "GIPHY" にしてください（現在: ${provider === undefined ? "なし" : JSON.stringify(provider)}）。`,
     );
   }
   if (hasMedia) {
@@ -237,7 +237,7 @@ function validateLocation(id: unknown, add: Add): void {
     add(
       "location_id",
       `${typeof id === "string" ? `"${id}" is not a place id` : "the place id must be a string"}; use the id the location search gives (digits, like "110000000000001"), or remove the location.`,
-      `${typeof id === "string" ? `"${id}" は場所の ID ではありません` : "場所の ID は文字列で指定してください"}。場所の検索で得た ID(例: "110000000000001")を使うか、場所を外してください。`,
+      `${typeof id === "string" ? `"${id}" は場所の ID ではありません` : "場所の ID は文字列で指定してください"}。場所の検索で得た ID（例: "110000000000001"）を使うか、場所を外してください。`,
     );
   }
 }
@@ -256,7 +256,7 @@ function validateCountries(codes: unknown, add: Add): void {
     add(
       field,
       "the list of countries is empty; add at least one code like JP, or remove the setting to show the post everywhere.",
-      "表示する国のリストが空です。JP のようなコードを1つ以上入れるか、設定を外してすべての国に表示してください。",
+      "表示する国のリストが空です。JP のようなコードを1 つ以上入れるか、設定を外してすべての国に表示してください。",
     );
     return;
   }
@@ -266,7 +266,7 @@ function validateCountries(codes: unknown, add: Add): void {
       add(
         field,
         `${JSON.stringify(code)} is not a country code; use two capital letters such as JP.`,
-        `${JSON.stringify(code)} は国コードではありません。JP のような大文字2文字で指定してください。`,
+        `${JSON.stringify(code)} は国コードではありません。JP のような大文字2 文字で指定してください。`,
       );
       continue;
     }
@@ -274,7 +274,7 @@ function validateCountries(codes: unknown, add: Add): void {
       add(
         field,
         `${code} is listed twice; list each country once.`,
-        `${code} が2回入っています。国は1回ずつ指定してください。`,
+        `${code} が2 回入っています。国は1 回ずつ指定してください。`,
       );
       continue;
     }
@@ -286,7 +286,7 @@ function validateCountries(codes: unknown, add: Add): void {
       add(
         field,
         `use ${alias}, not ${code} (the ISO 3166-1 code of that country).`,
-        `${code} ではなく ${alias} を使ってください(ISO 3166-1 の国コード)。`,
+        `${code} ではなく ${alias} を使ってください（ISO 3166-1 の国コード）。`,
       );
     } else if (isCountryCode(upper)) {
       add(
@@ -298,7 +298,7 @@ function validateCountries(codes: unknown, add: Add): void {
       add(
         field,
         `"${code}" is not an ISO 3166-1 alpha-2 country code; use two capital letters such as JP or US.`,
-        `"${code}" は ISO 3166-1 alpha-2 の国コードではありません。JP や US のような大文字2文字で指定してください。`,
+        `"${code}" は ISO 3166-1 alpha-2 の国コードではありません。JP や US のような大文字2 文字で指定してください。`,
       );
     }
   }
