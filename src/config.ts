@@ -6,6 +6,11 @@ import { firstProblem, stopTimeout } from "./schema-fields.js";
 import { resolveTimeZone } from "./timezone.js";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+
+/** Meta's Graph API host in live mode (graph.threads.net still answers; THREADS_GRAPH_URL picks another). */
+export const META_GRAPH_URL = "https://graph.threads.com";
+/** Meta's OAuth authorize page in live mode (THREADS_AUTHORIZE_URL picks another). */
+export const META_AUTHORIZE_URL = "https://threads.com/oauth/authorize";
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type ThreadsMode =
@@ -76,12 +81,12 @@ export const CONFIG_VARIABLES: ReadonlyArray<{ name: string; default: string; de
   },
   {
     name: "THREADS_GRAPH_URL",
-    default: "https://graph.threads.net",
+    default: "https://graph.threads.com",
     description: "Threads API base; when set, that server is Threads",
   },
   {
     name: "THREADS_AUTHORIZE_URL",
-    default: "https://threads.net/oauth/authorize",
+    default: "https://threads.com/oauth/authorize",
     description: "OAuth authorize page",
   },
   {
@@ -184,17 +189,24 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: ConfigOverrides = 
   let threads: ThreadsMode;
   if (graphUrl !== undefined) {
     const g = stripSlash(parseUrl("THREADS_GRAPH_URL", graphUrl));
+    const live = /(^|\.)threads\.(net|com)$/i.test(new URL(g).hostname);
     threads = {
       kind: "remote",
       graphUrl: g,
-      authorizeUrl: parseUrl("THREADS_AUTHORIZE_URL", authorizeUrl ?? `${new URL(g).origin}/oauth/authorize`),
-      live: /(^|\.)threads\.(net|com)$/i.test(new URL(g).hostname),
+      // Meta's authorize page is on threads.com, not on the graph host; another server serves its own.
+      authorizeUrl: parseUrl(
+        "THREADS_AUTHORIZE_URL",
+        authorizeUrl ?? (live ? META_AUTHORIZE_URL : `${new URL(g).origin}/oauth/authorize`),
+      ),
+      live,
     };
   } else if (threadsAppId !== undefined) {
     threads = {
       kind: "remote",
-      graphUrl: "https://graph.threads.net",
-      authorizeUrl: parseUrl("THREADS_AUTHORIZE_URL", authorizeUrl ?? "https://threads.net/oauth/authorize"),
+      // Meta: "either graph.threads.com or graph.threads.net"; its newer pages use .com, so that is the default
+      // (THREADS_GRAPH_URL=https://graph.threads.net keeps the older host).
+      graphUrl: META_GRAPH_URL,
+      authorizeUrl: parseUrl("THREADS_AUTHORIZE_URL", authorizeUrl ?? META_AUTHORIZE_URL),
       live: true,
     };
   } else {

@@ -97,7 +97,7 @@ describe("loadConfig", () => {
 
   it("uses Meta's API in live mode", () => {
     const c = loadConfig({ DATA_DIR: dir(), THREADS_APP_ID: "1", THREADS_APP_SECRET: "s" });
-    expect(c.threads).toMatchObject({ kind: "remote", graphUrl: "https://graph.threads.net", live: true });
+    expect(c.threads).toMatchObject({ kind: "remote", graphUrl: "https://graph.threads.com", live: true });
   });
 
   it.each([
@@ -118,5 +118,42 @@ describe("loadConfig", () => {
       expect((error as ConfigError).variable).toBe(variable);
       expect((error as Error).message).toContain(variable);
     }
+  });
+});
+
+describe("the Threads API base and authorize page (issue #12)", () => {
+  it("live mode uses graph.threads.com and threads.com's authorize page by default", () => {
+    const c = loadConfig({ DATA_DIR: dir(), THREADS_APP_ID: "1", THREADS_APP_SECRET: "s" });
+    expect(c.threads).toEqual({
+      kind: "remote",
+      graphUrl: "https://graph.threads.com",
+      authorizeUrl: "https://threads.com/oauth/authorize",
+      live: true,
+    });
+  });
+
+  it("keeps graph.threads.net working when configured, with Meta's authorize page (not the graph host's)", () => {
+    const c = loadConfig({
+      DATA_DIR: dir(),
+      THREADS_GRAPH_URL: "https://graph.threads.net/",
+      THREADS_APP_ID: "1",
+      THREADS_APP_SECRET: "s",
+    });
+    expect(c.threads).toEqual({
+      kind: "remote",
+      graphUrl: "https://graph.threads.net",
+      authorizeUrl: "https://threads.com/oauth/authorize",
+      live: true,
+    });
+  });
+
+  it("THREADS_AUTHORIZE_URL overrides the authorize page", () => {
+    const c = loadConfig({
+      DATA_DIR: dir(),
+      THREADS_APP_ID: "1",
+      THREADS_APP_SECRET: "s",
+      THREADS_AUTHORIZE_URL: "https://threads.net/oauth/authorize",
+    });
+    expect(c.threads).toMatchObject({ authorizeUrl: "https://threads.net/oauth/authorize", live: true });
   });
 });

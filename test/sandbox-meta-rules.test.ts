@@ -172,6 +172,177 @@ describe("reply controls", () => {
   });
 });
 
+describe("text attachments and spoilers: the client is at least as strict as the sandbox", () => {
+  /** The part as the client would send it (its parent container), checked by the sandbox. */
+  const sandboxTakes = (part: PostPart) => {
+    const fields = containerFormFields(containerParamsFor(part).parent);
+    const params = Object.fromEntries(
+      Object.entries(fields).filter((e): e is [string, string] => e[1] !== undefined),
+    );
+    // A media container needs its URL; a carousel's parent its children (ids are checked later, with state).
+    if (params.media_type === "CAROUSEL") params.children = "1,2";
+    return sandboxAccepts(params);
+  };
+  const clientTakes = (part: PostPart) => validatePart(part, 0).length === 0;
+  const spoiler = (offset: number, length: number) => ({ entity_type: "SPOILER" as const, offset, length });
+  const five = [1, 2, 3, 4, 5].map((n) => `https://site${n}.example/`).join(" ");
+
+  it.each<[string, PostPart, { client: boolean; sandbox: boolean }]>([
+    [
+      "a spoiler over 🍣",
+      { text: "今日は🍣です", text_entities: [spoiler(3, 2)] },
+      { client: true, sandbox: true },
+    ],
+    [
+      "a spoiler cutting 🍣",
+      { text: "今日は🍣です", text_entities: [spoiler(3, 1)] },
+      { client: false, sandbox: false },
+    ],
+    // Inside a ZWJ family no surrogate pair is cut: the sandbox takes it, the client (whole characters) does not.
+    [
+      "a spoiler inside 👨‍👩‍👧",
+      { text: "👨‍👩‍👧", text_entities: [spoiler(0, 2)] },
+      { client: false, sandbox: true },
+    ],
+    [
+      "a spoiler over 👨‍👩‍👧",
+      { text: "家族👨‍👩‍👧", text_entities: [spoiler(2, 8)] },
+      { client: true, sandbox: true },
+    ],
+    [
+      "a spoiler cutting a combining mark",
+      { text: "cafe\u0301", text_entities: [spoiler(0, 4)] },
+      { client: false, sandbox: true },
+    ],
+    [
+      "a spoiler past the end",
+      { text: "漢字", text_entities: [spoiler(1, 2)] },
+      { client: false, sandbox: false },
+    ],
+    [
+      "touching spoilers",
+      { text: "漢字かな", text_entities: [spoiler(0, 2), spoiler(2, 2)] },
+      { client: true, sandbox: true },
+    ],
+    [
+      "overlapping spoilers",
+      { text: "漢字かな", text_entities: [spoiler(0, 3), spoiler(2, 2)] },
+      { client: false, sandbox: false },
+    ],
+    [
+      "a spoiler on a text of spaces (not sent)",
+      { text: "  ", text_entities: [spoiler(0, 1)] },
+      { client: false, sandbox: false },
+    ],
+    [
+      "10 spoilers",
+      { text: "あいうえおかきくけこ", text_entities: Array.from({ length: 10 }, (_, i) => spoiler(i, 1)) },
+      { client: true, sandbox: true },
+    ],
+    [
+      "11 spoilers",
+      { text: "あいうえおかきくけこさ", text_entities: Array.from({ length: 11 }, (_, i) => spoiler(i, 1)) },
+      { client: false, sandbox: false },
+    ],
+    [
+      "an attachment of 10,000 with an emoji",
+      { text: "x", text_attachment: { plaintext: `${"あ".repeat(9996)}🍣` } },
+      { client: true, sandbox: true },
+    ],
+    [
+      "an attachment of 10,001 with an emoji",
+      { text: "x", text_attachment: { plaintext: `${"あ".repeat(9997)}🍣` } },
+      { client: false, sandbox: false },
+    ],
+    [
+      "five links and the same link in the attachment",
+      { text: five, text_attachment: { plaintext: "p", link_attachment_url: "https://SITE1.example" } },
+      { client: true, sandbox: true },
+    ],
+    [
+      "five links and another in the attachment",
+      { text: five, text_attachment: { plaintext: "p", link_attachment_url: "https://site6.example" } },
+      { client: false, sandbox: false },
+    ],
+    [
+      "four bare domains and an attachment link (the client counts bare domains)",
+      {
+        text: "a.com b.com c.com d.com e.com",
+        text_attachment: { plaintext: "p", link_attachment_url: "https://f.example" },
+      },
+      { client: false, sandbox: true },
+    ],
+    [
+      "an attachment with a poll",
+      { text: "x", text_attachment: { plaintext: "p" }, poll_attachment: { option_a: "a", option_b: "b" } },
+      { client: false, sandbox: false },
+    ],
+    [
+      "a link attachment and an attachment link",
+      {
+        text: "x",
+        link_attachment: "https://a.example",
+        text_attachment: { plaintext: "p", link_attachment_url: "https://b.example" },
+      },
+      { client: false, sandbox: false },
+    ],
+    [
+      "overlapping styles",
+      {
+        text: "x",
+        text_attachment: {
+          plaintext: "abcdef",
+          text_with_styling_info: [
+            { offset: 0, length: 3, styling_info: ["bold"] },
+            { offset: 2, length: 2, styling_info: ["italic"] },
+          ],
+        },
+      },
+      { client: false, sandbox: false },
+    ],
+    [
+      "a carousel with a media spoiler",
+      {
+        media: [
+          { kind: "IMAGE", url: "https://e.example/1.jpg" },
+          { kind: "IMAGE", url: "https://e.example/2.jpg" },
+        ],
+        is_spoiler_media: true,
+      },
+      { client: true, sandbox: true },
+    ],
+  ])("%s", (_, part, expected) => {
+    expect({ client: clientTakes(part), sandbox: sandboxTakes(part) }).toEqual(expected);
+  });
+
+  it("a spoiler the client accepts is never refused by the sandbox (property)", () => {
+    let accepted = 0;
+    const pieces = ["a", "漢", "🍣", "👨‍👩‍👧", "e\u0301", "か\u3099", "🇯🇵", " ", "。"];
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.tuple(fc.nat(30), fc.integer({ min: 1, max: 12 })), { maxLength: 4 }),
+        (parts, ranges) => {
+          const part: PostPart = {
+            text: parts.join(""),
+            text_entities: ranges.map(([o, l]) => spoiler(o, l)),
+          };
+          if (!clientTakes(part)) return;
+          accepted += 1;
+          expect(sandboxTakes(part), JSON.stringify(part)).toBe(true);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+    expect(accepted, "the property saw accepted spoilers").toBeGreaterThan(50);
+  });
+
+  it("a media spoiler on a text post: the client refuses it, the sandbox refuses it if it were sent", () => {
+    expect(clientTakes({ text: "x", is_spoiler_media: true })).toBe(false);
+    expect(sandboxAccepts({ media_type: "TEXT", text: "x", is_spoiler_media: "true" })).toBe(false);
+  });
+});
+
 function sandboxAccepts(params: Record<string, string>): boolean {
   try {
     validateContainerParams(params);

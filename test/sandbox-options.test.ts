@@ -118,7 +118,7 @@ describe("GIFs", () => {
   it("still needs text or an attachment on a TEXT post", async () => {
     await refused(
       {},
-      /text is required for TEXT posts \(unless link_attachment or gif_attachment is given\)/,
+      /text is required for TEXT posts \(unless link_attachment, text_attachment or gif_attachment is given\)/,
     );
   });
 });
@@ -133,7 +133,7 @@ describe("ghost posts", () => {
     const fields = "id,ghost_post_status,ghost_post_expiration_timestamp";
     expect((await read(id, fields)).body).toEqual({
       id,
-      ghost_post_status: "active",
+      ghost_post_status: "ACTIVE",
       ghost_post_expiration_timestamp: "2026-06-02T09:00:00+0000",
     });
     const listed = async () =>
@@ -142,9 +142,9 @@ describe("ghost posts", () => {
     expect(running.sandbox.published(userId)[0]).toMatchObject({ id, isGhostPost: true });
 
     clock.advance(24 * HOUR - 1);
-    expect((await read(id, "ghost_post_status")).body.ghost_post_status).toBe("active");
+    expect((await read(id, "ghost_post_status")).body.ghost_post_status).toBe("ACTIVE");
     clock.advance(1);
-    expect((await read(id, fields)).body).toMatchObject({ ghost_post_status: "archived" });
+    expect((await read(id, fields)).body).toMatchObject({ ghost_post_status: "ARCHIVED" });
     expect(await listed()).toEqual([]);
     // Still readable by its id (the archive keeps it).
     expect((await read(id, "id,text")).body).toEqual({ id, text: "今日だけの秘密 🤫" });

@@ -134,7 +134,7 @@ describe.each(DIALECTS)("post options through the publisher on %s", (dialect) =>
     const fields = ["id", "ghost_post_status", "ghost_post_expiration_timestamp"];
     expect(await client.getMedia(user.accessToken, ghostId!, fields)).toEqual({
       id: ghostId,
-      ghost_post_status: "active",
+      ghost_post_status: "ACTIVE",
       ghost_post_expiration_timestamp: "2026-06-02T00:00:00+0000",
     });
     expect(running.sandbox.published(user.userId).map((p) => [p.id, p.replyToId, p.isGhostPost])).toEqual([
@@ -143,7 +143,7 @@ describe.each(DIALECTS)("post options through the publisher on %s", (dialect) =>
     ]);
     expect((await client.listThreads(user.accessToken)).data.map((m) => m.id)).toEqual([ghostId]);
     clock.advance(24 * HOUR);
-    expect((await client.getMedia(user.accessToken, ghostId!, fields)).ghost_post_status).toBe("archived");
+    expect((await client.getMedia(user.accessToken, ghostId!, fields)).ghost_post_status).toBe("ARCHIVED");
     expect((await client.listThreads(user.accessToken)).data).toEqual([]);
   });
 

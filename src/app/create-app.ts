@@ -10,6 +10,8 @@ import { accountGroups } from "../groups/account-groups.js";
 import { createGroupService } from "../groups/groups.service.js";
 import { createHttpApp } from "../http/app.js";
 import type { Logger } from "../log.js";
+import { rootPostOfRun } from "../publications/ledger.js";
+import { createReplyService } from "../replies/replies.service.js";
 import { accountRuns } from "../scheduler/account-runs.js";
 import { Engine, type EngineOptions } from "../scheduler/engine/engine.js";
 import { groupRuns } from "../scheduler/group-runs.js";
@@ -187,7 +189,8 @@ function createServices(deps: AppDeps, notify: () => Promise<void>) {
     runs: groupRuns,
     schedules: accountSchedules,
   });
-  return { accounts, groups, schedules };
+  const replies = createReplyService({ db, threads: deps.threads.client, clock, accounts, rootPostOfRun });
+  return { accounts, groups, schedules, replies };
 }
 
 /**

@@ -58,6 +58,9 @@ export function createContainer(
       "quotePostId",
       "altText",
       "poll",
+      "textAttachment",
+      "textEntities",
+      "isSpoilerMedia",
     ]),
     ...pick(input, [...OPTION_KEYS]),
   };
@@ -264,6 +267,7 @@ function newMedia(
     shortcode,
     publishedAt: now,
     ...pick(container, ["text", "altText", "replyToId", "topicTag", "linkAttachment", "quotePostId", "poll"]),
+    ...pick(container, ["textAttachment", "textEntities", "isSpoilerMedia"]),
     ...pick(container, [...OPTION_KEYS]),
   };
   const url = container.imageUrl ?? container.videoUrl;

@@ -1,9 +1,10 @@
 import { containerStatus } from "./containers.js";
 import { metaTimestamp, nonexistingField } from "./errors.js";
 import { permalinkOf } from "./post-page.js";
+import { ghostExpirationOf, ghostStatusOf, hideStatusOf } from "./replies.js";
 import type { SandboxState } from "./state.js";
-import type { ContainerRecord, MediaRecord, UserRecord } from "./types.js";
-import { GHOST_POST_LIFETIME_MS, ghostPostStatus, gifUrlOf, locationFieldOf } from "./validate-options.js";
+import type { ContainerRecord, MediaRecord, SandboxTextAttachment, UserRecord } from "./types.js";
+import { gifUrlOf, locationFieldOf } from "./validate-options.js";
 
 /** `fields=a,b,children{id}` → ["a","b","children"]; Graph's default is just "id". */
 export function parseFields(raw: string | undefined): string[] {
@@ -102,18 +103,39 @@ export function renderMedia(
       root_post: (m) => (m.rootId === undefined ? undefined : { id: m.rootId }),
       reply_audience: (m) => m.replyControl,
       has_replies: (m) => [...state.media.values()].some((other) => other.replyToId === m.id),
-      hide_status: (m) => (m.replyToId === undefined ? undefined : "NOT_HUSHED"),
+      hide_status: (m) => hideStatusOf(state, m),
       poll_attachment: (m) => m.poll,
+      // UNVERIFIED: Meta's media fields list does not show these; the sandbox returns them in the shape they
+      // were sent, so that what was stored can be read back.
+      text_attachment: (m) => (m.textAttachment ? textAttachmentField(m.textAttachment) : undefined),
+      text_entities: (m) =>
+        m.textEntities?.map((e) => ({ entity_type: e.entityType, offset: e.offset, length: e.length })),
+      is_spoiler_media: (m) => m.isSpoilerMedia === true,
       // Post options (validate-options.ts). Field names as third-party clients read them (threads-rs): Meta's
       // media field list does not show location_id, location or allowlisted_country_codes (UNVERIFIED).
       gif_url: (m) => (m.gif ? gifUrlOf(m.gif) : undefined),
       location_id: (m) => m.locationId,
       location: (m) => (m.locationId ? locationFieldOf(m.locationId) : undefined),
       allowlisted_country_codes: (m) => m.allowlistedCountryCodes,
-      ghost_post_status: (m) => (now === undefined ? undefined : ghostPostStatus(m, now)),
-      ghost_post_expiration_timestamp: (m) =>
-        m.isGhostPost ? metaTimestamp(m.publishedAt + GHOST_POST_LIFETIME_MS) : undefined,
+      ghost_post_status: (m) => (m.isGhostPost && now !== undefined ? ghostStatusOf(m, now) : undefined),
+      ghost_post_expiration_timestamp: (m) => (m.isGhostPost ? ghostExpirationOf(m) : undefined),
     },
     "ThreadsMedia",
   );
+}
+
+function textAttachmentField(a: SandboxTextAttachment): Record<string, unknown> {
+  return {
+    plaintext: a.plaintext,
+    ...(a.linkAttachmentUrl === undefined ? {} : { link_attachment_url: a.linkAttachmentUrl }),
+    ...(a.styling === undefined
+      ? {}
+      : {
+          text_with_styling_info: a.styling.map((r) => ({
+            offset: r.offset,
+            length: r.length,
+            styling_info: r.styling,
+          })),
+        }),
+  };
 }

@@ -11,14 +11,18 @@ import type { SandboxContext } from "./context.js";
 import { MetaError } from "./errors.js";
 import { faultMiddleware } from "./fault-middleware.js";
 import { FaultController } from "./faults.js";
+import { registerGhostRoutes } from "./ghost-routes.js";
 import { registerPublishRoutes } from "./graph-publish-routes.js";
 import { registerReadRoutes, unknownPath } from "./graph-read-routes.js";
 import { registerInsightsRoutes } from "./insights-routes.js";
+import { registerLocationRoutes } from "./locations-routes.js";
 import { defaultFetchMedia, type FetchMedia } from "./media.js";
 import { registerOAuthRoutes } from "./oauth-routes.js";
 import { loadStateFile, StateSaver } from "./persistence.js";
 import { registerPostPages } from "./post-page.js";
 import { publishedRecords } from "./published.js";
+import { type SeedPostInput, type SeedReplyInput, seedPost, seedReply } from "./replies.js";
+import { registerReplyRoutes } from "./replies-routes.js";
 import { Sleeper } from "./sleeper.js";
 import { SandboxState } from "./state.js";
 import { type HeldStateFile, lockStateFile, type StateLock, type StateOwner } from "./state-lock.js";
@@ -79,6 +83,8 @@ export interface Sandbox {
     username?: string;
     tokenKind?: TokenKind;
     tokenAgeMs?: number;
+    /** The token's scopes; default every scope the sandbox knows (ALL_SCOPES). */
+    scopes?: readonly string[];
     /** Whether Meta made the profile eligible for geo-gating; default false (as on Threads). */
     geoGatingEligible?: boolean;
   }): CreatedUser;
@@ -87,6 +93,13 @@ export interface Sandbox {
   /** Published posts and replies, in publish order. */
   published(userId?: string): PublishedRecord[];
   faults: FaultController;
+  /**
+   * A reply from someone else (a made-up user, default "@fan_1", created on first use) to a post, published now;
+   * pending approval when the post has reply approvals on (or `pending`). Its media id. Also POST /__sandbox/replies.
+   */
+  seedReply(input: SeedReplyInput): string;
+  /** A top-level text post of the user with these options, published `ageMs` ago (fixtures). Also POST /__sandbox/posts. */
+  seedPost(input: SeedPostInput): string;
   /** Writes the state file now (no-op without stateFile). */
   flush(): Promise<void>;
   /** Ends hanging fault responses, waits for media downloads, saves state. Idempotent. */
@@ -135,7 +148,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       user.id,
       input.tokenKind ?? "long",
       now - (input.tokenAgeMs ?? 0),
-      ALL_SCOPES,
+      input.scopes ?? ALL_SCOPES,
     );
     return {
       userId: user.id,
@@ -180,6 +193,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   registerOAuthRoutes(app, ctx);
   registerPublishRoutes(app, ctx);
   registerInsightsRoutes(app, ctx);
+  // Before the read routes: they answer GET /{media-id}/replies and GET /{location-id} first.
+  registerReplyRoutes(app, ctx);
+  registerLocationRoutes(app, ctx);
+  registerGhostRoutes(app, ctx);
   registerReadRoutes(app, ctx);
 
   const flush = () => saver?.flush() ?? Promise.resolve();
@@ -191,6 +208,16 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     setGeoGatingEligible,
     published,
     faults: ctx.faults,
+    seedReply(input) {
+      const reply = seedReply(state, input, clock.now());
+      if (!reply) throw new Error(`seedReply: no post ${input.replyToId} to reply to.`);
+      return reply.id;
+    },
+    seedPost(input) {
+      const post = seedPost(state, input, clock.now());
+      if (!post) throw new Error(`seedPost: no user ${input.userId}.`);
+      return post.id;
+    },
     flush,
     close() {
       closing ??= (async () => {

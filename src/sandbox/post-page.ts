@@ -3,7 +3,7 @@ import { escapeHtml } from "../html.js";
 import type { SandboxContext } from "./context.js";
 import { metaTimestamp } from "./errors.js";
 import type { SandboxState } from "./state.js";
-import type { MediaRecord } from "./types.js";
+import type { MediaRecord, SandboxTextAttachment } from "./types.js";
 import { ghostPostStatus, gifUrlOf, locationFieldOf } from "./validate-options.js";
 
 /**
@@ -78,8 +78,9 @@ function postBody(
 ${parent ? `<p class="meta">↩︎ reply to <a href="${escapeHtml(linkTo(parent))}">the previous post</a></p>` : ""}
 <article>
 <p class="who">@${escapeHtml(username)} · <time datetime="${new Date(media.publishedAt).toISOString()}">${metaTimestamp(media.publishedAt)}</time></p>
-${media.text === undefined ? "" : `<p class="text">${escapeHtml(media.text)}</p>`}
-${mediaHtml ? `<div class="media">${mediaHtml}</div>` : ""}${poll}${extras}${optionsHtml(media, now)}
+${media.text === undefined ? "" : `<p class="text">${textWithSpoilers(media)}</p>`}
+${media.textAttachment ? textAttachmentHtml(media.textAttachment) : ""}
+${mediaHtml ? `<div class="media${media.isSpoilerMedia ? ' spoiler-media" tabindex="0" title="spoiler — click to reveal / ネタバレ' : ""}">${mediaHtml}</div>` : ""}${poll}${extras}${optionsHtml(media, now)}
 <p class="meta">id ${escapeHtml(media.id)} · ${escapeHtml(media.mediaType)} · replies: ${escapeHtml(media.replyControl)}</p>
 </article>
 ${replies.map((r) => `<p class="meta">↪︎ <a href="${escapeHtml(linkTo(r))}">reply: ${escapeHtml((r.text ?? r.mediaType).slice(0, 60))}</a></p>`).join("\n")}`;
@@ -112,6 +113,65 @@ function optionsHtml(media: MediaRecord, now: number): string {
   ].join("");
 }
 
+/** A range of a text, in UTF-16 units, wrapped in `open`…`close`. */
+interface Wrap {
+  offset: number;
+  length: number;
+  open: string;
+  close: string;
+}
+
+/** The text, escaped, with the ranges wrapped (ranges do not overlap: the sandbox refused those). */
+function wrapRanges(text: string, wraps: Wrap[]): string {
+  let html = "";
+  let at = 0;
+  for (const w of [...wraps].sort((a, b) => a.offset - b.offset)) {
+    html += escapeHtml(text.slice(at, w.offset));
+    html += `${w.open}${escapeHtml(text.slice(w.offset, w.offset + w.length))}${w.close}`;
+    at = w.offset + w.length;
+  }
+  return html + escapeHtml(text.slice(at));
+}
+
+/** Text spoilers are hidden until clicked (focused) or hovered. */
+function textWithSpoilers(media: MediaRecord): string {
+  const spoilers = (media.textEntities ?? []).map((e) => ({
+    offset: e.offset,
+    length: e.length,
+    open: '<span class="spoiler" tabindex="0" title="spoiler — click to reveal / ネタバレ">',
+    close: "</span>",
+  }));
+  return wrapRanges(media.text ?? "", spoilers);
+}
+
+const STYLE_TAGS: Record<string, string> = {
+  bold: "strong",
+  italic: "em",
+  highlight: "mark",
+  underline: "u",
+  strikethrough: "s",
+};
+
+/** The text attachment below the post's text: its styled plaintext and its link. */
+function textAttachmentHtml(a: SandboxTextAttachment): string {
+  const wraps = (a.styling ?? []).map((r) => {
+    const tags = r.styling.map((s) => STYLE_TAGS[s] ?? "span");
+    return {
+      offset: r.offset,
+      length: r.length,
+      open: tags.map((t) => `<${t}>`).join(""),
+      close: [...tags]
+        .reverse()
+        .map((t) => `</${t}>`)
+        .join(""),
+    };
+  });
+  const link = a.linkAttachmentUrl
+    ? `<p class="meta">🔗 <a href="${escapeHtml(a.linkAttachmentUrl)}">${escapeHtml(a.linkAttachmentUrl)}</a></p>`
+    : "";
+  return `<div class="attachment"><p class="text">${wrapRanges(a.plaintext, wraps)}</p>${link}</div>`;
+}
+
 function notFoundBody(username: string, shortcode: string): string {
   return `<p class="badge">Threads sandbox</p>
 <p>No post <code>${escapeHtml(shortcode)}</code> by @${escapeHtml(username)} in this sandbox. / この投稿はこのサンドボックスにありません。</p>`;
@@ -132,6 +192,11 @@ function page(title: string, body: string): string {
   .text { white-space: pre-wrap; font-size: 1.05rem; }
   .media img, .media video { max-width: 100%; border-radius: 8px; margin: .25rem 0; display: block; }
   .meta { color: #52525b; font-size: .85rem; }
+  .spoiler { background: #18181b; color: transparent; border-radius: 3px; cursor: pointer; }
+  .spoiler:hover, .spoiler:focus { background: #e4e4e7; color: inherit; }
+  .spoiler-media img, .spoiler-media video { filter: blur(24px); cursor: pointer; }
+  .spoiler-media:hover img, .spoiler-media:focus img, .spoiler-media:hover video, .spoiler-media:focus video { filter: none; }
+  .attachment { border: 1px solid #e4e4e7; border-radius: 8px; padding: .25rem .75rem; margin: .5rem 0; }
 </style>
 </head>
 <body><main>

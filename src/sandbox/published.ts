@@ -32,6 +32,9 @@ function toRecord(state: SandboxState, m: MediaRecord, baseUrl: string): Publish
       ? [m.poll.option_a, m.poll.option_b, m.poll.option_c, m.poll.option_d].filter((o): o is string => !!o)
       : undefined,
     quotePostId: m.quotePostId,
+    textAttachment: m.textAttachment,
+    textEntities: m.textEntities,
+    isSpoilerMedia: m.isSpoilerMedia,
     gif: m.gif,
     isGhostPost: m.isGhostPost,
     locationId: m.locationId,

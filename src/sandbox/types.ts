@@ -171,6 +171,9 @@ export interface PublishedRecord {
   /** Epoch ms. */
   publishedAt: number;
   containerId: string;
+  textAttachment?: SandboxTextAttachment;
+  textEntities?: SandboxTextEntity[];
+  isSpoilerMedia?: boolean;
   /** Post options, when set (validate-options.ts). */
   gif?: { gifId: string; provider: string };
   isGhostPost?: boolean;

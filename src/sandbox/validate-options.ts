@@ -11,11 +11,9 @@
  */
 import { invalidParam, MetaError } from "./errors.js";
 import { isKnownLocation, PLACES } from "./locations.js";
+import { GHOST_POST_LIFETIME_MS } from "./replies.js";
 import type { SandboxState } from "./state.js";
 import type { CreateMediaType, MediaRecord, UserRecord } from "./types.js";
-
-/** A ghost post is archived this long after it was published. */
-export const GHOST_POST_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
 /** The options as the sandbox stores them on the container (and then the media). */
 export interface OptionInput {
@@ -123,7 +121,11 @@ export function scopesForOptions(input: OptionInput): string[] {
   ];
 }
 
-/** "active" or "archived" for a ghost post (by the sandbox clock), undefined for any other post. */
+/**
+ * "active" or "archived" for a ghost post (by the sandbox clock), undefined for any other post. What the Graph
+ * API answers as `ghost_post_status` is replies.ts' `ghostStatusOf` (ACTIVE / ARCHIVED); this is for the
+ * sandbox's own rules (no replies to an archived ghost post, not in /me/threads) and its post page.
+ */
 export function ghostPostStatus(m: MediaRecord, now: number): "active" | "archived" | undefined {
   if (m.isGhostPost !== true) return undefined;
   return now >= m.publishedAt + GHOST_POST_LIFETIME_MS ? "archived" : "active";

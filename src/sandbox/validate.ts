@@ -1,8 +1,9 @@
 import { invalidParam, MetaError } from "./errors.js";
 import { uniqueLinks } from "./links.js";
 import { textLength } from "./text-length.js";
-import type { CreateMediaType, PollOptions } from "./types.js";
+import type { CreateMediaType, PollOptions, SandboxTextAttachment, SandboxTextEntity } from "./types.js";
 import { type OptionInput, validateOptionParams } from "./validate-options.js";
+import { validateTextParams } from "./validate-text.js";
 
 /** Container parameters after Meta's stateless checks (ownership and status checks come later). */
 export interface ContainerInput extends OptionInput {
@@ -21,6 +22,9 @@ export interface ContainerInput extends OptionInput {
   poll?: PollOptions;
   autoPublishText: boolean;
   extra: Record<string, string>;
+  textAttachment?: SandboxTextAttachment;
+  textEntities?: SandboxTextEntity[];
+  isSpoilerMedia?: boolean;
 }
 
 export const MAX_TEXT_LENGTH = 500;
@@ -73,21 +77,26 @@ export function validateContainerParams(p: Record<string, string>): ContainerInp
     if (mediaType !== "TEXT") throw invalidParam("link_attachment is only supported for TEXT posts.");
     input.linkAttachment = checkUrl(linkAttachment, "link_attachment");
   }
+  Object.assign(input, validateTextParams(p, mediaType, text));
   if (
     mediaType === "TEXT" &&
     text === undefined &&
     linkAttachment === undefined &&
+    input.textAttachment === undefined &&
     !nonEmpty(p.gif_attachment)
   ) {
     throw invalidParam(
-      "The parameter text is required for TEXT posts (unless link_attachment or gif_attachment is given).",
+      "The parameter text is required for TEXT posts (unless link_attachment, text_attachment or gif_attachment is given).",
     );
   }
-  const links = uniqueLinks(text ?? "", linkAttachment ? [linkAttachment] : []);
+  // Meta counts the unique URLs of `text`, plus the text attachment's link when it differs from all of them.
+  const attachmentLink = input.textAttachment?.linkAttachmentUrl;
+  const extraLinks = [linkAttachment, attachmentLink].filter((l): l is string => l !== undefined);
+  const links = uniqueLinks(text ?? "", extraLinks);
   if (links.length > MAX_LINKS) {
     throw new MetaError({
       code: 100,
-      message: `(#100) THREADS_API__LINK_LIMIT_EXCEEDED: the post contains ${links.length} unique links; at most ${MAX_LINKS} are allowed.`,
+      message: `(#100) THREADS_API__LINK_LIMIT_EXCEEDED: the post contains ${links.length} unique links${attachmentLink ? " (the text attachment's link included)" : ""}; at most ${MAX_LINKS} are allowed.`,
       userTitle: "Too many links",
       userMsg: `A post can contain at most ${MAX_LINKS} unique links. Remove some links and try again.`,
     });

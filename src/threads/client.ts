@@ -4,14 +4,18 @@
  */
 import { type Clock, systemClock } from "../clock.js";
 import { type ContainerParams, containerFormFields } from "./container-params.js";
-import { ThreadsApiError } from "./errors.js";
+import { isPermissionCode, ThreadsApiError } from "./errors.js";
 import { GraphTransport, type Params, requireId } from "./graph-request.js";
 import { fetchSend, nodeHttpSend } from "./http-send.js";
 import {
   toContainerState,
   toDebugTokenInfo,
+  toGhostPostsPage,
+  toPlace,
+  toPlaces,
   toPostInsights,
   toPublishingLimit,
+  toRepliesPage,
   toThreadsPage,
   toTokenGrant,
   toUserInsights,
@@ -19,10 +23,13 @@ import {
 import type {
   ContainerState,
   DebugTokenInfo,
+  GhostPostsPage,
   Profile,
   PublishingLimit,
+  RepliesPage,
   ThreadsMedia,
   ThreadsPage,
+  ThreadsPlace,
   TokenGrant,
   UserInsights,
 } from "./types.js";
@@ -48,6 +55,10 @@ const PROFILE_FIELDS = "id,username,name,threads_profile_picture_url,threads_bio
 const MEDIA_FIELDS = ["id", "text", "media_type", "permalink", "timestamp"];
 const POST_METRICS = ["views", "likes", "replies", "reposts", "quotes", "shares"];
 const USER_METRICS = ["views", "likes", "replies", "reposts", "quotes", "clicks", "followers_count"];
+const REPLY_FIELDS = "id,text,username,timestamp,permalink,hide_status,has_replies,media_type";
+const PENDING_REPLY_FIELDS = `${REPLY_FIELDS},reply_approval_status`;
+const GHOST_FIELDS = "id,text,timestamp,permalink,ghost_post_status,ghost_post_expiration_timestamp";
+const PLACE_FIELDS = "id,name,address,city,country,latitude,longitude,postal_code";
 /** Meta serves user insights only from this instant (2024-04-13) on. */
 const USER_INSIGHTS_EPOCH_S = 1712991600;
 
@@ -380,8 +391,124 @@ export class ThreadsClient {
     });
     return toUserInsights(body);
   }
+
+  /**
+   * One page of the top-level replies under a post (`GET /{media-id}/replies`, scope threads_read_replies),
+   * by anyone, newest first, with their hide status. Not `listReplies`, which lists the user's own replies.
+   */
+  async listPostReplies(
+    token: string,
+    mediaId: string,
+    opts: { after?: string; limit?: number } = {},
+  ): Promise<RepliesPage> {
+    const body = await needsScope("threads_read_replies", () =>
+      this.graph("GET", `/${encodeURIComponent(mediaId)}/replies`, token, {
+        fields: REPLY_FIELDS,
+        limit: opts.limit,
+        after: opts.after,
+      }),
+    );
+    return toRepliesPage(body);
+  }
+
+  /**
+   * One page of a post's replies awaiting approval ("pending") or ignored (`GET /{media-id}/pending_replies
+   * ?approval_status=…`, scope threads_read_replies). Endpoint and parameter from third-party clients: UNVERIFIED
+   * against Meta's text (meta-facts §6).
+   */
+  async listPendingReplies(
+    token: string,
+    mediaId: string,
+    opts: { status?: "pending" | "ignored"; after?: string; limit?: number } = {},
+  ): Promise<RepliesPage> {
+    const body = await needsScope("threads_read_replies", () =>
+      this.graph("GET", `/${encodeURIComponent(mediaId)}/pending_replies`, token, {
+        fields: PENDING_REPLY_FIELDS,
+        approval_status: opts.status ?? "pending",
+        limit: opts.limit,
+        after: opts.after,
+      }),
+    );
+    return toRepliesPage(body);
+  }
+
+  /** Approves (true) or ignores (false) a pending reply (`POST /{reply-id}/manage_pending_reply`). */
+  async managePendingReply(token: string, replyId: string, approve: boolean): Promise<void> {
+    await needsScope("threads_manage_replies", () =>
+      this.graph("POST", `/${encodeURIComponent(replyId)}/manage_pending_reply`, token, { approve }),
+    );
+  }
+
+  /** Hides (true) or unhides (false) a top-level reply and its nested replies (`POST /{reply-id}/manage_reply`). */
+  async hideReply(token: string, replyId: string, hide: boolean): Promise<void> {
+    await needsScope("threads_manage_replies", () =>
+      this.graph("POST", `/${encodeURIComponent(replyId)}/manage_reply`, token, { hide }),
+    );
+  }
+
+  /**
+   * Places for `location_id` (`GET /location_search`, scope threads_location_tagging): by `q`, by a point, or both.
+   * Meta: before the app is approved for the scope, only the query "Menlo Park" finds anything.
+   */
+  async searchLocations(
+    token: string,
+    query: { q?: string; latitude?: number; longitude?: number },
+  ): Promise<ThreadsPlace[]> {
+    const body = await needsScope("threads_location_tagging", () =>
+      this.graph("GET", "/location_search", token, {
+        q: query.q,
+        latitude: query.latitude,
+        longitude: query.longitude,
+        fields: PLACE_FIELDS,
+      }),
+    );
+    return toPlaces(body);
+  }
+
+  async getLocation(token: string, locationId: string): Promise<ThreadsPlace> {
+    const body = await this.graph("GET", `/${encodeURIComponent(locationId)}`, token, {
+      fields: PLACE_FIELDS,
+    });
+    return { ...toPlace(body), id: requireId(body, "id", `GET ${VERSION}/{location-id}`, "GET") };
+  }
+
+  /** One page of the user's ghost posts, active and archived (`GET /{user-id}/ghost_posts`), newest first. */
+  async listGhostPosts(
+    token: string,
+    userId: string,
+    opts: { after?: string; limit?: number } = {},
+  ): Promise<GhostPostsPage> {
+    const body = await this.graph("GET", `/${encodeURIComponent(userId)}/ghost_posts`, token, {
+      fields: GHOST_FIELDS,
+      limit: opts.limit,
+      after: opts.after,
+    });
+    return toGhostPostsPage(body);
+  }
 }
 
 function toUnixSeconds(ms: number | undefined): number | undefined {
   return ms === undefined ? undefined : Math.floor(ms / 1000);
+}
+
+/**
+ * A permission refusal (codes 10, 200–299) of a call that needs `scope` says so: the account was connected
+ * without it (connected before this app asked for it, or the box was unticked), and reconnecting grants it.
+ */
+async function needsScope<T>(scope: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!(error instanceof ThreadsApiError) || !isPermissionCode(error.code)) throw error;
+    throw new ThreadsApiError({
+      kind: error.kind,
+      endpoint: error.endpoint,
+      ...(error.code === undefined ? {} : { code: error.code }),
+      ...(error.subcode === undefined ? {} : { subcode: error.subcode }),
+      ...(error.httpStatus === undefined ? {} : { httpStatus: error.httpStatus }),
+      ...(error.userMessage === undefined ? {} : { userMessage: error.userMessage }),
+      message: `${error.message} — this needs the ${scope} permission: if the account was connected without it, reconnect the account and allow ${scope}.`,
+      cause: error,
+    });
+  }
 }

@@ -200,3 +200,71 @@ describe("post options on the wire (GIF, ghost, location, reply approvals, geo-g
     }
   });
 });
+
+describe("text attachments and spoilers on the wire", () => {
+  const textEntities = [{ entity_type: "SPOILER" as const, offset: 3, length: 2 }];
+
+  it("sends a text attachment and spoilers as JSON strings on a TEXT container", () => {
+    const attachment = {
+      plaintext: "長い文章🍣",
+      link_attachment_url: "https://example.jp/記事",
+      text_with_styling_info: [{ offset: 0, length: 2, styling_info: ["bold"] }],
+    };
+    const { parent } = containerParamsFor({
+      text: "犯人は🍣屋",
+      text_attachment: attachment,
+      text_entities: textEntities,
+    });
+    expect(parent).toMatchObject({ mediaType: "TEXT", textAttachment: attachment, textEntities });
+    expect(parent.isSpoilerMedia).toBeUndefined();
+    const fields = containerFormFields(parent);
+    expect(JSON.parse(fields.text_attachment!)).toEqual(attachment);
+    expect(JSON.parse(fields.text_entities!)).toEqual(textEntities);
+    expect(fields.is_spoiler_media).toBeUndefined();
+  });
+
+  it("sends is_spoiler_media=true on an image and on the carousel parent, not on its children", () => {
+    const image = { kind: "IMAGE" as const, url: "https://e.com/1.jpg" };
+    const single = containerParamsFor({ media: [image], is_spoiler_media: true });
+    expect(containerFormFields(single.parent)).toMatchObject({
+      media_type: "IMAGE",
+      is_spoiler_media: "true",
+    });
+    const carousel = containerParamsFor({
+      text: "ネタバレ",
+      media: [image, { kind: "VIDEO", url: "https://e.com/2.mp4" }],
+      is_spoiler_media: true,
+      text_entities: [{ entity_type: "spoiler", offset: 0, length: 4 }],
+    });
+    expect(containerFormFields(carousel.parent)).toMatchObject({
+      media_type: "CAROUSEL",
+      is_spoiler_media: "true",
+      text_entities: '[{"entity_type":"spoiler","offset":0,"length":4}]',
+    });
+    for (const child of carousel.children) {
+      expect(containerFormFields(child)).toMatchObject({
+        is_spoiler_media: undefined,
+        text_entities: undefined,
+      });
+    }
+  });
+
+  it("sends nothing for no spoilers, an empty spoiler list or is_spoiler_media=false", () => {
+    const fields = containerFormFields(
+      containerParamsFor({
+        media: [{ kind: "VIDEO", url: "https://e.com/v.mp4" }],
+        is_spoiler_media: false,
+        text_entities: [],
+      }).parent,
+    );
+    expect(fields).toMatchObject({
+      is_spoiler_media: undefined,
+      text_entities: undefined,
+      text_attachment: undefined,
+    });
+    // A media spoiler on a text post (refused by the preflight) is not sent either.
+    expect(
+      containerFormFields(containerParamsFor({ text: "x", is_spoiler_media: true }).parent).is_spoiler_media,
+    ).toBe(undefined);
+  });
+});

@@ -7,6 +7,8 @@ import {
   type PostPart,
   pollOptions,
   type ReplyControl,
+  type TextAttachment,
+  type TextEntity,
 } from "./post.js";
 
 export interface ContainerParams {
@@ -24,6 +26,12 @@ export interface ContainerParams {
   quotePostId?: string;
   altText?: string;
   pollOptions?: string[];
+  /** Meta's `text_attachment` object; TEXT posts only. Sent as a JSON string. */
+  textAttachment?: TextAttachment;
+  /** Spoiler ranges of `text`. Sent as a JSON string. */
+  textEntities?: TextEntity[];
+  /** IMAGE, VIDEO and CAROUSEL parents only. */
+  isSpoilerMedia?: boolean;
   /** GIPHY GIF; TEXT posts. */
   gifAttachment?: GifAttachment;
   isGhostPost?: boolean;
@@ -52,8 +60,12 @@ export function containerParamsFor(
     replyControl: part.reply_control,
     topicTag: part.topic_tag,
     quotePostId: part.quote_post_id,
+    textEntities: part.text_entities && part.text_entities.length > 0 ? part.text_entities : undefined,
     ...optionParams(part),
   };
+  // A media spoiler goes on the post's own container: the IMAGE/VIDEO container, or the CAROUSEL parent, which
+  // marks every item of the carousel (as threads-go does; UNVERIFIED whether Meta also wants it on each child).
+  const spoilerMedia = part.is_spoiler_media === true && mediaType !== "TEXT" ? true : undefined;
 
   if (mediaType === "TEXT") {
     return {
@@ -61,6 +73,7 @@ export function containerParamsFor(
         ...common,
         linkAttachment: part.link_attachment,
         pollOptions: part.poll_attachment ? pollOptions(part.poll_attachment) : undefined,
+        textAttachment: part.text_attachment,
       },
       children: [],
     };
@@ -69,9 +82,9 @@ export function containerParamsFor(
     const children = media.map(
       (item): ContainerParams => ({ ...mediaFields(item), mediaType: item.kind, isCarouselItem: true }),
     );
-    return { parent: { ...common, children: [] }, children };
+    return { parent: { ...common, children: [], isSpoilerMedia: spoilerMedia }, children };
   }
-  return { parent: { ...common, ...mediaFields(media[0]!) }, children: [] };
+  return { parent: { ...common, ...mediaFields(media[0]!), isSpoilerMedia: spoilerMedia }, children: [] };
 }
 
 function mediaFields(item: MediaItem): Partial<ContainerParams> {
@@ -98,6 +111,9 @@ export function containerFormFields(params: ContainerParams): Record<string, str
     quote_post_id: params.quotePostId,
     alt_text: params.altText,
     poll_attachment: params.pollOptions ? pollAttachment(params.pollOptions) : undefined,
+    text_attachment: params.textAttachment ? JSON.stringify(params.textAttachment) : undefined,
+    text_entities: params.textEntities ? JSON.stringify(params.textEntities) : undefined,
+    is_spoiler_media: params.isSpoilerMedia ? "true" : undefined,
     ...optionFormFields(params),
   };
 }

@@ -173,3 +173,61 @@ describe("what a failed call means for publishing", () => {
     expect(mayBeQuotaRefusal(httpError(PUBLISH, "POST", 500, {}))).toBe(false);
   });
 });
+
+describe("THREADS_API__LINK_LIMIT_EXCEEDED", () => {
+  const endpoint = "POST /v1.0/1/threads";
+
+  it.each([
+    ["the message", { code: 100, message: "(#100) THREADS_API__LINK_LIMIT_EXCEEDED: 6 links" }],
+    [
+      "the user message",
+      { code: 100, message: "Invalid parameter", error_user_msg: "THREADS_API__LINK_LIMIT_EXCEEDED" },
+    ],
+    [
+      "the user title",
+      { code: 1, message: "An unknown error occurred", error_user_title: "THREADS_API__LINK_LIMIT_EXCEEDED" },
+    ],
+    [
+      "a transient-flagged error",
+      { code: 100, is_transient: true, message: "THREADS_API__LINK_LIMIT_EXCEEDED" },
+    ],
+  ])("in %s: a permanent refusal that says why and is never retried", (_, error) => {
+    const e = httpError(endpoint, "POST", 400, meta(error));
+    expect(e.kind).toBe("permanent");
+    expect(e.retryable).toBe(false);
+    expect(e.outcomeUnknown).toBe(false);
+    expect(e.linkLimitExceeded).toBe(true);
+    expect(e.message).toContain("THREADS_API__LINK_LIMIT_EXCEEDED");
+    expect(e.message).toContain("the post has more than 5 links");
+    expect(mayBeQuotaRefusal(e)).toBe(false);
+  });
+
+  it("with a 5xx status still created nothing", () => {
+    const e = httpError(
+      endpoint,
+      "POST",
+      500,
+      meta({ code: 2, message: "THREADS_API__LINK_LIMIT_EXCEEDED" }),
+    );
+    expect({ kind: e.kind, outcomeUnknown: e.outcomeUnknown }).toEqual({
+      kind: "permanent",
+      outcomeUnknown: false,
+    });
+  });
+
+  it("on a publish call is not taken for the quota in disguise", () => {
+    const e = httpError(
+      "POST /v1.0/1/threads_publish",
+      "POST",
+      400,
+      meta({ code: 100, message: "THREADS_API__LINK_LIMIT_EXCEEDED" }),
+    );
+    expect(mayBeQuotaRefusal(e)).toBe(false);
+  });
+
+  it("other errors are not link-limit refusals", () => {
+    const e = httpError(endpoint, "POST", 400, meta({ code: 100, message: "Invalid parameter" }));
+    expect(e.linkLimitExceeded).toBe(false);
+    expect(classifyMetaError(400, meta({ code: 100, message: "x" })).linkLimitExceeded).toBe(false);
+  });
+});

@@ -6,6 +6,7 @@
  * a code itself.
  */
 import { HttpAbortError } from "./http-send.js";
+import { THREADS_SCOPES } from "./scopes.js";
 
 export type ThreadsErrorKind = "transient" | "rate_limited" | "auth" | "not_ready" | "permanent";
 
@@ -20,6 +21,7 @@ export interface ThreadsApiErrorInit {
   userMessage?: string;
   outcomeUnknown?: boolean;
   cause?: unknown;
+  linkLimitExceeded?: boolean;
 }
 
 export class ThreadsApiError extends Error {
@@ -38,6 +40,8 @@ export class ThreadsApiError extends Error {
    * after sending a POST): the caller must check before repeating it.
    */
   readonly outcomeUnknown: boolean;
+  /** Meta's THREADS_API__LINK_LIMIT_EXCEEDED: the post has more than 5 links; a final refusal of this post. */
+  readonly linkLimitExceeded: boolean;
 
   constructor(init: ThreadsApiErrorInit) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -49,6 +53,7 @@ export class ThreadsApiError extends Error {
     this.userMessage = init.userMessage;
     this.endpoint = init.endpoint;
     this.outcomeUnknown = init.outcomeUnknown ?? false;
+    this.linkLimitExceeded = init.linkLimitExceeded ?? false;
   }
 
   get retryable(): boolean {
@@ -69,7 +74,16 @@ export interface MetaErrorClassification {
   userTitle?: string;
   userMessage?: string;
   isTransient: boolean;
+  /** Meta's THREADS_API__LINK_LIMIT_EXCEEDED, wherever it appeared in the error. */
+  linkLimitExceeded: boolean;
 }
+
+/**
+ * Meta's error for a post with more than 5 links, refused when its container is created (text-attachments
+ * page). Meta gives it as an "error code" string, with no numeric code or subcode known: it is looked for in
+ * the message, the user title and the user message (UNVERIFIED where Meta puts it).
+ */
+export const LINK_LIMIT_EXCEEDED = "THREADS_API__LINK_LIMIT_EXCEEDED";
 
 export const NOT_READY_CODE = 24;
 export const NOT_READY_SUBCODE = 4279009;
@@ -85,20 +99,30 @@ export function classifyMetaError(httpStatus: number, body: unknown): MetaErrorC
   const { code, subcode } = fields;
   const metaMessage = fields.message ?? fallbackMessage(httpStatus, body);
   const isTransient = fields.isTransient === true;
-  const kind = kindOf(httpStatus, code, subcode, isTransient);
+  const linkLimitExceeded = [fields.message, fields.userTitle, fields.userMessage].some((text) =>
+    text?.includes(LINK_LIMIT_EXCEEDED),
+  );
+  // Whatever code or transient flag comes with it, the same post would be refused again: never retried.
+  const kind = linkLimitExceeded ? "permanent" : kindOf(httpStatus, code, subcode, isTransient);
   const label = code === undefined ? `HTTP ${httpStatus}` : `code ${code}${subcode ? `/${subcode}` : ""}`;
   return {
     kind,
     code,
     subcode,
-    message: `Threads API error (${label}): ${metaMessage}${advice(kind, code)}`,
+    message: `Threads API error (${label}): ${metaMessage}${linkLimitExceeded ? linkLimitAdvice(metaMessage) : advice(kind, code)}`,
     metaMessage,
     type: fields.type,
     fbtraceId: fields.fbtraceId,
     userTitle: fields.userTitle,
     userMessage: fields.userMessage,
     isTransient,
+    linkLimitExceeded,
   };
+}
+
+function linkLimitAdvice(metaMessage: string): string {
+  const tag = metaMessage.includes(LINK_LIMIT_EXCEEDED) ? "" : ` (${LINK_LIMIT_EXCEEDED})`;
+  return `${tag} — the post has more than 5 links (unique URLs in the text plus the text attachment's link); Threads refuses it. Remove links and schedule it again.`;
 }
 
 function kindOf(
@@ -131,7 +155,7 @@ function advice(kind: ThreadsErrorKind, code: number | undefined): string {
       return " — a temporary problem at Threads; it will be retried.";
     default:
       return isPermissionCode(code)
-        ? " — the account did not grant a permission this needs; reconnect it and allow all requested permissions (threads_basic, threads_content_publish, threads_manage_replies, threads_manage_insights)."
+        ? ` — the account did not grant a permission this needs; reconnect it and allow all requested permissions (${THREADS_SCOPES.join(", ")}).`
         : "";
   }
 }
@@ -260,7 +284,9 @@ export function httpError(
   body: unknown,
 ): ThreadsApiError {
   const c = classifyMetaError(httpStatus, body);
-  const maybeApplied = httpStatus >= 500 || (c.code !== undefined && TRANSIENT_CODES.has(c.code));
+  // A link-limit refusal created nothing, whatever status came with it.
+  const maybeApplied =
+    !c.linkLimitExceeded && (httpStatus >= 500 || (c.code !== undefined && TRANSIENT_CODES.has(c.code)));
   return new ThreadsApiError({
     kind: c.kind,
     message: `${c.message} [${endpoint}]`,
@@ -271,6 +297,7 @@ export function httpError(
     fbtraceId: c.fbtraceId,
     userMessage: c.userMessage,
     outcomeUnknown: method === "POST" && maybeApplied,
+    linkLimitExceeded: c.linkLimitExceeded,
   });
 }
 
@@ -304,5 +331,7 @@ export function isQuotaRefusal(error: ThreadsApiError): boolean {
  * live quota before treating it as final.
  */
 export function mayBeQuotaRefusal(error: ThreadsApiError): boolean {
-  return error.kind === "permanent" && !isQuotaRefusal(error) && isPublishCall(error);
+  return (
+    error.kind === "permanent" && !isQuotaRefusal(error) && !error.linkLimitExceeded && isPublishCall(error)
+  );
 }

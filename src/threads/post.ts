@@ -78,7 +78,8 @@ export interface TextAttachment {
 
 /** Meta's `text_entities` entry: a spoiler over `length` characters of `text` from `offset`. */
 export interface TextEntity {
-  entity_type: "SPOILER";
+  /** Meta lists both spellings. */
+  entity_type: "SPOILER" | "spoiler";
   offset: number;
   length: number;
 }

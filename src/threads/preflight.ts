@@ -4,6 +4,7 @@
  */
 import { type MediaItem, POLL_OPTION_KEYS, type PostPart, pollOptions, REPLY_CONTROLS } from "./post.js";
 import { validatePartOptions } from "./preflight-options.js";
+import { textAttachmentLink, validateTextOptions } from "./preflight-text.js";
 import { codePointLength, countLinks, threadsTextLength } from "./text-metrics.js";
 
 export { countLinks, threadsTextLength } from "./text-metrics.js";
@@ -40,7 +41,13 @@ export function validatePart(part: PostPart, index: number): PreflightIssue[] {
       `${length} characters; Threads allows at most ${MAX_TEXT_LENGTH} (emoji count as several). Shorten it or move the rest to another part.`,
     );
   }
-  if (isText && text.trim() === "" && !part.link_attachment && !part.gif_attachment) {
+  if (
+    isText &&
+    text.trim() === "" &&
+    !part.link_attachment &&
+    part.text_attachment === undefined &&
+    !part.gif_attachment
+  ) {
     add("text", "the part is empty; write some text or add media.");
   }
 
@@ -55,12 +62,24 @@ export function validatePart(part: PostPart, index: number): PreflightIssue[] {
     validateMediaItem(item, `media[${i}]`, add);
   });
 
-  const links = countLinks(text, part.link_attachment ? [part.link_attachment] : []);
+  // Meta counts the unique URLs of `text`, plus the text attachment's link when it differs from all of them
+  // (plus the link attachment, as before).
+  const attachmentLink = textAttachmentLink(part);
+  const extraLinks = [part.link_attachment, attachmentLink].filter((l): l is string => typeof l === "string");
+  const links = countLinks(text, extraLinks);
   if (links > MAX_LINKS) {
-    add(
-      "text",
-      `${links} different links; Threads allows at most ${MAX_LINKS} per post (text and link attachment together). Remove ${links - MAX_LINKS}.`,
-    );
+    const whereJa = attachmentLink
+      ? "本文・リンク添付・テキスト添付のリンクの合計"
+      : "本文とリンク添付の合計";
+    const where = attachmentLink
+      ? "text, link attachment and text attachment link together"
+      : "text and link attachment together";
+    issues.push({
+      part: index,
+      field: "text",
+      message: `${links} different links; Threads allows at most ${MAX_LINKS} per post (${where}). Remove ${links - MAX_LINKS}.`,
+      ja: `リンクが ${links} 個あります。1 投稿につき最大 ${MAX_LINKS} 個です（${whereJa}）。${links - MAX_LINKS} 個削除してください。`,
+    });
   }
 
   if (part.topic_tag !== undefined) validateTopicTag(part.topic_tag, add);
@@ -101,6 +120,7 @@ export function validatePart(part: PostPart, index: number): PreflightIssue[] {
       "the quoted post id is empty; paste the id of the post to quote or remove the quote.",
     );
   }
+  for (const issue of validateTextOptions(part)) issues.push({ part: index, ...issue });
   issues.push(...validatePartOptions(part, index));
   return issues;
 }
@@ -199,6 +219,8 @@ export function formatIssues(issues: readonly PreflightIssue[]): string {
 /** A field as users name it (`poll_attachment` → `poll`, `media[1]` → `media 2`), not as the code does. */
 export function fieldLabel(field: string): string {
   const media = /^media\[(\d+)\](.*)$/.exec(field);
+  const spoiler = /^text_entities\[(\d+)\]$/.exec(field);
+  if (spoiler) return `spoiler ${Number(spoiler[1]) + 1}`;
   if (media) return `media ${Number(media[1]) + 1}${media[2] ? ` ${media[2].replace(/^\./, "")}` : ""}`;
   const labels: Record<string, string> = {
     poll_attachment: "poll",
@@ -207,6 +229,9 @@ export function fieldLabel(field: string): string {
     link_attachment: "link",
     reply_control: "reply control",
     alt_text: "alt text",
+    text_attachment: "text attachment",
+    text_entities: "spoilers",
+    is_spoiler_media: "media spoiler",
     gif_attachment: "GIF",
     is_ghost_post: "ghost post",
     location_id: "location",

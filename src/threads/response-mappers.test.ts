@@ -121,3 +121,70 @@ describe("response mappers", () => {
     });
   });
 });
+
+describe("reply, place and ghost post answers (issue #12)", () => {
+  it("reads replies with Meta's field names, and the cursor only with a next page", async () => {
+    const { toRepliesPage } = await import("./response-mappers.js");
+    const page = toRepliesPage({
+      data: [
+        {
+          id: 178_900_001,
+          text: "いいね",
+          username: "fan_1",
+          hide_status: "HIDDEN",
+          has_replies: false,
+          reply_approval_status: "pending",
+          media_type: "TEXT_POST",
+        },
+      ],
+      paging: { cursors: { after: "abc" } },
+    });
+    expect(page).toEqual({
+      data: [
+        {
+          id: "178900001",
+          text: "いいね",
+          username: "fan_1",
+          hideStatus: "HIDDEN",
+          hasReplies: false,
+          approvalStatus: "pending",
+          mediaType: "TEXT_POST",
+        },
+      ],
+    });
+    expect(
+      toRepliesPage({ data: [{ id: "1" }], paging: { cursors: { after: "c" }, next: "https://x" } }).after,
+    ).toBe("c");
+  });
+
+  it("reads places with numeric ids (Meta's example) as strings and drops rows without an id", async () => {
+    const { toPlaces } = await import("./response-mappers.js");
+    expect(
+      toPlaces({
+        data: [
+          { id: 12345, name: "Facebook Headquarters", latitude: "37.48", postal_code: "94025" },
+          { name: "no id" },
+        ],
+      }),
+    ).toEqual([{ id: "12345", name: "Facebook Headquarters", latitude: 37.48, postalCode: "94025" }]);
+  });
+
+  it("reads a ghost post's expiry in Meta's timestamp format", async () => {
+    const { toGhostPostsPage, metaTimeToMs } = await import("./response-mappers.js");
+    expect(metaTimeToMs("2026-01-02T03:04:05+0000")).toBe(Date.parse("2026-01-02T03:04:05Z"));
+    expect(metaTimeToMs("2026-01-02T12:04:05+0900")).toBe(Date.parse("2026-01-02T03:04:05Z"));
+    expect(metaTimeToMs(1_767_323_045)).toBe(1_767_323_045_000);
+    expect(metaTimeToMs("soon")).toBeUndefined();
+    expect(
+      toGhostPostsPage({
+        data: [
+          {
+            id: "5",
+            ghost_post_status: "ACTIVE",
+            ghost_post_expiration_timestamp: "2026-01-02T03:04:05+0000",
+          },
+        ],
+      }),
+    ).toEqual({ data: [{ id: "5", status: "ACTIVE", expiresAt: Date.parse("2026-01-02T03:04:05Z") }] });
+  });
+});

@@ -3,9 +3,14 @@ import type {
   ContainerState,
   ContainerStatus,
   DebugTokenInfo,
+  GhostPostsPage,
   PublishingLimit,
+  RepliesPage,
+  ThreadsGhostPost,
   ThreadsMedia,
   ThreadsPage,
+  ThreadsPlace,
+  ThreadsReply,
   TokenGrant,
   UserInsights,
 } from "./types.js";
@@ -136,4 +141,90 @@ function idOf(value: unknown): string | undefined {
   if (typeof value === "string" && value !== "") return value;
   if (typeof value === "number") return String(value);
   return undefined;
+}
+
+/** Meta's paging rule (see toThreadsPage): the `after` cursor only together with `paging.next`. */
+function nextCursor(body: Json, count: number): string | undefined {
+  const paging = isRecord(body.paging) ? body.paging : {};
+  const cursors = isRecord(paging.cursors) ? paging.cursors : {};
+  return typeof paging.next === "string" && typeof cursors.after === "string" && count > 0
+    ? cursors.after
+    : undefined;
+}
+
+function rows(body: Json): Json[] {
+  return Array.isArray(body.data) ? body.data.filter(isRecord) : [];
+}
+
+function strOf(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+/** Drops the keys whose value is undefined (exactOptionalPropertyTypes-friendly objects). */
+function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+export function toReply(row: Json): ThreadsReply {
+  return defined<ThreadsReply>({
+    id: idOf(row.id) ?? "",
+    text: strOf(row.text),
+    username: strOf(row.username),
+    timestamp: strOf(row.timestamp),
+    permalink: strOf(row.permalink),
+    hideStatus: strOf(row.hide_status),
+    hasReplies: typeof row.has_replies === "boolean" ? row.has_replies : undefined,
+    approvalStatus: strOf(row.reply_approval_status),
+    mediaType: strOf(row.media_type),
+  });
+}
+
+export function toRepliesPage(body: Json): RepliesPage {
+  const data = rows(body).map(toReply);
+  const after = nextCursor(body, data.length);
+  return after === undefined ? { data } : { data, after };
+}
+
+export function toPlace(row: Json): ThreadsPlace {
+  return defined<ThreadsPlace>({
+    id: idOf(row.id) ?? "",
+    name: strOf(row.name),
+    address: strOf(row.address),
+    city: strOf(row.city),
+    country: strOf(row.country),
+    latitude: numberOf(row.latitude),
+    longitude: numberOf(row.longitude),
+    postalCode: strOf(row.postal_code),
+  });
+}
+
+/** `{"data":[place…]}`; Meta's example shows numeric ids, the sandbox digit strings: both read as strings. */
+export function toPlaces(body: Json): ThreadsPlace[] {
+  return rows(body)
+    .map(toPlace)
+    .filter((p) => p.id !== "");
+}
+
+/** Meta's "2026-01-02T03:04:05+0000" (or unix seconds) → epoch ms. */
+export function metaTimeToMs(value: unknown): number | undefined {
+  if (typeof value === "number" && Number.isFinite(value)) return value * 1000;
+  if (typeof value !== "string" || value === "") return undefined;
+  if (/^\d+$/u.test(value)) return Number(value) * 1000;
+  const ms = Date.parse(value.replace(/([+-]\d{2})(\d{2})$/u, "$1:$2"));
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+export function toGhostPostsPage(body: Json): GhostPostsPage {
+  const data = rows(body).map((row) =>
+    defined<ThreadsGhostPost>({
+      id: idOf(row.id) ?? "",
+      text: strOf(row.text),
+      timestamp: strOf(row.timestamp),
+      permalink: strOf(row.permalink),
+      status: strOf(row.ghost_post_status),
+      expiresAt: metaTimeToMs(row.ghost_post_expiration_timestamp),
+    }),
+  );
+  const after = nextCursor(body, data.length);
+  return after === undefined ? { data } : { data, after };
 }

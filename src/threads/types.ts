@@ -46,7 +46,7 @@ export interface ThreadsMedia {
   gif_url?: string;
   location_id?: string;
   allowlisted_country_codes?: string[];
-  /** Ghost posts: "active" or "archived" (values UNVERIFIED), and when it is archived (Meta's format). */
+  /** Ghost posts: Meta's status as sent (values UNVERIFIED; the sandbox says ACTIVE or ARCHIVED), and when it is archived. */
   ghost_post_status?: string;
   ghost_post_expiration_timestamp?: string;
 }
@@ -78,4 +78,56 @@ export interface UserInsights {
   totals: Record<string, number>;
   /** Daily views, when requested. */
   views?: Array<{ value: number; endTime: string }>;
+}
+
+/** A reply under a post (`GET /{media-id}/replies`, `/pending_replies`), by anyone. */
+export interface ThreadsReply {
+  id: string;
+  text?: string;
+  username?: string;
+  /** Meta's format, e.g. "2026-01-02T03:04:05+0000". */
+  timestamp?: string;
+  permalink?: string;
+  /** Meta's `hide_status` as sent (NOT_HUSHED, UNHUSHED, HIDDEN, COVERED, BLOCKED, RESTRICTED). */
+  hideStatus?: string;
+  hasReplies?: boolean;
+  /** Meta's `reply_approval_status` on pending replies: "pending" or "ignored". */
+  approvalStatus?: string;
+  /** Meta's `media_type` as sent (TEXT_POST, IMAGE, …). */
+  mediaType?: string;
+}
+
+export interface RepliesPage {
+  data: ThreadsReply[];
+  /** Cursor of the next page; absent on the last one. */
+  after?: string;
+}
+
+/** A place from `GET /location_search` or `GET /{location-id}`: its id is what `location_id` takes. */
+export interface ThreadsPlace {
+  id: string;
+  name?: string;
+  address?: string;
+  city?: string;
+  country?: string;
+  latitude?: number;
+  longitude?: number;
+  postalCode?: string;
+}
+
+/** A ghost post (`GET /{user-id}/ghost_posts`). */
+export interface ThreadsGhostPost {
+  id: string;
+  text?: string;
+  timestamp?: string;
+  permalink?: string;
+  /** Meta's `ghost_post_status` as sent (values UNVERIFIED; the sandbox says ACTIVE or ARCHIVED). */
+  status?: string;
+  /** Epoch ms of `ghost_post_expiration_timestamp` (published + 24 h), when sent and readable. */
+  expiresAt?: number;
+}
+
+export interface GhostPostsPage {
+  data: ThreadsGhostPost[];
+  after?: string;
 }

@@ -95,7 +95,7 @@ describe("kill -9 while a ghost post and a GIF post are being published", () => 
       `${ghostPosts[0]!.id}?fields=id,ghost_post_status,ghost_post_expiration_timestamp`,
       ghost!.user.access_token,
     );
-    expect(status).toMatchObject({ id: ghostPosts[0]!.id, ghost_post_status: "active" });
+    expect(status).toMatchObject({ id: ghostPosts[0]!.id, ghost_post_status: "ACTIVE" });
 
     const gifPosts = await sandbox.published(gif!.user.user_id);
     expect(gifPosts).toHaveLength(1);

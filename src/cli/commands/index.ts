@@ -7,6 +7,7 @@ import {
   accountsRemoveCommand,
   accountsResumeCommand,
 } from "./accounts.js";
+import { ghostsListCommand } from "./ghosts.js";
 import {
   groupsAddCommand,
   groupsDisableCommand,
@@ -17,7 +18,15 @@ import {
   groupsRemoveCommand,
 } from "./groups.js";
 import { checkCommand, jobsCommand, reloadCommand, runsCancelCommand, runsCommand } from "./inspect.js";
+import { locationsSearchCommand } from "./locations.js";
 import { postCommand } from "./post.js";
+import {
+  repliesApproveCommand,
+  repliesHideCommand,
+  repliesIgnoreCommand,
+  repliesListCommand,
+  repliesUnhideCommand,
+} from "./replies.js";
 import { sandboxCommand } from "./sandbox.js";
 import {
   schedulesAddCommand,
@@ -62,4 +71,11 @@ export const COMMANDS: readonly Command[] = [
   reloadCommand,
   checkCommand,
   sandboxCommand,
+  repliesListCommand,
+  repliesApproveCommand,
+  repliesIgnoreCommand,
+  repliesHideCommand,
+  repliesUnhideCommand,
+  locationsSearchCommand,
+  ghostsListCommand,
 ];
