@@ -376,38 +376,9 @@ describe("the post page", () => {
 });
 
 describe("permissions of the options", () => {
-  /** A token through the OAuth window with just these scopes. */
-  async function tokenWith(scope: string): Promise<string> {
-    const form = (values: Params) => ({
-      method: "POST",
-      body: new URLSearchParams(values),
-      redirect: "manual" as const,
-    });
-    const redirectUri = "https://app.example/callback";
-    const consent = await fetch(
-      `${running.url}/oauth/authorize`,
-      form({
-        client_id: "sandbox-app-id",
-        redirect_uri: redirectUri,
-        scope,
-        response_type: "code",
-        username: "scoped",
-        decision: "allow",
-      }),
-    );
-    const code = new URL(consent.headers.get("location")!).searchParams.get("code")!;
-    const res = await fetch(
-      `${running.url}/oauth/access_token`,
-      form({
-        client_id: "sandbox-app-id",
-        client_secret: "sandbox-app-secret",
-        grant_type: "authorization_code",
-        redirect_uri: redirectUri,
-        code,
-      }),
-    );
-    return ((await res.json()) as { access_token: string }).access_token;
-  }
+  /** A token with just these scopes. */
+  const tokenWith = async (scope: string) =>
+    running.sandbox.createUser({ username: `scoped${scope.length}`, scopes: scope.split(",") }).accessToken;
 
   it("a location tag needs threads_location_tagging, a share to Instagram threads_share_to_instagram", async () => {
     const basic = await tokenWith("threads_basic,threads_content_publish");
