@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable } from "kysely";
 import type { RunState } from "../scheduler/run-state.js";
 import type { PickPolicy } from "../schedules/pick-policy.js";
+import type { RecycleFrom } from "../schedules/recycle-pick.js";
 
 /**
  * Table types. Instants are integer epoch milliseconds in both dialects (PostgreSQL `bigint`, parsed to
@@ -99,7 +100,18 @@ export interface SchedulesTable {
   pick_state_json: string | null;
   created_at: number;
   updated_at: number;
+  /** What a run does (migration 0011): publish a group, repost or quote an earlier post of the account. */
+  action: ColumnType<ScheduleAction, ScheduleAction | undefined, ScheduleAction>;
+  /** Repost/quote: how the earlier post is chosen; null for `post`. */
+  recycle_from: ColumnType<RecycleFrom | null, RecycleFrom | null | undefined, RecycleFrom | null>;
+  /** Repost/quote: only posts at least this old. */
+  recycle_min_age_minutes: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Repost/quote: never the same post twice within this. */
+  recycle_cooldown_minutes: ColumnType<number | null, number | null | undefined, number | null>;
 }
+
+export type ScheduleAction = "post" | "repost" | "quote";
+export type { RecycleFrom };
 
 export interface PlannedDaysTable {
   schedule_id: number;
@@ -148,6 +160,8 @@ export interface RunsTable {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+  /** A repost/quote run: the earlier post it chose, once (migration 0011). */
+  source_media_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type PublicationState = "publishing" | "published" | "failed" | "needs_check";
@@ -162,6 +176,14 @@ export interface PublicationsTable {
   created_at: number;
   updated_at: number;
   published_at: number | null;
+  /** `repost` or `quote` for a recycling publication, null for a post (migration 0011). */
+  action: ColumnType<
+    "repost" | "quote" | null,
+    "repost" | "quote" | null | undefined,
+    "repost" | "quote" | null
+  >;
+  /** The reposted or quoted post. */
+  source_media_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type PartState = "pending" | "container_created" | "publish_requested" | "published" | "failed";

@@ -16,7 +16,15 @@ export interface Ledger {
  */
 export async function openLedger(
   db: Kysely<DB>,
-  input: { runId: number; accountId: number; groupId: number | null; partCount: number; now: number },
+  input: {
+    runId: number;
+    accountId: number;
+    groupId: number | null;
+    partCount: number;
+    now: number;
+    /** A repost or quote of an earlier post (migration 0011): what it does with which post. */
+    recycle?: { action: "repost" | "quote"; sourceMediaId: string };
+  },
 ): Promise<Ledger> {
   const created = await db
     .insertInto("publications")
@@ -27,6 +35,9 @@ export async function openLedger(
       state: "publishing",
       created_at: input.now,
       updated_at: input.now,
+      ...(input.recycle
+        ? { action: input.recycle.action, source_media_id: input.recycle.sourceMediaId }
+        : {}),
     })
     .onConflict((oc) => oc.column("run_id").doNothing())
     .returningAll()
@@ -135,7 +146,8 @@ export async function updatePart(db: Db, partId: number, patch: PartPatch, now: 
 export async function markPublishRequested(
   db: Db,
   partId: number,
-  containerId: string,
+  /** null for a repost: it has no container. */
+  containerId: string | null,
   now: number,
   lease: { runId: number; nodeId: string },
 ): Promise<boolean> {

@@ -17,7 +17,7 @@ import { LeaseLostError, type RunControl } from "../scheduler/engine/run-control
 import type { ThreadsClient } from "../threads/client.js";
 import { describeContainerFailure } from "../threads/container-failure.js";
 import { containerParamsFor } from "../threads/container-params.js";
-import { mayBeQuotaRefusal, ThreadsApiError } from "../threads/errors.js";
+import { isNotFoundRefusal, isRepostCall, mayBeQuotaRefusal, ThreadsApiError } from "../threads/errors.js";
 import type { PostPart } from "../threads/post.js";
 import { usesGeoGating } from "../threads/preflight-options.js";
 import {
@@ -38,7 +38,8 @@ import {
   setPublicationState,
   updatePart,
 } from "./publications.repository.js";
-import { reconcilePart } from "./reconcile.js";
+import { findRepost, reconcilePart, reconcileRepost } from "./reconcile.js";
+import { SOURCE_GONE_PREFIX } from "./recycle.repository.js";
 
 export type { PublishOutcome } from "./outcome.js";
 
@@ -53,6 +54,8 @@ export interface PublishRequest {
    * after the check, instead of looping check → publish → unknown forever.
    */
   republishAllowed?: boolean;
+  /** A quote of an earlier post (a quote schedule's run): recorded on the ledger (migration 0011). */
+  recycle?: { action: "quote"; sourceMediaId: string };
 }
 
 export interface PublisherDeps {
@@ -79,6 +82,7 @@ export async function publishGroup(deps: PublisherDeps, req: PublishRequest): Pr
     groupId: req.groupId,
     partCount: req.parts.length,
     now: clock.now(),
+    ...(req.recycle ? { recycle: req.recycle } : {}),
   });
   let outcome: PublishOutcome;
   try {
@@ -113,7 +117,7 @@ function mayContinue(deps: PublisherDeps): boolean {
 async function lookUpPermalinks(
   deps: PublisherDeps,
   threads: ThreadsClient,
-  req: PublishRequest,
+  req: Pick<PublishRequest, "account">,
   ledger: Ledger,
 ): Promise<void> {
   for (const row of ledger.parts) {
@@ -137,7 +141,7 @@ async function lookUpPermalinks(
  */
 async function quotaBehind(
   deps: PublisherDeps,
-  req: PublishRequest,
+  req: Pick<PublishRequest, "account">,
   error: unknown,
 ): Promise<PublishOutcome | undefined> {
   if (!(error instanceof ThreadsApiError) || !mayBeQuotaRefusal(error)) return undefined;
@@ -329,7 +333,7 @@ function finalError(problem: Extract<PublishOutcome, { kind: "retry" | "failed" 
 /** Before the first call: whether the quota leaves room for the parts still to publish (else a quota wait). */
 async function checkQuota(
   deps: PublisherDeps,
-  req: PublishRequest,
+  req: Pick<PublishRequest, "account">,
   ledger: Ledger,
 ): Promise<PublishOutcome | undefined> {
   const remaining = ledger.parts.filter((p) => p.state !== "published");
@@ -381,4 +385,132 @@ async function recordOutcome(deps: PublisherDeps, ledger: Ledger, outcome: Publi
     now,
     outcome.kind === "published" ? null : outcome.reason,
   );
+}
+
+export interface RepostRequest {
+  runId: number;
+  account: { id: number; threadsUserId: string; token: string };
+  /** The account's earlier post to repost. */
+  sourceMediaId: string;
+  /** As PublishRequest's: false once the attempts are used up. */
+  republishAllowed?: boolean;
+}
+
+/** A repost's outcome: a publish's, or the source post is gone from Threads (nothing was reposted). */
+export type RepostOutcome = PublishOutcome | { kind: "source_gone"; reason: string };
+
+/**
+ * Reposts an earlier post through the ledger: one part, no container; the part is marked
+ * `publish_requested` before `POST /{media-id}/repost` and gets the repost's own id as its media id after.
+ * A repost whose call had an unknown outcome is looked for in `/me/threads` (reconcileRepost) before any new
+ * call. A repost counts against the posts quota like a post (UNVERIFIED: Meta states no limit for reposts;
+ * the ledger counts it as a root part and the sandbox as a post).
+ */
+export async function publishRepost(deps: PublisherDeps, req: RepostRequest): Promise<RepostOutcome> {
+  const ledger = await openLedger(deps.db, {
+    runId: req.runId,
+    accountId: req.account.id,
+    groupId: null,
+    partCount: 1,
+    now: deps.clock.now(),
+    recycle: { action: "repost", sourceMediaId: req.sourceMediaId },
+  });
+  let outcome: RepostOutcome;
+  try {
+    outcome = await repostPart(deps, req, ledger);
+  } catch (error) {
+    outcome =
+      sourceGone(error, req.sourceMediaId) ?? (await quotaBehind(deps, req, error)) ?? outcomeOfError(error);
+  }
+  if (mayContinue(deps)) {
+    await deps.control.afterPublishing((threads) => lookUpPermalinks(deps, threads, req, ledger));
+  }
+  if (outcome.kind === "published")
+    outcome = { ...outcome, permalinks: ledger.parts.map((p) => p.permalink) };
+  await recordOutcome(
+    deps,
+    ledger,
+    outcome.kind === "source_gone" ? { kind: "failed", reason: outcome.reason } : outcome,
+  );
+  return outcome;
+}
+
+function sourceGone(error: unknown, sourceMediaId: string): RepostOutcome | undefined {
+  if (!(error instanceof ThreadsApiError) || !isRepostCall(error) || !isNotFoundRefusal(error))
+    return undefined;
+  return {
+    kind: "source_gone",
+    reason: `${SOURCE_GONE_PREFIX}: post ${sourceMediaId} (${error.message}); the next run picks another`,
+  };
+}
+
+async function repostPart(deps: PublisherDeps, req: RepostRequest, ledger: Ledger): Promise<RepostOutcome> {
+  const { db, threads, clock } = deps;
+  const { token } = req.account;
+  const row = ledger.parts[0]!;
+  if (row.state === "published") return { kind: "published", permalinks: [] };
+  const recorded = (ids: string[]) => recordedMediaIds(db, req.account.id, ids);
+  if (row.state === "publish_requested") {
+    const found = await reconcileRepost(threads, token, row, req.sourceMediaId, clock.now(), recorded);
+    if (found.kind === "published") {
+      await markReposted(deps, row, found.mediaId, found.permalink);
+      return { kind: "published", permalinks: [] };
+    }
+    if (found.kind === "unknown") return { kind: "needs_check", reason: found.reason };
+    if (req.republishAllowed === false) {
+      return {
+        kind: "failed",
+        reason: `gave up: the repost was checked and is certainly not on Threads, and the attempts are used up (last error: ${row.error ?? "the repost call's outcome was unknown"})`,
+      };
+    }
+  }
+  const quota = await checkQuota(deps, req, ledger);
+  if (quota) return quota;
+
+  deps.control.assertRunning();
+  const lease = { runId: req.runId, nodeId: deps.control.nodeId };
+  const requestedAt = clock.now();
+  if (!(await markPublishRequested(db, row.id, null, requestedAt, lease))) throw LeaseLostError.of(req.runId);
+  row.state = "publish_requested";
+  row.updated_at = requestedAt;
+  let repostId: string;
+  try {
+    repostId = await threads.repost(token, req.sourceMediaId);
+  } catch (error) {
+    if (error instanceof ThreadsApiError && !error.outcomeUnknown) {
+      // Refused: nothing was reposted by this call. Refused because a repost exists already (Threads' repost
+      // is a toggle) that an earlier call of this run made and the listing did not show yet: take that one.
+      const earlier = isNotFoundRefusal(error)
+        ? undefined
+        : await findRepost(threads, token, req.sourceMediaId, row.updated_at, recorded).catch(
+            () => undefined,
+          );
+      if (earlier) {
+        await markReposted(deps, row, earlier.id, earlier.permalink ?? null);
+        return { kind: "published", permalinks: [] };
+      }
+      await updatePart(db, row.id, { state: "pending", error: error.message }, clock.now());
+      row.state = "pending";
+    }
+    throw error;
+  }
+  await markReposted(deps, row, repostId, null);
+  return { kind: "published", permalinks: [] };
+}
+
+async function markReposted(
+  deps: PublisherDeps,
+  row: PublicationPartRow,
+  mediaId: string,
+  permalink: string | null,
+): Promise<void> {
+  await updatePart(
+    deps.db,
+    row.id,
+    { state: "published", media_id: mediaId, permalink, error: null },
+    deps.clock.now(),
+  );
+  row.state = "published";
+  row.media_id = mediaId;
+  row.permalink = permalink;
 }

@@ -2,6 +2,7 @@ import type { PublicationPartRow } from "../db/schema.js";
 import type { ListOptions, ThreadsClient } from "../threads/client.js";
 import { ThreadsApiError } from "../threads/errors.js";
 import type { PostPart } from "../threads/post.js";
+import { postKindOf } from "../threads/response-mappers.js";
 
 export type Reconciled =
   | { kind: "published"; mediaId: string; permalink: string | null }
@@ -83,6 +84,8 @@ async function findInListing(
     });
     const matches = page.data.filter(
       (m) =>
+        // A repost (REPOST_FACADE) has no text of its own: never the post of a part without text.
+        postKindOf(m.media_type) !== "REPOST" &&
         (m.text ?? "") === (part.text ?? "") &&
         (replyToId === null || m.replied_to === undefined || m.replied_to.id === replyToId),
     );
@@ -99,4 +102,70 @@ async function findInListing(
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * How long after the repost call a repost that went through is surely listed in `/me/threads`. UNVERIFIED:
+ * Meta does not say how soon a repost is listed; its lists are read-after-write in practice, and two minutes
+ * leave room. Before that, a repost not found is "unknown" (checked again later); after it, "absent".
+ */
+export const REPOST_LISTED_WITHIN_MS = 2 * 60_000;
+
+/**
+ * Whether a repost whose call had an unknown outcome exists: a REPOST_FACADE in `/me/threads` whose
+ * `reposted_post` is the source, made around the call, and not one another ledger part records already.
+ * There is no container to ask, so "absent" is only said once the repost would surely be listed.
+ */
+export async function reconcileRepost(
+  threads: ThreadsClient,
+  token: string,
+  row: PublicationPartRow,
+  sourceMediaId: string,
+  now: number,
+  recorded: (mediaIds: string[]) => Promise<ReadonlySet<string>>,
+): Promise<Reconciled> {
+  try {
+    const found = await findRepost(threads, token, sourceMediaId, row.updated_at, recorded);
+    if (found) return { kind: "published", mediaId: found.id, permalink: found.permalink ?? null };
+  } catch (error) {
+    return {
+      kind: "unknown",
+      reason: `could not list /me/threads to look for the repost: ${describe(error)}`,
+    };
+  }
+  if (now - row.updated_at >= REPOST_LISTED_WITHIN_MS) return { kind: "absent", containerUsable: false };
+  return {
+    kind: "unknown",
+    reason: `the repost of post ${sourceMediaId} was not found in /me/threads yet; it is looked for again before any new repost`,
+  };
+}
+
+/** The repost of `sourceMediaId` made around `around` (ms) that no ledger part records, if listed. */
+export async function findRepost(
+  threads: ThreadsClient,
+  token: string,
+  sourceMediaId: string,
+  around: number,
+  recorded: (mediaIds: string[]) => Promise<ReadonlySet<string>>,
+) {
+  let after: string | undefined;
+  for (let i = 0; i < LISTING_PAGES; i++) {
+    const page = await threads.listThreads(token, {
+      since: around - 10 * 60_000,
+      limit: 50,
+      ...(after ? { after } : {}),
+      fields: ["id", "media_type", "reposted_post", "permalink", "timestamp"],
+    });
+    const matches = page.data.filter(
+      (m) => postKindOf(m.media_type) === "REPOST" && m.reposted_post?.id === sourceMediaId,
+    );
+    if (matches.length > 0) {
+      const taken = await recorded(matches.map((m) => m.id));
+      const match = matches.find((m) => !taken.has(m.id));
+      if (match) return match;
+    }
+    if (!page.after) return undefined;
+    after = page.after;
+  }
+  return undefined;
 }

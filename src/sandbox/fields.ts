@@ -83,7 +83,7 @@ export function renderMedia(
     {
       id: (m) => m.id,
       media_product_type: () => "THREADS",
-      media_type: (m) => MEDIA_TYPE_NAMES[m.mediaType],
+      media_type: (m) => (m.repostedPostId === undefined ? MEDIA_TYPE_NAMES[m.mediaType] : "REPOST_FACADE"),
       media_url: (m) => m.mediaUrl,
       permalink: (m) => permalinkOf(origin, user?.username ?? "", m.shortcode),
       owner: (m) => (isTopLevel ? { id: m.userId } : undefined),
@@ -111,6 +111,7 @@ export function renderMedia(
       text_entities: (m) =>
         m.textEntities?.map((e) => ({ entity_type: e.entityType, offset: e.offset, length: e.length })),
       is_spoiler_media: (m) => m.isSpoilerMedia === true,
+      reposted_post: (m) => (m.repostedPostId === undefined ? undefined : { id: m.repostedPostId }),
       // Post options (validate-options.ts). Field names as third-party clients read them (threads-rs): Meta's
       // media field list does not show location_id, location or allowlisted_country_codes (UNVERIFIED).
       gif_url: (m) => (m.gif ? gifUrlOf(m.gif) : undefined),

@@ -23,6 +23,7 @@ import { registerPostPages } from "./post-page.js";
 import { publishedRecords } from "./published.js";
 import { type SeedPostInput, type SeedReplyInput, seedPost, seedReply } from "./replies.js";
 import { registerReplyRoutes } from "./replies-routes.js";
+import { registerRepostRoutes } from "./reposts.js";
 import { Sleeper } from "./sleeper.js";
 import { SandboxState } from "./state.js";
 import { type HeldStateFile, lockStateFile, type StateLock, type StateOwner } from "./state-lock.js";
@@ -192,6 +193,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   registerPostPages(app, ctx);
   registerOAuthRoutes(app, ctx);
   registerPublishRoutes(app, ctx);
+  registerRepostRoutes(app, ctx);
   registerInsightsRoutes(app, ctx);
   // Before the read routes: they answer GET /{media-id}/replies and GET /{location-id} first.
   registerReplyRoutes(app, ctx);

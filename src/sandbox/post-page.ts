@@ -68,7 +68,15 @@ function postBody(
         .map((o) => `<li>${escapeHtml(o)}</li>`)
         .join("")}</ul>`
     : "";
+  const reposted = media.repostedPostId === undefined ? undefined : state.media.get(media.repostedPostId);
+  const quoted = media.quotePostId === undefined ? undefined : state.media.get(media.quotePostId);
   const extras = [
+    reposted
+      ? `<p class="meta">🔁 reposted <a href="${escapeHtml(linkTo(reposted))}">@${escapeHtml(state.users.get(reposted.userId)?.username ?? "")}'s post</a></p>`
+      : "",
+    quoted
+      ? `<p class="meta">❝ quoting <a href="${escapeHtml(linkTo(quoted))}">@${escapeHtml(state.users.get(quoted.userId)?.username ?? "")}'s post</a></p>`
+      : "",
     media.topicTag ? `<p class="meta">#${escapeHtml(media.topicTag)}</p>` : "",
     media.linkAttachment
       ? `<p class="meta">🔗 <a href="${escapeHtml(media.linkAttachment)}">${escapeHtml(media.linkAttachment)}</a></p>`

@@ -35,6 +35,7 @@ function toRecord(state: SandboxState, m: MediaRecord, baseUrl: string): Publish
     textAttachment: m.textAttachment,
     textEntities: m.textEntities,
     isSpoilerMedia: m.isSpoilerMedia,
+    repostedPostId: m.repostedPostId,
     gif: m.gif,
     isGhostPost: m.isGhostPost,
     locationId: m.locationId,

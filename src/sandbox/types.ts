@@ -165,6 +165,8 @@ export interface PublishedRecord {
   pollOptions?: string[];
   replyControl: string;
   quotePostId?: string;
+  /** Set on a repost (REPOST_FACADE): the reposted post. */
+  repostedPostId?: string;
   permalink: string;
   /** Meta's format, e.g. "2025-01-02T03:04:05+0000". */
   timestamp: string;

@@ -175,6 +175,11 @@ export async function setGroup(db: Db, id: number, groupId: number): Promise<voi
   await db.updateTable("runs").set({ group_id: groupId }).where("id", "=", id).execute();
 }
 
+/** Records the earlier post a repost/quote run chose (once: a retry reposts the same post). */
+export async function setSourceMedia(db: Db, id: number, mediaId: string): Promise<void> {
+  await db.updateTable("runs").set({ source_media_id: mediaId }).where("id", "=", id).execute();
+}
+
 /**
  * Running runs whose lease ran out (their node died or stalled) go to `needs_check`: something may
  * have reached Threads, so nothing is published again before Threads has been asked.

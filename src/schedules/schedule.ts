@@ -1,5 +1,12 @@
 import type { Insertable } from "kysely";
-import type { PickPolicy, ScheduleKind, ScheduleRow, SchedulesTable } from "../db/schema.js";
+import type {
+  PickPolicy,
+  RecycleFrom,
+  ScheduleAction,
+  ScheduleKind,
+  ScheduleRow,
+  SchedulesTable,
+} from "../db/schema.js";
 import type { ErrorHint } from "../errors.js";
 import {
   DEFAULT_MISFIRE_GRACE_MINUTES,
@@ -15,8 +22,23 @@ import {
 } from "../scheduler/planning/index.js";
 import { resolveTimeZone } from "../timezone.js";
 import { PICK_POLICIES } from "./pick-policy.js";
+import {
+  DEFAULT_RECYCLE_COOLDOWN_MINUTES,
+  DEFAULT_RECYCLE_MIN_AGE_MINUTES,
+  formatMinutes,
+  RECYCLE_FROM,
+} from "./recycle-pick.js";
 
-export type { PickPolicy, ScheduleKind, Weekday };
+export type { PickPolicy, RecycleFrom, ScheduleAction, ScheduleKind, Weekday };
+
+export const SCHEDULE_ACTIONS: readonly ScheduleAction[] = ["post", "repost", "quote"];
+
+/** How a repost or quote schedule chooses the account's earlier post (schedules/recycle-pick.ts). */
+export interface RecycleSettings {
+  from: RecycleFrom;
+  minAgeMinutes: number;
+  cooldownMinutes: number;
+}
 
 /**
  * A schedule: the one domain type, read from its row by `toSchedule`. The settings hold only the fields of
@@ -47,6 +69,13 @@ export interface Schedule {
   version: number;
   createdAt: number;
   updatedAt: number;
+  /**
+   * What a run does: `post` publishes a group (the default); `repost` reposts an earlier post of the account,
+   * `quote` publishes a group quoting one (migration 0011). Absent on a post schedule.
+   */
+  action?: ScheduleAction;
+  /** repost/quote: how the earlier post is chosen; absent for `post`. */
+  recycle?: RecycleSettings;
 }
 
 /** What a schedule says, without identity and bookkeeping: what gets validated, stored and planned. */
@@ -57,7 +86,11 @@ export type ResolvedSettings = Omit<Schedule, "id" | "accountId" | "version" | "
  * defaulted by `withDefaults` (every day, pick "random", active, the account's zone, every enabled group,
  * the default misfire grace, no end).
  */
-export type ScheduleSettings = Pick<ResolvedSettings, "kind"> & Partial<Omit<ResolvedSettings, "kind">>;
+export type ScheduleSettings = Pick<ResolvedSettings, "kind"> &
+  Partial<Omit<ResolvedSettings, "kind" | "recycle">> & {
+    /** repost/quote: the parts of the source rule given (the rest keep their value or default). */
+    recycle?: Partial<RecycleSettings>;
+  };
 
 /** The schedule of a row. Throws, naming the schedule and the column, when a JSON column is damaged. */
 export function toSchedule(row: ScheduleRow): Schedule {
@@ -76,6 +109,9 @@ export function toSchedule(row: ScheduleRow): Schedule {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+  if (row.action !== undefined && row.action !== "post") schedule.action = row.action;
+  const recycle = recycleOf(row);
+  if (recycle) schedule.recycle = recycle;
   const times = timesOf(row);
   if (times !== undefined) schedule.times = times;
   if (row.window_start !== null) schedule.windowStart = row.window_start;
@@ -100,6 +136,25 @@ export function groupIdsOf(row: Pick<ScheduleRow, "id" | "group_ids_json">): num
   return row.group_ids_json === null
     ? null
     : parseJsonColumn<number[]>(row, "group_ids_json", row.group_ids_json);
+}
+
+/** The source rule of a repost or quote schedule; undefined for a post schedule. */
+export function recycleOf(
+  row: Pick<ScheduleRow, "action" | "recycle_from" | "recycle_min_age_minutes" | "recycle_cooldown_minutes">,
+): RecycleSettings | undefined {
+  if (row.action === undefined || row.action === "post") return undefined;
+  return {
+    from: row.recycle_from ?? "oldest",
+    minAgeMinutes: row.recycle_min_age_minutes ?? DEFAULT_RECYCLE_MIN_AGE_MINUTES,
+    cooldownMinutes: row.recycle_cooldown_minutes ?? DEFAULT_RECYCLE_COOLDOWN_MINUTES,
+  };
+}
+
+/** "repost (oldest first, posts ≥ 7d old, not again within 30d)"; "" for a post schedule. */
+export function describeAction(s: Pick<Schedule, "action" | "recycle">): string {
+  if (s.action === undefined || s.action === "post" || !s.recycle) return "";
+  const from = { top: "top posts first", oldest: "oldest first", random: "at random" }[s.recycle.from];
+  return `${s.action} (${from}, posts ≥ ${formatMinutes(s.recycle.minAgeMinutes)} old, not again within ${formatMinutes(s.recycle.cooldownMinutes)})`;
 }
 
 /** The fixed times of `times_json`; undefined for a random schedule. */
@@ -139,6 +194,7 @@ export function withDefaults(settings: ScheduleSettings): ResolvedSettings {
     groupIds: settings.groupIds ?? null,
     misfireGraceMinutes: settings.misfireGraceMinutes ?? DEFAULT_MISFIRE_GRACE_MINUTES,
     until: settings.until ?? null,
+    ...recycleDefaults(settings),
   };
   if (settings.kind === "fixed") return { ...base, times: settings.times };
   return {
@@ -147,6 +203,20 @@ export function withDefaults(settings: ScheduleSettings): ResolvedSettings {
     windowEnd: settings.windowEnd,
     postsPerDay: settings.postsPerDay,
     minGapMinutes: settings.minGapMinutes ?? 0,
+  };
+}
+
+/** The action and, for repost/quote, the source rule with its defaults (oldest first, 7 days, 30 days). */
+function recycleDefaults(settings: ScheduleSettings): Pick<ResolvedSettings, "action" | "recycle"> {
+  const action = settings.action ?? "post";
+  if (action === "post") return {};
+  return {
+    action,
+    recycle: {
+      from: settings.recycle?.from ?? "oldest",
+      minAgeMinutes: settings.recycle?.minAgeMinutes ?? DEFAULT_RECYCLE_MIN_AGE_MINUTES,
+      cooldownMinutes: settings.recycle?.cooldownMinutes ?? DEFAULT_RECYCLE_COOLDOWN_MINUTES,
+    },
   };
 }
 
@@ -180,6 +250,10 @@ export function toScheduleColumns(
       s.groupIds === null ? null : JSON.stringify([...new Set(s.groupIds)].sort((a, b) => a - b)),
     misfire_grace_minutes: s.misfireGraceMinutes,
     until_date: s.until,
+    action: s.action ?? "post",
+    recycle_from: s.recycle?.from ?? null,
+    recycle_min_age_minutes: s.recycle?.minAgeMinutes ?? null,
+    recycle_cooldown_minutes: s.recycle?.cooldownMinutes ?? null,
   };
 }
 
@@ -215,7 +289,9 @@ export interface SettingsIssue {
     | "active"
     | "misfireGraceMinutes"
     | "groupIds"
-    | "until";
+    | "until"
+    | "action"
+    | "recycle";
   message: string;
 }
 
@@ -299,6 +375,34 @@ export function settingsIssues(s: ResolvedSettings, accountTimezone: string): Se
       issues.push({
         field: "groupIds",
         message: "Choose at least one post group, or leave the groups out to draw from every enabled group.",
+      });
+    }
+  }
+  issues.push(...recycleIssues(s));
+  return issues;
+}
+
+function recycleIssues(s: ResolvedSettings): SettingsIssue[] {
+  const action = s.action ?? "post";
+  if (!SCHEDULE_ACTIONS.includes(action)) {
+    return [{ field: "action", message: `"${String(action)}" is not an action: use post, repost or quote.` }];
+  }
+  if (action === "post" || !s.recycle) return [];
+  const issues: SettingsIssue[] = [];
+  if (!RECYCLE_FROM.includes(s.recycle.from)) {
+    issues.push({
+      field: "recycle",
+      message: `"${String(s.recycle.from)}" is not a source rule: use ${RECYCLE_FROM.join(", ")}.`,
+    });
+  }
+  for (const [name, value] of [
+    ["minimum age", s.recycle.minAgeMinutes],
+    ["cooldown", s.recycle.cooldownMinutes],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 0) {
+      issues.push({
+        field: "recycle",
+        message: `The ${name} must be a duration such as 7d, 36h or 90m, not ${String(value)}.`,
       });
     }
   }

@@ -106,7 +106,9 @@ export async function listSchedulesWithoutGroups(
     .selectFrom("schedules as s")
     .innerJoin("accounts as a", "a.id", "s.account_id")
     .select(["s.id", "s.account_id", "a.username", "s.group_ids_json"])
-    .where("s.active", "=", 1);
+    .where("s.active", "=", 1)
+    // A repost schedule publishes no group: its groups only narrow which earlier posts it reposts.
+    .where("s.action", "!=", "repost");
   if (filter.scheduleId !== undefined) q = q.where("s.id", "=", filter.scheduleId);
   if (filter.accountId !== undefined) q = q.where("s.account_id", "=", filter.accountId);
   const [bare, chosen] = await Promise.all([

@@ -11,7 +11,9 @@
  *     "postsPerDay": 3, "minGapMinutes": 30,        … with its count and minimum gap
  *     "timezone": "Asia/Tokyo" | null, "days": ["mon", "fri"] | "mon,fri", "pick": "shuffle",
  *     "groupIds": [4, 5] | "4,5" | "all" | null, "misfireGraceMinutes": 15,
- *     "until": "2026-12-31" | "none" | null, "active": false }
+ *     "until": "2026-12-31" | "none" | null, "active": false,
+ *     "action": "post" | "repost" | "quote",        repost/quote an earlier post of the account (default post) …
+ *     "from": "top" | "oldest" | "random", "minAge": "7d", "cooldown": "30d" }   … chosen by this rule
  * Numbers may be given as their digits; times as a Japanese keyboard types them (full-width digits and colon,
  * 、 between times) are read as ASCII.
  */
@@ -21,6 +23,7 @@ import { isCalendarDate } from "../scheduler/planning/time.js";
 import { WEEKDAYS, type Weekday } from "../scheduler/planning/types.js";
 import { id, listItems, minutes, oneOf, wholeNumber } from "../schema-fields.js";
 import { PICK_POLICIES, type PickPolicy } from "./pick-policy.js";
+import { parseDurationMinutes, RECYCLE_FROM, type RecycleFrom } from "./recycle-pick.js";
 
 /** The settings a schema gives: the service's `SchedulePatch` (only what was given is set). */
 export interface ScheduleValues {
@@ -37,6 +40,9 @@ export interface ScheduleValues {
   misfireGraceMinutes?: number;
   until?: string | null;
   active?: boolean;
+  action?: "post" | "repost" | "quote";
+  /** repost/quote: the parts of the source rule given. */
+  recycle?: { from?: RecycleFrom; minAgeMinutes?: number; cooldownMinutes?: number };
 }
 
 /** What `newScheduleSchema` gives: the service's `NewSchedule`. */
@@ -60,6 +66,13 @@ export interface ScheduleNames {
   countForm: string;
   /** The refusal of an edit that changes nothing. */
   nothingToChange: string;
+  /** Repost/quote schedules (migration 0011); JSON names when a surface gives none. */
+  action?: string;
+  from?: string;
+  minAge?: string;
+  cooldown?: string;
+  /** How a repost or quote schedule is asked for, for "… belongs to …". */
+  recycleForm?: string;
 }
 
 const SCHEDULE_JSON_NAMES: ScheduleNames = {
@@ -78,6 +91,35 @@ const SCHEDULE_JSON_NAMES: ScheduleNames = {
   countForm: "postsPerDay N",
   nothingToChange: "nothing to change: give at least one setting",
 };
+
+const RECYCLE_JSON_NAMES = {
+  action: "action",
+  from: "from",
+  minAge: "minAge",
+  cooldown: "cooldown",
+  recycleForm: 'action "repost" or "quote"',
+};
+const recycleName = (n: ScheduleNames, key: keyof typeof RECYCLE_JSON_NAMES) =>
+  n[key] ?? RECYCLE_JSON_NAMES[key];
+
+/** A duration such as 7d, 36h, 90m (a bare number: days) → minutes. */
+function durationOf(name: string) {
+  return z.unknown().transform((input, ctx): number => {
+    const minutes =
+      typeof input === "number" && Number.isInteger(input) && input >= 0
+        ? input * 1440
+        : typeof input === "string"
+          ? parseDurationMinutes(input)
+          : undefined;
+    if (minutes !== undefined) return minutes;
+    ctx.addIssue({
+      code: "custom",
+      message: `${name} must be a duration such as 7d, 36h or 90m (days, hours, minutes), not "${typeof input === "string" ? input : JSON.stringify(input)}"`,
+      input,
+    });
+    return z.NEVER;
+  });
+}
 
 /** Text as a Japanese keyboard may give it (full-width digits and colon, 、 between times), in ASCII. */
 function typed(text: string): string {
@@ -185,6 +227,10 @@ function settingsFields(n: ScheduleNames) {
     misfireGraceMinutes: minutes(n.misfireGraceMinutes, MAX_MISFIRE_GRACE_MINUTES).optional(),
     until: untilOf(n).optional(),
     active: z.boolean().optional(),
+    action: oneOf(recycleName(n, "action"), ["post", "repost", "quote"] as const).optional(),
+    from: oneOf(recycleName(n, "from"), RECYCLE_FROM).optional(),
+    minAge: durationOf(recycleName(n, "minAge")).optional(),
+    cooldown: durationOf(recycleName(n, "cooldown")).optional(),
   };
 }
 
@@ -200,6 +246,13 @@ function refuseMixedKinds(n: ScheduleNames) {
         message: `give either ${n.fixedForm} or ${n.randomForm}, not both`,
         path: ["window"],
       });
+    } else if (v.action === "post" && (given(v, "from") || given(v, "minAge") || given(v, "cooldown"))) {
+      const key = given(v, "from") ? "from" : given(v, "minAge") ? "minAge" : "cooldown";
+      ctx.addIssue({
+        code: "custom",
+        message: `${recycleName(n, key)} belongs to repost and quote schedules (${recycleName(n, "recycleForm")})`,
+        path: [key],
+      });
     } else if (given(v, "times") && (given(v, "postsPerDay") || given(v, "minGapMinutes"))) {
       ctx.addIssue({
         code: "custom",
@@ -214,8 +267,13 @@ type Fields = z.output<z.ZodObject<ReturnType<typeof settingsFields>>>;
 
 /** The service's settings: the kind follows from `times` or `window`; only what was given is set. */
 function toSettings(f: Fields): ScheduleValues {
-  const { times, window, ...rest } = f;
+  const { times, window, from, minAge, cooldown, ...rest } = f;
   const settings: ScheduleValues = {};
+  const recycle: NonNullable<ScheduleValues["recycle"]> = {};
+  if (from !== undefined) recycle.from = from;
+  if (minAge !== undefined) recycle.minAgeMinutes = minAge;
+  if (cooldown !== undefined) recycle.cooldownMinutes = cooldown;
+  if (Object.keys(recycle).length > 0) settings.recycle = recycle;
   if (times !== undefined) Object.assign(settings, { kind: "fixed", times });
   if (window !== undefined)
     Object.assign(settings, { kind: "random", windowStart: window.start, windowEnd: window.end });
@@ -234,6 +292,15 @@ export function newScheduleSchema(n: ScheduleNames = SCHEDULE_JSON_NAMES) {
     .transform((f, ctx): NewScheduleValues => {
       const { accountId, ...fields } = f;
       const settings = toSettings(fields);
+      if (settings.recycle && (settings.action ?? "post") === "post") {
+        const key = fields.from !== undefined ? "from" : fields.minAge !== undefined ? "minAge" : "cooldown";
+        ctx.addIssue({
+          code: "custom",
+          message: `${recycleName(n, key)} belongs to repost and quote schedules (${recycleName(n, "recycleForm")})`,
+          path: [key],
+        });
+        return z.NEVER;
+      }
       if (settings.kind === undefined) {
         ctx.addIssue({
           code: "custom",

@@ -175,7 +175,10 @@ export function createScheduleService(deps: ScheduleServiceDeps) {
           { field: kind === "fixed" ? "window" : "times" },
         );
       }
-      const settings = withDefaults({ ...settingsOf(current), ...given });
+      const merged: ScheduleSettings = { ...settingsOf(current), ...given };
+      // A source rule given in parts changes only those parts (`--min-age 14d` keeps `--from top`).
+      if (patch.recycle) merged.recycle = { ...current.recycle, ...patch.recycle };
+      const settings = withDefaults(merged);
       await checkSettings(trx, current.accountId, settings, {
         until: settings.until !== current.until,
         groups: "groupIds" in given,

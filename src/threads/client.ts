@@ -16,6 +16,7 @@ import {
   toPostInsights,
   toPublishingLimit,
   toRepliesPage,
+  toThreadsMedia,
   toThreadsPage,
   toTokenGrant,
   toUserInsights,
@@ -273,7 +274,18 @@ export class ThreadsClient {
   async getMedia(token: string, mediaId: string, fields: string[] = MEDIA_FIELDS): Promise<ThreadsMedia> {
     const path = `/${encodeURIComponent(mediaId)}`;
     const body = await this.graph("GET", path, token, { fields: fields.join(",") });
-    return { ...body, id: requireId(body, "id", `GET ${VERSION}/{media-id}`, "GET") } as ThreadsMedia;
+    return toThreadsMedia({ ...body, id: requireId(body, "id", `GET ${VERSION}/{media-id}`, "GET") });
+  }
+
+  /**
+   * `POST /{media-id}/repost` (Meta's reposts page): reposts a post at once (no container, no publish step);
+   * returns the repost's own id (which reads back as REPOST_FACADE). Never retried here: an unknown outcome
+   * must be checked in `/me/threads` first.
+   */
+  async repost(token: string, mediaId: string): Promise<string> {
+    const path = `/${encodeURIComponent(mediaId)}/repost`;
+    const body = await this.graph("POST", path, token);
+    return requireId(body, "id", `POST ${VERSION}/{media-id}/repost`, "POST");
   }
 
   async getPublishingLimit(token: string, userId: string): Promise<PublishingLimit> {

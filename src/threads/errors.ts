@@ -306,9 +306,25 @@ const QUOTA_CODE = 9;
 /** How long a call refused for Meta's rate limits (codes 4, 17, 341, HTTP 429) waits at least. */
 export const RATE_LIMIT_RETRY_MS = 15 * 60_000;
 
-/** Whether the failed call was `POST /{user-id}/threads_publish`: the only call that can make a post exist. */
+/**
+ * Whether the failed call was one that can make a post exist: `POST /{user-id}/threads_publish`, or
+ * `POST /{media-id}/repost` (a repost is made at once, with no container).
+ */
 export function isPublishCall(error: ThreadsApiError): boolean {
-  return error.endpoint.endsWith("/threads_publish");
+  return error.endpoint.endsWith("/threads_publish") || isRepostCall(error);
+}
+
+/** Whether the failed call was `POST /{media-id}/repost`. */
+export function isRepostCall(error: ThreadsApiError): boolean {
+  return error.endpoint.startsWith("POST ") && error.endpoint.endsWith("/repost");
+}
+
+/**
+ * Graph's "Object with ID … does not exist, cannot be loaded due to missing permissions, or does not support
+ * this operation" (code 100, subcode 33): the post named is gone (deleted) or was never visible.
+ */
+export function isNotFoundRefusal(error: ThreadsApiError): boolean {
+  return !error.outcomeUnknown && error.code === 100 && error.subcode === 33;
 }
 
 /**

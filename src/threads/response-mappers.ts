@@ -4,7 +4,9 @@ import type {
   ContainerStatus,
   DebugTokenInfo,
   GhostPostsPage,
+  MediaType,
   PublishingLimit,
+  ReadMediaType,
   RepliesPage,
   ThreadsGhostPost,
   ThreadsMedia,
@@ -74,8 +76,8 @@ export function toPublishingLimit(body: Json): PublishingLimit {
  * there is a next page, so the cursor is returned only together with `next`.
  */
 export function toThreadsPage(body: Json): ThreadsPage {
-  const data = Array.isArray(body.data) ? (body.data.filter(isRecord) as unknown as ThreadsMedia[]) : [];
-  const page: ThreadsPage = { data: data.map((m) => ({ ...m, id: idOf(m.id) ?? "" })) };
+  const data = Array.isArray(body.data) ? body.data.filter(isRecord) : [];
+  const page: ThreadsPage = { data: data.map(toThreadsMedia) };
   const paging = isRecord(body.paging) ? body.paging : {};
   const cursors = isRecord(paging.cursors) ? paging.cursors : {};
   if (typeof paging.next === "string" && typeof cursors.after === "string" && data.length > 0) {
@@ -141,6 +143,41 @@ function idOf(value: unknown): string | undefined {
   if (typeof value === "string" && value !== "") return value;
   if (typeof value === "number") return String(value);
   return undefined;
+}
+
+/** One post as read back: ids of the nodes it names (`reposted_post`, `quoted_post`, …) as strings. */
+export function toThreadsMedia(body: Json): ThreadsMedia {
+  const media = { ...body, id: idOf(body.id) ?? "" } as ThreadsMedia;
+  for (const key of ["reposted_post", "quoted_post", "replied_to", "root_post"] as const) {
+    const node = body[key];
+    if (isRecord(node)) {
+      const id = idOf(node.id);
+      if (id === undefined) delete media[key];
+      else media[key] = { id };
+    }
+  }
+  return media;
+}
+
+const READ_TYPES: Record<ReadMediaType, MediaType | "AUDIO" | "REPOST"> = {
+  TEXT_POST: "TEXT",
+  IMAGE: "IMAGE",
+  VIDEO: "VIDEO",
+  CAROUSEL_ALBUM: "CAROUSEL",
+  AUDIO: "AUDIO",
+  REPOST_FACADE: "REPOST",
+};
+
+/**
+ * What kind of post a read-back `media_type` is: the type it was created as (a TEXT part reads back as
+ * TEXT_POST, a CAROUSEL as CAROUSEL_ALBUM), AUDIO, or REPOST for a repost; undefined for a type this
+ * version does not know (or none).
+ */
+export function postKindOf(mediaType: string | undefined): MediaType | "AUDIO" | "REPOST" | undefined {
+  if (mediaType === undefined) return undefined;
+  // The create-time names are accepted too (older answers, tests).
+  if (mediaType === "TEXT" || mediaType === "CAROUSEL") return mediaType;
+  return Object.hasOwn(READ_TYPES, mediaType) ? READ_TYPES[mediaType as ReadMediaType] : undefined;
 }
 
 /** Meta's paging rule (see toThreadsPage): the `after` cursor only together with `paging.next`. */

@@ -42,6 +42,11 @@ export interface ThreadsMedia {
   /** Present on replies when requested. */
   replied_to?: { id: string };
   root_post?: { id: string };
+  /** On a repost (media_type REPOST_FACADE): the reposted post. */
+  reposted_post?: { id: string };
+  is_quote_post?: boolean;
+  /** On a quote post: the quoted post. */
+  quoted_post?: { id: string };
   /** Post options, when requested: the GIF's address, the place, the geo-gating countries. */
   gif_url?: string;
   location_id?: string;
@@ -50,6 +55,12 @@ export interface ThreadsMedia {
   ghost_post_status?: string;
   ghost_post_expiration_timestamp?: string;
 }
+
+/**
+ * `media_type` as Meta reads a post back (retrieve-posts page, Apr 2026): TEXT_POST (also for GIF and poll
+ * posts), IMAGE, VIDEO, CAROUSEL_ALBUM, AUDIO, REPOST_FACADE.
+ */
+export type ReadMediaType = "TEXT_POST" | "IMAGE" | "VIDEO" | "CAROUSEL_ALBUM" | "AUDIO" | "REPOST_FACADE";
 
 export interface MetricValue {
   name: string;

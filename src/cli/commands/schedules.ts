@@ -1,5 +1,5 @@
 import type { Schedule } from "../../schedules/schedule.js";
-import { withoutGroupsWarning } from "../../schedules/schedule.js";
+import { describeAction, withoutGroupsWarning } from "../../schedules/schedule.js";
 import {
   newScheduleSchema,
   type ScheduleNames,
@@ -11,6 +11,7 @@ import { type Command, flag, type ParsedArgs, parseInput, valuesOf } from "../co
 import type { CliContext } from "../context.js";
 import { hintSentence } from "../hints.js";
 import { printJson, printTable } from "../output.js";
+import { UsageError } from "../usage-error.js";
 
 /**
  * The flags that say what a schedule is, shared by `schedules add` and `schedules edit` (edit takes every one
@@ -43,6 +44,21 @@ const SCHEDULE_FLAGS: Array<[string, string]> = [
     "last day it posts (inclusive, in its zone): nothing after that day ends; `none`: no end (the default)",
   ],
   ["--paused", "pause it (`schedules resume ID` resumes it)"],
+  [
+    "--repost",
+    "each run reposts one of the account's own earlier posts (published by this install) instead of a group",
+  ],
+  ["--quote", "each run publishes a group (from --groups) quoting one of the account's own earlier posts"],
+  [
+    "--action post|repost|quote",
+    "the same as --repost / --quote; `post` makes it an ordinary schedule again",
+  ],
+  [
+    "--from top|oldest|random",
+    "repost/quote: which earlier post: most viewed (reads insights), oldest first (default), at random; the least recently recycled first",
+  ],
+  ["--min-age DURATION", "repost/quote: only posts at least this old, such as 7d (default), 36h, 90m"],
+  ["--cooldown DURATION", "repost/quote: never the same post twice within this (default 30d)"],
   ["--json", "print the schedule as a JSON array"],
 ];
 
@@ -58,6 +74,12 @@ const SCHEDULE_OPTIONS = {
   "misfire-grace": { type: "string" },
   until: { type: "string" },
   paused: { type: "boolean" },
+  repost: { type: "boolean" },
+  quote: { type: "boolean" },
+  action: { type: "string" },
+  from: { type: "string" },
+  "min-age": { type: "string" },
+  cooldown: { type: "string" },
   json: { type: "boolean" },
 } as const;
 
@@ -80,6 +102,11 @@ export const SCHEDULE_FLAG_NAMES: ScheduleNames = {
   randomForm: "--random HH:MM-HH:MM",
   countForm: "--count N",
   nothingToChange: "nothing to change: give at least one option of `schedules add` (see --help)",
+  action: "--action",
+  from: "--from",
+  minAge: "--min-age",
+  cooldown: "--cooldown",
+  recycleForm: "--repost or --quote",
 };
 
 /**
@@ -100,16 +127,30 @@ export function scheduleJsonFromArgs(args: ParsedArgs): Record<string, unknown> 
       groupIds: "groups",
       misfireGraceMinutes: "misfire-grace",
       until: "until",
+      action: "action",
+      from: "from",
+      minAge: "min-age",
+      cooldown: "cooldown",
     }),
     ...(flag(args, "paused") ? { active: false } : {}),
+    ...actionFromArgs(args),
   };
+}
+
+/** `--repost` / `--quote` are `--action repost|quote`; at most one of the three. */
+function actionFromArgs(args: ParsedArgs): { action?: string } {
+  const given = (["repost", "quote"] as const).filter((name) => flag(args, name));
+  if (given.length + (args.values.action === undefined ? 0 : 1) > 1) {
+    throw new UsageError("give one of --repost, --quote and --action, not several");
+  }
+  return given[0] ? { action: given[0] } : {};
 }
 
 export const schedulesAddCommand: Command = {
   name: "schedules add",
   summary: "Add a fixed or random schedule to an account (takes effect in running schedulers at once)",
   usage:
-    "--account ID (--fixed HH:MM[,HH:MM…] | --random HH:MM-HH:MM --count N [--min-gap MIN]) [--timezone TZ] [--days mon,tue,…] [--pick random|shuffle|sequential] [--until YYYY-MM-DD]",
+    "--account ID (--fixed HH:MM[,HH:MM…] | --random HH:MM-HH:MM --count N [--min-gap MIN]) [--timezone TZ] [--days mon,tue,…] [--pick random|shuffle|sequential] [--until YYYY-MM-DD] [--repost | --quote [--from top|oldest|random] [--min-age 7d] [--cooldown 30d]]",
   flags: [["--account ID", "the account that posts"], ...SCHEDULE_FLAGS.map(addFlag)],
   options: { account: { type: "string" }, ...SCHEDULE_OPTIONS },
   async run(ctx, args) {
@@ -201,13 +242,14 @@ export const schedulesListCommand: Command = {
     }
     printTable(
       ctx.output,
-      ["ID", "ACCOUNT", "ACTIVE", "WHEN", "PICK"],
+      ["ID", "ACCOUNT", "ACTIVE", "WHEN", "PICK", "ACTION"],
       schedules.map((s) => [
         s.id,
         `${s.accountId} ${ownerOf(s.accountId)}`,
         s.ended ? "ended" : s.active ? "yes" : "paused",
         describe(s),
         s.pick,
+        s.action ?? "post",
       ]),
     );
     return 0;
@@ -267,5 +309,6 @@ export function describe(s: Schedule): string {
       ? `fixed ${(s.times ?? []).join(", ")}`
       : `random ${s.postsPerDay}× in ${s.windowStart}-${s.windowEnd}${s.minGapMinutes ? `, ≥ ${s.minGapMinutes} min apart` : ""}`;
   const days = s.days.length === 7 ? "every day" : s.days.join(",");
-  return `${when}, ${days}${s.until ? `, until ${s.until}` : ""}${s.timezone ? ` (${s.timezone})` : ""}`;
+  const action = describeAction(s);
+  return `${when}, ${days}${s.until ? `, until ${s.until}` : ""}${s.timezone ? ` (${s.timezone})` : ""}${action ? `, ${action}` : ""}`;
 }

@@ -3,9 +3,19 @@ import type { Db } from "../../db/connect.js";
 import type { RunRow } from "../../db/schema.js";
 import { parsePartList } from "../../groups/group.js";
 import { isGroupEnabled, listLiveParts, listPool, withGroupShareLock } from "../../groups/pool.js";
-import { hasLedger } from "../../publications/ledger.js";
-import { type PublisherDeps, type PublishOutcome, publishGroup } from "../../publications/publisher.js";
-import { loadPickSource, savePickState } from "../../schedules/pick-state.js";
+import { hasLedger, ledgerOfRun } from "../../publications/ledger.js";
+import {
+  type PublisherDeps,
+  type PublishOutcome,
+  publishGroup,
+  publishRepost,
+} from "../../publications/publisher.js";
+import {
+  loadPickSource,
+  loadRecycleSource,
+  type RecycleSource,
+  savePickState,
+} from "../../schedules/pick-state.js";
 import type { PostPart } from "../../threads/post.js";
 import { formatIssue, validateGroup } from "../../threads/preflight.js";
 import { type BackoffPolicy, retryDelay } from "../backoff.js";
@@ -16,6 +26,7 @@ import { ONE_OFF_PREFIX } from "../post-at.js";
 import { prunePlannedDays } from "../prune-planned-days.js";
 import { type Outcome, setGroup } from "../runs.repository.js";
 import type { Job, JobContext } from "./job.js";
+import { checkQuotedPost, chooseSource, type RecycleContext } from "./recycle-run.js";
 
 /** What the post job needs of the accounts feature (its service provides both). */
 export interface PublishingAccounts {
@@ -88,9 +99,27 @@ async function runPostJob(
   }
   const { account, token } = loaded;
 
-  const chosen = await choosePost(db, run, ctx.random);
-  if ("skip" in chosen) return { state: "skipped", reason: chosen.skip };
-  if ("fail" in chosen) return { state: "failed", reason: chosen.fail };
+  // A repost or quote schedule's run recycles an earlier post of the account (migration 0011).
+  const action = await actionOf(db, run);
+  if ("skip" in action) return { state: "skipped", reason: action.skip };
+  if (action.action === "repost") return runRepost(ctx, accounts, run, control, loaded, action.source);
+  let quoted: string | undefined;
+  if (action.action === "quote") {
+    const source = await chooseSource(recycleContext(ctx), run, { id: account.id, token }, action.source);
+    if ("skip" in source) return { state: "skipped", reason: source.skip };
+    // Checked before anything is sent only: a quote already under way is finished as it started.
+    if (!(await hasLedger(db, run.id))) {
+      const gone = await checkQuotedPost(recycleContext(ctx), run, { id: account.id, token }, source.mediaId);
+      if (gone) return { state: "skipped", reason: gone.skip };
+    }
+    quoted = source.mediaId;
+  }
+
+  const picked = await choosePost(db, run, ctx.random);
+  if ("skip" in picked) return { state: "skipped", reason: picked.skip };
+  if ("fail" in picked) return { state: "failed", reason: picked.fail };
+  // A quote is the group's post quoting the chosen one: its first part carries quote_post_id.
+  const chosen = quoted === undefined ? picked : { ...picked, parts: withQuote(picked.parts, quoted) };
   const issues = validateGroup(chosen.parts);
   if (issues.length > 0) {
     const text = issues.map(formatIssue).join("; ");
@@ -103,6 +132,7 @@ async function runPostJob(
     groupId: chosen.groupId,
     parts: chosen.parts,
     republishAllowed: run.attempts <= ctx.backoff.maxAttempts,
+    ...(quoted === undefined ? {} : { recycle: { action: "quote" as const, sourceMediaId: quoted } }),
   });
   if (outcome.kind === "reauth") await accounts.markReauth(account.id, outcome.reason);
   return outcomeToState(outcome, run, ctx, chosen.groupId);
@@ -217,4 +247,62 @@ async function disabledOneOffGroup(db: Db, runId: number, groupId: number): Prom
   if (enabled === undefined || enabled) return undefined;
   const started = await hasLedger(db, runId);
   return started ? undefined : `post group ${groupId} was disabled after this one-off post was planned`;
+}
+
+type RunAction =
+  | { action: "post" }
+  | { action: "repost" | "quote"; source: RecycleSource | undefined }
+  | { skip: string };
+
+/**
+ * What the run does. A run that chose its source post keeps doing what its ledger says (a repost started
+ * is finished even if the schedule was edited or removed since); otherwise its schedule's action now.
+ */
+async function actionOf(db: Db, run: RunRow): Promise<RunAction> {
+  if (run.payload_json || (run.schedule_id === null && run.source_media_id === null))
+    return { action: "post" };
+  // A post run that picked its group already (a retry): no schedule read.
+  if (run.source_media_id === null && run.group_id !== null) return { action: "post" };
+  const source = run.schedule_id === null ? undefined : await loadRecycleSource(db, run.schedule_id);
+  if (run.source_media_id !== null) {
+    const ledger = await ledgerOfRun(db, run.id);
+    const started = ledger?.publication.action ?? undefined;
+    if (started) return { action: started, source };
+    if (!source) return { skip: "the schedule was removed" };
+  }
+  if (!source || source.action === "post") return { action: "post" };
+  return { action: source.action, source };
+}
+
+function recycleContext(ctx: JobContext): RecycleContext {
+  return { db: ctx.db, threads: ctx.threads, logger: ctx.logger, now: ctx.clock.now(), random: ctx.random };
+}
+
+function withQuote(parts: PostPart[], mediaId: string): PostPart[] {
+  return parts.map((part, i) => (i === 0 ? { ...part, quote_post_id: mediaId } : part));
+}
+
+/** A repost schedule's run: chooses the earlier post (once) and reposts it through the ledger. */
+async function runRepost(
+  ctx: JobContext,
+  accounts: PublishingAccounts,
+  run: RunRow,
+  control: RunControl,
+  loaded: Extract<AccountForPublishing, { token: string }>,
+  source: RecycleSource | undefined,
+): Promise<Outcome> {
+  const { account, token } = loaded;
+  if (!run.source_media_id && !source?.recycle)
+    return { state: "skipped", reason: "the schedule was removed" };
+  const picked = await chooseSource(recycleContext(ctx), run, { id: account.id, token }, source!);
+  if ("skip" in picked) return { state: "skipped", reason: picked.skip };
+  const outcome = await publishRepost(publisherDeps(ctx, control), {
+    runId: run.id,
+    account: { id: account.id, threadsUserId: account.threadsUserId, token },
+    sourceMediaId: picked.mediaId,
+    republishAllowed: run.attempts <= ctx.backoff.maxAttempts,
+  });
+  if (outcome.kind === "reauth") await accounts.markReauth(account.id, outcome.reason);
+  if (outcome.kind === "source_gone") return { state: "skipped", reason: outcome.reason };
+  return outcomeToState(outcome, run, ctx, null);
 }

@@ -1,0 +1,45 @@
+import type { Kysely } from "kysely";
+
+// biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on the current table types.
+type AnyDB = Kysely<any>;
+
+/**
+ * Schedules that repost or quote the account's own earlier posts (issue #12, point 9).
+ * - `schedules.action`: `post` (every schedule so far), `repost` or `quote`; with the source rule of a repost
+ *   or quote schedule: `recycle_from` (`top` | `oldest` | `random`), `recycle_min_age_minutes` (only posts
+ *   at least this old) and `recycle_cooldown_minutes` (never the same post twice within it).
+ * - `runs.source_media_id`: the post a repost/quote run chose, written once, so a retry reposts the same post.
+ * - `publications.action` and `publications.source_media_id`: what a publication did with which post (null for
+ *   an ordinary post): the recycling history (least recently recycled first, the cooldown) and which ledger
+ *   parts are reposts (their media id is the repost's own id, never a source for another repost).
+ */
+export async function up(db: AnyDB): Promise<void> {
+  await db.schema
+    .alterTable("schedules")
+    .addColumn("action", "text", (c) => c.notNull().defaultTo("post"))
+    .execute();
+  await db.schema.alterTable("schedules").addColumn("recycle_from", "text").execute();
+  await db.schema.alterTable("schedules").addColumn("recycle_min_age_minutes", "integer").execute();
+  await db.schema.alterTable("schedules").addColumn("recycle_cooldown_minutes", "integer").execute();
+  await db.schema.alterTable("runs").addColumn("source_media_id", "text").execute();
+  await db.schema.alterTable("publications").addColumn("action", "text").execute();
+  await db.schema.alterTable("publications").addColumn("source_media_id", "text").execute();
+  await db.schema
+    .createIndex("publications_source_idx")
+    .on("publications")
+    .columns(["account_id", "source_media_id"])
+    .execute();
+}
+
+/** Repost and quote schedules cannot run on older code: they are removed with their unclaimed runs' source. */
+export async function down(db: AnyDB): Promise<void> {
+  await db.deleteFrom("schedules").where("action", "!=", "post").execute();
+  await db.schema.dropIndex("publications_source_idx").execute();
+  await db.schema.alterTable("publications").dropColumn("source_media_id").execute();
+  await db.schema.alterTable("publications").dropColumn("action").execute();
+  await db.schema.alterTable("runs").dropColumn("source_media_id").execute();
+  await db.schema.alterTable("schedules").dropColumn("recycle_cooldown_minutes").execute();
+  await db.schema.alterTable("schedules").dropColumn("recycle_min_age_minutes").execute();
+  await db.schema.alterTable("schedules").dropColumn("recycle_from").execute();
+  await db.schema.alterTable("schedules").dropColumn("action").execute();
+}
