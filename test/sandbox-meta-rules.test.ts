@@ -10,6 +10,7 @@ import { uniqueLinks } from "../src/sandbox/links.js";
 import { textLength } from "../src/sandbox/text-length.js";
 import { validateContainerParams } from "../src/sandbox/validate.js";
 import { containerFormFields, containerParamsFor } from "../src/threads/container-params.js";
+import { COUNTRY_CODES } from "../src/threads/country-codes.js";
 import type { PostPart } from "../src/threads/post.js";
 import { countLinks, threadsTextLength, validatePart } from "../src/threads/preflight.js";
 
@@ -350,3 +351,167 @@ function sandboxAccepts(params: Record<string, string>): boolean {
     return false;
   }
 }
+
+/** The part as the client puts it on the wire (its parent container), as the sandbox receives it. */
+function wireOf(part: PostPart, replyToId?: string): Record<string, string> {
+  const plan = containerParamsFor(part, replyToId ? { replyToId } : {});
+  const parent = plan.children.length > 0 ? { ...plan.parent, children: ["1", "2"] } : plan.parent;
+  const form = containerFormFields(parent);
+  return Object.fromEntries(Object.entries(form).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+describe("post options: the client is at least as strict as the sandbox", () => {
+  const GIF = { gif_id: "3oEjI6SIIHBdRxXI40", provider: "GIPHY" } as const;
+  const image = { kind: "IMAGE", url: "https://cdn.example.com/a.jpg" } as const;
+  const poll = { option_a: "a", option_b: "b" };
+  /** [what, part, index in its chain, client accepts, sandbox accepts]. */
+  const CASES: Array<[string, PostPart, number, boolean, boolean]> = [
+    ["a GIF post without text", { gif_attachment: GIF }, 0, true, true],
+    ["a GIF with text", { text: "金曜日 🎉", gif_attachment: GIF }, 0, true, true],
+    ["a GIF on an image", { media: [image], gif_attachment: GIF }, 0, false, false],
+    [
+      "a Tenor GIF",
+      { text: "x", gif_attachment: { gif_id: "abc", provider: "TENOR" as "GIPHY" } },
+      0,
+      false,
+      false,
+    ],
+    ["a GIF with a poll", { text: "x", gif_attachment: GIF, poll_attachment: poll }, 0, false, false],
+    [
+      "a GIF with a link attachment",
+      { text: "x", gif_attachment: GIF, link_attachment: "https://e.com" },
+      0,
+      false,
+      false,
+    ],
+    [
+      "a GIF id with a slash",
+      { text: "x", gif_attachment: { gif_id: "a/b", provider: "GIPHY" } },
+      0,
+      false,
+      false,
+    ],
+    [
+      "a GIF id of 100 characters",
+      { text: "x", gif_attachment: { gif_id: "a".repeat(100), provider: "GIPHY" } },
+      0,
+      false,
+      true,
+    ],
+    ["a ghost post", { text: "x", is_ghost_post: true }, 0, true, true],
+    [
+      "a ghost post with a text spoiler",
+      {
+        text: "spoiler",
+        is_ghost_post: true,
+        text_entities: [{ entity_type: "SPOILER", offset: 0, length: 3 }],
+      },
+      0,
+      true,
+      true,
+    ],
+    ["a ghost post as a reply", { text: "x", is_ghost_post: true }, 1, false, false],
+    ["a ghost post with an image", { media: [image], is_ghost_post: true }, 0, false, false],
+    [
+      "a ghost post with a topic tag",
+      { text: "x", is_ghost_post: true, topic_tag: "Books" },
+      0,
+      false,
+      false,
+    ],
+    ["a ghost post with a poll", { text: "x", is_ghost_post: true, poll_attachment: poll }, 0, false, false],
+    [
+      "a ghost post with a location",
+      { text: "x", is_ghost_post: true, location_id: "110000000000001" },
+      0,
+      false,
+      false,
+    ],
+    [
+      "a ghost post with reply approvals",
+      { text: "x", is_ghost_post: true, enable_reply_approvals: true },
+      0,
+      false,
+      false,
+    ],
+    [
+      "a ghost post with followers_only",
+      { text: "x", is_ghost_post: true, reply_control: "followers_only" },
+      0,
+      false,
+      false,
+    ],
+    [
+      "a ghost post with reply_control everyone",
+      { text: "x", is_ghost_post: true, reply_control: "everyone" },
+      0,
+      true,
+      true,
+    ],
+    [
+      "a ghost post with countries",
+      { text: "x", is_ghost_post: true, allowlisted_country_codes: ["JP"] },
+      0,
+      false,
+      false,
+    ],
+    [
+      "a ghost post shared to IG",
+      { text: "x", is_ghost_post: true, crossreshare_to_ig: true },
+      0,
+      false,
+      false,
+    ],
+    ["a ghost post quoting", { text: "x", is_ghost_post: true, quote_post_id: "1805" }, 0, false, false],
+    ["a known place", { text: "x", location_id: "110000000000003" }, 0, true, true],
+    // The client cannot know the catalogue of places; the sandbox (as Threads) refuses an unknown one.
+    ["an unknown but well-formed place", { text: "x", location_id: "123456" }, 0, true, false],
+    ["a place id with spaces", { text: "x", location_id: "Shibuya Station" }, 0, false, false],
+    ["reply approvals on a carousel", { media: [image, image], enable_reply_approvals: true }, 0, true, true],
+    ["countries JP and TW", { text: "x", allowlisted_country_codes: ["JP", "TW"] }, 0, true, true],
+    ["a country twice", { text: "x", allowlisted_country_codes: ["JP", "JP"] }, 0, false, true],
+    [
+      "a share to IG on a video",
+      { media: [{ kind: "VIDEO", url: "https://e.com/v.mp4" }], crossreshare_to_ig: true },
+      0,
+      true,
+      true,
+    ],
+  ];
+
+  it.each(CASES)("%s", (_, part, index, client, sandbox) => {
+    expect({
+      client: validatePart(part, index).length === 0,
+      sandbox: sandboxAccepts(wireOf(part, index > 0 ? "18050000000000001" : undefined)),
+    }).toEqual({ client, sandbox });
+  });
+
+  it("the client never accepts an option the sandbox refuses (every case)", () => {
+    const escapes = CASES.filter(
+      ([, part, index]) =>
+        validatePart(part, index).length === 0 &&
+        !sandboxAccepts(wireOf(part, index > 0 ? "18050000000000001" : undefined)),
+    ).map(([what]) => what);
+    // Only what the client cannot know before asking Threads: whether a place exists.
+    expect(escapes).toEqual(["an unknown but well-formed place"]);
+  });
+
+  it("both take exactly the same country codes, out of every pair of letters in either case", () => {
+    const letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    const disagree: string[] = [];
+    let accepted = 0;
+    for (const a of letters) {
+      for (const b of letters) {
+        for (const code of [a + b, (a + b).toLowerCase(), a + b.toLowerCase()]) {
+          const part: PostPart = { text: "x", allowlisted_country_codes: [code] };
+          const client = validatePart(part, 0).length === 0;
+          const sandbox = sandboxAccepts(wireOf(part));
+          if (client !== sandbox) disagree.push(code);
+          if (client) accepted += 1;
+        }
+      }
+    }
+    expect(disagree).toEqual([]);
+    expect(accepted).toBe(COUNTRY_CODES.length);
+  });
+});

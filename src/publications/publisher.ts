@@ -19,6 +19,7 @@ import { describeContainerFailure } from "../threads/container-failure.js";
 import { containerParamsFor } from "../threads/container-params.js";
 import { isNotFoundRefusal, isRepostCall, mayBeQuotaRefusal, ThreadsApiError } from "../threads/errors.js";
 import type { PostPart } from "../threads/post.js";
+import { usesGeoGating } from "../threads/preflight-options.js";
 import {
   mustAskForQuota,
   QUOTA_WINDOW_MS,
@@ -167,6 +168,8 @@ async function publishParts(
 
   const quota = await checkQuota(deps, req, ledger);
   if (quota) return quota;
+  const geo = await checkGeoGating(deps, req, ledger);
+  if (geo) return geo;
 
   for (const row of ledger.parts) {
     const part = req.parts[row.position];
@@ -341,6 +344,28 @@ async function checkQuota(
   const live = await deps.threads.getPublishingLimit(req.account.token, req.account.threadsUserId);
   const shortfall = quotaShortfall(live, need);
   return shortfall === undefined ? undefined : quotaWait(`${shortfall}; waiting for it to free up`);
+}
+
+/**
+ * Before the first call: a part still to publish that is geo-gated (`allowlisted_country_codes`) needs an
+ * account Meta made eligible. Asked once per run (not per part); a non-eligible account fails the post
+ * before anything is sent, with a note on the part saying what to do. Threads would refuse the container.
+ */
+async function checkGeoGating(
+  deps: PublisherDeps,
+  req: PublishRequest,
+  ledger: Ledger,
+): Promise<PublishOutcome | undefined> {
+  const gated = ledger.parts.filter(
+    (p) => p.state !== "published" && usesGeoGating(req.parts[p.position] ?? {}),
+  );
+  if (gated.length === 0) return undefined;
+  if (await deps.threads.geoGatingEligible(req.account.token)) return undefined;
+  const now = deps.clock.now();
+  const reason = (row: PublicationPartRow) =>
+    `part ${row.position + 1}: this Threads account is not eligible for geo-gating, so the post cannot be limited to some countries (allowlisted_country_codes); remove the countries from the part, or publish from an account Meta has given the feature to (it is eligible when Threads shows it on threads.com)`;
+  for (const row of gated) await updatePart(deps.db, row.id, { error: reason(row) }, now);
+  return { kind: "failed", reason: reason(gated[0]!) };
 }
 
 async function recordOutcome(deps: PublisherDeps, ledger: Ledger, outcome: PublishOutcome): Promise<void> {

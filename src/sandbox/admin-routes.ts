@@ -10,7 +10,12 @@ export interface AdminApi {
   state: SandboxState;
   faults: FaultController;
   calls: CallLog;
-  createUser(input: { username?: string; tokenKind?: TokenKind; tokenAgeMs?: number }): {
+  createUser(input: {
+    username?: string;
+    tokenKind?: TokenKind;
+    tokenAgeMs?: number;
+    geoGatingEligible?: boolean;
+  }): {
     userId: string;
     username: string;
     accessToken: string;
@@ -21,6 +26,7 @@ export interface AdminApi {
   /** The sandbox instance's id: lets a process check that a URL serves the sandbox it expects. */
   instance: string;
   stateFile: string | undefined;
+  setGeoGatingEligible(userId: string, eligible: boolean): boolean;
 }
 
 /** /__sandbox/*: what tests, benchmarks and the CLI demo use from other processes. Not part of Meta's API. */
@@ -34,9 +40,13 @@ export function registerAdminRoutes(app: Hono, api: AdminApi): void {
     if (body.username !== undefined && (typeof body.username !== "string" || body.username.trim() === "")) {
       return bad(c, "username must be a non-empty string.");
     }
+    const geo = body.geo_gating_eligible;
+    if (geo !== undefined && typeof geo !== "boolean")
+      return bad(c, "geo_gating_eligible must be true or false.");
     const user = api.createUser({
       tokenKind: kind,
       tokenAgeMs: age * 1000,
+      ...(geo === undefined ? {} : { geoGatingEligible: geo }),
       ...(typeof body.username === "string" ? { username: body.username.trim() } : {}),
     });
     return c.json(
@@ -49,6 +59,16 @@ export function registerAdminRoutes(app: Hono, api: AdminApi): void {
       },
       201,
     );
+  });
+
+  // Meta grants geo-gating per profile; tests and demos switch it here: {"eligible": true|false}.
+  app.post("/__sandbox/users/:id/geo-gating", async function setGeoGating(c) {
+    const body = await jsonBody(c);
+    if (typeof body.eligible !== "boolean") return bad(c, 'Send {"eligible": true} or {"eligible": false}.');
+    if (!api.setGeoGatingEligible(c.req.param("id"), body.eligible)) {
+      return c.json({ error: `No sandbox user with id ${c.req.param("id")}.` }, 404);
+    }
+    return c.json({ user_id: c.req.param("id"), is_eligible_for_geo_gating: body.eligible });
   });
 
   app.get("/__sandbox/published", function listPublished(c) {

@@ -3,6 +3,7 @@ import type { FetchMedia } from "./media.js";
 import { randomShortcode, type SandboxState } from "./state.js";
 import type { ContainerRecord, MediaRecord, UserRecord } from "./types.js";
 import type { ContainerInput } from "./validate.js";
+import { checkOptionsAgainstState, OPTION_KEYS } from "./validate-options.js";
 
 export type ContainerStatus = "IN_PROGRESS" | "FINISHED" | "PUBLISHED" | "ERROR" | "EXPIRED";
 
@@ -34,6 +35,7 @@ export function createContainer(
   if (input.replyToId !== undefined) requirePublicMedia(state, input.replyToId, "reply_to_id");
   if (input.quotePostId !== undefined) requirePublicMedia(state, input.quotePostId, "quote_post_id");
   for (const childId of input.children) checkChild(state, user, childId, now);
+  checkOptionsAgainstState(state, user, input, now);
 
   const container: ContainerRecord = {
     id: state.nextContainerId(),
@@ -60,6 +62,7 @@ export function createContainer(
       "textEntities",
       "isSpoilerMedia",
     ]),
+    ...pick(input, [...OPTION_KEYS]),
   };
   state.containers.set(container.id, container);
   state.changed(true);
@@ -265,6 +268,7 @@ function newMedia(
     publishedAt: now,
     ...pick(container, ["text", "altText", "replyToId", "topicTag", "linkAttachment", "quotePostId", "poll"]),
     ...pick(container, ["textAttachment", "textEntities", "isSpoilerMedia"]),
+    ...pick(container, [...OPTION_KEYS]),
   };
   const url = container.imageUrl ?? container.videoUrl;
   if (url !== undefined) media.mediaUrl = url;

@@ -1,9 +1,10 @@
 import { containerStatus } from "./containers.js";
 import { metaTimestamp, nonexistingField } from "./errors.js";
 import { permalinkOf } from "./post-page.js";
-import { hideStatusOf } from "./replies.js";
+import { ghostExpirationOf, ghostStatusOf, hideStatusOf } from "./replies.js";
 import type { SandboxState } from "./state.js";
 import type { ContainerRecord, MediaRecord, SandboxTextAttachment, UserRecord } from "./types.js";
+import { gifUrlOf, locationFieldOf } from "./validate-options.js";
 
 /** `fields=a,b,children{id}` → ["a","b","children"]; Graph's default is just "id". */
 export function parseFields(raw: string | undefined): string[] {
@@ -39,6 +40,7 @@ export function renderUser(user: UserRecord, fields: string[], origin: string): 
       threads_profile_picture_url: () => `${origin}/__sandbox/media/sample.png`,
       threads_biography: (u) => u.biography,
       is_verified: () => false,
+      is_eligible_for_geo_gating: (u) => u.geoGatingEligible === true,
     },
     "ThreadsUser",
   );
@@ -70,6 +72,8 @@ export function renderMedia(
   fields: string[],
   state: SandboxState,
   origin: string,
+  /** The sandbox clock, for fields that change with time (`ghost_post_status`). */
+  now?: number,
 ): Record<string, unknown> {
   const user = state.users.get(media.userId);
   const isTopLevel = media.replyToId === undefined && media.parentId === undefined;
@@ -108,6 +112,14 @@ export function renderMedia(
         m.textEntities?.map((e) => ({ entity_type: e.entityType, offset: e.offset, length: e.length })),
       is_spoiler_media: (m) => m.isSpoilerMedia === true,
       reposted_post: (m) => (m.repostedPostId === undefined ? undefined : { id: m.repostedPostId }),
+      // Post options (validate-options.ts). Field names as third-party clients read them (threads-rs): Meta's
+      // media field list does not show location_id, location or allowlisted_country_codes (UNVERIFIED).
+      gif_url: (m) => (m.gif ? gifUrlOf(m.gif) : undefined),
+      location_id: (m) => m.locationId,
+      location: (m) => (m.locationId ? locationFieldOf(m.locationId) : undefined),
+      allowlisted_country_codes: (m) => m.allowlistedCountryCodes,
+      ghost_post_status: (m) => (m.isGhostPost && now !== undefined ? ghostStatusOf(m, now) : undefined),
+      ghost_post_expiration_timestamp: (m) => (m.isGhostPost ? ghostExpirationOf(m) : undefined),
     },
     "ThreadsMedia",
   );

@@ -13,6 +13,7 @@ import type { SandboxContext } from "./context.js";
 import { invalidParam, permissionMissing } from "./errors.js";
 import { parseFields } from "./fields.js";
 import { validateContainerParams } from "./validate.js";
+import { scopesForOptions } from "./validate-options.js";
 
 /** Container creation, publishing and the publishing limit. */
 export function registerPublishRoutes(app: Hono, ctx: SandboxContext): void {
@@ -22,6 +23,9 @@ export function registerPublishRoutes(app: Hono, ctx: SandboxContext): void {
     const input = validateContainerParams(caller.params);
     if (input.replyToId !== undefined && !caller.token.scopes.includes("threads_manage_replies")) {
       throw permissionMissing("threads_manage_replies");
+    }
+    for (const scope of scopesForOptions(input)) {
+      if (!caller.token.scopes.includes(scope)) throw permissionMissing(scope);
     }
     const now = ctx.clock.now();
     const container = createContainer(ctx.state, caller.user, input, now, ctx.mediaProcessingMs);

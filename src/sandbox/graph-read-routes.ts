@@ -6,6 +6,7 @@ import { parseFields, renderContainer, renderMedia, renderUser } from "./fields.
 import { paginate } from "./listing.js";
 import { readParams } from "./params.js";
 import { requireLiveToken } from "./tokens.js";
+import { ghostPostStatus } from "./validate-options.js";
 
 /** Profile, node lookups, post and reply lists, debug_token. */
 export function registerReadRoutes(app: Hono, ctx: SandboxContext): void {
@@ -63,7 +64,10 @@ export function registerReadRoutes(app: Hono, ctx: SandboxContext): void {
     requireSelf(caller, c.req.param("id"), "get");
     // Meta's /threads edge lists top-level posts; replies (chain parts too) are under /replies.
     const posts = ctx.state.postsOf(caller.user.id).filter((m) => m.replyToId === undefined);
-    return listPage(c, ctx, posts, caller.params);
+    // An archived ghost post (24 h after publishing) leaves the profile's list (UNVERIFIED; /ghost_posts has it).
+    const now = ctx.clock.now();
+    const listed = posts.filter((m) => ghostPostStatus(m, now) !== "archived");
+    return listPage(c, ctx, listed, caller.params);
   });
 
   app.get("/v1.0/:id/replies", async function listUserReplies(c) {
@@ -92,7 +96,7 @@ export function registerReadRoutes(app: Hono, ctx: SandboxContext): void {
       return c.json(renderContainer(container, fields, ctx.clock.now()));
     }
     const media = ctx.state.media.get(id);
-    if (media) return c.json(renderMedia(media, fields, ctx.state, origin));
+    if (media) return c.json(renderMedia(media, fields, ctx.state, origin, ctx.clock.now()));
     throw unsupportedRequest("get", id);
   });
 }
@@ -106,7 +110,8 @@ function listPage(
   const fields = parseFields(params.fields);
   const origin = ctx.baseUrl ?? new URL(c.req.url).origin;
   const page = paginate(items, params, c.req.url);
-  const data = page.items.map((m) => renderMedia(m, fields, ctx.state, origin));
+  const now = ctx.clock.now();
+  const data = page.items.map((m) => renderMedia(m, fields, ctx.state, origin, now));
   return c.json(page.paging ? { data, paging: page.paging } : { data });
 }
 

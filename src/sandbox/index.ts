@@ -86,7 +86,11 @@ export interface Sandbox {
     tokenAgeMs?: number;
     /** The token's scopes; default every scope the sandbox knows (ALL_SCOPES). */
     scopes?: readonly string[];
+    /** Whether Meta made the profile eligible for geo-gating; default false (as on Threads). */
+    geoGatingEligible?: boolean;
   }): CreatedUser;
+  /** Makes a user eligible for geo-gating (`allowlisted_country_codes`) or not; false for an unknown user. */
+  setGeoGatingEligible(userId: string, eligible: boolean): boolean;
   /** Published posts and replies, in publish order. */
   published(userId?: string): PublishedRecord[];
   faults: FaultController;
@@ -139,6 +143,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     const now = clock.now();
     const existing = input.username ? state.userByName(input.username) : undefined;
     const user = existing ?? createUserRecord(state, now, input.username);
+    if (input.geoGatingEligible !== undefined) setGeoGatingEligible(user.id, input.geoGatingEligible);
     const token = issueToken(
       state,
       user.id,
@@ -153,6 +158,13 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       expiresAt: token.expiresAt,
       issuedAt: token.issuedAt,
     };
+  }
+  function setGeoGatingEligible(userId: string, eligible: boolean): boolean {
+    const user = state.users.get(userId);
+    if (!user) return false;
+    user.geoGatingEligible = eligible;
+    state.changed(true);
+    return true;
   }
   // Hono's app.request() (in-process tests) answers as http://localhost.
   const published = (userId?: string) => publishedRecords(state, ctx.baseUrl ?? "http://localhost", userId);
@@ -176,6 +188,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     published,
     instance,
     stateFile: options.stateFile,
+    setGeoGatingEligible,
   });
   registerPostPages(app, ctx);
   registerOAuthRoutes(app, ctx);
@@ -194,6 +207,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     instance,
     app,
     createUser,
+    setGeoGatingEligible,
     published,
     faults: ctx.faults,
     seedReply(input) {

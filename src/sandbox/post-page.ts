@@ -4,6 +4,7 @@ import type { SandboxContext } from "./context.js";
 import { metaTimestamp } from "./errors.js";
 import type { SandboxState } from "./state.js";
 import type { MediaRecord, SandboxTextAttachment } from "./types.js";
+import { ghostPostStatus, gifUrlOf, locationFieldOf } from "./validate-options.js";
 
 /**
  * Sandbox posts have permalinks on the sandbox itself, in Threads' own shape (`/@user/post/{shortcode}`), so
@@ -24,7 +25,11 @@ export function registerPostPages(app: Hono, ctx: SandboxContext): void {
     if (!media) {
       return c.body(page("Not found", notFoundBody(username, shortcode)), 404, headers);
     }
-    return c.body(page(`@${username}`, postBody(ctx.state, media, username, base)), 200, headers);
+    return c.body(
+      page(`@${username}`, postBody(ctx.state, media, username, base, ctx.clock.now())),
+      200,
+      headers,
+    );
   });
 }
 
@@ -37,7 +42,13 @@ function findPost(state: SandboxState, username: string, shortcode: string): Med
   return undefined;
 }
 
-function postBody(state: SandboxState, media: MediaRecord, username: string, base: string): string {
+function postBody(
+  state: SandboxState,
+  media: MediaRecord,
+  username: string,
+  base: string,
+  now: number,
+): string {
   const linkTo = (m: MediaRecord) =>
     permalinkOf(base, state.users.get(m.userId)?.username ?? username, m.shortcode);
   const parent = media.replyToId === undefined ? undefined : state.media.get(media.replyToId);
@@ -77,10 +88,37 @@ ${parent ? `<p class="meta">↩︎ reply to <a href="${escapeHtml(linkTo(parent)
 <p class="who">@${escapeHtml(username)} · <time datetime="${new Date(media.publishedAt).toISOString()}">${metaTimestamp(media.publishedAt)}</time></p>
 ${media.text === undefined ? "" : `<p class="text">${textWithSpoilers(media)}</p>`}
 ${media.textAttachment ? textAttachmentHtml(media.textAttachment) : ""}
-${mediaHtml ? `<div class="media${media.isSpoilerMedia ? ' spoiler-media" tabindex="0" title="spoiler — click to reveal / ネタバレ' : ""}">${mediaHtml}</div>` : ""}${poll}${extras}
+${mediaHtml ? `<div class="media${media.isSpoilerMedia ? ' spoiler-media" tabindex="0" title="spoiler — click to reveal / ネタバレ' : ""}">${mediaHtml}</div>` : ""}${poll}${extras}${optionsHtml(media, now)}
 <p class="meta">id ${escapeHtml(media.id)} · ${escapeHtml(media.mediaType)} · replies: ${escapeHtml(media.replyControl)}</p>
 </article>
 ${replies.map((r) => `<p class="meta">↪︎ <a href="${escapeHtml(linkTo(r))}">reply: ${escapeHtml((r.text ?? r.mediaType).slice(0, 60))}</a></p>`).join("\n")}`;
+}
+
+/** The post options: the GIF, the place, a ghost badge, reply approvals, the countries, the Instagram share. */
+function optionsHtml(media: MediaRecord, now: number): string {
+  const ghost = ghostPostStatus(media, now);
+  const place = media.locationId ? locationFieldOf(media.locationId) : undefined;
+  return [
+    media.gif
+      ? `<div class="media"><img class="gif" src="${escapeHtml(gifUrlOf(media.gif))}" alt="GIF ${escapeHtml(media.gif.gifId)} (${escapeHtml(media.gif.provider)})"></div>`
+      : "",
+    ghost === "active"
+      ? `<p class="badge ghost">👻 ghost post — archived 24 h after publishing / ゴースト投稿（24 時間後にアーカイブ）</p>`
+      : "",
+    ghost === "archived"
+      ? `<p class="badge ghost">👻 archived ghost post / アーカイブ済みのゴースト投稿</p>`
+      : "",
+    place
+      ? `<p class="meta place">📍 ${escapeHtml(place.name ?? place.id)} <span>(location ${escapeHtml(place.id)})</span></p>`
+      : "",
+    media.replyApprovals ? `<p class="meta approvals">✋ replies need approval / 返信は承認制</p>` : "",
+    media.allowlistedCountryCodes
+      ? `<p class="meta countries">🌐 shown only in: ${escapeHtml(media.allowlistedCountryCodes.join(", "))} / 表示される国</p>`
+      : "",
+    media.crossreshareToIg
+      ? `<p class="meta instagram">📷 shared to the Instagram Story of the linked account (none in the sandbox) / Instagram ストーリーズにシェア</p>`
+      : "",
+  ].join("");
 }
 
 /** A range of a text, in UTF-16 units, wrapped in `open`…`close`. */

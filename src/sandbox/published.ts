@@ -36,6 +36,12 @@ function toRecord(state: SandboxState, m: MediaRecord, baseUrl: string): Publish
     textEntities: m.textEntities,
     isSpoilerMedia: m.isSpoilerMedia,
     repostedPostId: m.repostedPostId,
+    gif: m.gif,
+    isGhostPost: m.isGhostPost,
+    locationId: m.locationId,
+    replyApprovals: m.replyApprovals,
+    allowlistedCountryCodes: m.allowlistedCountryCodes,
+    crossreshareToIg: m.crossreshareToIg,
   };
   const username = state.users.get(m.userId)?.username ?? "";
   return {

@@ -10,6 +10,7 @@ export const REFRESH_MIN_AGE_MS = 24 * 60 * 60 * 1000;
 export const ALL_SCOPES = [
   "threads_basic",
   "threads_content_publish",
+  "threads_share_to_instagram",
   "threads_manage_replies",
   "threads_read_replies",
   "threads_manage_insights",

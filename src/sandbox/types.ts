@@ -9,6 +9,8 @@ export interface UserRecord {
   name: string;
   biography: string;
   createdAt: number;
+  /** Whether Meta gave the profile geo-gating (`is_eligible_for_geo_gating`); default false, as on Threads. */
+  geoGatingEligible?: boolean;
 }
 
 export interface TokenRecord {
@@ -174,4 +176,11 @@ export interface PublishedRecord {
   textAttachment?: SandboxTextAttachment;
   textEntities?: SandboxTextEntity[];
   isSpoilerMedia?: boolean;
+  /** Post options, when set (validate-options.ts). */
+  gif?: { gifId: string; provider: string };
+  isGhostPost?: boolean;
+  locationId?: string;
+  replyApprovals?: boolean;
+  allowlistedCountryCodes?: string[];
+  crossreshareToIg?: boolean;
 }

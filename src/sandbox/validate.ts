@@ -2,10 +2,11 @@ import { invalidParam, MetaError } from "./errors.js";
 import { uniqueLinks } from "./links.js";
 import { textLength } from "./text-length.js";
 import type { CreateMediaType, PollOptions, SandboxTextAttachment, SandboxTextEntity } from "./types.js";
+import { type OptionInput, validateOptionParams } from "./validate-options.js";
 import { validateTextParams } from "./validate-text.js";
 
 /** Container parameters after Meta's stateless checks (ownership and status checks come later). */
-export interface ContainerInput {
+export interface ContainerInput extends OptionInput {
   mediaType: CreateMediaType;
   text?: string;
   imageUrl?: string;
@@ -81,10 +82,11 @@ export function validateContainerParams(p: Record<string, string>): ContainerInp
     mediaType === "TEXT" &&
     text === undefined &&
     linkAttachment === undefined &&
-    input.textAttachment === undefined
+    input.textAttachment === undefined &&
+    !nonEmpty(p.gif_attachment)
   ) {
     throw invalidParam(
-      "The parameter text is required for TEXT posts (unless link_attachment or text_attachment is given).",
+      "The parameter text is required for TEXT posts (unless link_attachment, text_attachment or gif_attachment is given).",
     );
   }
   // Meta counts the unique URLs of `text`, plus the text attachment's link when it differs from all of them.
@@ -131,6 +133,16 @@ export function validateContainerParams(p: Record<string, string>): ContainerInp
   if (replyToId !== undefined) input.replyToId = replyToId;
   const quotePostId = nonEmpty(p.quote_post_id);
   if (quotePostId !== undefined) input.quotePostId = quotePostId;
+  Object.assign(
+    input,
+    validateOptionParams(p, {
+      mediaType,
+      replyToId: input.replyToId,
+      replyControl: input.replyControl,
+      linkAttachment,
+      hasPoll: input.poll !== undefined,
+    }),
+  );
   return input;
 }
 

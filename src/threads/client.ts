@@ -166,6 +166,18 @@ export class ThreadsClient {
     return { ...body, id: requireId(body, "id", "GET /v1.0/me", "GET") } as Profile;
   }
 
+  /**
+   * Whether the account may geo-gate its posts (`allowlisted_country_codes`): `GET /me?fields=id,
+   * is_eligible_for_geo_gating`. Meta grants it per account ("users with access to this feature on
+   * threads.com"); an answer without the field is taken as not eligible.
+   */
+  async geoGatingEligible(token: string): Promise<boolean> {
+    const body = await this.graph<Record<string, unknown>>("GET", "/me", token, {
+      fields: "id,is_eligible_for_geo_gating",
+    });
+    return body.is_eligible_for_geo_gating === true;
+  }
+
   async debugToken(token: string): Promise<DebugTokenInfo> {
     // The token inspects itself: Threads accepts the user token as both input_token and access_token.
     const body = await this.graph("GET", "/debug_token", token, { input_token: token });

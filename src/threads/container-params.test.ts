@@ -120,6 +120,87 @@ describe("containerFormFields", () => {
   });
 });
 
+describe("post options on the wire (GIF, ghost, location, reply approvals, geo-gating, share to IG)", () => {
+  const wire = (part: Parameters<typeof containerParamsFor>[0]) =>
+    containerFormFields(containerParamsFor(part).parent);
+
+  it("sends a GIF as a JSON gif_attachment, a GIF post without text", () => {
+    const fields = wire({ gif_attachment: { gif_id: "3oEjI6SIIHBdRxXI40", provider: "GIPHY" } });
+    expect(fields.media_type).toBe("TEXT");
+    expect(fields.text).toBeUndefined();
+    expect(JSON.parse(fields.gif_attachment!)).toEqual({ gif_id: "3oEjI6SIIHBdRxXI40", provider: "GIPHY" });
+  });
+
+  it("sends the flags as true, the location as is and the countries comma-separated", () => {
+    expect(
+      wire({
+        text: "こんにちは",
+        is_ghost_post: true,
+        location_id: "110000000000001",
+        enable_reply_approvals: true,
+        allowlisted_country_codes: ["JP", "TW"],
+        crossreshare_to_ig: true,
+        reply_control: "parent_post_author_only",
+      }),
+    ).toMatchObject({
+      is_ghost_post: "true",
+      location_id: "110000000000001",
+      enable_reply_approvals: "true",
+      allowlisted_country_codes: "JP,TW",
+      crossreshare_to_ig: "true",
+      reply_control: "parent_post_author_only",
+    });
+  });
+
+  it("sends nothing for false flags or an empty country list (Meta's defaults)", () => {
+    const fields = wire({
+      text: "x",
+      is_ghost_post: false,
+      enable_reply_approvals: false,
+      crossreshare_to_ig: false,
+      allowlisted_country_codes: [],
+    });
+    for (const key of [
+      "gif_attachment",
+      "is_ghost_post",
+      "location_id",
+      "enable_reply_approvals",
+      "allowlisted_country_codes",
+      "crossreshare_to_ig",
+    ]) {
+      expect(fields[key], key).toBeUndefined();
+    }
+  });
+
+  it("puts a carousel's post options on the parent, never on its items", () => {
+    const plan = containerParamsFor({
+      text: "旅行",
+      media: [
+        { kind: "IMAGE", url: "https://e.com/1.jpg" },
+        { kind: "VIDEO", url: "https://e.com/2.mp4" },
+      ],
+      location_id: "110000000000002",
+      enable_reply_approvals: true,
+      allowlisted_country_codes: ["JP"],
+      crossreshare_to_ig: true,
+    });
+    expect(containerFormFields({ ...plan.parent, children: ["1", "2"] })).toMatchObject({
+      media_type: "CAROUSEL",
+      location_id: "110000000000002",
+      enable_reply_approvals: "true",
+      allowlisted_country_codes: "JP",
+      crossreshare_to_ig: "true",
+    });
+    for (const child of plan.children) {
+      const fields = containerFormFields(child);
+      expect(fields.location_id).toBeUndefined();
+      expect(fields.enable_reply_approvals).toBeUndefined();
+      expect(fields.allowlisted_country_codes).toBeUndefined();
+      expect(fields.crossreshare_to_ig).toBeUndefined();
+    }
+  });
+});
+
 describe("text attachments and spoilers on the wire", () => {
   const textEntities = [{ entity_type: "SPOILER" as const, offset: 3, length: 2 }];
 

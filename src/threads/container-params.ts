@@ -1,5 +1,6 @@
 /** How a PostPart becomes container-creation calls, and how those calls are spelled on the wire. Pure. */
 import {
+  type GifAttachment,
   type MediaItem,
   type MediaType,
   mediaTypeOf,
@@ -31,6 +32,13 @@ export interface ContainerParams {
   textEntities?: TextEntity[];
   /** IMAGE, VIDEO and CAROUSEL parents only. */
   isSpoilerMedia?: boolean;
+  /** GIPHY GIF; TEXT posts. */
+  gifAttachment?: GifAttachment;
+  isGhostPost?: boolean;
+  locationId?: string;
+  replyApprovals?: boolean;
+  allowlistedCountryCodes?: string[];
+  crossreshareToIg?: boolean;
 }
 
 /**
@@ -53,6 +61,7 @@ export function containerParamsFor(
     topicTag: part.topic_tag,
     quotePostId: part.quote_post_id,
     textEntities: part.text_entities && part.text_entities.length > 0 ? part.text_entities : undefined,
+    ...optionParams(part),
   };
   // A media spoiler goes on the post's own container: the IMAGE/VIDEO container, or the CAROUSEL parent, which
   // marks every item of the carousel (as threads-go does; UNVERIFIED whether Meta also wants it on each child).
@@ -105,6 +114,41 @@ export function containerFormFields(params: ContainerParams): Record<string, str
     text_attachment: params.textAttachment ? JSON.stringify(params.textAttachment) : undefined,
     text_entities: params.textEntities ? JSON.stringify(params.textEntities) : undefined,
     is_spoiler_media: params.isSpoilerMedia ? "true" : undefined,
+    ...optionFormFields(params),
+  };
+}
+
+/**
+ * The post options of a part (GIF, ghost post, location, reply approvals, geo-gating, share to Instagram).
+ * Post-level: a carousel's parent carries them, never its items. A flag that is false is not sent (Meta's
+ * default). Nothing is dropped for a media type it does not fit: preflight refuses that, and so would Threads.
+ */
+function optionParams(part: PostPart): Partial<ContainerParams> {
+  const out: Partial<ContainerParams> = {};
+  if (part.gif_attachment) out.gifAttachment = part.gif_attachment;
+  if (part.is_ghost_post === true) out.isGhostPost = true;
+  if (part.location_id !== undefined) out.locationId = part.location_id;
+  if (part.enable_reply_approvals === true) out.replyApprovals = true;
+  if (part.allowlisted_country_codes && part.allowlisted_country_codes.length > 0)
+    out.allowlistedCountryCodes = part.allowlisted_country_codes;
+  if (part.crossreshare_to_ig === true) out.crossreshareToIg = true;
+  return out;
+}
+
+/**
+ * `gif_attachment` as a JSON-encoded string (as for polls); `allowlisted_country_codes` comma-separated, the
+ * Graph API's list convention (UNVERIFIED which spelling Meta shows; threads-go repeats the key per code).
+ */
+function optionFormFields(params: ContainerParams): Record<string, string | undefined> {
+  return {
+    gif_attachment: params.gifAttachment
+      ? JSON.stringify({ gif_id: params.gifAttachment.gif_id, provider: params.gifAttachment.provider })
+      : undefined,
+    is_ghost_post: params.isGhostPost ? "true" : undefined,
+    location_id: params.locationId,
+    enable_reply_approvals: params.replyApprovals ? "true" : undefined,
+    allowlisted_country_codes: params.allowlistedCountryCodes?.join(","),
+    crossreshare_to_ig: params.crossreshareToIg ? "true" : undefined,
   };
 }
 

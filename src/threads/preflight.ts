@@ -3,6 +3,7 @@
  * through a chain leaves a broken chain on the profile. Pure; messages are shown to users as they are.
  */
 import { type MediaItem, POLL_OPTION_KEYS, type PostPart, pollOptions, REPLY_CONTROLS } from "./post.js";
+import { validatePartOptions } from "./preflight-options.js";
 import { textAttachmentLink, validateTextOptions } from "./preflight-text.js";
 import { codePointLength, countLinks, threadsTextLength } from "./text-metrics.js";
 
@@ -43,7 +44,13 @@ export function validatePart(part: PostPart, index: number): PreflightIssue[] {
       `${length} 文字あります。Threads で使えるのは ${MAX_TEXT_LENGTH} 文字までです（絵文字は数文字分に数えられます）。短くするか、残りを次のパートに移してください。`,
     );
   }
-  if (isText && text.trim() === "" && !part.link_attachment && part.text_attachment === undefined) {
+  if (
+    isText &&
+    text.trim() === "" &&
+    !part.link_attachment &&
+    part.text_attachment === undefined &&
+    !part.gif_attachment
+  ) {
     add(
       "text",
       "the part is empty; write some text or add media.",
@@ -127,6 +134,7 @@ export function validatePart(part: PostPart, index: number): PreflightIssue[] {
     );
   }
   for (const issue of validateTextOptions(part)) issues.push({ part: index, ...issue });
+  issues.push(...validatePartOptions(part, index));
   return issues;
 }
 
@@ -337,6 +345,12 @@ export function fieldLabel(field: string): string {
     text_attachment: "text attachment",
     text_entities: "spoilers",
     is_spoiler_media: "media spoiler",
+    gif_attachment: "GIF",
+    is_ghost_post: "ghost post",
+    location_id: "location",
+    enable_reply_approvals: "reply approvals",
+    allowlisted_country_codes: "countries",
+    crossreshare_to_ig: "share to Instagram",
   };
   return labels[field] ?? field;
 }

@@ -47,6 +47,13 @@ export interface ThreadsMedia {
   is_quote_post?: boolean;
   /** On a quote post: the quoted post. */
   quoted_post?: { id: string };
+  /** Post options, when requested: the GIF's address, the place, the geo-gating countries. */
+  gif_url?: string;
+  location_id?: string;
+  allowlisted_country_codes?: string[];
+  /** Ghost posts: Meta's status as sent (values UNVERIFIED; the sandbox says ACTIVE or ARCHIVED), and when it is archived. */
+  ghost_post_status?: string;
+  ghost_post_expiration_timestamp?: string;
 }
 
 /**

@@ -134,7 +134,8 @@ async function createSandboxUser(graphUrl: string, username: string): Promise<st
   const res = await fetch(`${graphUrl}/__sandbox/users`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ username }),
+    // A demo user may geo-gate (`allowlisted_country_codes`), as an account Meta gave the feature to.
+    body: JSON.stringify({ username, geo_gating_eligible: true }),
   });
   const body = (await res.json()) as { access_token?: string; error?: { message?: string } };
   if (!res.ok || !body.access_token) {
