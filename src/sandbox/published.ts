@@ -32,6 +32,7 @@ function toRecord(state: SandboxState, m: MediaRecord, baseUrl: string): Publish
       ? [m.poll.option_a, m.poll.option_b, m.poll.option_c, m.poll.option_d].filter((o): o is string => !!o)
       : undefined,
     quotePostId: m.quotePostId,
+    deletedAt: m.deletedAt,
   };
   const username = state.users.get(m.userId)?.username ?? "";
   return {

@@ -169,4 +169,6 @@ export interface PublishedRecord {
   /** Epoch ms. */
   publishedAt: number;
   containerId: string;
+  /** Epoch ms when deleted (`DELETE /{id}`); a deleted post stays in this list so tests can see it went. */
+  deletedAt?: number;
 }
