@@ -9,6 +9,7 @@ import { loadPickSource, savePickState } from "../../schedules/pick-state.js";
 import type { PostPart } from "../../threads/post.js";
 import { formatIssue, validateGroup } from "../../threads/preflight.js";
 import { type BackoffPolicy, retryDelay } from "../backoff.js";
+import { planAutoDelete } from "../delete-runs.repository.js";
 import type { RunControl } from "../engine/run-control.js";
 import { pickGroup } from "../pick.js";
 import { planAll } from "../planner.js";
@@ -130,7 +131,13 @@ function outcomeToState(
   const attempt = run.attempts;
   switch (outcome.kind) {
     case "published":
-      return { state: "published", reason: null, groupId };
+      // The auto-delete (group's or schedule's delete-after) is planned in the settle's own transaction.
+      return {
+        state: "published",
+        reason: null,
+        groupId,
+        onSettled: (trx) => planAutoDeleteOf(trx, run.id, now),
+      };
     case "failed":
       return { state: "failed", reason: outcome.reason, groupId };
     case "handed_back":
@@ -217,4 +224,8 @@ async function disabledOneOffGroup(db: Db, runId: number, groupId: number): Prom
   if (enabled === undefined || enabled) return undefined;
   const started = await hasLedger(db, runId);
   return started ? undefined : `post group ${groupId} was disabled after this one-off post was planned`;
+}
+
+async function planAutoDeleteOf(trx: Db, postRunId: number, now: number): Promise<void> {
+  await planAutoDelete(trx, postRunId, now);
 }
