@@ -49,8 +49,8 @@ export async function findDeleteRun(db: Db, postRunId: number): Promise<RunRow |
 }
 
 /**
- * Writes the delete run of a post run, due at `dueAt`, unless the post run has one already (a post run is deleted
- * once). Optionally inserted already claimed by this node (`runs delete`, adopted by the engine at once). Returns
+ * Writes the delete run of a post run, due at `dueAt`, unless the post run has one to come or done (a post run is
+ * deleted once). Optionally inserted already claimed by this node (`runs delete`, adopted by the engine at once). Returns
  * the new row, or undefined when one existed.
  */
 export async function insertDeleteRun(
@@ -64,7 +64,13 @@ export async function insertDeleteRun(
   },
 ): Promise<RunRow | undefined> {
   const jobKey = deleteJobKey(input.postRunId);
-  const existing = await db.selectFrom("runs").select("id").where("job_key", "=", jobKey).executeTakeFirst();
+  // A delete that failed, was skipped or cancelled may be asked for again (`runs delete`); one to come or done not.
+  const existing = await db
+    .selectFrom("runs")
+    .select("id")
+    .where("job_key", "=", jobKey)
+    .where("state", "in", ["planned", "running", "needs_check", "published"])
+    .executeTakeFirst();
   if (existing) return undefined;
   const payload: DeletePayload = { postRunId: input.postRunId };
   return db

@@ -16,7 +16,14 @@ import {
   groupsListCommand,
   groupsRemoveCommand,
 } from "./groups.js";
-import { checkCommand, jobsCommand, reloadCommand, runsCancelCommand, runsCommand } from "./inspect.js";
+import {
+  checkCommand,
+  jobsCommand,
+  reloadCommand,
+  runsCancelCommand,
+  runsCommand,
+  runsDeleteCommand,
+} from "./inspect.js";
 import { postCommand } from "./post.js";
 import { sandboxCommand } from "./sandbox.js";
 import {
@@ -59,6 +66,7 @@ export const COMMANDS: readonly Command[] = [
   jobsCommand,
   runsCommand,
   runsCancelCommand,
+  runsDeleteCommand,
   reloadCommand,
   checkCommand,
   sandboxCommand,
