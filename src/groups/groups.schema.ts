@@ -13,6 +13,7 @@
  * "quote_post_id" } (Meta's parameter names).
  */
 import { z } from "zod";
+import { deleteAfterField } from "../delete-after.schema.js";
 import { id, oneOf, requiredText, wholeNumber } from "../schema-fields.js";
 import { type PostPart, REPLY_CONTROLS } from "../threads/post.js";
 
@@ -58,6 +59,8 @@ export interface GroupNames {
   noParts: string;
   /** The refusal of an edit that changes nothing. */
   nothingToChange: string;
+  /** Default "deleteAfter". */
+  deleteAfter?: string;
 }
 
 const GROUP_JSON_NAMES: GroupNames = {
@@ -105,6 +108,7 @@ export interface NewGroupValues {
   parts: PostPart[];
   enabled?: boolean;
   weight?: number;
+  deleteAfterMinutes?: number | null;
 }
 
 /** `groups add`. The weight's range (up to MAX_WEIGHT) is the service's check. */
@@ -116,6 +120,7 @@ export function newGroupSchema(n: GroupNames = GROUP_JSON_NAMES) {
       parts: z.unknown().pipe(postPartsSchema(n)),
       weight: wholeNumber(n.weight).optional(),
       enabled: z.boolean().optional(),
+      deleteAfterMinutes: deleteAfterField(n.deleteAfter ?? "deleteAfter").optional(),
     })
     .transform((v): NewGroupValues => withoutUndefined(v));
 }
@@ -125,6 +130,7 @@ export interface GroupPatchValues {
   name?: string;
   weight?: number;
   parts?: PostPart[];
+  deleteAfterMinutes?: number | null;
 }
 
 /** `groups edit`: a new name, weight or parts (which replace every part), at least one. */
@@ -134,6 +140,7 @@ export function groupPatchSchema(n: GroupNames = GROUP_JSON_NAMES) {
       name: z.string().optional(),
       weight: wholeNumber(n.weight).optional(),
       parts: postPartsSchema(n).optional(),
+      deleteAfterMinutes: deleteAfterField(n.deleteAfter ?? "deleteAfter").optional(),
     })
     .transform((v, ctx): GroupPatchValues => {
       const patch = withoutUndefined(v);

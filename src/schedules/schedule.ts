@@ -43,6 +43,8 @@ export interface Schedule {
   misfireGraceMinutes: number;
   /** Last local date "YYYY-MM-DD" it runs on (inclusive, in its zone); null: no end. */
   until: string | null;
+  /** Each of its posts is deleted this many minutes after it was published (wins over the group's); null: the group's. */
+  deleteAfterMinutes: number | null;
   /** Bumped on every edit. */
   version: number;
   createdAt: number;
@@ -72,6 +74,7 @@ export function toSchedule(row: ScheduleRow): Schedule {
     groupIds: groupIdsOf(row),
     misfireGraceMinutes: row.misfire_grace_minutes,
     until: row.until_date ?? null,
+    deleteAfterMinutes: row.delete_after_minutes ?? null,
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -139,6 +142,7 @@ export function withDefaults(settings: ScheduleSettings): ResolvedSettings {
     groupIds: settings.groupIds ?? null,
     misfireGraceMinutes: settings.misfireGraceMinutes ?? DEFAULT_MISFIRE_GRACE_MINUTES,
     until: settings.until ?? null,
+    deleteAfterMinutes: settings.deleteAfterMinutes ?? null,
   };
   if (settings.kind === "fixed") return { ...base, times: settings.times };
   return {
@@ -180,6 +184,7 @@ export function toScheduleColumns(
       s.groupIds === null ? null : JSON.stringify([...new Set(s.groupIds)].sort((a, b) => a - b)),
     misfire_grace_minutes: s.misfireGraceMinutes,
     until_date: s.until,
+    delete_after_minutes: s.deleteAfterMinutes,
   };
 }
 

@@ -16,6 +16,7 @@
  * 、 between times) are read as ASCII.
  */
 import { z } from "zod";
+import { deleteAfterField } from "../delete-after.schema.js";
 import { MAX_MISFIRE_GRACE_MINUTES } from "../scheduler/planning/defaults.js";
 import { isCalendarDate } from "../scheduler/planning/time.js";
 import { WEEKDAYS, type Weekday } from "../scheduler/planning/types.js";
@@ -37,6 +38,7 @@ export interface ScheduleValues {
   misfireGraceMinutes?: number;
   until?: string | null;
   active?: boolean;
+  deleteAfterMinutes?: number | null;
 }
 
 /** What `newScheduleSchema` gives: the service's `NewSchedule`. */
@@ -60,6 +62,8 @@ export interface ScheduleNames {
   countForm: string;
   /** The refusal of an edit that changes nothing. */
   nothingToChange: string;
+  /** Default "deleteAfter". */
+  deleteAfter?: string;
 }
 
 const SCHEDULE_JSON_NAMES: ScheduleNames = {
@@ -185,6 +189,7 @@ function settingsFields(n: ScheduleNames) {
     misfireGraceMinutes: minutes(n.misfireGraceMinutes, MAX_MISFIRE_GRACE_MINUTES).optional(),
     until: untilOf(n).optional(),
     active: z.boolean().optional(),
+    deleteAfterMinutes: deleteAfterField(n.deleteAfter ?? "deleteAfter").optional(),
   };
 }
 

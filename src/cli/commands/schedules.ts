@@ -1,3 +1,4 @@
+import { formatDeleteAfter } from "../../delete-after.schema.js";
 import type { Schedule } from "../../schedules/schedule.js";
 import { withoutGroupsWarning } from "../../schedules/schedule.js";
 import {
@@ -42,6 +43,10 @@ const SCHEDULE_FLAGS: Array<[string, string]> = [
     "--until YYYY-MM-DD",
     "last day it posts (inclusive, in its zone): nothing after that day ends; `none`: no end (the default)",
   ],
+  [
+    "--delete-after D",
+    "delete each post this long after it is published: 24h, 90m, 2d (15m to 90d); wins over the group's; `none`: the group's",
+  ],
   ["--paused", "pause it (`schedules resume ID` resumes it)"],
   ["--json", "print the schedule as a JSON array"],
 ];
@@ -57,6 +62,7 @@ const SCHEDULE_OPTIONS = {
   groups: { type: "string" },
   "misfire-grace": { type: "string" },
   until: { type: "string" },
+  "delete-after": { type: "string" },
   paused: { type: "boolean" },
   json: { type: "boolean" },
 } as const;
@@ -80,6 +86,7 @@ export const SCHEDULE_FLAG_NAMES: ScheduleNames = {
   randomForm: "--random HH:MM-HH:MM",
   countForm: "--count N",
   nothingToChange: "nothing to change: give at least one option of `schedules add` (see --help)",
+  deleteAfter: "--delete-after",
 };
 
 /**
@@ -100,6 +107,7 @@ export function scheduleJsonFromArgs(args: ParsedArgs): Record<string, unknown> 
       groupIds: "groups",
       misfireGraceMinutes: "misfire-grace",
       until: "until",
+      deleteAfterMinutes: "delete-after",
     }),
     ...(flag(args, "paused") ? { active: false } : {}),
   };
@@ -109,7 +117,7 @@ export const schedulesAddCommand: Command = {
   name: "schedules add",
   summary: "Add a fixed or random schedule to an account (takes effect in running schedulers at once)",
   usage:
-    "--account ID (--fixed HH:MM[,HH:MM…] | --random HH:MM-HH:MM --count N [--min-gap MIN]) [--timezone TZ] [--days mon,tue,…] [--pick random|shuffle|sequential] [--until YYYY-MM-DD]",
+    "--account ID (--fixed HH:MM[,HH:MM…] | --random HH:MM-HH:MM --count N [--min-gap MIN]) [--timezone TZ] [--days mon,tue,…] [--pick random|shuffle|sequential] [--until YYYY-MM-DD] [--delete-after D]",
   flags: [["--account ID", "the account that posts"], ...SCHEDULE_FLAGS.map(addFlag)],
   options: { account: { type: "string" }, ...SCHEDULE_OPTIONS },
   async run(ctx, args) {
@@ -139,7 +147,7 @@ export const schedulesEditCommand: Command = {
   summary:
     "Change a schedule (any option of `schedules add`; the rest stays): its future runs are re-planned at once, in every running scheduler",
   usage:
-    "ID [--fixed HH:MM,… | --random HH:MM-HH:MM] [--count N] [--min-gap MIN] [--timezone TZ] [--days …] [--pick P] [--groups ID,…|all] [--misfire-grace MIN] [--until YYYY-MM-DD|none] [--paused]",
+    "ID [--fixed HH:MM,… | --random HH:MM-HH:MM] [--count N] [--min-gap MIN] [--timezone TZ] [--days …] [--pick P] [--groups ID,…|all] [--misfire-grace MIN] [--until YYYY-MM-DD|none] [--delete-after D|none] [--paused]",
   flags: SCHEDULE_FLAGS,
   options: SCHEDULE_OPTIONS,
   positionals: { min: 1, max: 1, names: "ID" },
@@ -267,5 +275,7 @@ export function describe(s: Schedule): string {
       ? `fixed ${(s.times ?? []).join(", ")}`
       : `random ${s.postsPerDay}× in ${s.windowStart}-${s.windowEnd}${s.minGapMinutes ? `, ≥ ${s.minGapMinutes} min apart` : ""}`;
   const days = s.days.length === 7 ? "every day" : s.days.join(",");
-  return `${when}, ${days}${s.until ? `, until ${s.until}` : ""}${s.timezone ? ` (${s.timezone})` : ""}`;
+  const deletes =
+    s.deleteAfterMinutes === null ? "" : `, posts deleted after ${formatDeleteAfter(s.deleteAfterMinutes)}`;
+  return `${when}, ${days}${s.until ? `, until ${s.until}` : ""}${deletes}${s.timezone ? ` (${s.timezone})` : ""}`;
 }
