@@ -113,6 +113,10 @@ describe.each(DIALECTS)("deletes from the command line on %s", (dialect) => {
     expect(deletedPost.deleteAt).toBeNull();
     expect((await ok(["runs"])).out).toContain(`deleted ${deletedPost.deletedAt}`);
 
+    expect((await ok(["accounts", "list"])).out).toMatch(/DELETES 24H[\s\S]*2\/100/);
+    const [account] = JSON.parse((await ok(["accounts", "list", "--json"])).out);
+    expect(account.deleteQuota).toEqual({ used: 2, total: 100 });
+
     const again = await cli(["runs", "delete", String(post.id), "--yes"]);
     expect(again.code).not.toBe(0);
     expect(again.err).toMatch(/already deleted/);

@@ -21,6 +21,16 @@ import {
 export type { DeletablePart } from "./deletions.repository.js";
 export { deletedAtOfRuns, listDeletableParts as deletablePartsOfRun } from "./deletions.repository.js";
 
+/** Deletes this account sent in the rolling 24 h before `now` (from our ledger), of the cap: `accounts list` shows it. */
+export async function deleteQuotaUsage(
+  db: Db,
+  accountId: number,
+  now: number,
+): Promise<{ used: number; total: number }> {
+  const used = await countDeletesSince(db, accountId, now - QUOTA_WINDOW_MS);
+  return { used: used.count, total: DELETE_QUOTA };
+}
+
 export interface DeleterDeps {
   db: Db;
   threads: ThreadsClient;
