@@ -175,4 +175,37 @@ describe.each(DIALECTS)("deletes from the command line on %s", (dialect) => {
     expect(nothing.code).not.toBe(0);
     expect(nothing.err).toMatch(/has nothing on Threads to delete/);
   });
+
+  it("a planned delete can be cancelled (the post stays); runs delete later writes a new one", async () => {
+    t = await createTestDb(dialect);
+    dataDir = mkdtempSync(join(tmpdir(), "ts-cli-deletes-"));
+    await ok(["accounts", "add", "--sandbox-user", "jiro"]);
+    await ok([
+      "groups",
+      "add",
+      "--account",
+      "1",
+      "--name",
+      "g",
+      "--delete-after",
+      "2h",
+      "--text",
+      "kept for now",
+    ]);
+    await ok(["post", "--account", "1", "--group", "1"]);
+    const jobs = JSON.parse((await ok(["jobs", "--json"])).out) as Array<{
+      type: string;
+      id: number;
+      slot: string;
+    }>;
+    const planned = jobs.find((j) => j.type === "run" && j.slot === "delete")!;
+    const cancelled = await ok(["runs", "cancel", String(planned.id)]);
+    expect(cancelled.out).toMatch(/the planned delete for .* will not run \(the post stays on Threads\)/);
+    const [post] = (await runsJson()).filter((r) => r.job === "post");
+    expect(post.deleteAt).toBeNull();
+    const done = await cli(["runs", "delete", String(post.id), "--yes"]);
+    expect(done.code, done.err).toBe(0);
+    expect(done.out).not.toContain(`delete run ${planned.id})`);
+    expect(done.out).toMatch(/deleted 1 post/);
+  });
 });

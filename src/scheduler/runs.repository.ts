@@ -329,7 +329,7 @@ export async function cancelPlanned(
       updated_at: now,
     })
     .where("id", "=", id)
-    .where("job", "=", "post")
+    .where("job", "in", ["post", "delete"])
     .where("state", "=", "planned")
     .returningAll()
     .executeTakeFirst();

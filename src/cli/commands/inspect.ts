@@ -134,13 +134,17 @@ export const runsCancelCommand: Command = {
     const what =
       result.run.slot === ONE_OFF_SLOT
         ? "one-off post"
-        : `run of schedule ${result.run.schedule_id ?? "(removed)"}`;
+        : result.run.job === "delete"
+          ? "planned delete"
+          : `run of schedule ${result.run.schedule_id ?? "(removed)"}`;
     const when = formatLocalTime(result.run.due_at, zone);
     if (!result.changed) {
       ctx.output.out(`Run ${id} (${what} for ${when}) was already cancelled.`);
       return 0;
     }
-    ctx.output.out(`Cancelled run ${id}: the ${what} for ${when} will not be published.`);
+    ctx.output.out(
+      `Cancelled run ${id}: the ${what} for ${when} will not ${result.run.job === "delete" ? "run (the post stays on Threads)" : "be published"}.`,
+    );
     if (result.run.schedule_id !== null)
       ctx.output.out("The schedule itself is unchanged: its other runs go ahead.");
     if (result.alreadyPublished.length > 0) {
