@@ -3,9 +3,13 @@
  * the owner's post, "does not exist" for an unknown or deleted id, a carousel's children with it, a repost undone,
  * gone from every read, the 100 / 24 h quota and its fields in threads_publishing_limit, the threads_delete scope.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FakeClock } from "../src/clock.js";
-import { type RunningSandbox, startSandbox } from "../src/sandbox/index.js";
+import { createSandbox, type RunningSandbox, startSandbox } from "../src/sandbox/index.js";
+import type { StateSnapshot } from "../src/sandbox/state.js";
 import { ThreadsClient } from "../src/threads/client.js";
 import { ThreadsApiError } from "../src/threads/errors.js";
 
@@ -164,5 +168,48 @@ describe("DELETE /{media-id}", () => {
     clock.set(START + 24 * HOUR + 1);
     expect((await client.getPublishingLimit(token, userId)).deleteQuotaUsage).toBe(99);
     expect(await client.deletePost(token, ids[100]!)).toMatchObject({ alreadyDeleted: false });
+  });
+
+  it("deleting a repost (REPOST_FACADE) undoes it: the facade goes, the reposted post stays", async () => {
+    // A repost as the sandbox stores one (`repostedPostId`, no container), written into a state file.
+    const dir = mkdtempSync(join(tmpdir(), "ts-sandbox-deletes-"));
+    try {
+      const stateFile = join(dir, "state.json");
+      const first = createSandbox({ clock, stateFile });
+      const author = first.createUser({ username: "author" });
+      const reposter = first.createUser({ username: "reposter" });
+      const created = await first.app.request(
+        `/v1.0/me/threads?access_token=${author.accessToken}&media_type=TEXT&text=original&auto_publish_text=true`,
+        { method: "POST" },
+      );
+      const originalId = ((await created.json()) as { id: string }).id;
+      await first.close();
+      const snapshot = JSON.parse(readFileSync(stateFile, "utf8")) as StateSnapshot;
+      const original = snapshot.media.find((m) => m.id === originalId)!;
+      snapshot.media.push({
+        ...original,
+        id: "18059999999999999",
+        userId: reposter.userId,
+        containerId: "",
+        text: undefined,
+        repostedPostId: originalId,
+        shortcode: "REPOSTFACAD",
+      });
+      writeFileSync(stateFile, JSON.stringify(snapshot));
+      const second = createSandbox({ clock, stateFile });
+      const call = (method: string, path: string, token: string) =>
+        second.app.request(`${path}${path.includes("?") ? "&" : "?"}access_token=${token}`, { method });
+      const refused = await call("DELETE", "/v1.0/18059999999999999", author.accessToken);
+      expect(((await refused.json()) as { error: { code: number } }).error.code).toBe(200);
+      const undone = await call("DELETE", "/v1.0/18059999999999999", reposter.accessToken);
+      expect(await undone.json()).toEqual({ success: true, deleted_id: "18059999999999999" });
+      const facade = await call("GET", "/v1.0/18059999999999999?fields=id", reposter.accessToken);
+      expect(((await facade.json()) as { error: { code: number } }).error.code).toBe(100);
+      const kept = await call("GET", `/v1.0/${originalId}?fields=id,text`, author.accessToken);
+      expect(await kept.json()).toEqual({ id: originalId, text: "original" });
+      await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
