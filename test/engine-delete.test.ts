@@ -128,6 +128,44 @@ describe.each(DIALECTS)("deletes through the engine on %s", (dialect) => {
     expect(deleteCalls()).toHaveLength(2);
   });
 
+  it("a stalled node whose lease was taken over: the database refuses its next requested, nothing is deleted twice", async () => {
+    const { userId } = await setup(["one", "two"], 60);
+    await env.runAt(TEN);
+    const posts = env.sandbox.published(userId);
+    const stalled = await env.newEngine("stalled-node");
+    let release: () => void = () => {};
+    let held = false;
+    env.intercept = (req) => {
+      if (held || req.method !== "DELETE") return "pass";
+      held = true;
+      return new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    };
+    env.clock.set(TEN + HOUR);
+    await stalled.tick();
+    await env.until(() => held, "the stalled node's first DELETE");
+
+    // Its lease runs out while its call is stuck; this engine re-sends the requested part and deletes the root.
+    await env.runAt(TEN + HOUR + LEASE_MS + 1000);
+    const [run] = await deleteRuns();
+    expect(run).toMatchObject({ state: "published", locked_by: null });
+    const deletedAt = env.sandbox.published(userId).map((p) => p.deletedAt);
+    expect(deletedAt.every((at) => at !== undefined)).toBe(true);
+
+    // The stalled call goes through ("does not exist" now); its node may not mark the root requested again.
+    release();
+    await env.until(() => stalled.inFlight === 0, "the stalled node to give up");
+    expect(env.sandbox.published(userId).map((p) => p.deletedAt)).toEqual(deletedAt);
+    expect(deleteCalls()).toEqual([
+      `/v1.0/${posts[1]!.id}`,
+      `/v1.0/${posts[1]!.id}`,
+      `/v1.0/${posts[0]!.id}`,
+    ]);
+    expect((await deleteRuns())[0]).toMatchObject({ state: "published", reason: run!.reason });
+    expect((await parts()).map((p) => p.delete_state)).toEqual(["deleted", "deleted"]);
+  });
+
   it("a post deleted elsewhere (does not exist) is recorded as deleted", async () => {
     const { userId, token } = await setup(["deleted by hand"], 60);
     await env.runAt(TEN);
