@@ -40,6 +40,9 @@ const part = (over: Partial<PublicationPartRow>): PublicationPartRow => ({
   permalink: null,
   error: null,
   updated_at: T0,
+  delete_state: null,
+  deleted_at: null,
+  delete_error: null,
   ...over,
 });
 const none = async () => new Set<string>();

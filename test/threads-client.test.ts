@@ -73,6 +73,8 @@ describe("reading", () => {
       replyQuotaUsage: 0,
       replyQuotaTotal: 1000,
       quotaDuration: 86_400,
+      deleteQuotaUsage: 0,
+      deleteQuotaTotal: 100,
     });
   });
 

@@ -57,6 +57,8 @@ export interface PostGroupsTable {
   updated_at: number;
   /** Set when the group was removed: never picked, hidden, its parts kept so its runs stay readable. */
   archived_at: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Delete each post of this group this long after it was published; null: never. Migration 0010. */
+  delete_after_minutes: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface PostPartsTable {
@@ -98,6 +100,8 @@ export interface SchedulesTable {
   version: ColumnType<number, number | undefined, number>;
   /** State of the pick policy (shuffle bag / sequential cursor), JSON. */
   pick_state_json: string | null;
+  /** Delete each post of this schedule this long after it was published (wins over the group's); null: the group's. Migration 0010. */
+  delete_after_minutes: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: number;
   updated_at: number;
   /** What a run does (migration 0011): publish a group, repost or quote an earlier post of the account. */
@@ -202,7 +206,14 @@ export interface PublicationPartsTable {
   permalink: string | null;
   error: string | null;
   updated_at: number;
+  /** The part's delete (migration 0010): null (none asked), requested (sent, answer not yet recorded), deleted, failed. */
+  delete_state: ColumnType<DeleteState | null, DeleteState | null | undefined, DeleteState | null>;
+  /** When the delete was sent (requested) and then when it was confirmed (deleted); counts for the delete quota. */
+  deleted_at: ColumnType<number | null, number | null | undefined, number | null>;
+  delete_error: ColumnType<string | null, string | null | undefined, string | null>;
 }
+
+export type DeleteState = "requested" | "deleted" | "failed";
 
 export interface InsightSnapshotsTable {
   id: Id;

@@ -16,6 +16,8 @@ export interface PostGroup {
   updatedAt: number;
   /** When the group was removed (kept for the history, never picked); null for a live group. */
   archivedAt: number | null;
+  /** Each of its posts is deleted this many minutes after it was published (a schedule's own setting wins); null: never. */
+  deleteAfterMinutes: number | null;
 }
 
 export interface NewPostGroup {
@@ -25,6 +27,8 @@ export interface NewPostGroup {
   enabled?: boolean;
   /** Default 1. */
   weight?: number;
+  /** Default null (never deleted). */
+  deleteAfterMinutes?: number | null;
 }
 
 /** A group read from an import file, checked and not yet stored. */
@@ -56,6 +60,7 @@ export function toPostGroup(row: PostGroupRow, parts: PostPart[]): PostGroup {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     archivedAt: row.archived_at,
+    deleteAfterMinutes: row.delete_after_minutes ?? null,
   };
 }
 

@@ -13,6 +13,7 @@ export interface GroupInsert {
   parts: PostPart[];
   enabled?: boolean;
   weight?: number;
+  deleteAfterMinutes?: number | null;
   now: number;
 }
 
@@ -26,6 +27,7 @@ export async function insertGroup(db: Db, group: GroupInsert): Promise<PostGroup
         name: group.name,
         enabled: group.enabled === false ? 0 : 1,
         weight: group.weight ?? 1,
+        delete_after_minutes: group.deleteAfterMinutes ?? null,
         created_at: group.now,
         updated_at: group.now,
       })
@@ -117,6 +119,8 @@ export interface GroupPatch {
   enabled?: boolean;
   /** Replaces every part. */
   parts?: PostPart[];
+  /** null clears it (never deleted). */
+  deleteAfterMinutes?: number | null;
 }
 
 export async function updateGroup(db: Db, id: number, patch: GroupPatch, now: number): Promise<boolean> {
@@ -127,6 +131,7 @@ export async function updateGroup(db: Db, id: number, patch: GroupPatch, now: nu
         ...(patch.name !== undefined ? { name: patch.name } : {}),
         ...(patch.weight !== undefined ? { weight: patch.weight } : {}),
         ...(patch.enabled !== undefined ? { enabled: patch.enabled ? 1 : 0 } : {}),
+        ...(patch.deleteAfterMinutes !== undefined ? { delete_after_minutes: patch.deleteAfterMinutes } : {}),
         updated_at: now,
       })
       .where("id", "=", id)

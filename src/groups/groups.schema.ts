@@ -17,6 +17,7 @@
  * container parameters, JSON-encoded values, old names refused with the new one) are in ./part-input.ts.
  */
 import { z } from "zod";
+import { deleteAfterField } from "../delete-after.schema.js";
 import { id, requiredText, wholeNumber } from "../schema-fields.js";
 import type { PostPart } from "../threads/post.js";
 import { parsePartInput } from "./part-input.js";
@@ -63,6 +64,8 @@ export interface GroupNames {
   noParts: string;
   /** The refusal of an edit that changes nothing. */
   nothingToChange: string;
+  /** Default "deleteAfter". */
+  deleteAfter?: string;
 }
 
 const GROUP_JSON_NAMES: GroupNames = {
@@ -101,6 +104,7 @@ export interface NewGroupValues {
   parts: PostPart[];
   enabled?: boolean;
   weight?: number;
+  deleteAfterMinutes?: number | null;
 }
 
 /** `groups add`. The weight's range (up to MAX_WEIGHT) is the service's check. */
@@ -112,6 +116,7 @@ export function newGroupSchema(n: GroupNames = GROUP_JSON_NAMES) {
       parts: z.unknown().pipe(postPartsSchema(n)),
       weight: wholeNumber(n.weight).optional(),
       enabled: z.boolean().optional(),
+      deleteAfterMinutes: deleteAfterField(n.deleteAfter ?? "deleteAfter").optional(),
     })
     .transform((v): NewGroupValues => withoutUndefined(v));
 }
@@ -121,6 +126,7 @@ export interface GroupPatchValues {
   name?: string;
   weight?: number;
   parts?: PostPart[];
+  deleteAfterMinutes?: number | null;
 }
 
 /** `groups edit`: a new name, weight or parts (which replace every part), at least one. */
@@ -130,6 +136,7 @@ export function groupPatchSchema(n: GroupNames = GROUP_JSON_NAMES) {
       name: z.string().optional(),
       weight: wholeNumber(n.weight).optional(),
       parts: postPartsSchema(n).optional(),
+      deleteAfterMinutes: deleteAfterField(n.deleteAfter ?? "deleteAfter").optional(),
     })
     .transform((v, ctx): GroupPatchValues => {
       const patch = withoutUndefined(v);

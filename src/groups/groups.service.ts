@@ -96,6 +96,7 @@ export function createGroupService(deps: GroupServiceDeps) {
         parts: input.parts,
         enabled: input.enabled ?? true,
         weight: input.weight ?? 1,
+        deleteAfterMinutes: input.deleteAfterMinutes ?? null,
         now: clock.now(),
       });
     });

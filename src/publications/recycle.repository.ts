@@ -5,7 +5,7 @@ export const SOURCE_GONE_PREFIX = "the post to recycle is gone from Threads";
 
 /**
  * The account's own root posts this install published (ledger parts at position 0, published, with a media
- * id), except reposts and quotes (recycling publications); optionally only those of some groups.
+ * id, not deleted), except reposts and quotes (recycling publications); optionally only those of some groups.
  */
 export async function listRecycleCandidates(
   db: Db,
@@ -21,6 +21,8 @@ export async function listRecycleCandidates(
     .where("p.position", "=", 0)
     .where("p.state", "=", "published")
     .where("p.media_id", "is not", null)
+    // Not deleted, nor being deleted (migration 0010): a deleted post cannot be reposted or quoted.
+    .where("p.delete_state", "is", null)
     // Ordinary posts only: a repost's media id is the repost's, and a quote is itself a recycling.
     .where("pub.action", "is", null);
   if (groupIds !== null) q = q.where("pub.group_id", "in", [...groupIds]);
@@ -71,6 +73,8 @@ export async function listLiveReposts(db: Db, accountId: number): Promise<Set<st
     .where("pub.action", "=", "repost")
     .where("pub.state", "!=", "failed")
     .where("p.state", "in", ["published", "publish_requested"])
+    // A repost deleted (undone: `runs delete`) frees its post to be reposted again.
+    .where((eb) => eb.or([eb("p.delete_state", "is", null), eb("p.delete_state", "!=", "deleted")]))
     .execute();
   return new Set(rows.map((r) => r.source_media_id!).filter(Boolean));
 }

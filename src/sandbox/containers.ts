@@ -76,7 +76,7 @@ function pick<T extends object, K extends keyof T>(obj: T, keys: K[]): Partial<P
 }
 
 function requirePublicMedia(state: SandboxState, id: string, param: string): MediaRecord {
-  const media = state.media.get(id);
+  const media = state.liveMedia(id);
   if (!media || media.parentId !== undefined) {
     const hint = state.containers.has(id)
       ? " It is a container id: use the media id returned by threads_publish."
@@ -154,7 +154,9 @@ export function quotaUsage(
 ): { posts: number; replies: number } {
   let posts = 0;
   let replies = 0;
-  for (const m of state.postsOf(userId)) {
+  // Deleted posts still count: deleting gives no publishing quota back (UNVERIFIED; the cautious reading).
+  for (const m of state.media.values()) {
+    if (m.userId !== userId || m.parentId !== undefined) continue;
     if (m.publishedAt <= now - QUOTA_WINDOW_MS) continue;
     if (m.replyToId === undefined) posts += 1;
     else replies += 1;

@@ -110,7 +110,7 @@ export function permissionMissing(scope: string): MetaError {
 }
 
 /** Graph's answer for an id that does not exist or that this token may not see. */
-export function unsupportedRequest(method: "get" | "post", id: string): MetaError {
+export function unsupportedRequest(method: "get" | "post" | "delete", id: string): MetaError {
   return new MetaError({
     code: 100,
     subcode: 33,

@@ -102,7 +102,8 @@ export function renderMedia(
       replied_to: (m) => (m.replyToId === undefined ? undefined : { id: m.replyToId }),
       root_post: (m) => (m.rootId === undefined ? undefined : { id: m.rootId }),
       reply_audience: (m) => m.replyControl,
-      has_replies: (m) => [...state.media.values()].some((other) => other.replyToId === m.id),
+      has_replies: (m) =>
+        [...state.media.values()].some((other) => other.replyToId === m.id && other.deletedAt === undefined),
       hide_status: (m) => hideStatusOf(state, m),
       poll_attachment: (m) => m.poll,
       // UNVERIFIED: Meta's media fields list does not show these; the sandbox returns them in the shape they

@@ -10,6 +10,7 @@ import {
   startDownload,
 } from "./containers.js";
 import type { SandboxContext } from "./context.js";
+import { DELETE_QUOTA, deleteUsage } from "./deletes.js";
 import { invalidParam, permissionMissing } from "./errors.js";
 import { parseFields } from "./fields.js";
 import { validateContainerParams } from "./validate.js";
@@ -57,9 +58,8 @@ export function registerPublishRoutes(app: Hono, ctx: SandboxContext): void {
       config: { quota_total: POST_QUOTA, quota_duration: duration },
       reply_quota_usage: usage.replies,
       reply_config: { quota_total: REPLY_QUOTA, quota_duration: duration },
-      // Deleting is not emulated, so nothing is ever used from this quota.
-      delete_quota_usage: 0,
-      delete_config: { quota_total: 100, quota_duration: duration },
+      delete_quota_usage: deleteUsage(ctx.state, caller.user.id, ctx.clock.now()),
+      delete_config: { quota_total: DELETE_QUOTA, quota_duration: duration },
     };
     const fields = caller.params.fields
       ? parseFields(caller.params.fields)

@@ -72,11 +72,13 @@ export function registerReadRoutes(app: Hono, ctx: SandboxContext): void {
 
   app.get("/v1.0/:id/replies", async function listUserReplies(c) {
     const id = c.req.param("id");
-    const media = ctx.state.media.get(id);
+    const media = ctx.state.liveMedia(id);
     if (media) {
       // GET /{media-id}/replies: the top-level replies under a post.
       const caller = await authenticate(c, ctx, "threads_read_replies");
-      const replies = [...ctx.state.media.values()].filter((m) => m.replyToId === media.id);
+      const replies = [...ctx.state.media.values()].filter(
+        (m) => m.replyToId === media.id && m.deletedAt === undefined,
+      );
       return listPage(c, ctx, replies, caller.params);
     }
     const caller = await authenticate(c, ctx, "threads_read_replies");
@@ -95,7 +97,7 @@ export function registerReadRoutes(app: Hono, ctx: SandboxContext): void {
     if (container && container.userId === caller.user.id) {
       return c.json(renderContainer(container, fields, ctx.clock.now()));
     }
-    const media = ctx.state.media.get(id);
+    const media = ctx.state.liveMedia(id);
     if (media) return c.json(renderMedia(media, fields, ctx.state, origin, ctx.clock.now()));
     throw unsupportedRequest("get", id);
   });

@@ -8,6 +8,7 @@ import { registerAdminRoutes } from "./admin-routes.js";
 import { CallLog } from "./call-log.js";
 import { startDownload } from "./containers.js";
 import type { SandboxContext } from "./context.js";
+import { registerDeleteRoutes } from "./deletes.js";
 import { MetaError } from "./errors.js";
 import { faultMiddleware } from "./fault-middleware.js";
 import { FaultController } from "./faults.js";
@@ -200,6 +201,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   registerLocationRoutes(app, ctx);
   registerGhostRoutes(app, ctx);
   registerReadRoutes(app, ctx);
+  registerDeleteRoutes(app, ctx);
 
   const flush = () => saver?.flush() ?? Promise.resolve();
   let closing: Promise<void> | undefined;

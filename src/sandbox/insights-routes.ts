@@ -80,7 +80,7 @@ export function registerInsightsRoutes(app: Hono, ctx: SandboxContext): void {
   app.get("/v1.0/:id/insights", async function mediaInsights(c) {
     const caller = await authenticate(c, ctx, "threads_manage_insights");
     const id = c.req.param("id");
-    const media = ctx.state.media.get(id);
+    const media = ctx.state.liveMedia(id);
     if (!media || media.userId !== caller.user.id || media.parentId !== undefined)
       throw unsupportedRequest("get", id);
     const metrics = parseMetrics(caller.params.metric, MEDIA_METRICS);

@@ -37,7 +37,9 @@ function findPost(state: SandboxState, username: string, shortcode: string): Med
   const user = state.userByName(username);
   if (!user) return undefined;
   for (const m of state.media.values()) {
-    if (m.shortcode === shortcode && m.userId === user.id && m.parentId === undefined) return m;
+    if (m.shortcode === shortcode && m.userId === user.id && m.parentId === undefined) {
+      return m.deletedAt === undefined ? m : undefined;
+    }
   }
   return undefined;
 }
@@ -52,7 +54,9 @@ function postBody(
   const linkTo = (m: MediaRecord) =>
     permalinkOf(base, state.users.get(m.userId)?.username ?? username, m.shortcode);
   const parent = media.replyToId === undefined ? undefined : state.media.get(media.replyToId);
-  const replies = [...state.media.values()].filter((m) => m.replyToId === media.id);
+  const replies = [...state.media.values()].filter(
+    (m) => m.replyToId === media.id && m.deletedAt === undefined,
+  );
   const items = media.children.length > 0 ? media.children.map((id) => state.media.get(id)!) : [media];
   const mediaHtml = items
     .filter((m) => m.mediaUrl !== undefined)

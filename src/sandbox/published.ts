@@ -42,6 +42,7 @@ function toRecord(state: SandboxState, m: MediaRecord, baseUrl: string): Publish
     replyApprovals: m.replyApprovals,
     allowlistedCountryCodes: m.allowlistedCountryCodes,
     crossreshareToIg: m.crossreshareToIg,
+    deletedAt: m.deletedAt,
   };
   const username = state.users.get(m.userId)?.username ?? "";
   return {

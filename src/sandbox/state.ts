@@ -71,9 +71,17 @@ export class SandboxState {
     return undefined;
   }
 
-  /** Top-level posts and replies of a user (carousel children excluded), oldest first. */
+  /** Top-level posts and replies of a user (carousel children and deleted posts excluded), oldest first. */
   postsOf(userId: string): MediaRecord[] {
-    return [...this.media.values()].filter((m) => m.userId === userId && m.parentId === undefined);
+    return [...this.media.values()].filter(
+      (m) => m.userId === userId && m.parentId === undefined && m.deletedAt === undefined,
+    );
+  }
+
+  /** The media `id` names, unless it was deleted (`DELETE /{id}`): what every read of a post goes through. */
+  liveMedia(id: string): MediaRecord | undefined {
+    const media = this.media.get(id);
+    return media?.deletedAt === undefined ? media : undefined;
   }
 
   snapshot(): StateSnapshot {

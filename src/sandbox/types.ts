@@ -183,4 +183,6 @@ export interface PublishedRecord {
   replyApprovals?: boolean;
   allowlistedCountryCodes?: string[];
   crossreshareToIg?: boolean;
+  /** Epoch ms when deleted (`DELETE /{id}`); a deleted post stays in this list so tests can see it went. */
+  deletedAt?: number;
 }

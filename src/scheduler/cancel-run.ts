@@ -2,6 +2,7 @@ import type { Db } from "../db/connect.js";
 import type { RunRow } from "../db/schema.js";
 import { AppError, notFound } from "../errors.js";
 import { ledgerOfRun } from "../publications/ledger.js";
+import { DELETE_JOB } from "./delete-runs.repository.js";
 import { ONE_OFF_PREFIX } from "./post-at.js";
 import { cancelPlanned, getRun } from "./runs.repository.js";
 
@@ -31,7 +32,8 @@ export async function cancelRun(deps: CancelRunDeps, id: number, now: number): P
   const { db } = deps;
   const before = await getRun(db, id);
   if (!before) throw notFound("run", id);
-  if (before.job !== "post") {
+  // A planned delete (auto-delete) can be withdrawn like a post: the post then stays on Threads.
+  if (before.job !== "post" && before.job !== DELETE_JOB) {
     throw new AppError(
       "invalid_input",
       `Run ${id} is the daily token refresh, not a post: it cannot be cancelled (it keeps the accounts' tokens alive).`,
@@ -75,7 +77,9 @@ function refusal(run: RunRow): AppError {
     case "published":
       return new AppError(
         "conflict",
-        `${base}: it is already on Threads. Delete the post in the Threads app if it should not be there.`,
+        run.job === "delete"
+          ? `${base}: the delete has already run.`
+          : `${base}: it is already on Threads. Delete it with \`threads-scheduler runs delete ${run.id}\` if it should not be there.`,
       );
     default:
       return new AppError(

@@ -1,7 +1,9 @@
 import { DateTime } from "luxon";
 import type { Db } from "../db/connect.js";
 import type { RunRow, RunState } from "../db/schema.js";
+import { deletedAtOfRuns } from "../publications/deleter.js";
 import { type Schedule, scheduleZone, timesOf } from "../schedules/schedule.js";
+import { plannedDeletesOf } from "./delete-runs.repository.js";
 import {
   getZonesOfRun,
   listActiveSchedules,
@@ -153,6 +155,10 @@ export interface RunInfo {
   groupId: number | null;
   reason: string | null;
   permalinks: string[];
+  /** When every published part of this post run was deleted (in `timezone`), or null. */
+  deletedAt: string | null;
+  /** When its planned delete (auto-delete, or one waiting to retry) is due (in `timezone`), or null. */
+  deleteAt: string | null;
 }
 
 /** Which runs `listRuns` lists (at most `limit`, default 200). */
@@ -168,6 +174,10 @@ export async function listRuns(db: Db, filter: RunFilter, defaultTimezone: strin
     db,
     rows.map((r) => r.id),
   );
+  const postIds = rows.filter((r) => r.job === "post").map((r) => r.id);
+  const deleted = await deletedAtOfRuns(db, postIds);
+  const deletes = await plannedDeletesOf(db, postIds);
+  const inZone = (ms: number | undefined, zone: string) => (ms === undefined ? null : formatInZone(ms, zone));
   return rows.map((r) => {
     const zone = scheduleZone(r.schedule_timezone, r.account_timezone, defaultTimezone);
     return {
@@ -186,6 +196,8 @@ export async function listRuns(db: Db, filter: RunFilter, defaultTimezone: strin
       groupId: r.group_id,
       reason: r.reason,
       permalinks: links.get(r.id) ?? [],
+      deletedAt: inZone(deleted.get(r.id), zone),
+      deleteAt: inZone(deletes.get(r.id), zone),
     };
   });
 }

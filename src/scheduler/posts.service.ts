@@ -3,6 +3,8 @@ import type { AccountService } from "../accounts/accounts.service.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import type { GroupService } from "../groups/groups.service.js";
+import { deleteQuotaUsage } from "../publications/deleter.js";
+import { type DeleteNowResult, type DeletePreview, deleteNow, previewDelete } from "./delete-now.js";
 import type { Engine } from "./engine/engine.js";
 import { type PostAtRequest, type PostAtResult, planOneOff } from "./post-at.js";
 import { type PostNowRequest, type PostNowResult, postNow } from "./post-now.js";
@@ -47,6 +49,19 @@ export function createPostService(deps: PostServiceDeps) {
         },
         req,
       ),
+    /** Deletes each account made in the last 24 h, of Meta's 100 (from our ledger): account id → usage. */
+    async deleteQuotas(accountIds: readonly number[]): Promise<Map<number, { used: number; total: number }>> {
+      const now = clock.now();
+      const entries = await Promise.all(
+        accountIds.map(async (id) => [id, await deleteQuotaUsage(db, id, now)] as const),
+      );
+      return new Map(entries);
+    },
+    /** What `runs delete` would delete (see previewDelete). */
+    deletePreview: (postRunId: number): Promise<DeletePreview> => previewDelete(db, postRunId),
+    /** Deletes a post run's published parts now and waits for the outcome (see deleteNow). */
+    deleteNow: (postRunId: number): Promise<DeleteNowResult> =>
+      deleteNow({ db, clock, engine: deps.engine() }, postRunId),
   };
 }
 

@@ -8,6 +8,7 @@ import {
 import type { Db } from "../db/connect.js";
 import { dialectOf } from "../db/dialect.js";
 import type { DB, RunRow, RunState } from "../db/schema.js";
+import { inTransaction } from "../db/transaction.js";
 import { DEFAULT_MISFIRE_GRACE_MINUTES } from "./planning/index.js";
 import { CLAIMABLE_STATES } from "./run-state.js";
 
@@ -140,10 +141,33 @@ export interface Outcome {
   groupId?: number | null;
   /** Reset the attempt counter (nothing was sent: the run has not really started). */
   resetAttempts?: boolean;
+  /**
+   * Further writes that belong to this settle (a post run settled published plans its auto-delete): run in the
+   * same transaction, only when the settle itself went through (the lease was still held).
+   */
+  onSettled?: (trx: Db) => Promise<void>;
 }
 
 /** Ends this node's run of a run; does nothing (returns false) when the lease was lost meanwhile. */
 export async function settle(
+  db: Db,
+  id: number,
+  nodeId: string,
+  now: number,
+  outcome: Outcome,
+): Promise<boolean> {
+  const { onSettled } = outcome;
+  if (onSettled) {
+    return inTransaction(db, async (trx) => {
+      const settled = await settleRow(trx, id, nodeId, now, outcome);
+      if (settled) await onSettled(trx);
+      return settled;
+    });
+  }
+  return settleRow(db, id, nodeId, now, outcome);
+}
+
+async function settleRow(
   db: Db,
   id: number,
   nodeId: string,
@@ -310,7 +334,7 @@ export async function cancelPlanned(
       updated_at: now,
     })
     .where("id", "=", id)
-    .where("job", "=", "post")
+    .where("job", "in", ["post", "delete"])
     .where("state", "=", "planned")
     .returningAll()
     .executeTakeFirst();

@@ -23,6 +23,7 @@ describe("schedule settings", () => {
       groupIds: null,
       misfireGraceMinutes: 15,
       until: null,
+      deleteAfterMinutes: null,
     });
     expect(
       withDefaults({ kind: "random", windowStart: "22:00", windowEnd: "02:00", postsPerDay: 2 }),

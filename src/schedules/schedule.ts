@@ -65,6 +65,8 @@ export interface Schedule {
   misfireGraceMinutes: number;
   /** Last local date "YYYY-MM-DD" it runs on (inclusive, in its zone); null: no end. */
   until: string | null;
+  /** Each of its posts is deleted this many minutes after it was published (wins over the group's); null: the group's. */
+  deleteAfterMinutes: number | null;
   /** Bumped on every edit. */
   version: number;
   createdAt: number;
@@ -105,6 +107,7 @@ export function toSchedule(row: ScheduleRow): Schedule {
     groupIds: groupIdsOf(row),
     misfireGraceMinutes: row.misfire_grace_minutes,
     until: row.until_date ?? null,
+    deleteAfterMinutes: row.delete_after_minutes ?? null,
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -195,6 +198,7 @@ export function withDefaults(settings: ScheduleSettings): ResolvedSettings {
     misfireGraceMinutes: settings.misfireGraceMinutes ?? DEFAULT_MISFIRE_GRACE_MINUTES,
     until: settings.until ?? null,
     ...recycleDefaults(settings),
+    deleteAfterMinutes: settings.deleteAfterMinutes ?? null,
   };
   if (settings.kind === "fixed") return { ...base, times: settings.times };
   return {
@@ -254,6 +258,7 @@ export function toScheduleColumns(
     recycle_from: s.recycle?.from ?? null,
     recycle_min_age_minutes: s.recycle?.minAgeMinutes ?? null,
     recycle_cooldown_minutes: s.recycle?.cooldownMinutes ?? null,
+    delete_after_minutes: s.deleteAfterMinutes,
   };
 }
 

@@ -18,6 +18,7 @@
  * 、 between times) are read as ASCII.
  */
 import { z } from "zod";
+import { deleteAfterField } from "../delete-after.schema.js";
 import { MAX_MISFIRE_GRACE_MINUTES } from "../scheduler/planning/defaults.js";
 import { isCalendarDate } from "../scheduler/planning/time.js";
 import { WEEKDAYS, type Weekday } from "../scheduler/planning/types.js";
@@ -43,6 +44,7 @@ export interface ScheduleValues {
   action?: "post" | "repost" | "quote";
   /** repost/quote: the parts of the source rule given. */
   recycle?: { from?: RecycleFrom; minAgeMinutes?: number; cooldownMinutes?: number };
+  deleteAfterMinutes?: number | null;
 }
 
 /** What `newScheduleSchema` gives: the service's `NewSchedule`. */
@@ -73,6 +75,8 @@ export interface ScheduleNames {
   cooldown?: string;
   /** How a repost or quote schedule is asked for, for "… belongs to …". */
   recycleForm?: string;
+  /** Default "deleteAfter". */
+  deleteAfter?: string;
 }
 
 const SCHEDULE_JSON_NAMES: ScheduleNames = {
@@ -231,6 +235,7 @@ function settingsFields(n: ScheduleNames) {
     from: oneOf(recycleName(n, "from"), RECYCLE_FROM).optional(),
     minAge: durationOf(recycleName(n, "minAge")).optional(),
     cooldown: durationOf(recycleName(n, "cooldown")).optional(),
+    deleteAfterMinutes: deleteAfterField(n.deleteAfter ?? "deleteAfter").optional(),
   };
 }
 

@@ -4,7 +4,7 @@
  */
 import { type Clock, systemClock } from "../clock.js";
 import { type ContainerParams, containerFormFields } from "./container-params.js";
-import { isPermissionCode, ThreadsApiError } from "./errors.js";
+import { deleteFailure, isGoneError, isPermissionCode, ThreadsApiError } from "./errors.js";
 import { GraphTransport, type Params, requireId } from "./graph-request.js";
 import { fetchSend, nodeHttpSend } from "./http-send.js";
 import {
@@ -24,6 +24,7 @@ import {
 import type {
   ContainerState,
   DebugTokenInfo,
+  DeletedPost,
   GhostPostsPage,
   Profile,
   PublishingLimit,
@@ -123,7 +124,7 @@ export class ThreadsClient {
   }
 
   private graph<T = Record<string, unknown>>(
-    method: "GET" | "POST",
+    method: "GET" | "POST" | "DELETE",
     path: string,
     token: string,
     params?: Params,
@@ -290,9 +291,40 @@ export class ThreadsClient {
 
   async getPublishingLimit(token: string, userId: string): Promise<PublishingLimit> {
     const body = await this.graph("GET", `/${encodeURIComponent(userId)}/threads_publishing_limit`, token, {
-      fields: "quota_usage,config,reply_quota_usage,reply_config",
+      fields: "quota_usage,config,reply_quota_usage,reply_config,delete_quota_usage,delete_config",
     });
     return toPublishingLimit(body);
+  }
+
+  /**
+   * `DELETE /{media-id}` (permission threads_delete): deletes one of the account's own posts or replies, or undoes a
+   * repost by deleting the repost's id. A post that no longer exists answers Graph's "does not exist" (100/33 by the
+   * Graph convention, UNVERIFIED for Threads): reported as `alreadyDeleted`, so a delete repeated after a lost
+   * answer settles as deleted. A missing permission is a permanent error that says to reconnect.
+   */
+  async deletePost(token: string, mediaId: string): Promise<DeletedPost> {
+    const path = `/${encodeURIComponent(mediaId)}`;
+    let body: Record<string, unknown>;
+    try {
+      body = await this.graph("DELETE", path, token);
+    } catch (error) {
+      if (error instanceof ThreadsApiError && isGoneError(error)) {
+        return { deletedId: mediaId, alreadyDeleted: true };
+      }
+      throw error instanceof ThreadsApiError ? deleteFailure(error, mediaId) : error;
+    }
+    if (body.success !== true) {
+      throw new ThreadsApiError({
+        kind: "transient",
+        endpoint: `DELETE ${VERSION}/{media-id}`,
+        message: `Threads API DELETE ${VERSION}/{media-id}: the answer did not say success for post ${mediaId}; it will be tried again.`,
+      });
+    }
+    const deleted = body.deleted_id;
+    return {
+      deletedId: typeof deleted === "string" || typeof deleted === "number" ? String(deleted) : mediaId,
+      alreadyDeleted: false,
+    };
   }
 
   /** Authorization code → short-lived token. The code may arrive with Meta's trailing "#_". */

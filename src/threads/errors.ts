@@ -351,3 +351,36 @@ export function mayBeQuotaRefusal(error: ThreadsApiError): boolean {
     error.kind === "permanent" && !isQuotaRefusal(error) && !error.linkLimitExceeded && isPublishCall(error)
   );
 }
+
+/** Graph's "Object with ID … does not exist" (code 100, subcode 33): the convention Threads follows (UNVERIFIED). */
+const GONE_CODE = 100;
+const GONE_SUBCODE = 33;
+
+/** The call named an object that does not exist (any more): for a delete, the post is already gone. */
+export function isGoneError(error: ThreadsApiError): boolean {
+  return error.code === GONE_CODE && error.subcode === GONE_SUBCODE;
+}
+
+/** Threads refused a delete because of the 24 h delete quota (UNVERIFIED code: the sandbox answers 9, as for posts). */
+export function isDeleteQuotaRefusal(error: ThreadsApiError): boolean {
+  return error.code === QUOTA_CODE || error.kind === "rate_limited";
+}
+
+/**
+ * A failed `DELETE /{media-id}` with advice for it: a permission refusal (code 10 or 200–299, the token lacks
+ * threads_delete or the post is not the account's own) says to reconnect with threads_delete; others pass as they are.
+ */
+export function deleteFailure(error: ThreadsApiError, mediaId: string): ThreadsApiError {
+  if (error.kind !== "permanent" || !isPermissionCode(error.code)) return error;
+  return new ThreadsApiError({
+    kind: "permanent",
+    endpoint: error.endpoint,
+    code: error.code,
+    subcode: error.subcode,
+    httpStatus: error.httpStatus,
+    fbtraceId: error.fbtraceId,
+    userMessage: error.userMessage,
+    cause: error,
+    message: `Threads refused to delete post ${mediaId} (code ${error.code}): the account has not granted the threads_delete permission, or the post is not its own — reconnect the account with the threads_delete permission.`,
+  });
+}

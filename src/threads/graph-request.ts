@@ -8,10 +8,10 @@ import type { HttpAnswer, HttpSend } from "./http-send.js";
 export type Params = Record<string, string | number | boolean | undefined>;
 
 export interface GraphRequest {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "DELETE";
   /** Path after the base URL, e.g. "/v1.0/me" or "/oauth/access_token". */
   path: string;
-  /** GET: all parameters go in the query. POST: in a form body, as Meta's samples send them. */
+  /** GET and DELETE: all parameters go in the query. POST: in a form body, as Meta's samples send them. */
   params?: Params;
   /** Sent as `access_token`; never appears in error messages. */
   token?: string;
@@ -47,7 +47,7 @@ export class GraphTransport {
     if (req.token !== undefined) params.set("access_token", req.token);
 
     const url = new URL(this.baseUrl + req.path);
-    if (req.method === "GET") {
+    if (req.method !== "POST") {
       for (const [key, value] of params) url.searchParams.set(key, value);
     }
     let answer: HttpAnswer;

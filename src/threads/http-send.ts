@@ -11,7 +11,7 @@ import http from "node:http";
 import https from "node:https";
 
 export interface HttpExchange {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "DELETE";
   url: URL;
   /** A form body (POST). */
   form?: URLSearchParams;

@@ -16,6 +16,8 @@ const limit = (posts: number, replies: number): PublishingLimit => ({
   replyQuotaUsage: replies,
   replyQuotaTotal: REPLY_QUOTA,
   quotaDuration: 86_400,
+  deleteQuotaUsage: 0,
+  deleteQuotaTotal: 100,
 });
 
 describe("quotaNeedOf", () => {

@@ -60,3 +60,15 @@ export function usedUpQuota(live: PublishingLimit): "post" | "reply" | undefined
   if (live.replyQuotaUsage >= live.replyQuotaTotal) return "reply";
   return undefined;
 }
+
+/** Meta: "The Delete endpoint has a rate limit of 100 deletes per day per account" (counted over a rolling 24 h here). */
+export const DELETE_QUOTA = 100;
+
+/**
+ * When the delete quota has a free slot again, given our ledger's count of the window and its earliest delete:
+ * `now` when there is room, else that earliest delete's time plus the window.
+ */
+export function nextDeleteSlotAt(used: { count: number; earliest: number | null }, now: number): number {
+  if (used.count < DELETE_QUOTA || used.earliest === null) return now;
+  return used.earliest + QUOTA_WINDOW_MS;
+}

@@ -55,6 +55,8 @@ describe("response mappers", () => {
             config: { quota_total: 250, quota_duration: 86400 },
             reply_quota_usage: 7,
             reply_config: { quota_total: 1000, quota_duration: 86400 },
+            delete_quota_usage: 4,
+            delete_config: { quota_total: 100, quota_duration: 86400 },
           },
         ],
       }),
@@ -64,6 +66,8 @@ describe("response mappers", () => {
       replyQuotaUsage: 7,
       replyQuotaTotal: 1000,
       quotaDuration: 86400,
+      deleteQuotaUsage: 4,
+      deleteQuotaTotal: 100,
     });
     expect(toPublishingLimit({ data: [] }).quotaTotal).toBe(250);
   });

@@ -62,12 +62,15 @@ export function toPublishingLimit(body: Json): PublishingLimit {
   const row = Array.isArray(body.data) && isRecord(body.data[0]) ? body.data[0] : {};
   const config = isRecord(row.config) ? row.config : {};
   const replyConfig = isRecord(row.reply_config) ? row.reply_config : {};
+  const deleteConfig = isRecord(row.delete_config) ? row.delete_config : {};
   return {
     quotaUsage: numberOf(row.quota_usage) ?? 0,
     quotaTotal: numberOf(config.quota_total) ?? 250,
     replyQuotaUsage: numberOf(row.reply_quota_usage) ?? 0,
     replyQuotaTotal: numberOf(replyConfig.quota_total) ?? 1000,
     quotaDuration: numberOf(config.quota_duration) ?? 86_400,
+    deleteQuotaUsage: numberOf(row.delete_quota_usage) ?? 0,
+    deleteQuotaTotal: numberOf(deleteConfig.quota_total) ?? 100,
   };
 }
 

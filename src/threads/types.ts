@@ -31,6 +31,15 @@ export interface PublishingLimit {
   replyQuotaTotal: number;
   /** Seconds the quota counts over (86,400). */
   quotaDuration: number;
+  /** Deletes in the window (`delete_quota_usage`) and the cap (`delete_config.quota_total`, 100). */
+  deleteQuotaUsage: number;
+  deleteQuotaTotal: number;
+}
+
+/** `DELETE /{media-id}`: the id Threads deleted; `alreadyDeleted` when it answered that the post does not exist. */
+export interface DeletedPost {
+  deletedId: string;
+  alreadyDeleted: boolean;
 }
 
 export interface ThreadsMedia {

@@ -181,8 +181,11 @@ export const accountsListCommand: Command = {
         );
       }
     }
+    const quotas = await (await ctx.services()).posts.deleteQuotas(listed.map((a) => a.id));
     const accounts = listed.map(({ tokenReadable, ...a }) => ({
       ...a,
+      /** Deletes made in the last 24 h (our own ledger) of Meta's 100 per account. */
+      deleteQuota: quotas.get(a.id) ?? { used: 0, total: 100 },
       /**
        * "ok", or why the token cannot be used: "removed" (wiped with its account), "key_mismatch" (SECRET_KEY
        * changed) or "token_unreadable".
@@ -203,7 +206,7 @@ export const accountsListCommand: Command = {
     }
     printTable(
       ctx.output,
-      ["ID", "ACCOUNT", "STATUS", "ZONE", "TOKEN EXPIRES", "NOTE"],
+      ["ID", "ACCOUNT", "STATUS", "ZONE", "TOKEN EXPIRES", "NOTE", "DELETES 24H"],
       accounts.map((a) => [
         a.id,
         `@${a.username}`,
@@ -217,6 +220,7 @@ export const accountsListCommand: Command = {
         a.archivedAt !== null
           ? `removed ${formatInZone(a.archivedAt, a.timezone)}; add its token again to restore it`
           : (a.statusReason ?? ""),
+        `${a.deleteQuota.used}/${a.deleteQuota.total}`,
       ]),
     );
     return 0;

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { accountIdSchema } from "../../accounts/accounts.schema.js";
+import { formatDeleteAfter } from "../../delete-after.schema.js";
 import { AppError } from "../../errors.js";
 import { EXPORT_FORMATS, type ExportFormat } from "../../groups/export.js";
 import type { PostGroup } from "../../groups/group.js";
@@ -33,6 +34,7 @@ export const GROUP_FLAG_NAMES: GroupNames = {
   encoding: "--encoding",
   noParts: "give the post: at least one --text, --image or --video",
   nothingToChange: "nothing to change: give --name, --weight or the parts (--text, --image, …)",
+  deleteAfter: "--delete-after",
 };
 const GROUP_ID = GROUP_FLAG_NAMES.id;
 
@@ -260,25 +262,35 @@ export const groupsAddCommand: Command = {
   name: "groups add",
   summary: "Add a post group (one post, or a chain of parts) to an account's pool",
   usage:
-    "--account ID --name NAME --text T [--text T ...] [--image URL] [--video URL] [--topic TAG] [--link URL] [--spoiler PHRASE] [--ghost] [… part flags]",
+    "--account ID --name NAME [--delete-after D] --text T [--text T ...] [--image URL] [--video URL] [--topic TAG] [--link URL] [--spoiler PHRASE] [--ghost] [… part flags]",
   flags: [
     ["--account ID", "the account whose pool gets the group"],
     ["--name NAME", "a name to recognise the group by"],
     ...PART_FLAGS,
     ["--weight N", "relative chance of being drawn by a random pick (default 1)"],
     ["--disabled", "add it disabled (never picked until enabled)"],
+    [
+      "--delete-after D",
+      "delete each post this long after it is published: 24h, 90m, 2d (15m to 90d; default never)",
+    ],
   ],
   options: {
     account: { type: "string" },
     name: { type: "string" },
     weight: { type: "string" },
+    "delete-after": { type: "string" },
     disabled: { type: "boolean" },
     json: { type: "boolean" },
     ...PART_OPTIONS,
   },
   async run(ctx, args) {
     const { accountId, ...input } = parseInput(newGroupSchema(GROUP_FLAG_NAMES), {
-      ...valuesOf(args, { accountId: "account", name: "name", weight: "weight" }),
+      ...valuesOf(args, {
+        accountId: "account",
+        name: "name",
+        weight: "weight",
+        deleteAfterMinutes: "delete-after",
+      }),
       parts: partsFromArgs(args),
       enabled: !flag(args, "disabled"),
     });
@@ -297,16 +309,18 @@ export const groupsEditCommand: Command = {
   summary:
     "Change a post group's name, weight or parts (any part flag replaces every part, checked as by add)",
   usage:
-    "ID [--name NAME] [--weight N] [--text T ...] [--image URL] [--video URL] [--topic TAG] [--link URL] [--spoiler PHRASE] [--ghost] [… part flags]",
+    "ID [--name NAME] [--weight N] [--delete-after D|none] [--text T ...] [--image URL] [--video URL] [--topic TAG] [--link URL] [--spoiler PHRASE] [--ghost] [… part flags]",
   flags: [
     ["--name NAME", "a new name"],
     ["--weight N", "a new relative chance of being drawn by a random pick"],
+    ["--delete-after D", "delete each post this long after it is published (24h, 90m, 2d), or none"],
     ...PART_FLAGS,
     ["--json", "print the group as a JSON array"],
   ],
   options: {
     name: { type: "string" },
     weight: { type: "string" },
+    "delete-after": { type: "string" },
     json: { type: "boolean" },
     ...PART_OPTIONS,
   },
@@ -315,7 +329,7 @@ export const groupsEditCommand: Command = {
     const id = parseInput(groupIdSchema(GROUP_ID), args.positionals[0]);
     const parts = partsFromArgs(args);
     const patch = parseInput(groupPatchSchema(GROUP_FLAG_NAMES), {
-      ...valuesOf(args, { name: "name", weight: "weight" }),
+      ...valuesOf(args, { name: "name", weight: "weight", deleteAfterMinutes: "delete-after" }),
       ...(parts.length > 0 ? { parts } : {}),
     });
     const group = await (await ctx.services()).groups.update(id, patch);
@@ -531,7 +545,11 @@ export const groupsRemoveCommand: Command = {
 
 function describeGroup(group: PostGroup): string {
   const state = group.enabled ? "" : ", disabled";
-  return `${describeParts(group)}, weight ${group.weight}${state}`;
+  const deletes =
+    group.deleteAfterMinutes === null
+      ? ""
+      : `, deleted ${formatDeleteAfter(group.deleteAfterMinutes)} after posting`;
+  return `${describeParts(group)}, weight ${group.weight}${state}${deletes}`;
 }
 
 function describeParts(group: Pick<PostGroup, "parts">): string {

@@ -18,7 +18,14 @@ import {
   groupsListCommand,
   groupsRemoveCommand,
 } from "./groups.js";
-import { checkCommand, jobsCommand, reloadCommand, runsCancelCommand, runsCommand } from "./inspect.js";
+import {
+  checkCommand,
+  jobsCommand,
+  reloadCommand,
+  runsCancelCommand,
+  runsCommand,
+  runsDeleteCommand,
+} from "./inspect.js";
 import { locationsSearchCommand } from "./locations.js";
 import { postCommand } from "./post.js";
 import {
@@ -70,6 +77,7 @@ export const COMMANDS: readonly Command[] = [
   jobsCommand,
   runsCommand,
   runsCancelCommand,
+  runsDeleteCommand,
   reloadCommand,
   checkCommand,
   sandboxCommand,

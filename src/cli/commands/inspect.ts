@@ -12,6 +12,7 @@ import { type RunNames, runIdSchema, runListSchema } from "../../scheduler/runs.
 import { oneOf } from "../../schema-fields.js";
 import { type Command, flag, parseInput, str, valuesOf } from "../command.js";
 import { printJson, printTable } from "../output.js";
+import { confirm } from "../prompt.js";
 import { withoutGroupsText } from "./schedules.js";
 
 /** The run schemas' names for the flags. */
@@ -133,13 +134,17 @@ export const runsCancelCommand: Command = {
     const what =
       result.run.slot === ONE_OFF_SLOT
         ? "one-off post"
-        : `run of schedule ${result.run.schedule_id ?? "(removed)"}`;
+        : result.run.job === "delete"
+          ? "planned delete"
+          : `run of schedule ${result.run.schedule_id ?? "(removed)"}`;
     const when = formatLocalTime(result.run.due_at, zone);
     if (!result.changed) {
       ctx.output.out(`Run ${id} (${what} for ${when}) was already cancelled.`);
       return 0;
     }
-    ctx.output.out(`Cancelled run ${id}: the ${what} for ${when} will not be published.`);
+    ctx.output.out(
+      `Cancelled run ${id}: the ${what} for ${when} will not ${result.run.job === "delete" ? "run (the post stays on Threads)" : "be published"}.`,
+    );
     if (result.run.schedule_id !== null)
       ctx.output.out("The schedule itself is unchanged: its other runs go ahead.");
     if (result.alreadyPublished.length > 0) {
@@ -202,7 +207,7 @@ export const runsCommand: Command = {
         r.slot,
         runStateLabel(r),
         r.attempts,
-        [r.permalinks.join(" "), r.reason ?? ""].filter(Boolean).join(" — "),
+        [r.permalinks.join(" "), r.reason ?? "", deletionNote(r)].filter(Boolean).join(" — "),
       ]),
     );
     const note = mixedZonesNote(
@@ -211,6 +216,62 @@ export const runsCommand: Command = {
     );
     if (note) ctx.output.out(`\n${note}`);
     return 0;
+  },
+};
+
+/** "deleted …" for a post run whose parts were deleted, "deletes …" for one whose delete is planned. */
+function deletionNote(r: { deletedAt: string | null; deleteAt: string | null }): string {
+  if (r.deletedAt) return `deleted ${r.deletedAt}`;
+  return r.deleteAt ? `deletes ${r.deleteAt}` : "";
+}
+
+export const runsDeleteCommand: Command = {
+  name: "runs delete",
+  summary:
+    "Delete a published run's posts from Threads now (a chain's replies first; its planned auto-delete is used)",
+  usage: "ID [--yes] [--json]",
+  positionals: { min: 1, max: 1, names: "ID" },
+  flags: [
+    ["--yes", "do not ask for confirmation (needed when stdin is not a terminal)"],
+    ["--json", "print the outcome as a JSON array of one object"],
+  ],
+  options: { yes: { type: "boolean" }, json: { type: "boolean" } },
+  async run(ctx, args) {
+    const id = parseInput(runIdSchema("the run ID"), args.positionals[0]);
+    const { posts } = await ctx.services();
+    const preview = await posts.deletePreview(id);
+    const left = preview.parts.filter((p) => p.delete_state !== "deleted");
+    if (!flag(args, "json")) {
+      ctx.output.out(
+        `Run ${id} has ${left.length === 1 ? "1 post" : `${left.length} parts`} on Threads to delete:`,
+      );
+      for (const p of left)
+        ctx.output.out(`  part ${p.position + 1}: ${p.permalink ?? `media ${p.media_id}`}`);
+      if (preview.planned) ctx.output.out(`Its planned delete (run ${preview.planned.id}) runs now instead.`);
+    }
+    const go = await confirm(ctx.prompt, ctx.output, {
+      yes: flag(args, "yes"),
+      what: `Deleting run ${id}'s posts from Threads`,
+      question: `Delete ${left.length === 1 ? "this post" : `these ${left.length} parts`} from Threads? This cannot be undone.`,
+    });
+    if (!go) return 1;
+    const result = await posts.deleteNow(id);
+    if (flag(args, "json")) {
+      printJson(ctx.output, [result]);
+      return result.state === "published" ? 0 : 1;
+    }
+    if (result.state === "published") {
+      ctx.output.out(`Deleted run ${id} from Threads (delete run ${result.runId}): ${result.reason ?? ""}`);
+      return 0;
+    }
+    const deleted = result.parts.filter((p) => p.delete_state === "deleted").length;
+    ctx.output.err(
+      `Run ${id} is not deleted yet (delete run ${result.runId} is ${result.state}${result.reason ? `: ${result.reason}` : ""}); ${deleted} of ${result.parts.length} part(s) deleted so far.` +
+        (result.state === "planned" || result.state === "needs_check" || result.state === "lease_lost"
+          ? " The scheduler (`start`) finishes it."
+          : ""),
+    );
+    return 1;
   },
 };
 

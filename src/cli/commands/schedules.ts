@@ -1,3 +1,4 @@
+import { formatDeleteAfter } from "../../delete-after.schema.js";
 import type { Schedule } from "../../schedules/schedule.js";
 import { describeAction, withoutGroupsWarning } from "../../schedules/schedule.js";
 import {
@@ -43,6 +44,10 @@ const SCHEDULE_FLAGS: Array<[string, string]> = [
     "--until YYYY-MM-DD",
     "last day it posts (inclusive, in its zone): nothing after that day ends; `none`: no end (the default)",
   ],
+  [
+    "--delete-after D",
+    "delete each post this long after it is published: 24h, 90m, 2d (15m to 90d); wins over the group's; `none`: the group's",
+  ],
   ["--paused", "pause it (`schedules resume ID` resumes it)"],
   [
     "--repost",
@@ -73,6 +78,7 @@ const SCHEDULE_OPTIONS = {
   groups: { type: "string" },
   "misfire-grace": { type: "string" },
   until: { type: "string" },
+  "delete-after": { type: "string" },
   paused: { type: "boolean" },
   repost: { type: "boolean" },
   quote: { type: "boolean" },
@@ -107,6 +113,7 @@ export const SCHEDULE_FLAG_NAMES: ScheduleNames = {
   minAge: "--min-age",
   cooldown: "--cooldown",
   recycleForm: "--repost or --quote",
+  deleteAfter: "--delete-after",
 };
 
 /**
@@ -131,6 +138,7 @@ export function scheduleJsonFromArgs(args: ParsedArgs): Record<string, unknown> 
       from: "from",
       minAge: "min-age",
       cooldown: "cooldown",
+      deleteAfterMinutes: "delete-after",
     }),
     ...(flag(args, "paused") ? { active: false } : {}),
     ...actionFromArgs(args),
@@ -150,7 +158,7 @@ export const schedulesAddCommand: Command = {
   name: "schedules add",
   summary: "Add a fixed or random schedule to an account (takes effect in running schedulers at once)",
   usage:
-    "--account ID (--fixed HH:MM[,HH:MM…] | --random HH:MM-HH:MM --count N [--min-gap MIN]) [--timezone TZ] [--days mon,tue,…] [--pick random|shuffle|sequential] [--until YYYY-MM-DD] [--repost | --quote [--from top|oldest|random] [--min-age 7d] [--cooldown 30d]]",
+    "--account ID (--fixed HH:MM[,HH:MM…] | --random HH:MM-HH:MM --count N [--min-gap MIN]) [--timezone TZ] [--days mon,tue,…] [--pick random|shuffle|sequential] [--until YYYY-MM-DD] [--delete-after D] [--repost | --quote [--from top|oldest|random] [--min-age 7d] [--cooldown 30d]]",
   flags: [["--account ID", "the account that posts"], ...SCHEDULE_FLAGS.map(addFlag)],
   options: { account: { type: "string" }, ...SCHEDULE_OPTIONS },
   async run(ctx, args) {
@@ -180,7 +188,7 @@ export const schedulesEditCommand: Command = {
   summary:
     "Change a schedule (any option of `schedules add`; the rest stays): its future runs are re-planned at once, in every running scheduler",
   usage:
-    "ID [--fixed HH:MM,… | --random HH:MM-HH:MM] [--count N] [--min-gap MIN] [--timezone TZ] [--days …] [--pick P] [--groups ID,…|all] [--misfire-grace MIN] [--until YYYY-MM-DD|none] [--paused]",
+    "ID [--fixed HH:MM,… | --random HH:MM-HH:MM] [--count N] [--min-gap MIN] [--timezone TZ] [--days …] [--pick P] [--groups ID,…|all] [--misfire-grace MIN] [--until YYYY-MM-DD|none] [--delete-after D|none] [--paused]",
   flags: SCHEDULE_FLAGS,
   options: SCHEDULE_OPTIONS,
   positionals: { min: 1, max: 1, names: "ID" },
@@ -310,5 +318,7 @@ export function describe(s: Schedule): string {
       : `random ${s.postsPerDay}× in ${s.windowStart}-${s.windowEnd}${s.minGapMinutes ? `, ≥ ${s.minGapMinutes} min apart` : ""}`;
   const days = s.days.length === 7 ? "every day" : s.days.join(",");
   const action = describeAction(s);
-  return `${when}, ${days}${s.until ? `, until ${s.until}` : ""}${s.timezone ? ` (${s.timezone})` : ""}${action ? `, ${action}` : ""}`;
+  const deletes =
+    s.deleteAfterMinutes === null ? "" : `, posts deleted after ${formatDeleteAfter(s.deleteAfterMinutes)}`;
+  return `${when}, ${days}${s.until ? `, until ${s.until}` : ""}${deletes}${s.timezone ? ` (${s.timezone})` : ""}${action ? `, ${action}` : ""}`;
 }

@@ -8,6 +8,7 @@ import * as m0006 from "./0006-one-off-and-until.js";
 import * as m0007 from "./0007-archive.js";
 import * as m0008 from "./0008-runs.js";
 import * as m0009 from "./0009-meta-part-names.js";
+import * as m0010 from "./0010-deletes.js";
 import * as m0011 from "./0011-schedule-actions.js";
 
 /** Ordered and immutable: add a new file for every change, never edit a shipped one. */
@@ -21,6 +22,7 @@ export const migrations: Record<string, Migration> = {
   "0007-archive": m0007,
   "0008-runs": m0008,
   "0009-meta-part-names": m0009,
+  "0010-deletes": m0010,
   "0011-schedule-actions": m0011,
 };
 

@@ -19,6 +19,7 @@ import {
 import type { PostPart } from "../../threads/post.js";
 import { formatIssue, validateGroup } from "../../threads/preflight.js";
 import { type BackoffPolicy, retryDelay } from "../backoff.js";
+import { planAutoDelete } from "../delete-runs.repository.js";
 import type { RunControl } from "../engine/run-control.js";
 import { pickGroup } from "../pick.js";
 import { planAll } from "../planner.js";
@@ -160,7 +161,13 @@ function outcomeToState(
   const attempt = run.attempts;
   switch (outcome.kind) {
     case "published":
-      return { state: "published", reason: null, groupId };
+      // The auto-delete (group's or schedule's delete-after) is planned in the settle's own transaction.
+      return {
+        state: "published",
+        reason: null,
+        groupId,
+        onSettled: (trx) => planAutoDeleteOf(trx, run.id, now),
+      };
     case "failed":
       return { state: "failed", reason: outcome.reason, groupId };
     case "handed_back":
@@ -305,4 +312,8 @@ async function runRepost(
   if (outcome.kind === "reauth") await accounts.markReauth(account.id, outcome.reason);
   if (outcome.kind === "source_gone") return { state: "skipped", reason: outcome.reason };
   return outcomeToState(outcome, run, ctx, null);
+}
+
+async function planAutoDeleteOf(trx: Db, postRunId: number, now: number): Promise<void> {
+  await planAutoDelete(trx, postRunId, now);
 }

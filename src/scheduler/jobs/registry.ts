@@ -1,3 +1,4 @@
+import { deleteJob } from "./delete-job.js";
 import type { JobRegistry } from "./job.js";
 import { type PublishingAccounts, postJob } from "./post-job.js";
 import { type TokenRefresher, tokenRefreshJob } from "./token-refresh-job.js";
@@ -23,8 +24,9 @@ export function createJobRegistry(deps: JobDeps) {
   return {
     post: postJob(deps.accounts),
     token_refresh: tokenRefreshJob(deps.refresher),
+    delete: deleteJob(deps.accounts),
   } satisfies JobRegistry;
 }
 
-/** The kinds of work this version has: the registry's keys ("post", "token_refresh"). */
+/** The kinds of work this version has: the registry's keys ("post", "token_refresh", "delete"). */
 export type JobKind = keyof ReturnType<typeof createJobRegistry>;
