@@ -291,7 +291,7 @@ describe("a part under Meta's parameter names", () => {
     );
     expect(msg({ text: "x", location_id: { id: 1 } })).toMatch(/^location_id must be the id of a place/);
     expect(msg({ text: "x", poll_attachment: "a|b|c|d|e" })).toMatch(
-      /a poll has 2 to 4 options; this one has 5/,
+      /a poll needs 2 to 4 options \(it has 5/,
     );
   });
 

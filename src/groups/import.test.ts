@@ -235,10 +235,12 @@ describe("parseGroupsFile (CSV columns named as Meta's parameters)", () => {
   it("reads every option's column, with Japanese text and emoji", () => {
     const csv = [
       "group,text,text_attachment,link_attachment_url,text_entities,is_spoiler_media,gif_attachment,is_ghost_post,location_id,enable_reply_approvals,allowlisted_country_codes,crossreshare_to_ig,image_url,link_attachment,poll_attachment",
-      "g,🎉 結末: 犯人は執事,長い本文です,https://example.com/a,執事,,,はい,12345,yes,JP|us,1,,,",
+      "g,🎉 結末: 犯人は執事,長い本文です,https://example.com/a,執事,,,,12345,yes,JP|us,1,,,",
       "g,GIF,,,,,xT9IgG50Fb7Mi0prBC,,,,,,,,",
       "g,写真,,,,TRUE,,,,,,,https://x/a.jpg,,",
-      'h,vote,,,"[{""entity_type"":""SPOILER"",""offset"":0,""length"":2}]",,"{""gif_id"":""g1"",""provider"":""GIPHY""}",いいえ,,0,"JP,US",no,,,A|B',
+      'h,vote,,,"[{""entity_type"":""SPOILER"",""offset"":0,""length"":2}]",,,いいえ,,0,"JP,US",no,,,A|B',
+      'j,消える投稿,,,,,"{""gif_id"":""g1"",""provider"":""GIPHY""}",,,,,,,,',
+      "k,24時間で消えます,,,,,,はい,,,,,,,",
       'i,read,"{""plaintext"":""long"",""text_with_styling_info"":[{""offset"":0,""length"":4,""styling_info"":[""bold""]}]}",https://example.com/b,,,,,,,,,,,',
     ].join("\r\n");
     expect(parseGroupsFile("x.csv", csv).groups).toEqual([
@@ -249,7 +251,6 @@ describe("parseGroupsFile (CSV columns named as Meta's parameters)", () => {
             text: "🎉 結末: 犯人は執事",
             text_attachment: { plaintext: "長い本文です", link_attachment_url: "https://example.com/a" },
             text_entities: [{ entity_type: "SPOILER", offset: 10, length: 2 }],
-            is_ghost_post: true,
             location_id: "12345",
             enable_reply_approvals: true,
             allowlisted_country_codes: ["JP", "US"],
@@ -266,11 +267,12 @@ describe("parseGroupsFile (CSV columns named as Meta's parameters)", () => {
             text: "vote",
             poll_attachment: { option_a: "A", option_b: "B" },
             text_entities: [{ entity_type: "SPOILER", offset: 0, length: 2 }],
-            gif_attachment: { gif_id: "g1", provider: "GIPHY" },
             allowlisted_country_codes: ["JP", "US"],
           },
         ],
       },
+      { name: "j", parts: [{ text: "消える投稿", gif_attachment: { gif_id: "g1", provider: "GIPHY" } }] },
+      { name: "k", parts: [{ text: "24時間で消えます", is_ghost_post: true }] },
       {
         name: "i",
         parts: [
@@ -316,7 +318,7 @@ describe("parseGroupsFile (CSV columns named as Meta's parameters)", () => {
       "line 4: link_attachment_url: the link of a text attachment needs text_attachment on the same row.",
     );
     expect(message).toContain("line 5: gif_attachment starts like JSON but is not valid JSON");
-    expect(message).toContain("line 6: poll: a poll has 2 to 4 options; this one has 5");
+    expect(message).toContain("line 6: poll: a poll needs 2 to 4 options (it has 5");
   });
 
   it("gives a preflight issue in Japanese too, under the column's name", () => {

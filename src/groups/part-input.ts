@@ -542,7 +542,7 @@ function parsePoll(
     if (options.length > POLL_OPTION_KEYS.length) {
       problem(
         "poll_attachment",
-        `a poll has 2 to 4 options; this one has ${options.length} (separated by "|"). Remove ${options.length - POLL_OPTION_KEYS.length}.`,
+        `a poll needs 2 to 4 options (it has ${options.length}, separated by "|"); remove ${options.length - POLL_OPTION_KEYS.length}.`,
         `アンケートの選択肢は 2〜4 個です。このアンケートには（「|」区切りで）${options.length} 個あります。${options.length - POLL_OPTION_KEYS.length} 個減らしてください。`,
       );
       return undefined;

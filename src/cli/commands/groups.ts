@@ -138,14 +138,17 @@ export function partsFromArgs(args: ParsedArgs): PostPart[] {
       case "link":
         setOnce(current(), "link_attachment", value, "--link");
         break;
-      case "poll":
-        setOnce(
-          current(),
-          "poll_attachment",
-          pollFromOptions(value.split("|").map((o) => o.trim())),
-          "--poll",
-        );
+      case "poll": {
+        const options = value.split("|").map((o) => o.trim());
+        // A poll keeps at most four options: more would be cut off silently, so they are refused here.
+        if (options.length > 4) {
+          throw new UsageError(
+            `--poll: a poll needs 2 to 4 options (it has ${options.length}); remove ${options.length - 4}`,
+          );
+        }
+        setOnce(current(), "poll_attachment", pollFromOptions(options), "--poll");
         break;
+      }
       case "reply-control":
         // Which values are accepted is the schema's check.
         setOnce(current(), "reply_control", value as PostPart["reply_control"], "--reply-control");
