@@ -15,7 +15,7 @@ import {
   newGroupSchema,
 } from "../../groups/groups.schema.js";
 import { CSV_COLUMNS } from "../../groups/import-csv.js";
-import { countryCodes, spoilersFor } from "../../groups/part-input.js";
+import { countryCodes, SpoilerPhraseError, spoilersFor } from "../../groups/part-input.js";
 import { type PostPart, pollFromOptions, pollOptions, REPLY_CONTROLS } from "../../threads/post.js";
 import { type Command, flag, type ParsedArgs, parseInput, str, UsageError, valuesOf } from "../command.js";
 import type { CliContext } from "../context.js";
@@ -202,11 +202,13 @@ export function partsFromArgs(args: ParsedArgs): PostPart[] {
     if (part.text_attachment?.plaintext === "" && part.text_attachment.link_attachment_url === undefined) {
       throw new UsageError(
         `the text attachment of part ${i + 1} is empty; give its text with --text-attachment TEXT or --text-attachment-file PATH`,
+        `パート ${i + 1} のテキスト添付が空です。--text-attachment TEXT か --text-attachment-file PATH で本文を指定してください`,
       );
     }
     if (part.text_attachment !== undefined && part.text_attachment.plaintext === "") {
       throw new UsageError(
         `--attachment-link of part ${i + 1} needs the text attachment itself: add --text-attachment TEXT or --text-attachment-file PATH`,
+        `パート ${i + 1} の --attachment-link にはテキスト添付そのものが必要です。--text-attachment TEXT か --text-attachment-file PATH を追加してください`,
       );
     }
     const phrases = spoilers.get(part);
@@ -214,7 +216,11 @@ export function partsFromArgs(args: ParsedArgs): PostPart[] {
     try {
       part.text_entities = spoilersFor(part.text ?? "", phrases);
     } catch (error) {
-      throw new UsageError(`--spoiler of part ${i + 1}: ${(error as Error).message}`);
+      if (!(error instanceof SpoilerPhraseError)) throw error;
+      throw new UsageError(
+        `--spoiler of part ${i + 1}: ${error.message}`,
+        `パート ${i + 1} の --spoiler: ${error.ja}`,
+      );
     }
   });
   return parts;
