@@ -33,7 +33,8 @@ export const GROUP_FLAG_NAMES: GroupNames = {
   reply_control: "--reply-control",
   encoding: "--encoding",
   noParts: "give the post: at least one --text, --image or --video",
-  nothingToChange: "nothing to change: give --name, --weight or the parts (--text, --image, …)",
+  nothingToChange:
+    "nothing to change: give --name, --weight, --delete-after or the parts (--text, --image, …)",
   deleteAfter: "--delete-after",
 };
 const GROUP_ID = GROUP_FLAG_NAMES.id;
