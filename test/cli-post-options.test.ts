@@ -185,6 +185,23 @@ describe.each(DIALECTS)("publishing options on the command line on %s", (dialect
     ]);
     expect(spoiler.code).toBe(2);
     expect(spoiler.err).toContain('Error: --spoiler of part 1: "z" is not in the text');
+    // Under a Japanese locale both usage mistakes are said in Japanese, with the count when it is the occurrence.
+    const ja = { THREADS_SCHEDULER_LANG: "ja" };
+    const again = ["groups", "add", "--account", "1", "--name", "x", "--text", "abc"];
+    const twice = await cli([...again, "--spoiler", "b", "--spoiler", "b"], ja);
+    expect(twice.code).toBe(2);
+    const lines = twice.err.split("\n");
+    expect(lines).toContain(
+      "エラー: パート 1 の --spoiler: 「b」は本文に 1 回しか出てきません。2 回目はないので、1〜1 回目から選んでください。",
+    );
+    expect(lines.at(-1)).toMatch(/^使い方: threads-scheduler groups add /);
+    const missing = await cli([...again, "--spoiler", "z"], ja);
+    expect(missing.err).toMatch(/\nエラー: パート 1 の --spoiler: 「z」は本文にありません。/);
+    const empty = await cli([...again, "--text-attachment", ""], ja);
+    expect(empty.code).toBe(2);
+    expect(empty.err).toMatch(/\nエラー: パート 1 のテキスト添付が空です。/);
+    const english = await cli([...again, "--text-attachment", ""]);
+    expect(english.err).toMatch(/\nError: the text attachment of part 1 is empty;/);
     const file = await cli([
       "groups",
       "add",

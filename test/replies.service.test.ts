@@ -116,4 +116,22 @@ describe.each(DIALECTS)("replies service on %s", (dialect) => {
     });
     expect(places[0]!.name).toBe("Tokyo Skytree");
   });
+
+  it("a permission the account was connected without (code 10): the hint is to reconnect it", async () => {
+    const user = running.sandbox.createUser({
+      username: "hanako",
+      scopes: ["threads_basic", "threads_content_publish"],
+    });
+    const { account } = await app.services.accounts.addWithToken(user.accessToken, {
+      timezone: "Asia/Tokyo",
+    });
+    const refused = await app.services.replies
+      .searchLocations({ accountId: account.id, q: "渋谷" })
+      .catch((e) => e);
+    expect(refused).toMatchObject({
+      code: "threads_error",
+      hint: { action: "reconnect_account", accountId: account.id },
+    });
+    expect(refused.message).toContain("threads_location_tagging");
+  });
 });

@@ -92,6 +92,11 @@ export async function runCli(
     return (await command.run(ctx, parsed)) ?? 0;
   } catch (error) {
     const explained = ctx.explainError(error);
+    if (explained instanceof UsageError && explained.ja !== undefined && cliLanguage(env) === "ja") {
+      output.err(`エラー: ${explained.ja}`);
+      output.err(`使い方: threads-scheduler ${command.name} ${command.usage}`);
+      return 2;
+    }
     const inLanguage = issuesReport(explained, cliLanguage(env));
     if (inLanguage !== undefined) {
       for (const line of inLanguage) output.err(line);

@@ -70,7 +70,10 @@ describe("groupPatchSchema, groupIdSchema, importGroupsSchema", () => {
 
   it("refuse an empty edit and an encoding that is not read", () => {
     expect(problem(groupPatchSchema(FLAGS), {})).toBe(
-      "nothing to change: give --name, --weight or the parts (--text, --image, …)",
+      "nothing to change: give --name, --weight, --delete-after or the parts (--text, --image, …)",
+    );
+    expect(problem(groupPatchSchema(), {})).toBe(
+      "nothing to change: give name, weight, deleteAfter or parts",
     );
     expect(problem(importGroupsSchema(FLAGS), { accountId: 1, encoding: "latin1" })).toBe(
       '--encoding must be one of utf-8, utf-16le, utf-16be, shift_jis (or cp932, sjis, windows-31j), not "latin1"',

@@ -76,7 +76,7 @@ const GROUP_JSON_NAMES: GroupNames = {
   reply_control: "reply_control",
   encoding: "encoding",
   noParts: "give the post: at least one part in parts",
-  nothingToChange: "nothing to change: give name, weight or parts",
+  nothingToChange: "nothing to change: give name, weight, deleteAfter or parts",
 };
 
 /**
@@ -129,7 +129,7 @@ export interface GroupPatchValues {
   deleteAfterMinutes?: number | null;
 }
 
-/** `groups edit`: a new name, weight or parts (which replace every part), at least one. */
+/** `groups edit`: a new name, weight, delete-after time or parts (which replace every part), at least one. */
 export function groupPatchSchema(n: GroupNames = GROUP_JSON_NAMES) {
   return z
     .object({

@@ -110,7 +110,7 @@ export function createGroupService(deps: GroupServiceDeps) {
     if (Object.values(patch).every((v) => v === undefined)) {
       throw new AppError(
         "invalid_input",
-        "Nothing to change: give a new name, weight or the parts (which replace every part).",
+        "Nothing to change: give a new name, weight, delete-after time or the parts (which replace every part).",
       );
     }
     const name = patch.name === undefined ? undefined : checkName(patch.name);

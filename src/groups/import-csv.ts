@@ -3,35 +3,53 @@ import { parse } from "csv-parse/sync";
 import { type MediaItem, type PostPart, REPLY_CONTROLS } from "../threads/post.js";
 import { type PreflightIssue, validateGroup } from "../threads/preflight.js";
 import type { ImportIssue, ParsedGroup } from "./group.js";
-import { parsePartInput } from "./part-input.js";
+import { PART_KEYS, parsePartInput } from "./part-input.js";
 
-/** The columns, named as Meta's parameters (`link_attachment_url`: Meta's `text_attachment.link_attachment_url`). */
-export const CSV_COLUMNS = [
+type PartKey = (typeof PART_KEYS)[number];
+
+/** A part's keys that are more than one column (the rest are one column each, of the key's name). */
+const COLUMNS_OF: { readonly [K in PartKey]?: readonly string[] } = {
+  media: ["image_url", "video_url", "alt_text"],
+  text_attachment: ["text_attachment", "link_attachment_url"],
+} as const;
+
+/** The column names: `group`, `part`, then the part's keys (part-input.ts `PART_KEYS`) as their columns. */
+type CsvColumnName =
+  | "group"
+  | "part"
+  | Exclude<PartKey, "media">
+  | "image_url"
+  | "video_url"
+  | "alt_text"
+  | "link_attachment_url";
+
+/**
+ * The columns, named as Meta's parameters (`link_attachment_url`: Meta's `text_attachment.link_attachment_url`), in
+ * `PART_KEYS`' order: an option added there is a column here.
+ */
+export const CSV_COLUMNS: readonly CsvColumnName[] = [
   "group",
   "part",
-  "text",
-  "image_url",
-  "video_url",
-  "alt_text",
-  "topic_tag",
+  ...PART_KEYS.flatMap((key) => (COLUMNS_OF[key] ?? [key]) as readonly CsvColumnName[]),
+];
+
+/**
+ * The part's keys this reader builds from its cells itself (several columns, older names, a check first); every
+ * other key's cell goes to part-input.ts as it is, trimmed.
+ */
+const OWN_CELLS: ReadonlySet<PartKey> = new Set([
+  "media",
   "link_attachment",
   "poll_attachment",
   "reply_control",
-  "quote_post_id",
   "text_attachment",
-  "link_attachment_url",
-  "text_entities",
-  "is_spoiler_media",
-  "gif_attachment",
-  "is_ghost_post",
-  "location_id",
-  "enable_reply_approvals",
-  "allowlisted_country_codes",
-  "crossreshare_to_ig",
-] as const;
+]);
+/** Cells part-input.ts reads as they are; a spoiler phrase may start or end with a space. */
+const UNTRIMMED: ReadonlySet<PartKey> = new Set(["text_entities"]);
+
 /** Older names still read: column → its name now. */
 const OLD_COLUMNS = { link: "link_attachment", poll: "poll_attachment" } as const;
-type CsvColumn = (typeof CSV_COLUMNS)[number] | keyof typeof OLD_COLUMNS;
+type CsvColumn = CsvColumnName | keyof typeof OLD_COLUMNS;
 const READ_COLUMNS: readonly string[] = [...CSV_COLUMNS, ...Object.keys(OLD_COLUMNS)];
 
 interface CsvRow {
@@ -314,30 +332,19 @@ function toPostPart(row: CsvRow, issues: ImportIssue[]): PostPart | undefined {
   if (!ok) return undefined;
   // The row as Meta's parameters; ./part-input.ts reads the cells' forms (JSON, phrases, yes/no, …).
   const input: Record<string, unknown> = {};
-  if (c.text !== undefined) input.text = c.text.trim();
+  for (const key of PART_KEYS) {
+    const cell = OWN_CELLS.has(key) ? undefined : c[key as CsvColumnName];
+    if (cell !== undefined) input[key] = UNTRIMMED.has(key) ? cell : cell.trim();
+  }
   if (media.length > 0) input.media = media;
-  if (c.topic_tag !== undefined) input.topic_tag = c.topic_tag.trim();
   const link = c.link_attachment ?? c.link;
   if (link !== undefined) input.link_attachment = link.trim();
   const poll = c.poll_attachment ?? c.poll;
   if (poll !== undefined) input.poll_attachment = isJson(poll) ? poll : splitList(poll).join("|");
   if (reply_control !== undefined) input.reply_control = reply_control;
-  if (c.quote_post_id !== undefined) input.quote_post_id = c.quote_post_id.trim();
   const attachment = textAttachmentCell(row, issues);
   if (attachment === null) return undefined;
   if (attachment !== undefined) input.text_attachment = attachment;
-  for (const key of [
-    "text_entities",
-    "is_spoiler_media",
-    "gif_attachment",
-    "is_ghost_post",
-    "location_id",
-    "enable_reply_approvals",
-    "allowlisted_country_codes",
-    "crossreshare_to_ig",
-  ] as const) {
-    if (c[key] !== undefined) input[key] = key === "text_entities" ? c[key] : c[key]!.trim();
-  }
   const { part, problems } = parsePartInput(input);
   for (const problem of problems) {
     const column = columnOfField(problem.field, row);

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { AppError } from "../errors.js";
 import type { ImportIssue } from "./group.js";
 import { parseGroupsFile } from "./import.js";
+import { CSV_COLUMNS } from "./import-csv.js";
+import { PART_KEYS } from "./part-input.js";
 
 function issuesOf(
   fileName: string,
@@ -383,5 +385,58 @@ describe("parseGroupsFile (JSON under Meta's names and shapes)", () => {
     expect(issuesOf("o.json", JSON.stringify(data)).message).toContain(
       'group 1 ("old"): part 2: topicTag is now topic_tag (Meta\'s parameter name); rename it.',
     );
+  });
+});
+
+describe("the CSV columns", () => {
+  it("are derived from the part's keys: every key is a column (media and text_attachment as their columns)", () => {
+    expect(CSV_COLUMNS).toEqual([
+      "group",
+      "part",
+      "text",
+      "image_url",
+      "video_url",
+      "alt_text",
+      "topic_tag",
+      "link_attachment",
+      "poll_attachment",
+      "reply_control",
+      "quote_post_id",
+      "text_attachment",
+      "link_attachment_url",
+      "text_entities",
+      "is_spoiler_media",
+      "gif_attachment",
+      "is_ghost_post",
+      "location_id",
+      "enable_reply_approvals",
+      "allowlisted_country_codes",
+      "crossreshare_to_ig",
+    ]);
+    for (const key of PART_KEYS.filter((k) => k !== "media")) expect(CSV_COLUMNS).toContain(key);
+  });
+
+  it("every plain column reaches the part, trimmed (a spoiler phrase cell as it is)", () => {
+    const csv = [
+      "group,part,text,topic_tag,quote_post_id,text_entities,is_ghost_post,location_id,enable_reply_approvals,allowlisted_country_codes,crossreshare_to_ig,is_spoiler_media,gif_attachment",
+      "g,1, 犯人は 執事 , 推理 , 1234567890123456 ,,, 110 ,true, JP|US , yes ,,",
+      "h,1, 犯人は 執事 ,,, 執事,yes ,,,,,,",
+    ].join("\n");
+    const [g, h] = parseGroupsFile("g.csv", csv).groups;
+    expect(g!.parts[0]).toEqual({
+      text: "犯人は 執事",
+      topic_tag: "推理",
+      quote_post_id: "1234567890123456",
+      location_id: "110",
+      enable_reply_approvals: true,
+      allowlisted_country_codes: ["JP", "US"],
+      crossreshare_to_ig: true,
+    });
+    expect(h!.parts[0]).toEqual({
+      text: "犯人は 執事",
+      // The cell " 執事" is read as it is: the spoiler covers the space before 執事 too.
+      text_entities: [{ entity_type: "SPOILER", offset: 3, length: 3 }],
+      is_ghost_post: true,
+    });
   });
 });

@@ -27,7 +27,9 @@ import {
   type TextAttachment,
   type TextEntity,
 } from "../threads/post.js";
-import { spoilerFor } from "../threads/preflight-text.js";
+import { SpoilerPhraseError, spoilerFor } from "../threads/preflight-text.js";
+
+export { SpoilerPhraseError };
 
 /** Spoilers for phrases in order (`--spoiler`, a CSV cell); a phrase given again hides its next occurrence. */
 export function spoilersFor(text: string, phrases: readonly string[]): TextEntity[] {
@@ -682,10 +684,11 @@ function parseTextEntities(
     try {
       return spoilersFor(text, phrases);
     } catch (error) {
+      if (!(error instanceof SpoilerPhraseError)) throw error;
       problem(
         "text_entities",
-        `${(error as Error).message} (text_entities as phrases separated by "|").`,
-        `ネタバレにする語句が本文にありません。本文の中の語句を、本文どおりに書いてください（複数は「|」で区切ります）: ${phrases.join("|")}`,
+        `${error.message} (text_entities as phrases separated by "|").`,
+        `${error.ja}（text_entities は「|」で区切った語句です）`,
       );
       return undefined;
     }

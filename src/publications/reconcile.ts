@@ -2,7 +2,7 @@ import type { PublicationPartRow } from "../db/schema.js";
 import type { ListOptions, ThreadsClient } from "../threads/client.js";
 import { ThreadsApiError } from "../threads/errors.js";
 import type { PostPart } from "../threads/post.js";
-import { postKindOf } from "../threads/response-mappers.js";
+import { metaTimeToMs, postKindOf } from "../threads/response-mappers.js";
 
 export type Reconciled =
   | { kind: "published"; mediaId: string; permalink: string | null }
@@ -20,7 +20,8 @@ const LISTING_PAGES = 5;
  * 2..n of a chain) only in `/me/replies`, matched by text and parent. A post that another part of the
  * ledger already records (`recorded` says which of some media ids are) is never taken: the account may have
  * published the same text since (another run, a post now), and matching by text alone would give this part
- * that run's post, leaving its own without the rest of its chain.
+ * that run's post, leaving its own without the rest of its chain. A ghost post (root part with `is_ghost_post`)
+ * leaves `/me/threads` once archived (24 h after publishing), so it is also looked for in `/me/ghost_posts`.
  */
 export async function reconcilePart(
   threads: ThreadsClient,
@@ -58,7 +59,7 @@ export async function reconcilePart(
   }
   return {
     kind: "unknown",
-    reason: `container ${row.container_id} is published but the post was not found in ${replyToId === null ? "/me/threads" : "/me/replies"} yet`,
+    reason: `container ${row.container_id} is published but the post was not found in ${replyToId === null ? (part.is_ghost_post === true ? "/me/threads or /me/ghost_posts" : "/me/threads") : "/me/replies"} yet`,
   };
 }
 
@@ -94,7 +95,41 @@ async function findInListing(
       const match = matches.find((m) => !taken.has(m.id));
       if (match) return match;
     }
-    if (!page.after) return undefined;
+    if (!page.after) break;
+    after = page.after;
+  }
+  // An archived ghost post is no longer in /me/threads; /{user}/ghost_posts lists it, active or archived.
+  if (replyToId === null && part.is_ghost_post === true)
+    return findGhostPost(threads, token, part, since, recorded);
+  return undefined;
+}
+
+/**
+ * The ghost post with the part's text published since `since` that no ledger part records, from
+ * `/me/ghost_posts` (newest first, no `since` filter: pages are read until a post older than `since`).
+ */
+async function findGhostPost(
+  threads: ThreadsClient,
+  token: string,
+  part: PostPart,
+  since: number,
+  recorded: (mediaIds: string[]) => Promise<ReadonlySet<string>>,
+) {
+  let after: string | undefined;
+  for (let i = 0; i < LISTING_PAGES; i++) {
+    const page = await threads.listGhostPosts(token, "me", { limit: 50, ...(after ? { after } : {}) });
+    const inWindow = page.data.filter((m) => {
+      const at = metaTimeToMs(m.timestamp);
+      return at === undefined || at >= since;
+    });
+    const matches = inWindow.filter((m) => (m.text ?? "") === (part.text ?? ""));
+    if (matches.length > 0) {
+      const taken = await recorded(matches.map((m) => m.id));
+      const match = matches.find((m) => !taken.has(m.id));
+      if (match) return match;
+    }
+    // Newest first: once a page reaches past the window, later pages are older still.
+    if (!page.after || inWindow.length < page.data.length) return undefined;
     after = page.after;
   }
   return undefined;

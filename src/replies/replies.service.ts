@@ -9,7 +9,7 @@ import type { Clock } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import { AppError } from "../errors.js";
 import type { ThreadsClient } from "../threads/client.js";
-import { ThreadsApiError } from "../threads/errors.js";
+import { isPermissionCode, ThreadsApiError } from "../threads/errors.js";
 import type { ThreadsPlace, ThreadsReply } from "../threads/types.js";
 import { GHOST_LIFETIME_MS, ghostStatus, type ReplyStatus, resolveTarget } from "./replies.js";
 
@@ -268,8 +268,7 @@ function asAppError(error: unknown, accountId: number, what: string): unknown {
       },
     );
   }
-  const permission =
-    error.code === 10 || (error.code !== undefined && error.code >= 200 && error.code <= 299);
+  const permission = isPermissionCode(error.code);
   const retry = error.retryable ? " Try again in a minute." : "";
   return new AppError("threads_error", `Threads could not ${what}: ${error.message}${retry}`, {
     cause: error,

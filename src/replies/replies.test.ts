@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { hintSentence } from "../cli/hints.js";
+import type { AppError } from "../errors.js";
 import { mediaTypeInWords } from "../threads/media-types.js";
 import { GHOST_LIFETIME_MS, ghostStatus, resolveTarget } from "./replies.js";
 
@@ -8,6 +10,19 @@ describe("replies rules", () => {
     expect(resolveTarget(" 999999999999 ")).toEqual({ kind: "run", runId: 999_999_999_999 });
     expect(resolveTarget("18050060662646001")).toEqual({ kind: "media", mediaId: "18050060662646001" });
     expect(() => resolveTarget("run-4")).toThrow(/neither a run id nor a Threads media id/);
+    // The service message names no command: the next step is a hint each surface words.
+    const error = (() => {
+      try {
+        resolveTarget("run-4");
+      } catch (e) {
+        return e as AppError;
+      }
+    })();
+    expect(error).toMatchObject({ field: "target", hint: { action: "list", what: "run" } });
+    expect(error?.message).not.toMatch(/`/);
+    expect(`${error?.message}${hintSentence(error?.hint)}`).toContain(
+      "Run `threads-scheduler runs` to see the existing ones.",
+    );
   });
 
   it("a ghost post's status: Meta's, else by its expiry", () => {

@@ -18,8 +18,8 @@ export function resolveTarget(
   if (!/^\d+$/u.test(value)) {
     throw new AppError(
       "invalid_input",
-      `"${raw}" is neither a run id nor a Threads media id: give a run id from \`runs\` or the digits of a post's media id.`,
-      { field: "target" },
+      `"${raw}" is neither a run id nor a Threads media id: give the number of a run or the digits of a post's media id.`,
+      { field: "target", hint: { action: "list", what: "run" } },
     );
   }
   if (value.length <= 12) return { kind: "run", runId: Number(value) };

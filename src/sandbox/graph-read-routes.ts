@@ -5,8 +5,8 @@ import { invalidParam, MetaError, unsupportedRequest } from "./errors.js";
 import { parseFields, renderContainer, renderMedia, renderUser } from "./fields.js";
 import { paginate } from "./listing.js";
 import { readParams } from "./params.js";
+import { ghostStatusOf } from "./replies.js";
 import { requireLiveToken } from "./tokens.js";
-import { ghostPostStatus } from "./validate-options.js";
 
 /** Profile, node lookups, post and reply lists, debug_token. */
 export function registerReadRoutes(app: Hono, ctx: SandboxContext): void {
@@ -66,7 +66,7 @@ export function registerReadRoutes(app: Hono, ctx: SandboxContext): void {
     const posts = ctx.state.postsOf(caller.user.id).filter((m) => m.replyToId === undefined);
     // An archived ghost post (24 h after publishing) leaves the profile's list (UNVERIFIED; /ghost_posts has it).
     const now = ctx.clock.now();
-    const listed = posts.filter((m) => ghostPostStatus(m, now) !== "archived");
+    const listed = posts.filter((m) => ghostStatusOf(m, now) !== "ARCHIVED");
     return listPage(c, ctx, listed, caller.params);
   });
 

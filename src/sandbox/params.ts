@@ -51,3 +51,16 @@ export function tokenFrom(c: Context, params: Record<string, string>): string | 
   const match = header?.match(/^(?:Bearer|OAuth)\s+(.+)$/i);
   return match?.[1]?.trim();
 }
+
+/** A parameter's value, or undefined when it is missing or only spaces (Meta treats those as not sent). */
+export function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value;
+}
+
+/** A boolean parameter: true/1 or false/0 (any case), missing or empty is false; anything else is refused. */
+export function parseBool(p: Record<string, string>, name: string): boolean {
+  const value = p[name]?.trim().toLowerCase();
+  if (value === undefined || value === "" || value === "false" || value === "0") return false;
+  if (value === "true" || value === "1") return true;
+  throw invalidParam(`${name} must be true or false (got "${p[name]}").`);
+}

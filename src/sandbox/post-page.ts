@@ -2,9 +2,10 @@ import type { Hono } from "hono";
 import { escapeHtml } from "../html.js";
 import type { SandboxContext } from "./context.js";
 import { metaTimestamp } from "./errors.js";
+import { ghostStatusOf } from "./replies.js";
 import type { SandboxState } from "./state.js";
 import type { MediaRecord, SandboxTextAttachment } from "./types.js";
-import { ghostPostStatus, gifUrlOf, locationFieldOf } from "./validate-options.js";
+import { gifUrlOf, locationFieldOf } from "./validate-options.js";
 
 /**
  * Sandbox posts have permalinks on the sandbox itself, in Threads' own shape (`/@user/post/{shortcode}`), so
@@ -100,16 +101,16 @@ ${replies.map((r) => `<p class="meta">↪︎ <a href="${escapeHtml(linkTo(r))}">
 
 /** The post options: the GIF, the place, a ghost badge, reply approvals, the countries, the Instagram share. */
 function optionsHtml(media: MediaRecord, now: number): string {
-  const ghost = ghostPostStatus(media, now);
+  const ghost = ghostStatusOf(media, now);
   const place = media.locationId ? locationFieldOf(media.locationId) : undefined;
   return [
     media.gif
       ? `<div class="media"><img class="gif" src="${escapeHtml(gifUrlOf(media.gif))}" alt="GIF ${escapeHtml(media.gif.gifId)} (${escapeHtml(media.gif.provider)})"></div>`
       : "",
-    ghost === "active"
+    ghost === "ACTIVE"
       ? `<p class="badge ghost">👻 ghost post — archived 24 h after publishing / ゴースト投稿（24 時間後にアーカイブ）</p>`
       : "",
-    ghost === "archived"
+    ghost === "ARCHIVED"
       ? `<p class="badge ghost">👻 archived ghost post / アーカイブ済みのゴースト投稿</p>`
       : "",
     place

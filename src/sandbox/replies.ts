@@ -80,8 +80,13 @@ export function hideStatusOf(state: SandboxState, m: MediaRecord): string | unde
 /** How long a ghost post stays up before Threads archives it (Meta: "auto-archived after 24 hours"). */
 export const GHOST_POST_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
-/** `ghost_post_status` (values UNVERIFIED: Meta's page lists the field, not its values) by the sandbox clock. */
-export function ghostStatusOf(m: MediaRecord, now: number): "ACTIVE" | "ARCHIVED" {
+/**
+ * A ghost post's `ghost_post_status` (values UNVERIFIED: Meta's page lists the field, not its values) by the
+ * sandbox clock; undefined for any other post. The one place the sandbox decides it: the Graph API's field,
+ * its own rules (no replies to an archived ghost post, not in /me/threads) and its post page.
+ */
+export function ghostStatusOf(m: MediaRecord, now: number): "ACTIVE" | "ARCHIVED" | undefined {
+  if (m.isGhostPost !== true) return undefined;
   return now >= m.publishedAt + GHOST_POST_LIFETIME_MS ? "ARCHIVED" : "ACTIVE";
 }
 

@@ -11,9 +11,10 @@
  */
 import { invalidParam, MetaError } from "./errors.js";
 import { isKnownLocation, PLACES } from "./locations.js";
-import { GHOST_POST_LIFETIME_MS } from "./replies.js";
+import { nonEmpty, parseBool } from "./params.js";
+import { ghostStatusOf } from "./replies.js";
 import type { SandboxState } from "./state.js";
-import type { CreateMediaType, MediaRecord, UserRecord } from "./types.js";
+import type { CreateMediaType, UserRecord } from "./types.js";
 
 /** The options as the sandbox stores them on the container (and then the media). */
 export interface OptionInput {
@@ -100,7 +101,7 @@ export function checkOptionsAgainstState(
   }
   if (input.replyToId !== undefined) {
     const target = state.media.get(input.replyToId);
-    if (target && ghostPostStatus(target, now) === "archived") {
+    if (target && ghostStatusOf(target, now) === "ARCHIVED") {
       throw invalidParam(
         `reply_to_id "${input.replyToId}" is an archived ghost post; it cannot be replied to.`,
         "Ghost posts are archived 24 hours after they are published and take no replies after that.",
@@ -119,16 +120,6 @@ export function scopesForOptions(input: OptionInput): string[] {
     ...(input.locationId === undefined ? [] : ["threads_location_tagging"]),
     ...(input.crossreshareToIg === true ? ["threads_share_to_instagram"] : []),
   ];
-}
-
-/**
- * "active" or "archived" for a ghost post (by the sandbox clock), undefined for any other post. What the Graph
- * API answers as `ghost_post_status` is replies.ts' `ghostStatusOf` (ACTIVE / ARCHIVED); this is for the
- * sandbox's own rules (no replies to an archived ghost post, not in /me/threads) and its post page.
- */
-export function ghostPostStatus(m: MediaRecord, now: number): "active" | "archived" | undefined {
-  if (m.isGhostPost !== true) return undefined;
-  return now >= m.publishedAt + GHOST_POST_LIFETIME_MS ? "archived" : "active";
 }
 
 /** The GIF's address as `gif_url` reads it back (a GIPHY-shaped URL built from the id; not fetched). */
@@ -227,15 +218,4 @@ function parseCountries(raw: string): string[] {
     );
   }
   return [...new Set(codes as string[])];
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === "" ? undefined : value;
-}
-
-function parseBool(p: Record<string, string>, name: string): boolean {
-  const value = p[name]?.trim().toLowerCase();
-  if (value === undefined || value === "" || value === "false" || value === "0") return false;
-  if (value === "true" || value === "1") return true;
-  throw invalidParam(`${name} must be true or false (got "${p[name]}").`);
 }

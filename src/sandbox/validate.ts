@@ -1,5 +1,6 @@
 import { invalidParam, MetaError } from "./errors.js";
 import { uniqueLinks } from "./links.js";
+import { nonEmpty, parseBool } from "./params.js";
 import { textLength } from "./text-length.js";
 import type { CreateMediaType, PollOptions, SandboxTextAttachment, SandboxTextEntity } from "./types.js";
 import { type OptionInput, validateOptionParams } from "./validate-options.js";
@@ -144,17 +145,6 @@ export function validateContainerParams(p: Record<string, string>): ContainerInp
     }),
   );
   return input;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === "" ? undefined : value;
-}
-
-function parseBool(p: Record<string, string>, name: string): boolean {
-  const value = p[name]?.trim().toLowerCase();
-  if (value === undefined || value === "" || value === "false" || value === "0") return false;
-  if (value === "true" || value === "1") return true;
-  throw invalidParam(`${name} must be true or false (got "${p[name]}").`);
 }
 
 function checkTextLength(text: string): void {

@@ -3,6 +3,7 @@ import type { PostPart, TextEntity } from "./post.js";
 import { formatIssue, validatePart } from "./preflight.js";
 import {
   MAX_TEXT_ATTACHMENT_LENGTH,
+  SpoilerPhraseError,
   spoilerFor,
   TEXT_STYLES,
   validateTextOptions,
@@ -285,5 +286,33 @@ describe("spoilerFor", () => {
     );
     expect(() => spoilerFor("x", "")).toThrow("the spoiler phrase is empty");
     expect(() => spoilerFor("x", "x", 0)).toThrow("whole number from 1");
+  });
+
+  it("throws a typed problem worded in both languages", () => {
+    const caught = (f: () => unknown) => {
+      try {
+        f();
+      } catch (error) {
+        return error;
+      }
+      throw new Error("expected a throw");
+    };
+    const missing = caught(() => spoilerFor("犯人は執事", "庭師"));
+    expect(missing).toBeInstanceOf(SpoilerPhraseError);
+    expect(missing).toMatchObject({
+      problem: { kind: "missing", phrase: "庭師" },
+      ja: "「庭師」は本文にありません。隠したい語句を、本文どおりに書いてください。",
+    });
+    const third = caught(() => spoilerFor("執事と執事", "執事", 3));
+    expect(third).toMatchObject({
+      problem: { kind: "occurrence", phrase: "執事", count: 2, occurrence: 3 },
+      message: '"執事" appears 2 times in the text, not 3; pick an occurrence from 1 to 2.',
+      ja: "「執事」は本文に 2 回しか出てきません。3 回目はないので、1〜2 回目から選んでください。",
+    });
+    expect(caught(() => spoilerFor("x", ""))).toMatchObject({ problem: { kind: "empty" } });
+    expect(caught(() => spoilerFor("x", "x", 1.5))).toMatchObject({
+      problem: { kind: "bad_occurrence", occurrence: 1.5 },
+      ja: expect.stringContaining("1.5"),
+    });
   });
 });

@@ -295,14 +295,59 @@ export function textAttachmentLink(part: PostPart): string | undefined {
   return typeof url === "string" && url.trim() !== "" ? url : undefined;
 }
 
+/** Why a spoiler phrase cannot be placed in the text (`--spoiler`, a CSV cell of phrases). */
+export type SpoilerPhraseProblem =
+  | { kind: "empty" }
+  | { kind: "bad_occurrence"; occurrence: number }
+  | { kind: "missing"; phrase: string }
+  /** The phrase is there `count` times, fewer than the `occurrence` asked for. */
+  | { kind: "occurrence"; phrase: string; count: number; occurrence: number };
+
+/** The problem in English and Japanese. */
+export function spoilerProblemText(problem: SpoilerPhraseProblem): { message: string; ja: string } {
+  switch (problem.kind) {
+    case "empty":
+      return {
+        message: "the spoiler phrase is empty; give the words of the text to hide.",
+        ja: "ネタバレにする語句が空です。本文の中の隠したい語句を書いてください。",
+      };
+    case "bad_occurrence":
+      return {
+        message: `the occurrence must be a whole number from 1 (got ${problem.occurrence}).`,
+        ja: `何番目かは 1 以上の整数で指定してください（${problem.occurrence} が指定されました）。`,
+      };
+    case "missing":
+      return {
+        message: `"${problem.phrase}" is not in the text; copy the words to hide exactly as they are written in the post.`,
+        ja: `「${problem.phrase}」は本文にありません。隠したい語句を、本文どおりに書いてください。`,
+      };
+    case "occurrence":
+      return {
+        message: `"${problem.phrase}" appears ${problem.count} time${problem.count === 1 ? "" : "s"} in the text, not ${problem.occurrence}; pick an occurrence from 1 to ${problem.count}.`,
+        ja: `「${problem.phrase}」は本文に ${problem.count} 回しか出てきません。${problem.occurrence} 回目はないので、1〜${problem.count} 回目から選んでください。`,
+      };
+  }
+}
+
+/** A spoiler phrase that cannot be placed: `message` in English, `ja` in Japanese, `problem` typed. */
+export class SpoilerPhraseError extends Error {
+  override name = "SpoilerPhraseError";
+  readonly ja: string;
+  constructor(readonly problem: SpoilerPhraseProblem) {
+    const text = spoilerProblemText(problem);
+    super(text.message);
+    this.ja = text.ja;
+  }
+}
+
 /**
  * The spoiler over the `occurrence`-th (1-based) appearance of `phrase` in `text`, in UTF-16 units, for the
- * CLI's `--spoiler "phrase"`. Throws an error saying what is wrong when the phrase is not there.
+ * CLI's `--spoiler "phrase"`. Throws a {@link SpoilerPhraseError} saying what is wrong when the phrase is not there.
  */
 export function spoilerFor(text: string, phrase: string, occurrence = 1): TextEntity {
-  if (phrase === "") throw new Error("the spoiler phrase is empty; give the words of the text to hide.");
+  if (phrase === "") throw new SpoilerPhraseError({ kind: "empty" });
   if (!Number.isInteger(occurrence) || occurrence < 1) {
-    throw new Error(`the occurrence must be a whole number from 1 (got ${occurrence}).`);
+    throw new SpoilerPhraseError({ kind: "bad_occurrence", occurrence });
   }
   let at = -1;
   let found = 0;
@@ -312,10 +357,8 @@ export function spoilerFor(text: string, phrase: string, occurrence = 1): TextEn
     found += 1;
   }
   if (at < 0) {
-    throw new Error(
-      found === 0
-        ? `"${phrase}" is not in the text; copy the words to hide exactly as they are written in the post.`
-        : `"${phrase}" appears ${found} time${found === 1 ? "" : "s"} in the text, not ${occurrence}; pick an occurrence from 1 to ${found}.`,
+    throw new SpoilerPhraseError(
+      found === 0 ? { kind: "missing", phrase } : { kind: "occurrence", phrase, count: found, occurrence },
     );
   }
   return { entity_type: "SPOILER", offset: at, length: phrase.length };

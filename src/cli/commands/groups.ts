@@ -15,7 +15,7 @@ import {
   newGroupSchema,
 } from "../../groups/groups.schema.js";
 import { CSV_COLUMNS } from "../../groups/import-csv.js";
-import { countryCodes, spoilersFor } from "../../groups/part-input.js";
+import { countryCodes, SpoilerPhraseError, spoilersFor } from "../../groups/part-input.js";
 import { type PostPart, pollFromOptions, pollOptions, REPLY_CONTROLS } from "../../threads/post.js";
 import { type Command, flag, type ParsedArgs, parseInput, str, UsageError, valuesOf } from "../command.js";
 import type { CliContext } from "../context.js";
@@ -33,7 +33,8 @@ export const GROUP_FLAG_NAMES: GroupNames = {
   reply_control: "--reply-control",
   encoding: "--encoding",
   noParts: "give the post: at least one --text, --image or --video",
-  nothingToChange: "nothing to change: give --name, --weight or the parts (--text, --image, …)",
+  nothingToChange:
+    "nothing to change: give --name, --weight, --delete-after or the parts (--text, --image, …)",
   deleteAfter: "--delete-after",
 };
 const GROUP_ID = GROUP_FLAG_NAMES.id;
@@ -202,11 +203,13 @@ export function partsFromArgs(args: ParsedArgs): PostPart[] {
     if (part.text_attachment?.plaintext === "" && part.text_attachment.link_attachment_url === undefined) {
       throw new UsageError(
         `the text attachment of part ${i + 1} is empty; give its text with --text-attachment TEXT or --text-attachment-file PATH`,
+        `パート ${i + 1} のテキスト添付が空です。--text-attachment TEXT か --text-attachment-file PATH で本文を指定してください`,
       );
     }
     if (part.text_attachment !== undefined && part.text_attachment.plaintext === "") {
       throw new UsageError(
         `--attachment-link of part ${i + 1} needs the text attachment itself: add --text-attachment TEXT or --text-attachment-file PATH`,
+        `パート ${i + 1} の --attachment-link にはテキスト添付そのものが必要です。--text-attachment TEXT か --text-attachment-file PATH を追加してください`,
       );
     }
     const phrases = spoilers.get(part);
@@ -214,7 +217,11 @@ export function partsFromArgs(args: ParsedArgs): PostPart[] {
     try {
       part.text_entities = spoilersFor(part.text ?? "", phrases);
     } catch (error) {
-      throw new UsageError(`--spoiler of part ${i + 1}: ${(error as Error).message}`);
+      if (!(error instanceof SpoilerPhraseError)) throw error;
+      throw new UsageError(
+        `--spoiler of part ${i + 1}: ${error.message}`,
+        `パート ${i + 1} の --spoiler: ${error.ja}`,
+      );
     }
   });
   return parts;
