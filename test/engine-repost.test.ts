@@ -6,6 +6,7 @@
  * cooldown holds.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import type { PostPart } from "../src/threads/post.js";
 import { DIALECTS } from "./helpers/db.js";
 import { createEngineEnv, DAY, type EngineEnv, MINUTE } from "./helpers/engine.js";
 
@@ -21,10 +22,13 @@ describe.each(DIALECTS)("repost and quote schedules on %s", (dialect) => {
     await env?.close();
   });
 
-  /** An account whose post schedule publishes `texts` on the first day (10:00, 10:30, …) and then stops. */
-  async function setup(texts: string[]) {
+  /**
+   * An account whose post schedule publishes `texts` on the first day (10:00, 10:30, …) and then stops; a
+   * text may be a group's parts instead (a ghost post).
+   */
+  async function setup(texts: Array<string | PostPart[]>) {
     env = await createEngineEnv(dialect, { start: START, engine: { leaseMs: LEASE_MS } });
-    const { account, userId } = await env.addAccount();
+    const { account, userId, token } = await env.addAccount();
     const groups: number[] = [];
     for (const [i, text] of texts.entries()) groups.push(await env.addGroup(account.id, text, `g${i}`));
     const times = texts.map((_, i) => `10:${String(i * 30).padStart(2, "0")}`);
@@ -38,8 +42,8 @@ describe.each(DIALECTS)("repost and quote schedules on %s", (dialect) => {
     await env.runAt(TEN - MINUTE);
     for (const [i] of texts.entries()) await env.runAt(TEN + i * 30 * MINUTE);
     const posts = env.sandbox.published(userId);
-    expect(posts.map((p) => p.text)).toEqual(texts);
-    return { account, userId, posts, groups };
+    expect(posts.map((p) => p.text)).toEqual(texts.map((t) => (typeof t === "string" ? t : t[0]!.text)));
+    return { account, userId, token, posts, groups };
   }
 
   const runAtTwelve = async (scheduleId: number, day = 0) =>
@@ -125,8 +129,8 @@ describe.each(DIALECTS)("repost and quote schedules on %s", (dialect) => {
     expect(env.requests.filter((r) => r.path.endsWith("/repost"))).toHaveLength(1);
   });
 
-  it("a node killed before its repost call left: not found in /me/threads, checked again, then reposted once", async () => {
-    const { account, userId, posts } = await setup(["never sent"]);
+  it("a node killed before its repost call left: not found in /me/threads, never reposted again, the user is asked to check", async () => {
+    const { account, userId } = await setup(["never sent"]);
     const scheduleId = await env.addSchedule(account.id, {
       kind: "fixed",
       times: ["12:00"],
@@ -150,9 +154,67 @@ describe.each(DIALECTS)("repost and quote schedules on %s", (dialect) => {
     expect(checking.reason).toContain("was not found in /me/threads yet");
     expect(env.sandbox.published(userId)).toHaveLength(1);
 
-    await env.stepTo(TWELVE + 10 * MINUTE, 30_000);
+    // Whether the call left cannot be told from a listing that lags: it is never sent a second time (a
+    // second repost could undo the first), and the reason says what to look at.
+    await env.stepTo(TWELVE + 30 * MINUTE, 30_000);
+    const still = await runAtTwelve(scheduleId);
+    expect(still.state).toBe("needs_check");
+    expect(still.reason).toMatch(
+      /may or may not have gone through: it is not in \/me\/threads \d+ minutes after the call/,
+    );
+    expect(still.reason).toContain("It is not sent again");
+    expect(still.reason).toContain("Check the account's Reposts tab on Threads");
+    expect(env.requests.filter((r) => r.path.endsWith("/repost"))).toHaveLength(1);
+    expect(env.sandbox.published(userId)).toHaveLength(1);
+  });
+
+  it("a repost that landed while the node died, behind a lagging listing: no second POST /repost; found once listed", async () => {
+    const { account, userId, posts } = await setup(["listed late"]);
+    const scheduleId = await env.addSchedule(account.id, {
+      kind: "fixed",
+      times: ["12:00"],
+      action: "repost",
+      recycle: { minAgeMinutes: 60 },
+    });
+    // /me/threads leaves reposts out until LISTED_AT: a listing that lags behind the repost.
+    const LISTED_AT = TWELVE + 40 * MINUTE;
+    const fetch = env.sandbox.app.fetch;
+    env.sandbox.app.fetch = async (request: Request, ...rest: unknown[]) => {
+      const response = await fetch(request, ...(rest as []));
+      const path = new URL(request.url).pathname;
+      if (request.method !== "GET" || !/\/threads$/.test(path) || env.clock.now() >= LISTED_AT)
+        return response;
+      const body = (await response.json()) as { data?: Array<{ media_type?: string }> };
+      body.data = body.data?.filter((m) => m.media_type !== "REPOST_FACADE");
+      return Response.json(body, { status: response.status });
+    };
+    const dead = await env.newEngine("dead-node");
+    env.intercept = (req) => (req.path.endsWith("/repost") ? "hang-after" : "pass");
+    env.clock.set(TWELVE);
+    await dead.tick();
+    await env.until(() => env.sandbox.published(userId).length === 2, "the dead node's repost to land");
+    env.intercept = undefined;
+
+    await env.stepTo(TWELVE + 30 * MINUTE, 30_000);
+    const checking = await runAtTwelve(scheduleId);
+    expect(checking.state).toBe("needs_check");
+    expect(checking.reason).toContain("may or may not have gone through");
+    expect(env.requests.filter((r) => r.path.endsWith("/repost"))).toHaveLength(1);
+
+    // The listing catches up: the repost is recorded, still the only one.
+    await env.stepTo(LISTED_AT + 10 * MINUTE, 30_000);
+    const repost = env.sandbox.published(userId)[1]!;
+    expect(repost.repostedPostId).toBe(posts[0]!.id);
+    expect(repost.deletedAt).toBeUndefined();
     expect(await runAtTwelve(scheduleId)).toMatchObject({ state: "published" });
-    expect(env.sandbox.published(userId).map((p) => p.repostedPostId)).toEqual([undefined, posts[0]!.id]);
+    const part = await env.db
+      .selectFrom("publication_parts")
+      .innerJoin("publications", "publications.id", "publication_parts.publication_id")
+      .selectAll("publication_parts")
+      .where("publications.action", "=", "repost")
+      .executeTakeFirstOrThrow();
+    expect(part).toMatchObject({ state: "published", media_id: repost.id });
+    expect(env.requests.filter((r) => r.path.endsWith("/repost"))).toHaveLength(1);
   });
 
   it("a source gone from Threads is skipped with the reason; the next run picks another", async () => {
