@@ -331,4 +331,209 @@ describe.each(DIALECTS)("repost and quote schedules on %s", (dialect) => {
       quotePostId: posts[1]!.id,
     });
   });
+
+  const repostCalls = (mediaId: string) =>
+    env.requests.filter((r) => r.method === "POST" && r.path === `/v1.0/${mediaId}/repost`);
+
+  it("never picks a ghost post; one whose group no longer says so is refused once and rests for the cooldown", async () => {
+    const { account, userId, posts, groups } = await setup([
+      [{ text: "gone in a day", is_ghost_post: true }],
+      "evergreen",
+    ]);
+    expect(posts[0]).toMatchObject({ isGhostPost: true });
+    const scheduleId = await env.addSchedule(account.id, {
+      kind: "fixed",
+      times: ["12:00"],
+      action: "repost",
+      recycle: { from: "oldest", minAgeMinutes: 60, cooldownMinutes: 3 * 24 * 60 },
+    });
+    // The ghost post is the oldest: still the other one is reposted.
+    await env.runAt(TWELVE);
+    expect(await runAtTwelve(scheduleId)).toMatchObject({
+      state: "published",
+      source_media_id: posts[1]!.id,
+    });
+    // Day 2: the only other post has a live repost: nothing to repost, the ghost post is never tried.
+    await env.runAt(TWELVE + DAY);
+    expect((await runAtTwelve(scheduleId, 1)).reason).toMatch(
+      /^nothing to repost: none of the account's 1 post /,
+    );
+    expect(repostCalls(posts[0]!.id)).toHaveLength(0);
+
+    // The group is edited since (no longer a ghost post): its post is picked, Threads refuses it, and the
+    // refusal is worded and rests the post for the cooldown instead of being picked again every run.
+    await env.db
+      .updateTable("post_parts")
+      .set({ spec_json: JSON.stringify({ text: "gone in a day" }) })
+      .where("group_id", "=", groups[0]!)
+      .execute();
+    await env.runAt(TWELVE + 2 * DAY);
+    const refused = await runAtTwelve(scheduleId, 2);
+    expect(refused).toMatchObject({ state: "failed", source_media_id: posts[0]!.id });
+    expect(refused.reason).toBe(
+      `Threads refused to repost post ${posts[0]!.id}: Post ${posts[0]!.id} is a ghost post; ghost posts cannot be reposted; the post is not picked again within the schedule's cooldown`,
+    );
+    await env.runAt(TWELVE + 3 * DAY);
+    expect(await runAtTwelve(scheduleId, 3)).toMatchObject({ state: "skipped" });
+    expect(repostCalls(posts[0]!.id)).toHaveLength(1);
+    expect(env.sandbox.published(userId).filter((p) => p.repostedPostId === posts[0]!.id)).toHaveLength(0);
+  });
+
+  it("a post the user already reposted by hand: refused once with Meta's words, then the next post is reposted", async () => {
+    const { account, userId, token, posts } = await setup(["reposted by hand", "not yet"]);
+    const byHand = await env.threads.repost(token, posts[0]!.id);
+    const scheduleId = await env.addSchedule(account.id, {
+      kind: "fixed",
+      times: ["12:00"],
+      action: "repost",
+      recycle: { from: "oldest", minAgeMinutes: 60 },
+    });
+    await env.runAt(TWELVE);
+    const refused = await runAtTwelve(scheduleId);
+    expect(refused).toMatchObject({ state: "failed", source_media_id: posts[0]!.id });
+    expect(refused.reason).toMatch(
+      new RegExp(
+        `^Threads refused to repost post ${posts[0]!.id}: You have already reposted post ${posts[0]!.id} \\(repost ${byHand}\\); delete that repost first to repost it again; the post is not picked again`,
+      ),
+    );
+    expect(refused.reason).not.toContain("Threads API error");
+    // The hand-made repost is not taken for this run's: nothing of it is in the ledger.
+    const recorded = await env.db.selectFrom("publication_parts").select("media_id").execute();
+    expect(recorded.map((r) => r.media_id)).not.toContain(byHand);
+
+    await env.runAt(TWELVE + DAY);
+    expect(await runAtTwelve(scheduleId, 1)).toMatchObject({
+      state: "published",
+      source_media_id: posts[1]!.id,
+    });
+    // Day 3: the refused post rests for its 30-day cooldown, the other has a live repost.
+    await env.runAt(TWELVE + 2 * DAY);
+    expect(await runAtTwelve(scheduleId, 2)).toMatchObject({ state: "skipped" });
+    expect(repostCalls(posts[0]!.id)).toHaveLength(2); // the hand repost and the one refused call
+    expect(env.sandbox.published(userId).filter((p) => p.repostedPostId !== undefined)).toHaveLength(2);
+  });
+
+  it("two schedules of one account never pick the post another unfinished run chose", async () => {
+    const { account, userId, posts } = await setup(["first", "second"]);
+    const later = await env.addSchedule(account.id, {
+      kind: "fixed",
+      times: ["13:00"],
+      action: "repost",
+      recycle: { from: "oldest", minAgeMinutes: 60 },
+    });
+    const scheduleId = await env.addSchedule(account.id, {
+      kind: "fixed",
+      times: ["12:00"],
+      action: "quote",
+      groupIds: [await env.addGroup(account.id, "again", "quote text")],
+      recycle: { from: "oldest", minAgeMinutes: 60 },
+    });
+    await env.runAt(TWELVE - MINUTE);
+    // The 13:00 run chose the oldest post already (a retry waits, say): nothing of it is in the ledger yet.
+    const thirteen = (await env.runs({ scheduleId: later })).find((r) => r.due_at === TWELVE + 60 * MINUTE)!;
+    await env.db
+      .updateTable("runs")
+      .set({ source_media_id: posts[0]!.id })
+      .where("id", "=", thirteen.id)
+      .execute();
+    await env.runAt(TWELVE);
+    expect(await runAtTwelve(scheduleId)).toMatchObject({
+      state: "published",
+      source_media_id: posts[1]!.id,
+    });
+    await env.runAt(TWELVE + 60 * MINUTE);
+    expect((await env.runs({ scheduleId: later })).find((r) => r.id === thirteen.id)).toMatchObject({
+      state: "published",
+      source_media_id: posts[0]!.id,
+    });
+    const out = env.sandbox.published(userId).slice(2);
+    expect(out.map((p) => [p.quotePostId, p.repostedPostId])).toEqual([
+      [posts[1]!.id, undefined],
+      [undefined, posts[0]!.id],
+    ]);
+  });
+
+  it("a repost schedule with delete-after: the repost is undone at its time and the post can be reposted again", async () => {
+    const { account, userId, posts } = await setup(["again and again"]);
+    const scheduleId = await env.addSchedule(account.id, {
+      kind: "fixed",
+      times: ["12:00"],
+      action: "repost",
+      recycle: { from: "oldest", minAgeMinutes: 60, cooldownMinutes: 12 * 60 },
+      deleteAfterMinutes: 60,
+    });
+    await env.runAt(TWELVE);
+    const first = env.sandbox.published(userId)[1]!;
+    expect(first.repostedPostId).toBe(posts[0]!.id);
+    await env.runAt(TWELVE + 60 * MINUTE);
+    // The repost (its own id) is deleted, the reposted post stays.
+    const deletes = env.requests.filter((r) => r.method === "DELETE").map((r) => r.path);
+    expect(deletes).toEqual([`/v1.0/${first.id}`]);
+    const [source, undone] = env.sandbox.published(userId);
+    expect(undone).toMatchObject({ id: first.id, deletedAt: TWELVE + 60 * MINUTE });
+    expect(source!.deletedAt).toBeUndefined();
+
+    // Next day (out of the 12 h cooldown, no live repost left): reposted again, and undone again.
+    await env.runAt(TWELVE + DAY);
+    expect(await runAtTwelve(scheduleId, 1)).toMatchObject({
+      state: "published",
+      source_media_id: posts[0]!.id,
+    });
+    const reposts = env.sandbox.published(userId).filter((p) => p.repostedPostId === posts[0]!.id);
+    expect(reposts).toHaveLength(2);
+    expect(reposts[1]!.deletedAt).toBeUndefined();
+    await env.runAt(TWELVE + DAY + 60 * MINUTE);
+    expect(env.sandbox.published(userId).find((p) => p.id === reposts[1]!.id)!.deletedAt).toBe(
+      TWELVE + DAY + 60 * MINUTE,
+    );
+    expect(env.sandbox.published(userId)[0]!.deletedAt).toBeUndefined();
+  });
+
+  it("a quote schedule with delete-after: the quote is deleted at its time, the quoted post stays", async () => {
+    const { account, userId, posts } = await setup(["quoted for an hour"]);
+    const quoteGroup = await env.addGroup(account.id, "for a while", "quote text");
+    await env.addSchedule(account.id, {
+      kind: "fixed",
+      times: ["12:00"],
+      action: "quote",
+      groupIds: [quoteGroup],
+      recycle: { minAgeMinutes: 60 },
+      deleteAfterMinutes: 90,
+    });
+    await env.runAt(TWELVE);
+    const quote = env.sandbox.published(userId)[1]!;
+    expect(quote).toMatchObject({ text: "for a while", quotePostId: posts[0]!.id });
+    await env.runAt(TWELVE + 90 * MINUTE - 1000);
+    expect(env.sandbox.published(userId)[1]!.deletedAt).toBeUndefined();
+    await env.runAt(TWELVE + 90 * MINUTE);
+    expect(env.requests.filter((r) => r.method === "DELETE").map((r) => r.path)).toEqual([
+      `/v1.0/${quote.id}`,
+    ]);
+    const [source, deleted] = env.sandbox.published(userId);
+    expect(deleted!.deletedAt).toBe(TWELVE + 90 * MINUTE);
+    expect(source!.deletedAt).toBeUndefined();
+  });
+
+  it("a quote schedule's group that quotes a post of its own is skipped with the reason, not rewritten", async () => {
+    const { account, userId, posts } = await setup(["the one to quote", "quoted by the group"]);
+    const quoteGroup = await env.addGroup(
+      account.id,
+      [{ text: "see this", quote_post_id: posts[1]!.id }],
+      "own quote",
+    );
+    const scheduleId = await env.addSchedule(account.id, {
+      kind: "fixed",
+      times: ["12:00"],
+      action: "quote",
+      groupIds: [quoteGroup],
+      recycle: { from: "oldest", minAgeMinutes: 60 },
+    });
+    await env.runAt(TWELVE);
+    const run = await runAtTwelve(scheduleId);
+    expect(run).toMatchObject({ state: "skipped", group_id: quoteGroup, source_media_id: posts[0]!.id });
+    expect(run.reason).toBe(
+      `post group ${quoteGroup} already quotes post ${posts[1]!.id} (quote_post_id on its first part), so it cannot quote post ${posts[0]!.id} for this quote schedule: remove quote_post_id from the group, or take the group out of the schedule`,
+    );
+    expect(env.sandbox.published(userId)).toHaveLength(2);
+  });
 });
