@@ -6,6 +6,7 @@
  * cooldown holds.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { postNow } from "../src/scheduler/post-now.js";
 import type { PostPart } from "../src/threads/post.js";
 import { DIALECTS } from "./helpers/db.js";
 import { createEngineEnv, DAY, type EngineEnv, MINUTE } from "./helpers/engine.js";
@@ -535,5 +536,39 @@ describe.each(DIALECTS)("repost and quote schedules on %s", (dialect) => {
       `post group ${quoteGroup} already quotes post ${posts[1]!.id} (quote_post_id on its first part), so it cannot quote post ${posts[0]!.id} for this quote schedule: remove quote_post_id from the group, or take the group out of the schedule`,
     );
     expect(env.sandbox.published(userId)).toHaveLength(2);
+  });
+
+  it("never quotes a ghost post published with `post` (the run's own stored post)", async () => {
+    const { account, userId, posts } = await setup(["a lasting one"]);
+    env.clock.set(TEN + 60 * MINUTE);
+    const ghost = await postNow(
+      {
+        db: env.db,
+        clock: env.clock,
+        accounts: env.services.accounts,
+        groups: env.services.groups,
+        engine: env.engine,
+      },
+      { accountId: account.id, parts: [{ text: "just for today", is_ghost_post: true }] },
+    );
+    expect(ghost.state).toBe("published");
+    const ghostPost = env.sandbox.published(userId)[1]!;
+    expect(ghostPost).toMatchObject({ isGhostPost: true });
+    const quoteGroup = await env.addGroup(account.id, "worth another look", "quote text");
+    const scheduleId = await env.addSchedule(account.id, {
+      kind: "fixed",
+      times: ["12:00"],
+      action: "quote",
+      groupIds: [quoteGroup],
+      recycle: { from: "random", minAgeMinutes: 30, cooldownMinutes: 60 },
+    });
+    for (const day of [0, 1, 2]) {
+      await env.runAt(TWELVE + day * DAY);
+      expect(await runAtTwelve(scheduleId, day)).toMatchObject({
+        state: "published",
+        source_media_id: posts[0]!.id,
+      });
+    }
+    expect(env.sandbox.published(userId).filter((p) => p.quotePostId === ghostPost.id)).toHaveLength(0);
   });
 });
