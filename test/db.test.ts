@@ -327,3 +327,86 @@ async function migratorOf(t: TestDb): Promise<Migrator> {
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
 }
+
+describe.each(DIALECTS)("migration 0011 on %s", (dialect) => {
+  let t: TestDb;
+  afterEach(async () => t?.destroy());
+
+  it("0011 down cancels the unfinished runs of repost and quote schedules with the reason, before removing them", async () => {
+    t = await createTestDb(dialect);
+    const now = Date.parse("2026-12-03T00:00:00Z");
+    const account = await insertAccount(t.db, accountRow(1, now));
+    const schedule = (action: "post" | "repost" | "quote") => ({
+      account_id: account.id,
+      kind: "fixed" as const,
+      times_json: '["10:00"]',
+      days_json: '["mon"]',
+      pick: "random" as const,
+      misfire_grace_minutes: 15,
+      created_at: now,
+      updated_at: now,
+      action,
+      ...(action === "post"
+        ? {}
+        : { recycle_from: "oldest" as const, recycle_min_age_minutes: 60, recycle_cooldown_minutes: 60 }),
+    });
+    const [post, repost, quote] = await t.db
+      .insertInto("schedules")
+      .values([schedule("post"), schedule("repost"), schedule("quote")])
+      .returning("id")
+      .execute();
+    const run = (at: number, over: Parameters<typeof runRow>[2]) =>
+      runRow(account.id, now + at, { job_key: `schedule:${at}`, ...over });
+    const runs = await t.db
+      .insertInto("runs")
+      .values([
+        run(1, { schedule_id: repost!.id }),
+        run(2, { schedule_id: repost!.id, state: "needs_check", source_media_id: "111" }),
+        run(3, { schedule_id: quote!.id, source_media_id: "222" }),
+        run(4, { schedule_id: post!.id }),
+        run(5, { schedule_id: repost!.id, state: "published", source_media_id: "333" }),
+        // Its schedule was removed since; it chose its post and is being checked.
+        run(6, { schedule_id: null, state: "needs_check", source_media_id: "444" }),
+      ])
+      .returning("id")
+      .execute();
+    await t.db
+      .insertInto("publications")
+      .values({
+        run_id: runs[1]!.id,
+        account_id: account.id,
+        group_id: null,
+        state: "needs_check",
+        created_at: now,
+        updated_at: now,
+        action: "repost",
+        source_media_id: "111",
+      })
+      .execute();
+
+    const migrator = await migratorOf(t);
+    expect((await migrator.migrateTo("0010-deletes")).error).toBeUndefined();
+    const rows = await sql<{
+      id: number;
+      state: string;
+      reason: string | null;
+    }>`select id, state, reason from runs order by due_at`
+      .execute(t.db)
+      .then((r) => r.rows.map((row) => ({ ...row, id: Number(row.id) })));
+    const notSent =
+      "cancelled: downgraded below migration 0011 (repost and quote schedules); nothing of it was sent";
+    const mayBeOut =
+      "cancelled: downgraded below migration 0011 (repost and quote schedules) while it was being checked; its repost or quote may be on Threads: look at the account on Threads";
+    expect(rows).toEqual([
+      { id: runs[0]!.id, state: "cancelled", reason: notSent },
+      { id: runs[1]!.id, state: "cancelled", reason: mayBeOut },
+      { id: runs[2]!.id, state: "cancelled", reason: notSent },
+      { id: runs[3]!.id, state: "planned", reason: null },
+      { id: runs[4]!.id, state: "published", reason: null },
+      { id: runs[5]!.id, state: "cancelled", reason: mayBeOut },
+    ]);
+    const left = await sql<{ id: number }>`select id from schedules`.execute(t.db);
+    expect(left.rows.map((r) => Number(r.id))).toEqual([post!.id]);
+    expect(await migrateToLatest(t.db)).toContain("0011-schedule-actions");
+  });
+});

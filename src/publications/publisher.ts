@@ -38,7 +38,7 @@ import {
   setPublicationState,
   updatePart,
 } from "./publications.repository.js";
-import { findRepost, reconcilePart, reconcileRepost } from "./reconcile.js";
+import { reconcilePart, reconcileRepost } from "./reconcile.js";
 import { SOURCE_GONE_PREFIX } from "./recycle.repository.js";
 
 export type { PublishOutcome } from "./outcome.js";
@@ -392,7 +392,10 @@ export interface RepostRequest {
   account: { id: number; threadsUserId: string; token: string };
   /** The account's earlier post to repost. */
   sourceMediaId: string;
-  /** As PublishRequest's: false once the attempts are used up. */
+  /**
+   * As PublishRequest's (false once the attempts are used up). Unused by a repost: one whose outcome is
+   * unknown is never sent again, whatever the attempts; kept so callers pass one request shape.
+   */
   republishAllowed?: boolean;
 }
 
@@ -402,8 +405,8 @@ export type RepostOutcome = PublishOutcome | { kind: "source_gone"; reason: stri
 /**
  * Reposts an earlier post through the ledger: one part, no container; the part is marked
  * `publish_requested` before `POST /{media-id}/repost` and gets the repost's own id as its media id after.
- * A repost whose call had an unknown outcome is looked for in `/me/threads` (reconcileRepost) before any new
- * call. A repost counts against the posts quota like a post (UNVERIFIED: Meta states no limit for reposts;
+ * A repost whose call had an unknown outcome is looked for in `/me/threads` (reconcileRepost) and never
+ * sent again: not found, the run stays `needs_check` (a second call could undo the first). A repost counts against the posts quota like a post (UNVERIFIED: Meta states no limit for reposts;
  * the ledger counts it as a root part and the sandbox as a post).
  */
 export async function publishRepost(deps: PublisherDeps, req: RepostRequest): Promise<RepostOutcome> {
@@ -451,18 +454,12 @@ async function repostPart(deps: PublisherDeps, req: RepostRequest, ledger: Ledge
   if (row.state === "published") return { kind: "published", permalinks: [] };
   const recorded = (ids: string[]) => recordedMediaIds(db, req.account.id, ids);
   if (row.state === "publish_requested") {
+    // The last repost call's outcome is unknown: only the listing can say it went through, and a miss is no
+    // proof it did not (reconcileRepost): the run is checked again, never reposted again.
     const found = await reconcileRepost(threads, token, row, req.sourceMediaId, clock.now(), recorded);
-    if (found.kind === "published") {
-      await markReposted(deps, row, found.mediaId, found.permalink);
-      return { kind: "published", permalinks: [] };
-    }
     if (found.kind === "unknown") return { kind: "needs_check", reason: found.reason };
-    if (req.republishAllowed === false) {
-      return {
-        kind: "failed",
-        reason: `gave up: the repost was checked and is certainly not on Threads, and the attempts are used up (last error: ${row.error ?? "the repost call's outcome was unknown"})`,
-      };
-    }
+    await markReposted(deps, row, found.mediaId, found.permalink);
+    return { kind: "published", permalinks: [] };
   }
   const quota = await checkQuota(deps, req, ledger);
   if (quota) return quota;
@@ -478,24 +475,51 @@ async function repostPart(deps: PublisherDeps, req: RepostRequest, ledger: Ledge
     repostId = await threads.repost(token, req.sourceMediaId);
   } catch (error) {
     if (error instanceof ThreadsApiError && !error.outcomeUnknown) {
-      // Refused: nothing was reposted by this call. Refused because a repost exists already (Threads' repost
-      // is a toggle) that an earlier call of this run made and the listing did not show yet: take that one.
-      const earlier = isNotFoundRefusal(error)
-        ? undefined
-        : await findRepost(threads, token, req.sourceMediaId, row.updated_at, recorded).catch(
-            () => undefined,
-          );
-      if (earlier) {
-        await markReposted(deps, row, earlier.id, earlier.permalink ?? null);
-        return { kind: "published", permalinks: [] };
-      }
-      await updatePart(db, row.id, { state: "pending", error: error.message }, clock.now());
+      // Refused: nothing was reposted by this call (and no earlier call of this run can have: a call whose
+      // outcome was unknown is never followed by another). A refusal because the post is reposted already
+      // (by hand in the app, say) is a refusal like any other: this run did not make that repost.
+      const worded =
+        error.kind === "permanent" && !isNotFoundRefusal(error)
+          ? refusedRepost(error, req.sourceMediaId)
+          : error;
+      await updatePart(db, row.id, { state: "pending", error: worded.message }, clock.now());
       row.state = "pending";
+      throw worded;
     }
     throw error;
   }
   await markReposted(deps, row, repostId, null);
   return { kind: "published", permalinks: [] };
+}
+
+/**
+ * A permanent refusal of the repost, worded for the run's history: "Threads refused to repost post X:
+ * <Meta's message>" instead of the raw API error. Still a permanent ThreadsApiError (the outcome is "failed";
+ * `mayBeQuotaRefusal` still reads its code); the source then rests for the cooldown (recycle.repository.ts).
+ */
+function refusedRepost(error: ThreadsApiError, sourceMediaId: string): ThreadsApiError {
+  return new ThreadsApiError({
+    kind: error.kind,
+    message: `Threads refused to repost post ${sourceMediaId}: ${metaMessageOf(error)}; the post is not picked again within the schedule's cooldown`,
+    endpoint: error.endpoint,
+    code: error.code,
+    subcode: error.subcode,
+    httpStatus: error.httpStatus,
+    fbtraceId: error.fbtraceId,
+    userMessage: error.userMessage,
+    outcomeUnknown: false,
+    cause: error,
+  });
+}
+
+/** Meta's own message of an API error: without "Threads API error (code …): ", "(#100) " and " [POST …]". */
+function metaMessageOf(error: ThreadsApiError): string {
+  const text = error.message
+    .replace(/^Threads API error \([^)]*\): /, "")
+    .replace(/ \[[A-Z]+ [^\]]*\]$/, "")
+    .replace(/^\(#\d+\) /, "")
+    .trim();
+  return (text || error.message).replace(/\.$/, "");
 }
 
 async function markReposted(

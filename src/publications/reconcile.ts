@@ -140,16 +140,22 @@ function describe(error: unknown): string {
 }
 
 /**
- * How long after the repost call a repost that went through is surely listed in `/me/threads`. UNVERIFIED:
- * Meta does not say how soon a repost is listed; its lists are read-after-write in practice, and two minutes
- * leave room. Before that, a repost not found is "unknown" (checked again later); after it, "absent".
+ * How long after the repost call a repost that went through is normally listed in `/me/threads`. UNVERIFIED:
+ * Meta does not say how soon a repost is listed. Before that, a repost not found is only "not listed yet";
+ * after it, the reason asks the user to look (the run still checks again: a lagging listing may show it).
  */
 export const REPOST_LISTED_WITHIN_MS = 2 * 60_000;
 
 /**
  * Whether a repost whose call had an unknown outcome exists: a REPOST_FACADE in `/me/threads` whose
  * `reposted_post` is the source, made around the call, and not one another ledger part records already.
- * There is no container to ask, so "absent" is only said once the repost would surely be listed.
+ *
+ * A repost not found is never "absent": there is no container to ask, Meta offers no field that says whether
+ * this account reposted a post (none found in Meta's reference nor in the client libraries searched: a media
+ * object tells who made it, not who reposted it), and a listing may lag. Sending the repost again on a listing miss alone
+ * could undo the first (Threads' repost is a toggle in the app; UNVERIFIED what the API does with a second
+ * call) while the ledger said published. So it stays "unknown": the run keeps looking, and after
+ * REPOST_LISTED_WITHIN_MS its reason asks the user to check the account's Reposts tab.
  */
 export async function reconcileRepost(
   threads: ThreadsClient,
@@ -158,7 +164,7 @@ export async function reconcileRepost(
   sourceMediaId: string,
   now: number,
   recorded: (mediaIds: string[]) => Promise<ReadonlySet<string>>,
-): Promise<Reconciled> {
+): Promise<Extract<Reconciled, { kind: "published" | "unknown" }>> {
   try {
     const found = await findRepost(threads, token, sourceMediaId, row.updated_at, recorded);
     if (found) return { kind: "published", mediaId: found.id, permalink: found.permalink ?? null };
@@ -168,10 +174,16 @@ export async function reconcileRepost(
       reason: `could not list /me/threads to look for the repost: ${describe(error)}`,
     };
   }
-  if (now - row.updated_at >= REPOST_LISTED_WITHIN_MS) return { kind: "absent", containerUsable: false };
+  if (now - row.updated_at < REPOST_LISTED_WITHIN_MS) {
+    return {
+      kind: "unknown",
+      reason: `the repost of post ${sourceMediaId} was not found in /me/threads yet; it is looked for again before any new repost`,
+    };
+  }
+  const minutes = Math.floor((now - row.updated_at) / 60_000);
   return {
     kind: "unknown",
-    reason: `the repost of post ${sourceMediaId} was not found in /me/threads yet; it is looked for again before any new repost`,
+    reason: `the repost of post ${sourceMediaId} may or may not have gone through: it is not in /me/threads ${minutes} minute${minutes === 1 ? "" : "s"} after the call, and Threads cannot be asked whether this account reposted a post. It is not sent again, since a second repost could undo the first (Threads' repost is a toggle). Check the account's Reposts tab on Threads and repost the post by hand if it is not there; this run keeps looking for it`,
   };
 }
 

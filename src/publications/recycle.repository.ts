@@ -3,9 +3,19 @@ import type { Db } from "../db/connect.js";
 /** The error a recycling publication gets when its source post is gone from Threads (see `goneSources`). */
 export const SOURCE_GONE_PREFIX = "the post to recycle is gone from Threads";
 
+/** How a ghost post's stored part reads (`serialisePart` is JSON.stringify: no spaces). */
+const GHOST_SPEC_LIKE = '%"is_ghost_post":true%';
+
 /**
  * The account's own root posts this install published (ledger parts at position 0, published, with a media
- * id, not deleted), except reposts and quotes (recycling publications); optionally only those of some groups.
+ * id, not deleted), except reposts and quotes (recycling publications) and ghost posts; optionally only those
+ * of some groups.
+ *
+ * Ghost posts are archived by Threads 24 hours after publishing and cannot be reposted (the sandbox refuses
+ * them, UNVERIFIED at Meta) nor usefully quoted. Whether a post was one is read from what it was published
+ * from: its group's first part (`post_parts`, position 0) or the run's own stored post (`runs.payload_json`;
+ * only a first part can be a ghost post, so the whole list is searched). A group edited since it was published
+ * is read as it is now; a post that Threads then refuses rests for the cooldown (`listRecycleHistory`).
  */
 export async function listRecycleCandidates(
   db: Db,
@@ -16,6 +26,10 @@ export async function listRecycleCandidates(
   let q = db
     .selectFrom("publication_parts as p")
     .innerJoin("publications as pub", "pub.id", "p.publication_id")
+    .leftJoin("runs as r", "r.id", "pub.run_id")
+    .leftJoin("post_parts as spec", (join) =>
+      join.onRef("spec.group_id", "=", "pub.group_id").on("spec.position", "=", 0),
+    )
     .select(["p.media_id", "p.updated_at", "pub.published_at"])
     .where("pub.account_id", "=", accountId)
     .where("p.position", "=", 0)
@@ -24,15 +38,26 @@ export async function listRecycleCandidates(
     // Not deleted, nor being deleted (migration 0010): a deleted post cannot be reposted or quoted.
     .where("p.delete_state", "is", null)
     // Ordinary posts only: a repost's media id is the repost's, and a quote is itself a recycling.
-    .where("pub.action", "is", null);
+    .where("pub.action", "is", null)
+    // Not a ghost post (archived after 24 h): neither the group's first part nor the run's stored post.
+    .where((eb) =>
+      eb.or([eb("spec.spec_json", "is", null), eb("spec.spec_json", "not like", GHOST_SPEC_LIKE)]),
+    )
+    .where((eb) =>
+      eb.or([eb("r.payload_json", "is", null), eb("r.payload_json", "not like", GHOST_SPEC_LIKE)]),
+    );
   if (groupIds !== null) q = q.where("pub.group_id", "in", [...groupIds]);
   const rows = await q.orderBy("p.id").execute();
   return rows.map((r) => ({ mediaId: r.media_id!, publishedAt: Number(r.published_at ?? r.updated_at) }));
 }
 
 /**
- * When each post was last recycled (reposted or quoted; ms, by media id): every recycling publication that
- * did not fail. The ones whose source was gone are `goneSources`.
+ * When each post was last recycled (reposted or quoted; ms, by media id): every recycling publication,
+ * failed ones too. A repost or quote that Threads refused for good (a ghost post, a post the user already
+ * reposted by hand in the app: Threads' repost is a toggle) would be refused again at once, so the post rests
+ * for the cooldown like a recycled one and the next runs pick others (without this, the schedule would pick
+ * the same refused post every run). A failure for any other reason rests it too: its run used its attempts.
+ * The ones whose source was gone are `goneSources` (never chosen again).
  */
 export async function listRecycleHistory(db: Db, accountId: number): Promise<Map<string, number>> {
   const rows = await db
@@ -40,7 +65,6 @@ export async function listRecycleHistory(db: Db, accountId: number): Promise<Map
     .select((eb) => ["source_media_id", eb.fn.max("created_at").as("last")])
     .where("account_id", "=", accountId)
     .where("source_media_id", "is not", null)
-    .where("state", "!=", "failed")
     .groupBy("source_media_id")
     .execute();
   return new Map(rows.map((r) => [r.source_media_id!, Number(r.last)]));

@@ -205,6 +205,26 @@ export async function setSourceMedia(db: Db, id: number, mediaId: string): Promi
 }
 
 /**
+ * The posts that the account's other unfinished runs (planned again, running, being checked) chose to repost
+ * or quote: chosen but not yet in the publications' history, so no other run may choose them meanwhile.
+ */
+export async function sourcesOfUnfinishedRuns(
+  db: Db,
+  accountId: number,
+  exceptRunId: number,
+): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom("runs")
+    .select("source_media_id")
+    .where("account_id", "=", accountId)
+    .where("id", "!=", exceptRunId)
+    .where("source_media_id", "is not", null)
+    .where("state", "in", ["planned", "running", "needs_check"])
+    .execute();
+  return new Set(rows.map((r) => r.source_media_id!));
+}
+
+/**
  * Running runs whose lease ran out (their node died or stalled) go to `needs_check`: something may
  * have reached Threads, so nothing is published again before Threads has been asked.
  */

@@ -2,7 +2,7 @@
  * Which earlier post a repost or quote schedule recycles (pure). The candidates are the account's own root
  * posts that this install published (the ledger); the rule restricts them to posts at least `minAgeMs` old,
  * not recycled within `cooldownMs`, and not excluded (a post with a live repost cannot be reposted again:
- * Threads' repost is a toggle); then:
+ * Threads' repost is a toggle; nor may a post another unfinished run of the account chose); then:
  * - `top`: the most viewed (then most liked, then the oldest), from the insights the caller read;
  * - `oldest`: evergreen rotation, the least recently recycled first (never recycled before any), and among
  *   equals the oldest post;
@@ -32,7 +32,7 @@ export interface RecycleInput {
   candidates: readonly RecycleCandidate[];
   /** When each post was last recycled (ms), by media id. */
   lastRecycled: ReadonlyMap<string, number>;
-  /** Posts that may not be chosen (a live repost of them exists). */
+  /** Posts that may not be chosen (a live repost of them exists, or another unfinished run chose them). */
   excluded?: ReadonlySet<string>;
   /** `top`: the post's insights, by media id (missing: 0). */
   scores?: ReadonlyMap<string, { views?: number; likes?: number }>;
@@ -59,7 +59,7 @@ export function pickRecycleSource(rule: RecycleRule, input: RecycleInput): Recyc
   const eligible = eligibleSources(rule, input);
   if (eligible.length === 0) {
     return {
-      none: `none of the account's ${input.candidates.length} post${input.candidates.length === 1 ? "" : "s"} is older than ${formatMinutes(rule.minAgeMs / 60_000)} and out of the ${formatMinutes(rule.cooldownMs / 60_000)} cooldown${input.excluded && input.excluded.size > 0 ? " (posts with a live repost are left out)" : ""}`,
+      none: `none of the account's ${input.candidates.length} post${input.candidates.length === 1 ? "" : "s"} is older than ${formatMinutes(rule.minAgeMs / 60_000)} and out of the ${formatMinutes(rule.cooldownMs / 60_000)} cooldown${input.excluded && input.excluded.size > 0 ? " (posts with a live repost or chosen by another unfinished run are left out)" : ""}`,
     };
   }
   const last = (c: RecycleCandidate) => input.lastRecycled.get(c.mediaId) ?? Number.NEGATIVE_INFINITY;

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 
 // biome-ignore lint/suspicious/noExplicitAny: migrations must not depend on the current table types.
 type AnyDB = Kysely<any>;
@@ -31,8 +31,20 @@ export async function up(db: AnyDB): Promise<void> {
     .execute();
 }
 
-/** Repost and quote schedules cannot run on older code: they are removed with their unclaimed runs' source. */
+/**
+ * Repost and quote schedules cannot run on older code: they are removed with their runs' source. Their runs
+ * not finished (planned, or being checked: a repost or quote may already be on Threads) are cancelled first,
+ * with the reason, as 0010's down does for deletes: older code would otherwise take a run that lost its
+ * schedule for an ordinary post and skip it as "the schedule was removed", saying nothing of what may be out.
+ */
 export async function down(db: AnyDB): Promise<void> {
+  const recycling = sql`(schedule_id in (select id from schedules where action <> 'post') or source_media_id is not null)`;
+  await sql`update runs set state = 'cancelled', reason = 'cancelled: downgraded below migration 0011 (repost and quote schedules); nothing of it was sent' where job = 'post' and state = 'planned' and ${recycling} and not exists (select 1 from publications where publications.run_id = runs.id)`.execute(
+    db,
+  );
+  await sql`update runs set state = 'cancelled', reason = 'cancelled: downgraded below migration 0011 (repost and quote schedules) while it was being checked; its repost or quote may be on Threads: look at the account on Threads' where job = 'post' and state in ('planned', 'needs_check', 'running') and ${recycling}`.execute(
+    db,
+  );
   await db.deleteFrom("schedules").where("action", "!=", "post").execute();
   await db.schema.dropIndex("publications_source_idx").execute();
   await db.schema.alterTable("publications").dropColumn("source_media_id").execute();

@@ -120,7 +120,10 @@ async function runPostJob(
   if ("skip" in picked) return { state: "skipped", reason: picked.skip };
   if ("fail" in picked) return { state: "failed", reason: picked.fail };
   // A quote is the group's post quoting the chosen one: its first part carries quote_post_id.
-  const chosen = quoted === undefined ? picked : { ...picked, parts: withQuote(picked.parts, quoted) };
+  const quoting = quoted === undefined ? undefined : withQuote(picked, quoted);
+  if (quoting && "skip" in quoting)
+    return { state: "skipped", groupId: picked.groupId, reason: quoting.skip };
+  const chosen = quoting ?? picked;
   const issues = validateGroup(chosen.parts);
   if (issues.length > 0) {
     const text = issues.map(formatIssue).join("; ");
@@ -285,8 +288,25 @@ function recycleContext(ctx: JobContext): RecycleContext {
   return { db: ctx.db, threads: ctx.threads, logger: ctx.logger, now: ctx.clock.now(), random: ctx.random };
 }
 
-function withQuote(parts: PostPart[], mediaId: string): PostPart[] {
-  return parts.map((part, i) => (i === 0 ? { ...part, quote_post_id: mediaId } : part));
+/**
+ * The group's parts quoting `mediaId` (its first part gets quote_post_id). A group whose first part quotes a
+ * post of its own is not replaced silently: the run is skipped with what to change.
+ */
+function withQuote(
+  picked: { groupId: number | null; parts: PostPart[] },
+  mediaId: string,
+): { groupId: number | null; parts: PostPart[] } | { skip: string } {
+  const own = picked.parts[0]?.quote_post_id;
+  if (own !== undefined && own !== "" && own !== mediaId) {
+    const group = picked.groupId === null ? "the post" : `post group ${picked.groupId}`;
+    return {
+      skip: `${group} already quotes post ${own} (quote_post_id on its first part), so it cannot quote post ${mediaId} for this quote schedule: remove quote_post_id from the group, or take the group out of the schedule`,
+    };
+  }
+  return {
+    ...picked,
+    parts: picked.parts.map((part, i) => (i === 0 ? { ...part, quote_post_id: mediaId } : part)),
+  };
 }
 
 /** A repost schedule's run: chooses the earlier post (once) and reposts it through the ledger. */

@@ -20,7 +20,7 @@ import type { RecycleSource } from "../../schedules/pick-state.js";
 import { eligibleSources, pickRecycleSource, type RecycleRule } from "../../schedules/recycle-pick.js";
 import type { ThreadsClient } from "../../threads/client.js";
 import { isNotFoundRefusal, ThreadsApiError } from "../../threads/errors.js";
-import { setSourceMedia } from "../runs.repository.js";
+import { setSourceMedia, sourcesOfUnfinishedRuns } from "../runs.repository.js";
 
 /** Insights younger than this are read from the snapshots instead of Threads. */
 const INSIGHTS_FRESH_MS = 24 * 60 * 60_000;
@@ -57,8 +57,11 @@ export async function chooseSource(
   const gone = await goneSources(db, account.id);
   const candidates = all.filter((c) => !gone.has(c.mediaId));
   const lastRecycled = await recycleHistory(db, account.id);
-  const excluded = source.action === "repost" ? await liveReposts(db, account.id) : undefined;
-  const base = { candidates, lastRecycled, now: ctx.now, ...(excluded ? { excluded } : {}) };
+  // Left out: a post with a live repost (a repost schedule: Threads' repost is a toggle), and a post another
+  // unfinished run of the account chose (two schedules of one account never recycle the same post at once).
+  const excluded = await sourcesOfUnfinishedRuns(db, account.id, run.id);
+  if (source.action === "repost") for (const id of await liveReposts(db, account.id)) excluded.add(id);
+  const base = { candidates, lastRecycled, now: ctx.now, excluded };
   const scores =
     rule.from === "top"
       ? await readScores(
