@@ -24,7 +24,7 @@ describe.each(DIALECTS)("repost and quote schedules on %s", (dialect) => {
   /** An account whose post schedule publishes `texts` on the first day (10:00, 10:30, …) and then stops. */
   async function setup(texts: string[]) {
     env = await createEngineEnv(dialect, { start: START, engine: { leaseMs: LEASE_MS } });
-    const { account, userId } = await env.addAccount();
+    const { account, userId, token } = await env.addAccount();
     const groups: number[] = [];
     for (const [i, text] of texts.entries()) groups.push(await env.addGroup(account.id, text, `g${i}`));
     const times = texts.map((_, i) => `10:${String(i * 30).padStart(2, "0")}`);
@@ -39,7 +39,7 @@ describe.each(DIALECTS)("repost and quote schedules on %s", (dialect) => {
     for (const [i] of texts.entries()) await env.runAt(TEN + i * 30 * MINUTE);
     const posts = env.sandbox.published(userId);
     expect(posts.map((p) => p.text)).toEqual(texts);
-    return { account, userId, posts, groups };
+    return { account, userId, token, posts, groups };
   }
 
   const runAtTwelve = async (scheduleId: number, day = 0) =>
@@ -156,23 +156,18 @@ describe.each(DIALECTS)("repost and quote schedules on %s", (dialect) => {
   });
 
   it("a source gone from Threads is skipped with the reason; the next run picks another", async () => {
-    const { account, userId, posts } = await setup(["first", "second"]);
+    const { account, userId, token, posts } = await setup(["first", "second"]);
     const scheduleId = await env.addSchedule(account.id, {
       kind: "fixed",
       times: ["12:00"],
       action: "repost",
       recycle: { from: "oldest", minAgeMinutes: 60 },
     });
-    env.sandbox.faults.add({
-      kind: "error",
-      path: `/v1.0/${posts[0]!.id}/repost`,
-      method: "POST",
-      error: {
-        code: 100,
-        subcode: 33,
-        message: `Unsupported post request. Object with ID '${posts[0]!.id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
-      },
+    // Deleted on Threads by hand: the repost answers 100/33 and a read of the post confirms it is gone.
+    const deleted = await env.sandbox.app.request(`/v1.0/${posts[0]!.id}?access_token=${token}`, {
+      method: "DELETE",
     });
+    expect(deleted.status).toBe(200);
     await env.runAt(TWELVE);
     const skipped = await runAtTwelve(scheduleId);
     expect(skipped).toMatchObject({ state: "skipped", source_media_id: posts[0]!.id });
@@ -192,6 +187,42 @@ describe.each(DIALECTS)("repost and quote schedules on %s", (dialect) => {
       undefined,
       undefined,
       posts[1]!.id,
+    ]);
+  });
+
+  it("a 100/33 on the repost of a post that still reads is not a source gone: the post is picked again", async () => {
+    // Meta's 100/33 also means "cannot be loaded due to missing permissions, or does not support this operation".
+    const { account, userId, posts } = await setup(["first", "second"]);
+    const scheduleId = await env.addSchedule(account.id, {
+      kind: "fixed",
+      times: ["12:00"],
+      action: "repost",
+      recycle: { from: "oldest", minAgeMinutes: 60 },
+    });
+    env.sandbox.faults.add({
+      kind: "error",
+      path: `/v1.0/${posts[0]!.id}/repost`,
+      method: "POST",
+      error: {
+        code: 100,
+        subcode: 33,
+        message: `Unsupported post request. Object with ID '${posts[0]!.id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+      },
+    });
+    await env.runAt(TWELVE);
+    const refused = await runAtTwelve(scheduleId);
+    expect(refused).toMatchObject({ state: "failed", source_media_id: posts[0]!.id });
+    expect(refused.reason).not.toMatch(/gone from Threads/);
+
+    await env.runAt(TWELVE + DAY);
+    expect(await runAtTwelve(scheduleId, 1)).toMatchObject({
+      state: "published",
+      source_media_id: posts[0]!.id,
+    });
+    expect(env.sandbox.published(userId).map((p) => p.repostedPostId)).toEqual([
+      undefined,
+      undefined,
+      posts[0]!.id,
     ]);
   });
 

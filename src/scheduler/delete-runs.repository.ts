@@ -167,3 +167,18 @@ export async function plannedDeletesOf(db: Db, postRunIds: readonly number[]): P
   for (const r of rows) out.set(Number(r.job_key.slice(DELETE_PREFIX.length)), Number(r.run_at));
   return out;
 }
+
+/**
+ * How many delete runs of the account are still to run (planned, or waiting for a check): removing the account
+ * ends them skipped, and their posts stay on Threads.
+ */
+export async function countPlannedDeletesOfAccount(db: Db, accountId: number): Promise<number> {
+  const row = await db
+    .selectFrom("runs")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("job", "=", DELETE_JOB)
+    .where("account_id", "=", accountId)
+    .where("state", "in", ["planned", "needs_check"])
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
