@@ -119,6 +119,8 @@ export async function planAutoDelete(db: Db, postRunId: number, now: number): Pr
     .where("r.id", "=", postRunId)
     .executeTakeFirst();
   if (!row || row.account_id === null) return undefined;
+  // The ledger keeps no Threads timestamp of a part: a post found late by reconciliation counts from when the
+  // ledger recorded it (a little later than Threads' own time, never earlier).
   const publishedAt = row.published_at === null ? now : Number(row.published_at);
   return insertDeleteRun(db, {
     postRunId,
