@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { deleteAfterField, formatDeleteAfter, parseDeleteAfter } from "./delete-after.schema.js";
+import {
+  deleteAfterField,
+  formatDeleteAfter,
+  NEVER_DELETE,
+  parseDeleteAfter,
+} from "./delete-after.schema.js";
 
 describe("delete-after", () => {
   it("reads hours, minutes, days and none; shows them back", () => {
@@ -26,5 +31,17 @@ describe("delete-after", () => {
     expect(field.parse(120)).toBe(120);
     expect(field.parse(null)).toBeNull();
     expect(field.safeParse(5).success).toBe(false);
+  });
+
+  it("a schedule's never is its own value; a group's never is none", () => {
+    expect(parseDeleteAfter("never", { never: true })).toEqual({ minutes: NEVER_DELETE });
+    expect(parseDeleteAfter("none", { never: true })).toEqual({ minutes: null });
+    expect(parseDeleteAfter("never")).toEqual({ minutes: null });
+    const schedule = deleteAfterField("--delete-after", { never: true });
+    expect(schedule.parse("NEVER")).toBe(NEVER_DELETE);
+    expect(schedule.parse(0)).toBe(NEVER_DELETE);
+    expect(schedule.parse("none")).toBeNull();
+    expect(deleteAfterField("--delete-after").safeParse(0).success).toBe(false);
+    expect(formatDeleteAfter(NEVER_DELETE)).toBe("never");
   });
 });

@@ -1,6 +1,9 @@
 /**
  * "Delete after N hours" of a post group or schedule, as a user writes it: `24h`, `90m`, `2d`, `1h30m`, or `none`
- * (never; clears a setting). Stored as whole minutes. Pure (zod only), shared by the groups' and schedules' schemas.
+ * (clears a setting: a group's posts are then never deleted, a schedule's follow their group's). A schedule also
+ * takes `never`: its posts are never auto-deleted, whatever their group says (stored as NEVER_DELETE, 0 minutes);
+ * for a group `never` is `none`. Stored as whole minutes. Pure (zod only), shared by the groups' and schedules'
+ * schemas.
  *
  * Limits: at least 15 minutes (a post's last calls, its permalink lookups, are over by then, and anything shorter
  * is more likely a slip of the unit), at most 90 days (further ahead is a calendar entry, not an auto-delete).
@@ -10,12 +13,22 @@ import { z } from "zod";
 export const MIN_DELETE_AFTER_MINUTES = 15;
 export const MAX_DELETE_AFTER_MINUTES = 90 * 24 * 60;
 
+/** A schedule's "never": its posts are not auto-deleted even when their group's delete-after says so. */
+export const NEVER_DELETE = 0;
+
 const UNIT_MINUTES: Record<string, number> = { d: 24 * 60, h: 60, m: 1 };
 
-/** Minutes, null for `none`, or the problem (without the label) of a text that is neither. */
-export function parseDeleteAfter(text: string): { minutes: number | null } | { problem: string } {
+/**
+ * Minutes, null for `none`, or the problem (without the label) of a text that is neither; with `never` (a
+ * schedule's), `never` is NEVER_DELETE rather than null.
+ */
+export function parseDeleteAfter(
+  text: string,
+  opts: { never?: boolean } = {},
+): { minutes: number | null } | { problem: string } {
   const value = text.trim().toLowerCase();
-  if (value === "none" || value === "never" || value === "off") return { minutes: null };
+  if (value === "never") return { minutes: opts.never ? NEVER_DELETE : null };
+  if (value === "none" || value === "off") return { minutes: null };
   if (/^\d+$/u.test(value)) {
     return { problem: `needs a unit: ${value}h for hours or ${value}m for minutes (or none)` };
   }
@@ -33,10 +46,14 @@ export function parseDeleteAfter(text: string): { minutes: number | null } | { p
   return { minutes };
 }
 
-/** `--delete-after` (or `deleteAfter` in JSON): a duration text, or a number of minutes from JSON; null clears. */
-export function deleteAfterField(label: string) {
+/**
+ * `--delete-after` (or `deleteAfter` in JSON): a duration text, or a number of minutes from JSON; null clears. A
+ * schedule's (`never: true`) also takes `never` (or 0 minutes from JSON): NEVER_DELETE.
+ */
+export function deleteAfterField(label: string, opts: { never?: boolean } = {}) {
   return z.unknown().transform((input, ctx): number | null => {
     if (input === null) return null;
+    if (opts.never && input === NEVER_DELETE) return NEVER_DELETE;
     if (typeof input === "number") {
       const ok =
         Number.isInteger(input) && input >= MIN_DELETE_AFTER_MINUTES && input <= MAX_DELETE_AFTER_MINUTES;
@@ -56,16 +73,16 @@ export function deleteAfterField(label: string) {
       });
       return z.NEVER;
     }
-    const read = parseDeleteAfter(input);
+    const read = parseDeleteAfter(input, opts);
     if ("minutes" in read) return read.minutes;
     ctx.addIssue({ code: "custom", message: `${label} ${read.problem}`, input });
     return z.NEVER;
   });
 }
 
-/** How a delete-after is shown: "24h", "90m" (as 1h30m), "2d"; "never" for null. */
+/** How a delete-after is shown: "24h", "90m" (as 1h30m), "2d"; "never" for null and NEVER_DELETE. */
 export function formatDeleteAfter(minutes: number | null): string {
-  if (minutes === null) return "never";
+  if (minutes === null || minutes === NEVER_DELETE) return "never";
   const d = Math.floor(minutes / 1440);
   const h = Math.floor((minutes % 1440) / 60);
   const m = minutes % 60;

@@ -165,15 +165,28 @@ describe.each(DIALECTS)("deletes from the command line on %s", (dialect) => {
       "2d",
     ]);
     expect(schedule.out).toMatch(/posts deleted after 2d/);
+    const never = await ok(["schedules", "edit", "1", "--delete-after", "never"]);
+    expect(never.out).toMatch(/posts never auto-deleted/);
+    const neverJson = await ok(["schedules", "list", "--json"]);
+    expect(JSON.parse(neverJson.out)[0]).toMatchObject({ deleteAfterMinutes: 0 });
     const cleared = await ok(["schedules", "edit", "1", "--delete-after", "none", "--json"]);
     expect(JSON.parse(cleared.out)[0]).toMatchObject({ deleteAfterMinutes: null });
 
     const planned = (await runsJson()).find((r) => r.job === "post");
     const jobs = await cli(["jobs", "--json"]);
     const run = planned ?? JSON.parse(jobs.out).find((j: { type: string }) => j.type === "run");
+    // A run still to come may yet post parts: refused, with the command that follows it as the hint.
+    const early = await cli(["runs", "delete", String(run.id), "--yes"]);
+    expect(early.code).not.toBe(0);
+    expect(early.err).toMatch(
+      new RegExp(
+        `Run ${run.id} is still publishing or being checked \\(it is planned\\): it can be deleted once it has ended\\. Run \`threads-scheduler runs\`\\.`,
+      ),
+    );
+    await ok(["runs", "cancel", String(run.id)]);
     const nothing = await cli(["runs", "delete", String(run.id), "--yes"]);
     expect(nothing.code).not.toBe(0);
-    expect(nothing.err).toMatch(/has nothing on Threads to delete/);
+    expect(nothing.err).toMatch(/has nothing on Threads to delete \(it is cancelled/);
   });
 
   it("a planned delete can be cancelled (the post stays); runs delete later writes a new one", async () => {
@@ -207,5 +220,61 @@ describe.each(DIALECTS)("deletes from the command line on %s", (dialect) => {
     expect(done.code, done.err).toBe(0);
     expect(done.out).not.toContain(`delete run ${planned.id})`);
     expect(done.out).toMatch(/deleted 1 post/);
+    // The delete run that ran shows as deleted in `runs`, though stored as published.
+    const deleteRunId = Number(/\(delete run (\d+)\)/.exec(done.out)![1]);
+    const row = (await ok(["runs"])).out.split("\n").find((l) => l.trim().startsWith(`${deleteRunId} `));
+    expect(row).toMatch(/\bdelete\s+deleted\s/);
+    expect((await runsJson()).find((r) => r.id === deleteRunId)).toMatchObject({ state: "published" });
+  });
+
+  it("groups export then import keeps a group's delete-after (JSON)", async () => {
+    t = await createTestDb(dialect);
+    dataDir = mkdtempSync(join(tmpdir(), "ts-cli-deletes-"));
+    await ok(["accounts", "add", "--sandbox-user", "saburo"]);
+    await ok([
+      "groups",
+      "add",
+      "--account",
+      "1",
+      "--name",
+      "flash",
+      "--delete-after",
+      "1d12h",
+      "--text",
+      "x",
+    ]);
+    await ok(["groups", "add", "--account", "1", "--name", "kept", "--text", "y"]);
+    const file = join(dataDir, "groups.json");
+    await ok(["groups", "export", "--account", "1", "--format", "json", "--out", file]);
+    await ok(["accounts", "add", "--sandbox-user", "shiro"]);
+    await ok(["groups", "import", "--account", "2", file]);
+    const groups = JSON.parse((await ok(["groups", "list", "--account", "2", "--json"])).out) as Array<{
+      name: string;
+      deleteAfterMinutes: number | null;
+    }>;
+    expect(groups.map((g) => [g.name, g.deleteAfterMinutes])).toEqual([
+      ["flash", 36 * 60],
+      ["kept", null],
+    ]);
+  });
+
+  it("accounts remove says its planned auto-deletes will not run and the posts stay up", async () => {
+    t = await createTestDb(dialect);
+    dataDir = mkdtempSync(join(tmpdir(), "ts-cli-deletes-"));
+    await ok(["accounts", "add", "--sandbox-user", "goro"]);
+    await ok(["groups", "add", "--account", "1", "--name", "g", "--delete-after", "2h", "--text", "up"]);
+    await ok(["post", "--account", "1", "--group", "1"]);
+    const no = terminal(["n"]);
+    expect((await cli(["accounts", "remove", "1"], no)).code).toBe(1);
+    expect(no.questions[0]).toMatch(
+      /Its 1 planned auto-delete will not run: that post stays on Threads \(delete them first with `threads-scheduler runs delete ID`\)/,
+    );
+    const removed = await ok(["accounts", "remove", "1", "--yes"]);
+    expect(removed.out).not.toMatch(/planned post/);
+    expect(removed.err).toMatch(
+      /1 planned auto-delete of @goro was skipped with it: its post stays on Threads/,
+    );
+    const deletes = await t.db.selectFrom("runs").select("state").where("job", "=", "delete").execute();
+    expect(deletes).toEqual([{ state: "skipped" }]);
   });
 });

@@ -4,6 +4,10 @@
  * answer, "does not exist" counted as deleted, the delete quota's wait, and a 190.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { NEVER_DELETE } from "../src/delete-after.schema.js";
+import { AppError } from "../src/errors.js";
+import { previewDelete } from "../src/scheduler/delete-now.js";
+import { insertDeleteRun } from "../src/scheduler/delete-runs.repository.js";
 import { DIALECTS } from "./helpers/db.js";
 import { createEngineEnv, DAY, type EngineEnv, HOUR, MINUTE } from "./helpers/engine.js";
 
@@ -91,6 +95,79 @@ describe.each(DIALECTS)("deletes through the engine on %s", (dialect) => {
     expect(await deleteRuns()).toEqual([]);
   });
 
+  it("a schedule's never keeps its posts even when the group says delete", async () => {
+    const { userId } = await setup(["kept by the schedule"], 60, NEVER_DELETE);
+    await env.runAt(TEN);
+    expect(env.sandbox.published(userId)).toHaveLength(1);
+    expect(await deleteRuns()).toEqual([]);
+    await env.runAt(TEN + 2 * HOUR);
+    expect(deleteCalls()).toEqual([]);
+  });
+
+  it("one live delete run per post run, whoever writes it and whatever its due time", async () => {
+    await setup(["raced"], null);
+    await env.runAt(TEN);
+    const postRun = (await env.runs({ job: "post" })).find((r) => r.due_at === TEN)!;
+    const write = (dueAt: number) =>
+      insertDeleteRun(env.db, { postRunId: postRun.id, accountId: postRun.account_id!, dueAt, now: TEN });
+    const [a, b] = await Promise.all([write(TEN + HOUR), write(TEN + 2 * HOUR)]);
+    expect([a, b].filter((r) => r !== undefined)).toHaveLength(1);
+    expect(await write(TEN + 3 * HOUR)).toBeUndefined();
+    expect(await deleteRuns()).toHaveLength(1);
+    // A delete that ended without deleting (cancelled) may be asked for again.
+    await env.db.updateTable("runs").set({ state: "cancelled" }).where("job", "=", "delete").execute();
+    expect(await write(TEN + 4 * HOUR)).toMatchObject({ state: "planned", due_at: TEN + 4 * HOUR });
+  });
+
+  it("runs delete refuses a post run that may still post parts; an ended one with parts up is deletable", async () => {
+    await setup(["one", "two"], null);
+    await env.runAt(TEN);
+    const postRun = (await env.runs({ job: "post" })).find((r) => r.due_at === TEN)!;
+    for (const state of ["planned", "running", "needs_check"] as const) {
+      await env.db.updateTable("runs").set({ state }).where("id", "=", postRun.id).execute();
+      const refused = await previewDelete(env.db, postRun.id).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(AppError);
+      expect(refused).toMatchObject({ code: "conflict", hint: { action: "follow_run", runId: postRun.id } });
+      expect((refused as Error).message).toMatch(
+        new RegExp(`^Run ${postRun.id} is still publishing or being checked \\(it is ${state}\\)`),
+      );
+      expect((refused as Error).message).not.toMatch(/`/);
+    }
+    for (const state of ["failed", "skipped", "cancelled", "missed", "published"] as const) {
+      await env.db.updateTable("runs").set({ state }).where("id", "=", postRun.id).execute();
+      expect((await previewDelete(env.db, postRun.id)).parts).toHaveLength(2);
+    }
+  });
+
+  it("a 100/33 on DELETE for a post that still reads: not recorded deleted, the run fails saying to reconnect", async () => {
+    const { userId } = await setup(["still up"], 60);
+    await env.runAt(TEN);
+    env.sandbox.faults.add({
+      method: "DELETE",
+      kind: "error",
+      error: { code: 100, subcode: 33, status: 400, message: "Object does not exist" },
+    });
+    await env.runAt(TEN + HOUR);
+    expect(env.sandbox.published(userId)[0]!.deletedAt).toBeUndefined();
+    const [part] = await parts();
+    expect(part).toMatchObject({ delete_state: "failed" });
+    expect(part!.delete_error).toMatch(/reconnect the account granting the threads_delete permission/);
+    const [run] = await deleteRuns();
+    expect(run).toMatchObject({ state: "failed" });
+    expect(run!.reason).toMatch(/still on Threads/);
+    // The read that settled it.
+    expect(env.requests.some((r) => r.method === "GET" && r.path === `/v1.0/${part!.media_id}`)).toBe(true);
+  });
+
+  it("a paused account's deletes still run", async () => {
+    const { account, userId } = await setup(["paused but deleted"], 60);
+    await env.runAt(TEN);
+    await env.services.accounts.pause(account.id);
+    await env.runAt(TEN + HOUR);
+    expect(env.sandbox.published(userId)[0]!.deletedAt).toBe(TEN + HOUR);
+    expect((await deleteRuns())[0]).toMatchObject({ state: "published" });
+  });
+
   it("deletes a chain last part first", async () => {
     const { userId } = await setup(["one", "two", "three"], 60);
     await env.runAt(TEN);
@@ -122,7 +199,8 @@ describe.each(DIALECTS)("deletes through the engine on %s", (dialect) => {
     const [done] = await deleteRuns();
     expect(done).toMatchObject({ state: "published", locked_by: null });
     expect(done!.reason).toMatch(/already gone from Threads/);
-    expect((await parts())[0]).toMatchObject({ delete_state: "deleted" });
+    // The re-send keeps the quota time of the first send (it took no second slot).
+    expect((await parts())[0]).toMatchObject({ delete_state: "deleted", deleted_at: TEN + HOUR });
     // The sandbox deleted it at the first call; the second was answered "does not exist".
     expect(env.sandbox.published(userId)[0]!.deletedAt).toBe(TEN + HOUR);
     expect(deleteCalls()).toHaveLength(2);

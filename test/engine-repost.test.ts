@@ -219,23 +219,18 @@ describe.each(DIALECTS)("repost and quote schedules on %s", (dialect) => {
   });
 
   it("a source gone from Threads is skipped with the reason; the next run picks another", async () => {
-    const { account, userId, posts } = await setup(["first", "second"]);
+    const { account, userId, token, posts } = await setup(["first", "second"]);
     const scheduleId = await env.addSchedule(account.id, {
       kind: "fixed",
       times: ["12:00"],
       action: "repost",
       recycle: { from: "oldest", minAgeMinutes: 60 },
     });
-    env.sandbox.faults.add({
-      kind: "error",
-      path: `/v1.0/${posts[0]!.id}/repost`,
-      method: "POST",
-      error: {
-        code: 100,
-        subcode: 33,
-        message: `Unsupported post request. Object with ID '${posts[0]!.id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
-      },
+    // Deleted on Threads by hand: the repost answers 100/33 and a read of the post confirms it is gone.
+    const deleted = await env.sandbox.app.request(`/v1.0/${posts[0]!.id}?access_token=${token}`, {
+      method: "DELETE",
     });
+    expect(deleted.status).toBe(200);
     await env.runAt(TWELVE);
     const skipped = await runAtTwelve(scheduleId);
     expect(skipped).toMatchObject({ state: "skipped", source_media_id: posts[0]!.id });
@@ -255,6 +250,42 @@ describe.each(DIALECTS)("repost and quote schedules on %s", (dialect) => {
       undefined,
       undefined,
       posts[1]!.id,
+    ]);
+  });
+
+  it("a 100/33 on the repost of a post that still reads is not a source gone: the post is picked again", async () => {
+    // Meta's 100/33 also means "cannot be loaded due to missing permissions, or does not support this operation".
+    const { account, userId, posts } = await setup(["first", "second"]);
+    const scheduleId = await env.addSchedule(account.id, {
+      kind: "fixed",
+      times: ["12:00"],
+      action: "repost",
+      recycle: { from: "oldest", minAgeMinutes: 60 },
+    });
+    env.sandbox.faults.add({
+      kind: "error",
+      path: `/v1.0/${posts[0]!.id}/repost`,
+      method: "POST",
+      error: {
+        code: 100,
+        subcode: 33,
+        message: `Unsupported post request. Object with ID '${posts[0]!.id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+      },
+    });
+    await env.runAt(TWELVE);
+    const refused = await runAtTwelve(scheduleId);
+    expect(refused).toMatchObject({ state: "failed", source_media_id: posts[0]!.id });
+    expect(refused.reason).not.toMatch(/gone from Threads/);
+
+    await env.runAt(TWELVE + DAY);
+    expect(await runAtTwelve(scheduleId, 1)).toMatchObject({
+      state: "published",
+      source_media_id: posts[0]!.id,
+    });
+    expect(env.sandbox.published(userId).map((p) => p.repostedPostId)).toEqual([
+      undefined,
+      undefined,
+      posts[0]!.id,
     ]);
   });
 

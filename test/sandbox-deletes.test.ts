@@ -124,6 +124,25 @@ describe("DELETE /{media-id}", () => {
     expect((error as Error).message).toMatch(/threads_delete/);
   });
 
+  it("a 100/33 on DELETE for a post that still reads is a refusal, never already deleted", async () => {
+    // Meta's 100/33 also means "cannot be loaded due to missing permissions, or does not support this operation".
+    const id = await textPost("still up");
+    running.sandbox.faults.add({
+      method: "DELETE",
+      kind: "error",
+      error: { code: 100, subcode: 33, status: 400, message: `Object with ID '${id}' does not exist` },
+    });
+    const error = await client.deletePost(token, id).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ThreadsApiError);
+    expect(error).toMatchObject({ kind: "permanent", code: 100, subcode: 33 });
+    expect((error as Error).message).toMatch(
+      /still on Threads: reconnect the account granting the threads_delete/,
+    );
+    expect(running.sandbox.published(userId)[0]!.deletedAt).toBeUndefined();
+    // Without the fault the same delete goes through.
+    expect(await client.deletePost(token, id)).toEqual({ deletedId: id, alreadyDeleted: false });
+  });
+
   it("a carousel's children go with it; a child alone is not a post to delete", async () => {
     const children = [];
     for (const n of [1, 2]) {

@@ -100,7 +100,10 @@ export interface SchedulesTable {
   version: ColumnType<number, number | undefined, number>;
   /** State of the pick policy (shuffle bag / sequential cursor), JSON. */
   pick_state_json: string | null;
-  /** Delete each post of this schedule this long after it was published (wins over the group's); null: the group's. Migration 0010. */
+  /**
+   * Delete each post of this schedule this long after it was published (wins over the group's); null: the group's;
+   * 0 (NEVER_DELETE, `--delete-after never`): never, even if the group's says so. Migration 0010.
+   */
   delete_after_minutes: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: number;
   updated_at: number;

@@ -68,6 +68,28 @@ describe("groups export → import", () => {
     expect(parseGroupsFile("e.json", groupsToJson(EVERY_OPTION)).groups).toEqual(EVERY_OPTION);
   });
 
+  it("carries a group's delete-after in JSON as delete_after, read back in minutes; a bad one is refused", () => {
+    const groups = [
+      { name: "flash", deleteAfterMinutes: 90, parts: [{ text: "gone soon" }] },
+      { name: "kept", parts: [{ text: "stays" }] },
+    ];
+    const json = groupsToJson([
+      ...groups,
+      { name: "none", deleteAfterMinutes: null, parts: [{ text: "x" }] },
+    ]);
+    const written = JSON.parse(json) as Array<Record<string, unknown>>;
+    expect(written.map((g) => g.delete_after)).toEqual(["1h30m", undefined, undefined]);
+    expect(Object.keys(written[0]!)).toEqual(["name", "delete_after", "parts"]);
+    expect(parseGroupsFile("e.json", json).groups).toEqual([
+      ...groups,
+      { name: "none", parts: [{ text: "x" }] },
+    ]);
+    const bad = JSON.stringify([{ name: "b", delete_after: "5m", parts: [{ text: "x" }] }]);
+    expect(() => parseGroupsFile("b.json", bad)).toThrow(/"delete_after" is too short: at least 15m/);
+    const number = JSON.stringify([{ name: "n", delete_after: 60, parts: [{ text: "x" }] }]);
+    expect(() => parseGroupsFile("n.json", number)).toThrow(/"delete_after" must be a duration like 24h/);
+  });
+
   it("round-trips every option through CSV, with short cells where they read back exactly", () => {
     const csv = groupsToCsv(EVERY_OPTION);
     expect(

@@ -7,7 +7,12 @@
  * phrases, a GIPHY id, poll options separated by "|") and Meta's JSON otherwise. What a CSV row cannot hold
  * (a carousel with a video before an image: the columns list images first; a URL or alt text with a "|") is
  * refused with the group named, so an export never imports back as something else: JSON holds everything.
+ *
+ * A group's delete-after goes in JSON only, as `"delete_after": "24h"` beside its name (the form `--delete-after`
+ * takes). CSV holds parts, one row each, and no group settings (nor its weight): a CSV import makes groups
+ * without one.
  */
+import { formatDeleteAfter } from "../delete-after.schema.js";
 import { AppError } from "../errors.js";
 import { type PostPart, pollOptions } from "../threads/post.js";
 import { CSV_COLUMNS } from "./import-csv.js";
@@ -19,12 +24,18 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = ["json", "csv"];
 export interface ExportedGroup {
   name: string;
   parts: PostPart[];
+  /** Its delete-after in minutes; null or absent: none. */
+  deleteAfterMinutes?: number | null;
 }
 
-/** `[{ "name", "parts" }]`, two-space indented, UTF-8. */
+/** `[{ "name", "delete_after"?, "parts" }]`, two-space indented, UTF-8. */
 export function groupsToJson(groups: readonly ExportedGroup[]): string {
   return `${JSON.stringify(
-    groups.map((g) => ({ name: g.name, parts: g.parts })),
+    groups.map((g) => ({
+      name: g.name,
+      ...(g.deleteAfterMinutes == null ? {} : { delete_after: formatDeleteAfter(g.deleteAfterMinutes) }),
+      parts: g.parts,
+    })),
     null,
     2,
   )}\n`;

@@ -35,6 +35,8 @@ export interface NewPostGroup {
 export interface ParsedGroup {
   name: string;
   parts: PostPart[];
+  /** Its delete-after in minutes (JSON's `"delete_after"`); absent: none. */
+  deleteAfterMinutes?: number;
 }
 
 /** One problem in an import file; `line` for CSV, `group` (1-based index) and its name for JSON. */

@@ -190,7 +190,15 @@ export function createGroupService(deps: GroupServiceDeps) {
       const now = clock.now();
       const created: PostGroup[] = [];
       for (const g of groups)
-        created.push(await insertGroup(trx, { accountId, name: g.name, parts: g.parts, now }));
+        created.push(
+          await insertGroup(trx, {
+            accountId,
+            name: g.name,
+            parts: g.parts,
+            now,
+            ...(g.deleteAfterMinutes === undefined ? {} : { deleteAfterMinutes: g.deleteAfterMinutes }),
+          }),
+        );
       return created;
     });
     return encoding === undefined ? { groups: created } : { groups: created, encoding };

@@ -1,4 +1,5 @@
 /** The JSON half of ./import.ts (the format is described there). Pure. */
+import { parseDeleteAfter } from "../delete-after.schema.js";
 import type { PostPart } from "../threads/post.js";
 import { formatIssue, formatIssueIn, validateGroup } from "../threads/preflight.js";
 import type { ImportIssue, ParsedGroup } from "./group.js";
@@ -41,7 +42,7 @@ export function parseJsonGroups(text: string): { groups: ParsedGroup[]; issues: 
   const issues: ImportIssue[] = [];
   const groups: ParsedGroup[] = [];
   list.forEach((entry: unknown, i) => {
-    const g = entry as { name?: unknown; parts?: unknown } | null;
+    const g = entry as { name?: unknown; parts?: unknown; delete_after?: unknown } | null;
     if (g === null || typeof g !== "object" || Array.isArray(g)) {
       issues.push({
         group: i + 1,
@@ -59,6 +60,8 @@ export function parseJsonGroups(text: string): { groups: ParsedGroup[]; issues: 
         ...(ja === undefined ? {} : { ja }),
       });
     if (name === "") add('the group needs a "name".', "グループに「name」（名前）が必要です。");
+    const deleteAfter = readDeleteAfter(g.delete_after);
+    if (deleteAfter !== undefined && "problem" in deleteAfter) add(deleteAfter.problem, deleteAfter.ja);
     if (!Array.isArray(g.parts)) {
       add('"parts" must be a list of parts.', "「parts」はパートのリストにしてください。");
       return;
@@ -77,7 +80,28 @@ export function parseJsonGroups(text: string): { groups: ParsedGroup[]; issues: 
     });
     if (parts.length !== g.parts.length) return;
     for (const issue of validateGroup(parts)) add(formatIssue(issue), formatIssueIn(issue, "ja"));
-    if (name !== "") groups.push({ name, parts });
+    if (name === "" || (deleteAfter !== undefined && "problem" in deleteAfter)) return;
+    groups.push({
+      name,
+      parts,
+      ...(deleteAfter?.minutes == null ? {} : { deleteAfterMinutes: deleteAfter.minutes }),
+    });
   });
   return { groups, issues };
+}
+
+/** A group's `"delete_after"` ("24h", "90m", "none"), as `--delete-after` reads it; undefined when absent. */
+function readDeleteAfter(
+  value: unknown,
+): { minutes: number | null } | { problem: string; ja: string } | undefined {
+  if (value === undefined || value === null) return undefined;
+  const read =
+    typeof value === "string"
+      ? parseDeleteAfter(value)
+      : { problem: `must be a duration like 24h or 90m, or none, not ${JSON.stringify(value)}` };
+  if ("minutes" in read) return read;
+  return {
+    problem: `"delete_after" ${read.problem}.`,
+    ja: `「delete_after」は 24h、90m、2d のような期間（15 分〜90 日）か none にしてください（${JSON.stringify(value)}）。`,
+  };
 }

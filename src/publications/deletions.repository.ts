@@ -47,7 +47,18 @@ export async function markDeleteRequested(
 ): Promise<boolean> {
   const result = await db
     .updateTable("publication_parts")
-    .set({ delete_state: "requested", deleted_at: now, delete_error: null })
+    // A re-send (still `requested` after a crash or a lost answer) keeps its first time: it holds the quota slot
+    // it took then, not a new one; a delete asked again after it failed is a new send at `now`.
+    .set((eb) => ({
+      delete_state: "requested",
+      deleted_at: eb
+        .case()
+        .when("delete_state", "=", "requested")
+        .then(eb.fn.coalesce("deleted_at", eb.val(now)))
+        .else(eb.val(now))
+        .end(),
+      delete_error: null,
+    }))
     .where("id", "=", partId)
     .where((eb) => eb.or([eb("delete_state", "is", null), eb("delete_state", "!=", "deleted")]))
     .where((eb) => {
@@ -65,10 +76,15 @@ export async function markDeleteRequested(
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** The part is gone; `deleted_at` stays the time its delete was (first) sent, which is what the quota counts. */
 export async function markPartDeleted(db: Db, partId: number, now: number): Promise<void> {
   await db
     .updateTable("publication_parts")
-    .set({ delete_state: "deleted", deleted_at: now, delete_error: null })
+    .set((eb) => ({
+      delete_state: "deleted",
+      deleted_at: eb.fn.coalesce("deleted_at", eb.val(now)),
+      delete_error: null,
+    }))
     .where("id", "=", partId)
     .execute();
 }

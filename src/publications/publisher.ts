@@ -423,7 +423,7 @@ export async function publishRepost(deps: PublisherDeps, req: RepostRequest): Pr
     outcome = await repostPart(deps, req, ledger);
   } catch (error) {
     outcome =
-      sourceGone(error, req.sourceMediaId) ?? (await quotaBehind(deps, req, error)) ?? outcomeOfError(error);
+      (await sourceGone(deps, req, error)) ?? (await quotaBehind(deps, req, error)) ?? outcomeOfError(error);
   }
   if (mayContinue(deps)) {
     await deps.control.afterPublishing((threads) => lookUpPermalinks(deps, threads, req, ledger));
@@ -438,9 +438,18 @@ export async function publishRepost(deps: PublisherDeps, req: RepostRequest): Pr
   return outcome;
 }
 
-function sourceGone(error: unknown, sourceMediaId: string): RepostOutcome | undefined {
+async function sourceGone(
+  deps: PublisherDeps,
+  req: RepostRequest,
+  error: unknown,
+): Promise<RepostOutcome | undefined> {
   if (!(error instanceof ThreadsApiError) || !isRepostCall(error) || !isNotFoundRefusal(error))
     return undefined;
+  // 100/33 also means "cannot be loaded due to missing permissions, or does not support this operation": the
+  // source is gone for good (never picked again) only when a read of it says so too.
+  const gone = await deps.threads.isGone(req.account.token, req.sourceMediaId).catch(() => false);
+  if (!gone) return undefined;
+  const sourceMediaId = req.sourceMediaId;
   return {
     kind: "source_gone",
     reason: `${SOURCE_GONE_PREFIX}: post ${sourceMediaId} (${error.message}); the next run picks another`,

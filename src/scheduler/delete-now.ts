@@ -31,7 +31,22 @@ export interface DeleteNowResult {
   parts: DeletablePart[];
 }
 
-/** What deleting post run `postRunId` would delete; refuses a run with nothing (left) on Threads. */
+/**
+ * The post run states that are final: nothing more of the run goes to Threads. A failed or skipped run may have
+ * some of its parts on Threads (a chain cut short), which may be deleted.
+ */
+const SETTLED_POST_STATES: ReadonlySet<RunState> = new Set<RunState>([
+  "published",
+  "failed",
+  "skipped",
+  "cancelled",
+  "missed",
+]);
+
+/**
+ * What deleting post run `postRunId` would delete; refuses a run not ended yet (it may still post parts) and a
+ * run with nothing (left) on Threads.
+ */
 export async function previewDelete(db: Db, postRunId: number): Promise<DeletePreview> {
   const run = await getRun(db, postRunId);
   if (!run) throw notFound("run", postRunId);
@@ -39,6 +54,15 @@ export async function previewDelete(db: Db, postRunId: number): Promise<DeletePr
     throw new AppError(
       "invalid_input",
       `Run ${postRunId} is a ${run.job} run, not a post: there is nothing to delete.`,
+    );
+  }
+  if (!SETTLED_POST_STATES.has(run.state)) {
+    // A post run still to come or under way (a planned retry, running, being checked) may still post parts: a
+    // chain's later parts would go up as replies to a deleted root, and no delete would ever see them.
+    throw new AppError(
+      "conflict",
+      `Run ${postRunId} is still publishing or being checked (it is ${run.state}${run.reason ? `: ${run.reason}` : ""}): it can be deleted once it has ended.`,
+      { hint: { action: "follow_run", runId: postRunId } },
     );
   }
   const parts = await deletablePartsOfRun(db, postRunId);
@@ -79,7 +103,7 @@ export async function deleteNow(deps: DeleteNowDeps, postRunId: number): Promise
   const claim = { nodeId: engine.nodeId, now, leaseUntil: now + engine.leaseMs };
   let run: RunRow | undefined;
   try {
-    if (preview.planned?.state === "running") throw busy(postRunId);
+    if (preview.planned?.state === "running") throw busy(postRunId, preview.planned.id);
     run = preview.planned
       ? await claimDeleteRunNow(db, preview.planned.id, claim)
       : await insertDeleteRun(db, { postRunId, accountId, dueAt: now, now, claimedBy: claim });
@@ -90,7 +114,7 @@ export async function deleteNow(deps: DeleteNowDeps, postRunId: number): Promise
       `The account of run ${postRunId} is publishing or deleting something right now (one at a time per account). Try again in a minute.`,
     );
   }
-  if (!run) throw busy(postRunId);
+  if (!run) throw busy(postRunId, preview.planned?.id);
   const settled = await engine.runAdopted(run);
   const parts = await deletablePartsOfRun(db, postRunId);
   if (settled) return { runId: run.id, state: settled.state, reason: settled.reason ?? null, parts };
@@ -102,9 +126,11 @@ export async function deleteNow(deps: DeleteNowDeps, postRunId: number): Promise
   };
 }
 
-function busy(postRunId: number): AppError {
+function busy(postRunId: number, deleteRunId: number | undefined): AppError {
+  const which = deleteRunId === undefined ? "its delete run" : `delete run ${deleteRunId}`;
   return new AppError(
     "conflict",
-    `Run ${postRunId} is being deleted right now: see how it ends in \`runs\` (its delete run's reason).`,
+    `Run ${postRunId} is being deleted right now: ${which}'s reason says how it ends.`,
+    { hint: { action: "follow_run", runId: deleteRunId ?? postRunId } },
   );
 }

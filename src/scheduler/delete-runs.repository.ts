@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import type { Db } from "../db/connect.js";
 import type { RunRow } from "../db/schema.js";
+import { NEVER_DELETE } from "../delete-after.schema.js";
 
 /**
  * The runs of the `delete` job: one per post run (job key `delete:{postRunId}`), planned when the post run settles
@@ -16,13 +17,20 @@ export function deleteJobKey(postRunId: number): string {
   return `${DELETE_PREFIX}${postRunId}`;
 }
 
+/**
+ * The predicate of the partial unique index runs_one_live_delete (migration 0010), as the ON CONFLICT target
+ * names it: literal values, so PostgreSQL can match the index (it cannot infer it from bound parameters).
+ */
+const LIVE_DELETE = sql<boolean>`job = 'delete' and state in ('planned', 'running', 'needs_check', 'published')`;
+
 /** What a delete run's payload names. */
 export interface DeletePayload {
   postRunId: number;
 }
 
 /**
- * The post run's delete-after in minutes: its schedule's when set, else its group's; null when neither has one.
+ * The post run's delete-after in minutes: its schedule's when set, else its group's; null when neither has one,
+ * or when the schedule says `never` (NEVER_DELETE: its posts are kept whatever their group says).
  * Why the schedule wins: a schedule's delete-after is a rule about everything it posts ("stories that vanish after
  * a day"), set later and more deliberately than a group's default.
  */
@@ -35,6 +43,7 @@ export async function deleteAfterOfRun(db: Db, postRunId: number): Promise<numbe
     .where("r.id", "=", postRunId)
     .executeTakeFirst();
   if (!row) return null;
+  if (row.schedule_minutes === NEVER_DELETE) return null;
   return row.schedule_minutes ?? row.group_minutes ?? null;
 }
 
@@ -64,40 +73,36 @@ export async function insertDeleteRun(
   },
 ): Promise<RunRow | undefined> {
   const jobKey = deleteJobKey(input.postRunId);
-  // A delete that failed, was skipped or cancelled may be asked for again (`runs delete`); one to come or done not.
-  const existing = await db
-    .selectFrom("runs")
-    .select("id")
-    .where("job_key", "=", jobKey)
-    .where("state", "in", ["planned", "running", "needs_check", "published"])
-    .executeTakeFirst();
-  if (existing) return undefined;
   const payload: DeletePayload = { postRunId: input.postRunId };
-  return db
-    .insertInto("runs")
-    .values({
-      job: DELETE_JOB,
-      job_key: jobKey,
-      schedule_id: null,
-      account_id: input.accountId,
-      due_at: input.dueAt,
-      run_at: input.dueAt,
-      slot: DELETE_SLOT,
-      local_date: null,
-      state: input.claimedBy ? "running" : "planned",
-      group_id: null,
-      attempts: input.claimedBy ? 1 : 0,
-      locked_by: input.claimedBy?.nodeId ?? null,
-      lease_until: input.claimedBy?.leaseUntil ?? null,
-      reason: null,
-      payload_json: JSON.stringify(payload),
-      created_at: input.now,
-      updated_at: input.now,
-      finished_at: null,
-    })
-    .onConflict((oc) => oc.columns(["job_key", "due_at"]).doNothing())
-    .returningAll()
-    .executeTakeFirst();
+  return (
+    db
+      .insertInto("runs")
+      .values({
+        job: DELETE_JOB,
+        job_key: jobKey,
+        schedule_id: null,
+        account_id: input.accountId,
+        due_at: input.dueAt,
+        run_at: input.dueAt,
+        slot: DELETE_SLOT,
+        local_date: null,
+        state: input.claimedBy ? "running" : "planned",
+        group_id: null,
+        attempts: input.claimedBy ? 1 : 0,
+        locked_by: input.claimedBy?.nodeId ?? null,
+        lease_until: input.claimedBy?.leaseUntil ?? null,
+        reason: null,
+        payload_json: JSON.stringify(payload),
+        created_at: input.now,
+        updated_at: input.now,
+        finished_at: null,
+      })
+      // A delete that failed, was skipped or cancelled may be asked for again (`runs delete`); one to come or done
+      // not: the partial unique index runs_one_live_delete (migration 0010) holds one per post run, race or not.
+      .onConflict((oc) => oc.column("job_key").where(LIVE_DELETE).doNothing())
+      .returningAll()
+      .executeTakeFirst()
+  );
 }
 
 /**
@@ -114,6 +119,8 @@ export async function planAutoDelete(db: Db, postRunId: number, now: number): Pr
     .where("r.id", "=", postRunId)
     .executeTakeFirst();
   if (!row || row.account_id === null) return undefined;
+  // The ledger keeps no Threads timestamp of a part: a post found late by reconciliation counts from when the
+  // ledger recorded it (a little later than Threads' own time, never earlier).
   const publishedAt = row.published_at === null ? now : Number(row.published_at);
   return insertDeleteRun(db, {
     postRunId,
@@ -161,4 +168,19 @@ export async function plannedDeletesOf(db: Db, postRunIds: readonly number[]): P
   const out = new Map<number, number>();
   for (const r of rows) out.set(Number(r.job_key.slice(DELETE_PREFIX.length)), Number(r.run_at));
   return out;
+}
+
+/**
+ * How many delete runs of the account are still to run (planned, or waiting for a check): removing the account
+ * ends them skipped, and their posts stay on Threads.
+ */
+export async function countPlannedDeletesOfAccount(db: Db, accountId: number): Promise<number> {
+  const row = await db
+    .selectFrom("runs")
+    .select((eb) => eb.fn.countAll<number>().as("n"))
+    .where("job", "=", DELETE_JOB)
+    .where("account_id", "=", accountId)
+    .where("state", "in", ["planned", "needs_check"])
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }

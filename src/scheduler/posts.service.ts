@@ -5,6 +5,7 @@ import type { Db } from "../db/connect.js";
 import type { GroupService } from "../groups/groups.service.js";
 import { deleteQuotaUsage } from "../publications/deleter.js";
 import { type DeleteNowResult, type DeletePreview, deleteNow, previewDelete } from "./delete-now.js";
+import { countPlannedDeletesOfAccount } from "./delete-runs.repository.js";
 import type { Engine } from "./engine/engine.js";
 import { type PostAtRequest, type PostAtResult, planOneOff } from "./post-at.js";
 import { type PostNowRequest, type PostNowResult, postNow } from "./post-now.js";
@@ -59,6 +60,8 @@ export function createPostService(deps: PostServiceDeps) {
     },
     /** What `runs delete` would delete (see previewDelete). */
     deletePreview: (postRunId: number): Promise<DeletePreview> => previewDelete(db, postRunId),
+    /** The account's auto-deletes still to run (removing the account skips them: the posts stay up). */
+    plannedDeletes: (accountId: number): Promise<number> => countPlannedDeletesOfAccount(db, accountId),
     /** Deletes a post run's published parts now and waits for the outcome (see deleteNow). */
     deleteNow: (postRunId: number): Promise<DeleteNowResult> =>
       deleteNow({ db, clock, engine: deps.engine() }, postRunId),

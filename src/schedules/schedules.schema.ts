@@ -235,7 +235,7 @@ function settingsFields(n: ScheduleNames) {
     from: oneOf(recycleName(n, "from"), RECYCLE_FROM).optional(),
     minAge: durationOf(recycleName(n, "minAge")).optional(),
     cooldown: durationOf(recycleName(n, "cooldown")).optional(),
-    deleteAfterMinutes: deleteAfterField(n.deleteAfter ?? "deleteAfter").optional(),
+    deleteAfterMinutes: deleteAfterField(n.deleteAfter ?? "deleteAfter", { never: true }).optional(),
   };
 }
 

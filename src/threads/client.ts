@@ -4,7 +4,13 @@
  */
 import { type Clock, systemClock } from "../clock.js";
 import { type ContainerParams, containerFormFields } from "./container-params.js";
-import { deleteFailure, isGoneError, isPermissionCode, ThreadsApiError } from "./errors.js";
+import {
+  deleteFailure,
+  isGoneOnRead,
+  isNotFoundRefusal,
+  isPermissionCode,
+  ThreadsApiError,
+} from "./errors.js";
 import { GraphTransport, type Params, requireId } from "./graph-request.js";
 import { fetchSend, nodeHttpSend } from "./http-send.js";
 import {
@@ -299,8 +305,9 @@ export class ThreadsClient {
   /**
    * `DELETE /{media-id}` (permission threads_delete): deletes one of the account's own posts or replies, or undoes a
    * repost by deleting the repost's id. A post that no longer exists answers Graph's "does not exist" (100/33 by the
-   * Graph convention, UNVERIFIED for Threads): reported as `alreadyDeleted`, so a delete repeated after a lost
-   * answer settles as deleted. A missing permission is a permanent error that says to reconnect.
+   * Graph convention, UNVERIFIED for Threads), which also covers "missing permissions": confirmed with a read
+   * (`isGone`) and only then reported as `alreadyDeleted`, so a delete repeated after a lost answer settles as
+   * deleted while a post still up is never recorded deleted. A missing permission is a permanent error that says to reconnect.
    */
   async deletePost(token: string, mediaId: string): Promise<DeletedPost> {
     const path = `/${encodeURIComponent(mediaId)}`;
@@ -308,10 +315,13 @@ export class ThreadsClient {
     try {
       body = await this.graph("DELETE", path, token);
     } catch (error) {
-      if (error instanceof ThreadsApiError && isGoneError(error)) {
+      if (!(error instanceof ThreadsApiError)) throw error;
+      // 100/33 is also Meta's answer for "cannot be loaded due to missing permissions" (a token without
+      // threads_delete) or "does not support this operation": already deleted only when a read says gone too.
+      if (isNotFoundRefusal(error) && (await this.isGone(token, mediaId))) {
         return { deletedId: mediaId, alreadyDeleted: true };
       }
-      throw error instanceof ThreadsApiError ? deleteFailure(error, mediaId) : error;
+      throw deleteFailure(error, mediaId);
     }
     if (body.success !== true) {
       throw new ThreadsApiError({
@@ -325,6 +335,21 @@ export class ThreadsClient {
       deletedId: typeof deleted === "string" || typeof deleted === "number" ? String(deleted) : mediaId,
       alreadyDeleted: false,
     };
+  }
+
+  /**
+   * Whether the post is gone from Threads, by reading it (`GET /{id}?fields=id`, which any token may do for the
+   * account's own posts): true when the read answers "does not exist" (100/33 or a 404), false when it reads. Any
+   * other failure of the read is thrown (a transient one is retried by the caller, a 190 is a reconnect).
+   */
+  async isGone(token: string, mediaId: string): Promise<boolean> {
+    try {
+      await this.getMedia(token, mediaId, ["id"]);
+      return false;
+    } catch (error) {
+      if (error instanceof ThreadsApiError && isGoneOnRead(error)) return true;
+      throw error;
+    }
   }
 
   /** Authorization code → short-lived token. The code may arrive with Meta's trailing "#_". */

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
   classifyMetaError,
+  deleteFailure,
   httpError,
+  isGoneOnRead,
+  isNotFoundRefusal,
   isPublishCall,
   isQuotaRefusal,
   mayBeQuotaRefusal,
@@ -229,5 +232,28 @@ describe("THREADS_API__LINK_LIMIT_EXCEEDED", () => {
     const e = httpError(endpoint, "POST", 400, meta({ code: 100, message: "Invalid parameter" }));
     expect(e.linkLimitExceeded).toBe(false);
     expect(classifyMetaError(400, meta({ code: 100, message: "x" })).linkLimitExceeded).toBe(false);
+  });
+});
+
+describe("100/33 (does not exist, missing permissions, or unsupported)", () => {
+  const gone = meta({ code: 100, error_subcode: 33, message: "Object with ID '1' does not exist" });
+
+  it("is one predicate, for a write and a read alike; a read's plain 404 is gone too", () => {
+    expect(isNotFoundRefusal(httpError("DELETE /v1.0/{media-id}", "DELETE", 400, gone))).toBe(true);
+    expect(isNotFoundRefusal(httpError("POST /v1.0/1/repost", "POST", 400, gone))).toBe(true);
+    expect(isNotFoundRefusal(httpError("DELETE /v1.0/{media-id}", "DELETE", 400, meta({ code: 100 })))).toBe(
+      false,
+    );
+    expect(isGoneOnRead(httpError("GET /v1.0/{media-id}", "GET", 400, gone))).toBe(true);
+    expect(isGoneOnRead(httpError("GET /v1.0/{media-id}", "GET", 404, "Not Found"))).toBe(true);
+    expect(isGoneOnRead(httpError("GET /v1.0/{media-id}", "GET", 403, meta({ code: 10 })))).toBe(false);
+  });
+
+  it("on a delete of a post still there: a permanent refusal that says to reconnect granting threads_delete", () => {
+    const e = deleteFailure(httpError("DELETE /v1.0/{media-id}", "DELETE", 400, gone), "1805");
+    expect(e).toMatchObject({ kind: "permanent", code: 100, subcode: 33, retryable: false });
+    expect(e.message).toMatch(
+      /post 1805 .*still on Threads: reconnect the account granting the threads_delete/,
+    );
   });
 });

@@ -321,10 +321,21 @@ export function isRepostCall(error: ThreadsApiError): boolean {
 
 /**
  * Graph's "Object with ID … does not exist, cannot be loaded due to missing permissions, or does not support
- * this operation" (code 100, subcode 33): the post named is gone (deleted) or was never visible.
+ * this operation" (code 100, subcode 33): the one predicate for that answer. It is ambiguous: the post may be gone
+ * (deleted), or still there and merely out of this token's reach (a token without threads_delete deleting it, an
+ * id that cannot be deleted or reposted). A caller that would record a post as gone for good on a write's 100/33
+ * confirms it with a read first (`ThreadsClient.isGone`: `GET /{id}?fields=id`).
  */
 export function isNotFoundRefusal(error: ThreadsApiError): boolean {
   return !error.outcomeUnknown && error.code === 100 && error.subcode === 33;
+}
+
+/**
+ * A read (`GET /{id}`) that says the object is not there: 100/33, or a plain HTTP 404. Only a read answers this
+ * for a post the account owns (any token reads its own posts with threads_basic), so it settles a write's 100/33.
+ */
+export function isGoneOnRead(error: ThreadsApiError): boolean {
+  return isNotFoundRefusal(error) || (error.code === undefined && error.httpStatus === 404);
 }
 
 /**
@@ -352,15 +363,6 @@ export function mayBeQuotaRefusal(error: ThreadsApiError): boolean {
   );
 }
 
-/** Graph's "Object with ID … does not exist" (code 100, subcode 33): the convention Threads follows (UNVERIFIED). */
-const GONE_CODE = 100;
-const GONE_SUBCODE = 33;
-
-/** The call named an object that does not exist (any more): for a delete, the post is already gone. */
-export function isGoneError(error: ThreadsApiError): boolean {
-  return error.code === GONE_CODE && error.subcode === GONE_SUBCODE;
-}
-
 /** Threads refused a delete because of the 24 h delete quota (UNVERIFIED code: the sandbox answers 9, as for posts). */
 export function isDeleteQuotaRefusal(error: ThreadsApiError): boolean {
   return error.code === QUOTA_CODE || error.kind === "rate_limited";
@@ -371,6 +373,7 @@ export function isDeleteQuotaRefusal(error: ThreadsApiError): boolean {
  * threads_delete or the post is not the account's own) says to reconnect with threads_delete; others pass as they are.
  */
 export function deleteFailure(error: ThreadsApiError, mediaId: string): ThreadsApiError {
+  if (isNotFoundRefusal(error)) return undeletablePost(error, mediaId);
   if (error.kind !== "permanent" || !isPermissionCode(error.code)) return error;
   return new ThreadsApiError({
     kind: "permanent",
@@ -382,5 +385,25 @@ export function deleteFailure(error: ThreadsApiError, mediaId: string): ThreadsA
     userMessage: error.userMessage,
     cause: error,
     message: `Threads refused to delete post ${mediaId} (code ${error.code}): the account has not granted the threads_delete permission, or the post is not its own — reconnect the account with the threads_delete permission.`,
+  });
+}
+
+/**
+ * A `DELETE /{media-id}` answered 100/33 ("does not exist, cannot be loaded due to missing permissions, or does not
+ * support this operation") for a post a read still finds: it is NOT deleted. Most likely the token lacks
+ * threads_delete (Meta's wording covers "missing permissions"; UNVERIFIED which code Meta gives then), else the id
+ * cannot be deleted. Permanent: repeating it changes nothing until the account is reconnected.
+ */
+export function undeletablePost(error: ThreadsApiError, mediaId: string): ThreadsApiError {
+  return new ThreadsApiError({
+    kind: "permanent",
+    endpoint: error.endpoint,
+    code: error.code,
+    subcode: error.subcode,
+    httpStatus: error.httpStatus,
+    fbtraceId: error.fbtraceId,
+    userMessage: error.userMessage,
+    cause: error,
+    message: `Threads refused to delete post ${mediaId} (code ${error.code}/${error.subcode}: it cannot be loaded with this token or does not support deleting), yet the post can still be read, so it is still on Threads: reconnect the account granting the threads_delete permission, then delete it again.`,
   });
 }

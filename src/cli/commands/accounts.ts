@@ -259,6 +259,12 @@ export const accountsRemoveCommand: Command = {
     const services = await ctx.services();
     const account = await services.accounts.get(id);
     const active = (await services.schedules.list({ accountId: id, active: true })).length;
+    // Its planned auto-deletes end skipped with it: those posts stay on Threads.
+    const deletes = await services.posts.plannedDeletes(id);
+    const deletesNote =
+      deletes === 0
+        ? ""
+        : ` Its ${plural(deletes, "planned auto-delete")} will not run: ${deletes === 1 ? "that post stays" : "those posts stay"} on Threads (delete them first with \`threads-scheduler runs delete ID\`).`;
     const go = await confirm(ctx.prompt, ctx.output, {
       yes: flag(args, "yes"),
       what: `Removing account ${id} (@${account.username})`,
@@ -266,16 +272,22 @@ export const accountsRemoveCommand: Command = {
         active === 0
           ? "It has no active schedule"
           : `Its ${plural(active, "schedule")} ${active === 1 ? "stops" : "stop"}`
-      }; its run history is kept.`,
+      }; its run history is kept.${deletesNote}`,
     });
     if (!go) return 1;
     const removed = await services.accounts.remove(id);
-    const withdrawn =
-      removed.runsSkipped > 0 ? `, ${plural(removed.runsSkipped, "planned post")} skipped` : "";
+    // The skipped runs count its planned deletes too: they are said apart below.
+    const postsSkipped = Math.max(0, removed.runsSkipped - deletes);
+    const withdrawn = postsSkipped > 0 ? `, ${plural(postsSkipped, "planned post")} skipped` : "";
     ctx.output.out(
       `Removed account ${id} (@${account.username}): ${removed.schedulesStopped > 0 ? `${plural(removed.schedulesStopped, "schedule")} paused, ` : ""}${withdrawn ? `${withdrawn.slice(2)}, ` : ""}token wiped; its run history is kept. ` +
         `Add a token of @${account.username} again to restore it with its groups and schedules.`,
     );
+    if (deletes > 0) {
+      ctx.output.err(
+        `Note: ${plural(deletes, "planned auto-delete")} of @${account.username} ${deletes === 1 ? "was" : "were"} skipped with it: ${deletes === 1 ? "its post stays" : "their posts stay"} on Threads.`,
+      );
+    }
     return 0;
   },
 };

@@ -8,6 +8,7 @@ import {
 import { formatLocalTime } from "../../scheduler/planning/at.js";
 import { DEFAULT_MISFIRE_GRACE_MINUTES } from "../../scheduler/planning/index.js";
 import { ONE_OFF_SLOT } from "../../scheduler/post-at.js";
+import type { RunState } from "../../scheduler/run-state.js";
 import { type RunNames, runIdSchema, runListSchema } from "../../scheduler/runs.schema.js";
 import { oneOf } from "../../schema-fields.js";
 import { type Command, flag, parseInput, str, valuesOf } from "../command.js";
@@ -205,7 +206,7 @@ export const runsCommand: Command = {
         r.dueAt,
         r.username ? `@${r.username}` : r.job,
         r.slot,
-        runStateLabel(r),
+        shownState(r),
         r.attempts,
         [r.permalinks.join(" "), r.reason ?? "", deletionNote(r)].filter(Boolean).join(" — "),
       ]),
@@ -218,6 +219,14 @@ export const runsCommand: Command = {
     return 0;
   },
 };
+
+/**
+ * The state `runs` shows: a delete run that ran is stored as `published` (the run machine's one success state),
+ * which reads as if something had been posted: it is shown as `deleted` (display only; `--state published` finds it).
+ */
+function shownState(r: { job: string; state: RunState }): string {
+  return r.job === "delete" && r.state === "published" ? "deleted" : runStateLabel(r);
+}
 
 /** "deleted …" for a post run whose parts were deleted, "deletes …" for one whose delete is planned. */
 function deletionNote(r: { deletedAt: string | null; deleteAt: string | null }): string {

@@ -1,4 +1,4 @@
-import { formatDeleteAfter } from "../../delete-after.schema.js";
+import { formatDeleteAfter, NEVER_DELETE } from "../../delete-after.schema.js";
 import type { Schedule } from "../../schedules/schedule.js";
 import { describeAction, withoutGroupsWarning } from "../../schedules/schedule.js";
 import {
@@ -46,7 +46,7 @@ const SCHEDULE_FLAGS: Array<[string, string]> = [
   ],
   [
     "--delete-after D",
-    "delete each post this long after it is published: 24h, 90m, 2d (15m to 90d); wins over the group's; `none`: the group's",
+    "delete each post this long after it is published: 24h, 90m, 2d (15m to 90d); wins over the group's; `none`: the group's; `never`: never, even if the group's says so",
   ],
   ["--paused", "pause it (`schedules resume ID` resumes it)"],
   [
@@ -188,7 +188,7 @@ export const schedulesEditCommand: Command = {
   summary:
     "Change a schedule (any option of `schedules add`; the rest stays): its future runs are re-planned at once, in every running scheduler",
   usage:
-    "ID [--fixed HH:MM,… | --random HH:MM-HH:MM] [--count N] [--min-gap MIN] [--timezone TZ] [--days …] [--pick P] [--groups ID,…|all] [--misfire-grace MIN] [--until YYYY-MM-DD|none] [--delete-after D|none] [--paused]",
+    "ID [--fixed HH:MM,… | --random HH:MM-HH:MM] [--count N] [--min-gap MIN] [--timezone TZ] [--days …] [--pick P] [--groups ID,…|all] [--misfire-grace MIN] [--until YYYY-MM-DD|none] [--delete-after D|none|never] [--paused]",
   flags: SCHEDULE_FLAGS,
   options: SCHEDULE_OPTIONS,
   positionals: { min: 1, max: 1, names: "ID" },
@@ -319,6 +319,10 @@ export function describe(s: Schedule): string {
   const days = s.days.length === 7 ? "every day" : s.days.join(",");
   const action = describeAction(s);
   const deletes =
-    s.deleteAfterMinutes === null ? "" : `, posts deleted after ${formatDeleteAfter(s.deleteAfterMinutes)}`;
+    s.deleteAfterMinutes === null
+      ? ""
+      : s.deleteAfterMinutes === NEVER_DELETE
+        ? ", posts never auto-deleted"
+        : `, posts deleted after ${formatDeleteAfter(s.deleteAfterMinutes)}`;
   return `${when}, ${days}${s.until ? `, until ${s.until}` : ""}${deletes}${s.timezone ? ` (${s.timezone})` : ""}${action ? `, ${action}` : ""}`;
 }

@@ -4,11 +4,8 @@ import { retryDelay } from "../backoff.js";
 import type { DeletePayload } from "../delete-runs.repository.js";
 import type { RunControl } from "../engine/run-control.js";
 import type { Outcome } from "../runs.repository.js";
+import { heldOutcome, type PublishingAccounts, passAccountGate } from "./account-gate.js";
 import type { Job, JobContext } from "./job.js";
-import type { PublishingAccounts } from "./post-job.js";
-
-/** How long a delete held for an account that must be reconnected waits before looking again. */
-const HELD_RECHECK_MS = 5 * 60_000;
 
 /**
  * Deletes a post run's published parts (`delete:{postRunId}`): planned at publish time plus the group's or
@@ -28,21 +25,11 @@ async function runDeleteJob(
   run: RunRow,
   control: RunControl,
 ): Promise<Outcome> {
-  const now = ctx.clock.now();
   const payload = readPayload(run.payload_json);
   if (!payload) return { state: "failed", reason: "this delete run names no post run; nothing was deleted" };
-  if (run.account_id === null) return { state: "skipped", reason: "the account was removed" };
-  const loaded = await accounts.loadForPublishing(run.account_id, { evenIfPaused: true });
-  if ("skipped" in loaded) return { state: "skipped", reason: loaded.skipped };
-  if ("paused" in loaded) return { state: "skipped", reason: loaded.paused };
-  if ("held" in loaded) {
-    return {
-      state: "planned",
-      runAt: now + HELD_RECHECK_MS,
-      resetAttempts: true,
-      reason: `held: ${loaded.held}`,
-    };
-  }
+  const gate = await passAccountGate(accounts, run, ctx.clock.now(), { evenIfPaused: true });
+  if ("outcome" in gate) return gate.outcome;
+  const { loaded } = gate;
   const outcome = await deleteRunParts(
     { db: ctx.db, threads: ctx.threads, clock: ctx.clock, control },
     { runId: run.id, postRunId: payload.postRunId, account: { id: loaded.account.id, token: loaded.token } },
@@ -80,12 +67,7 @@ function toRunOutcome(outcome: DeleteOutcome, run: RunRow, ctx: JobContext): Out
       // Settling is refused anyway (the lease is gone); whoever holds the run re-sends what is `requested`.
       return { state: "needs_check", runAt: now, reason: outcome.reason };
     case "reauth":
-      return {
-        state: "planned",
-        runAt: now + HELD_RECHECK_MS,
-        resetAttempts: true,
-        reason: `held: ${outcome.reason}`,
-      };
+      return heldOutcome(now, outcome.reason);
     case "retry": {
       // Waiting for the delete quota is not a failure: it waits as long as it takes.
       if (outcome.quota) {

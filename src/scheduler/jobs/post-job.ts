@@ -1,4 +1,3 @@
-import type { AccountForPublishing } from "../../accounts/account.js";
 import type { Db } from "../../db/connect.js";
 import type { RunRow } from "../../db/schema.js";
 import { parsePartList } from "../../groups/group.js";
@@ -26,19 +25,13 @@ import { planAll } from "../planner.js";
 import { ONE_OFF_PREFIX } from "../post-at.js";
 import { prunePlannedDays } from "../prune-planned-days.js";
 import { type Outcome, setGroup } from "../runs.repository.js";
+import { heldOutcome, type LoadedAccount, type PublishingAccounts, passAccountGate } from "./account-gate.js";
 import type { Job, JobContext } from "./job.js";
 import { checkQuotedPost, chooseSource, type RecycleContext } from "./recycle-run.js";
 
-/** What the post job needs of the accounts feature (its service provides both). */
-export interface PublishingAccounts {
-  /** The account and its token, or why it cannot post now. */
-  loadForPublishing(id: number, opts?: { evenIfPaused?: boolean }): Promise<AccountForPublishing>;
-  /** Marks an account `reauth_required` with Meta's message. */
-  markReauth(accountId: number, reason: string): Promise<void>;
-}
+/** What the post job needs of the accounts feature: the account gate's (./account-gate.ts). */
+export type { PublishingAccounts };
 
-/** How long a post held for an account that must be reconnected waits before looking again. */
-const HELD_RECHECK_MS = 5 * 60_000;
 /** How often planning also deletes the records of days long past (one statement reading that table). */
 const PRUNE_EVERY_MS = 3_600_000;
 
@@ -79,25 +72,11 @@ async function runPostJob(
 ): Promise<Outcome> {
   const { db, clock } = ctx;
   const now = clock.now();
-  if (run.account_id === null) return { state: "skipped", reason: "the account was removed" };
-  let loaded = await accounts.loadForPublishing(run.account_id);
-  if ("paused" in loaded) {
-    // Pausing stops new posts. A run already under way (a ledger is open: part of it may be on Threads, or its
-    // outcome is being checked) is finished or checked, so the history says what is on Threads.
-    if (!(await hasLedger(db, run.id))) return { state: "skipped", reason: loaded.paused };
-    loaded = await accounts.loadForPublishing(run.account_id, { evenIfPaused: true });
-  }
-  if ("skipped" in loaded) return { state: "skipped", reason: loaded.skipped };
-  if ("paused" in loaded) return { state: "skipped", reason: loaded.paused };
-  if ("held" in loaded) {
-    // Nothing can have been sent: held like a post whose account is disconnected, never "uncertain".
-    return {
-      state: "planned",
-      runAt: now + HELD_RECHECK_MS,
-      resetAttempts: true,
-      reason: `held: ${loaded.held}`,
-    };
-  }
+  // Pausing stops new posts. A run already under way (a ledger is open: part of it may be on Threads, or its
+  // outcome is being checked) is finished or checked, so the history says what is on Threads.
+  const gate = await passAccountGate(accounts, run, now, { evenIfPaused: () => hasLedger(db, run.id) });
+  if ("outcome" in gate) return gate.outcome;
+  const { loaded } = gate;
   const { account, token } = loaded;
 
   // A repost or quote schedule's run recycles an earlier post of the account (migration 0011).
@@ -178,13 +157,7 @@ function outcomeToState(
     case "reauth":
       // Held like a post whose account was already disconnected: the attempts start again, so the misfire
       // grace applies and a post is not published days late when the account is finally reconnected.
-      return {
-        state: "planned",
-        runAt: now + HELD_RECHECK_MS,
-        reason: `held: ${outcome.reason}`,
-        groupId,
-        resetAttempts: true,
-      };
+      return { ...heldOutcome(now, outcome.reason), groupId };
     case "needs_check":
       return {
         state: "needs_check",
@@ -315,7 +288,7 @@ async function runRepost(
   accounts: PublishingAccounts,
   run: RunRow,
   control: RunControl,
-  loaded: Extract<AccountForPublishing, { token: string }>,
+  loaded: LoadedAccount,
   source: RecycleSource | undefined,
 ): Promise<Outcome> {
   const { account, token } = loaded;

@@ -19,7 +19,7 @@ import {
 import type { RecycleSource } from "../../schedules/pick-state.js";
 import { eligibleSources, pickRecycleSource, type RecycleRule } from "../../schedules/recycle-pick.js";
 import type { ThreadsClient } from "../../threads/client.js";
-import { isNotFoundRefusal, ThreadsApiError } from "../../threads/errors.js";
+import { isGoneOnRead, ThreadsApiError } from "../../threads/errors.js";
 import { setSourceMedia, sourcesOfUnfinishedRuns } from "../runs.repository.js";
 
 /** Insights younger than this are read from the snapshots instead of Threads. */
@@ -114,7 +114,8 @@ export async function checkQuotedPost(
     await ctx.threads.getMedia(account.token, mediaId, ["id"]);
     return undefined;
   } catch (error) {
-    if (!(error instanceof ThreadsApiError) || !isNotFoundRefusal(error)) return undefined;
+    // This read is the confirmation a write's 100/33 needs: the account reads its own posts with any token.
+    if (!(error instanceof ThreadsApiError) || !isGoneOnRead(error)) return undefined;
     const reason = `${SOURCE_GONE_PREFIX}: post ${mediaId} (${error.message}); the next run picks another`;
     await recordGoneSource(ctx.db, {
       runId: run.id,
