@@ -163,7 +163,8 @@ describe("ghost posts", () => {
 describe("location tags", () => {
   it("accepts digit and letter ids, refuses empty, spaced or non-string ones", () => {
     expect(issuesOf({ text: "渋谷なう", location_id: "110000000000001" })).toEqual([]);
-    expect(issuesOf({ text: "x", location_id: "abcXYZ123" })).toEqual([]);
+    expect(issuesOf({ text: "x", location_id: "110000000000001" })).toEqual([]);
+    expect(issuesOf({ text: "x", location_id: "abc" })).not.toEqual([]);
     expect(issuesOf({ text: "x", location_id: "" })[0]).toMatchObject({
       field: "location_id",
       message:
@@ -233,7 +234,7 @@ describe("geo-gating countries", () => {
       }),
       expect.objectContaining({ message: "use GB, not UK (the ISO 3166-1 code of that country)." }),
       expect.objectContaining({
-        message: '"XX" is not an ISO 3166-1 alpha-2 country code; use two capital letters such as JP or US.',
+        message: '"XX" is not a country\'s code (ISO 3166-1 alpha-2, such as JP, US or TW); check the spelling or remove it.',
       }),
       expect.objectContaining({ message: "US is listed twice; list each country once." }),
       expect.objectContaining({ message: "7 is not a country code; use two capital letters such as JP." }),

@@ -25,8 +25,8 @@ export interface OptionIssue {
  */
 export const GIF_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/u;
 
-/** A place id from the location search: Meta shows digit strings; letters are accepted too (at most 64). */
-export const LOCATION_ID_PATTERN = /^[A-Za-z0-9]{1,64}$/u;
+/** A place id from the location search: Meta's ids are numbers (its search answers `"id": 12345`), at most 64 digits. */
+export const LOCATION_ID_PATTERN = /^[0-9]{1,64}$/u;
 
 /**
  * What a ghost post may not carry: Meta says only text spoilers (`text_entities`) combine with a ghost post, so
@@ -297,8 +297,8 @@ function validateCountries(codes: unknown, add: Add): void {
     } else {
       add(
         field,
-        `"${code}" is not an ISO 3166-1 alpha-2 country code; use two capital letters such as JP or US.`,
-        `"${code}" は ISO 3166-1 alpha-2 の国コードではありません。JP や US のような大文字2 文字で指定してください。`,
+        `"${code}" is not a country's code (ISO 3166-1 alpha-2, such as JP, US or TW); check the spelling or remove it.`,
+        `"${code}" という国コードはありません（ISO 3166-1 alpha-2。例: JP、US、TW）。綴りを確かめるか、外してください。`,
       );
     }
   }
