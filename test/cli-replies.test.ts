@@ -147,7 +147,7 @@ describe.each(DIALECTS)("replies, locations and ghost posts from the CLI on %s",
     const { id: account } = await addAccount("hanako");
     const unknownRun = await cli("replies", "list", "999", "--account", String(account));
     expect(unknownRun.code).toBe(1);
-    expect(unknownRun.stderr).toContain("Run 999 published nothing");
+    expect(unknownRun.stderr).toContain("Run 999 does not exist.");
     expect(unknownRun.stderr).toContain("threads-scheduler runs");
 
     const bad = await cli("replies", "hide", "abc", "--account", String(account));
@@ -228,5 +228,48 @@ describe.each(DIALECTS)("replies, locations and ghost posts from the CLI on %s",
       [old, "archived"],
     ]);
     expect(rows[0]!.expiresAt - rows[0]!.publishedAt).toBe(24 * HOUR_MS);
+  });
+
+  it("tells the next step: another account's post, pending replies, a deleted post, a run that does not exist", async () => {
+    const { cli, json, sandbox, addAccount } = await setup(dialect);
+    const { id: hanako } = await addAccount("hanako");
+    const { id: taro } = await addAccount("taro");
+    const [posted] = await json<Array<{ id: number; parts: Array<{ media_id: string }> }>>(
+      "post",
+      "--account",
+      String(hanako),
+      "--text",
+      "承認制の投稿",
+    );
+    const runId = posted!.id;
+    const mediaId = posted!.parts[0]!.media_id;
+    const reply = sandbox.seedReply({ replyToId: mediaId, text: "visible" });
+    sandbox.seedReply({ replyToId: mediaId, text: "wait 1", pending: true });
+    sandbox.seedReply({ replyToId: mediaId, text: "wait 2", pending: true });
+
+    const wrong = await cli("replies", "hide", reply, "--account", String(taro));
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(
+      `Reply ${reply} is under a post of account ${hanako} (@hanako), not of @taro; use --account ${hanako}.`,
+    );
+    expect(wrong.stderr).not.toContain("reconnect");
+
+    const listed = await cli("replies", "list", String(runId), "--account", String(hanako));
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stderr).toContain("2 awaiting approval: add --pending");
+
+    const other = await cli("replies", "list", String(runId), "--account", String(taro));
+    expect(other.stderr).toContain(`Run ${runId} published nothing for account ${taro}`);
+    const missing = await cli("replies", "list", "99999", "--account", String(hanako));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("Run 99999 does not exist.");
+
+    const deleted = await cli("runs", "delete", String(runId), "--yes");
+    expect(deleted.code, deleted.stderr).toBe(0);
+    const gone = await cli("replies", "list", String(runId), "--account", String(hanako));
+    expect(gone.code).toBe(1);
+    expect(gone.stderr).toContain(`Run ${runId}'s post was deleted from Threads at `);
+    expect(gone.stderr).toMatch(/deleted from Threads at [^:]*\d{2}:\d{2}.*\+09:00/);
+    expect(gone.stderr).not.toContain("Threads API error");
   });
 });

@@ -75,7 +75,7 @@ describe.each(DIALECTS)("replies service on %s", (dialect) => {
     const { id } = await account("hanako");
     await expect(app.services.replies.listReplies({ accountId: id, target: "42" })).rejects.toMatchObject({
       code: "not_found",
-      message: expect.stringContaining("Run 42 published nothing for account"),
+      message: "Run 42 does not exist.",
     });
     await expect(app.services.replies.listReplies({ accountId: id, target: "12ab" })).rejects.toMatchObject({
       code: "invalid_input",
@@ -133,5 +133,69 @@ describe.each(DIALECTS)("replies service on %s", (dialect) => {
       hint: { action: "reconnect_account", accountId: account.id },
     });
     expect(refused.message).toContain("threads_location_tagging");
+  });
+
+  it("a reply under a post of someone outside this install: only the author can manage it, no reconnect advice", async () => {
+    const { id } = await account("hanako");
+    const stranger = running.sandbox.createUser({ username: "stranger" });
+    const post = running.sandbox.seedPost({ userId: stranger.userId, text: "not ours" });
+    const reply = running.sandbox.seedReply({ replyToId: post, text: "r" });
+    const refused = await app.services.replies.hideReply(id, reply, true).catch((e) => e);
+    expect(refused).toMatchObject({ name: "AppError", code: "conflict" });
+    expect(refused.message).toBe(
+      `Only the author of the post can hide or unhide its replies: reply ${reply} is under a post of @stranger, not of @hanako.`,
+    );
+    expect(refused.hint).toBeUndefined();
+    const approve = await app.services.replies.approveReply(id, reply, true).catch((e) => e);
+    expect(approve.message).toContain("Only the author of the post can approve or ignore its replies");
+  });
+
+  it("a reply under a post of another account of this install names that account", async () => {
+    const hanako = await account("hanako");
+    const taro = await account("taro");
+    const post = running.sandbox.seedPost({
+      userId: hanako.user.userId,
+      text: "hanako's",
+      replyApprovals: true,
+    });
+    const reply = running.sandbox.seedReply({ replyToId: post, text: "r" });
+    const refused = await app.services.replies.approveReply(taro.id, reply, true).catch((e) => e);
+    expect(refused).toMatchObject({ code: "conflict" });
+    expect(refused.message).toBe(
+      `Reply ${reply} is under a post of account ${hanako.id} (@hanako), not of @taro; use --account ${hanako.id}.`,
+    );
+    await app.services.replies.approveReply(hanako.id, reply, true);
+  });
+
+  it("a nested reply cannot be hidden: the error names the top-level reply, found up the replied_to chain", async () => {
+    const { id, user } = await account("hanako");
+    const post = running.sandbox.seedPost({ userId: user.userId, text: "p" });
+    const top = running.sandbox.seedReply({ replyToId: post, text: "top" });
+    const mid = running.sandbox.seedReply({ replyToId: top, text: "mid" });
+    const deep = running.sandbox.seedReply({ replyToId: mid, text: "deep" });
+    for (const nested of [mid, deep]) {
+      const refused = await app.services.replies.hideReply(id, nested, true).catch((e) => e);
+      expect(refused).toMatchObject({ code: "invalid_input", field: "replyId" });
+      expect(refused.message).toContain(
+        `a nested reply cannot be hidden alone; hide its top-level reply ${top} (which hides it too)`,
+      );
+    }
+  });
+
+  it("lists the visible replies with how many await approval (one page of pending replies)", async () => {
+    const { id, user } = await account("hanako");
+    const post = running.sandbox.seedPost({ userId: user.userId, text: "承認制", replyApprovals: true });
+    running.sandbox.seedReply({ replyToId: post, text: "a" });
+    running.sandbox.seedReply({ replyToId: post, text: "b" });
+    running.sandbox.seedReply({ replyToId: post, text: "shown", pending: false });
+    const listing = await app.services.replies.listReplies({ accountId: id, target: post });
+    expect(listing.replies.map((r) => r.text)).toEqual(["shown"]);
+    expect(listing.pending).toEqual({ count: 2, more: false });
+    const pending = await app.services.replies.listReplies({
+      accountId: id,
+      target: post,
+      status: "pending",
+    });
+    expect(pending.pending).toBeNull();
   });
 });

@@ -341,3 +341,32 @@ describe("the OAuth scopes the app asks for", () => {
     expect(places.length).toBeGreaterThan(0);
   });
 });
+
+describe("where a reply sits, read by another user (what `replies hide` looks up after a refusal)", () => {
+  it("GET /{reply-id}?fields=replied_to,root_post,username answers any token; the root post names its author", async () => {
+    const alice = running.sandbox.createUser({ username: "alice" });
+    const bob = running.sandbox.createUser({ username: "bob" });
+    const post = await publishText(alice, "alice's post");
+    const top = running.sandbox.seedReply({ replyToId: post, username: "fan_1", text: "top" });
+    const nested = running.sandbox.seedReply({ replyToId: top, username: "fan_2", text: "nested" });
+
+    const refused = await client.hideReply(bob.accessToken, top, true).catch((e) => e);
+    expect(refused).toMatchObject({ name: "ThreadsApiError", code: 10 });
+    expect(refused.message).toContain("only the author");
+
+    const read = await client.getMedia(bob.accessToken, nested, [
+      "id",
+      "replied_to",
+      "root_post",
+      "username",
+    ]);
+    expect(read).toMatchObject({
+      id: nested,
+      replied_to: { id: top },
+      root_post: { id: post },
+      username: "fan_2",
+    });
+    const root = await client.getMedia(bob.accessToken, post, ["id", "username"]);
+    expect(root).toMatchObject({ id: post, username: "alice" });
+  });
+});

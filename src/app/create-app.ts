@@ -23,6 +23,7 @@ import {
 import { createJobRegistry } from "../scheduler/jobs/registry.js";
 import { PLAN_HORIZON_MS } from "../scheduler/planning/index.js";
 import { createPostService, type PostService } from "../scheduler/posts.service.js";
+import { runExists } from "../scheduler/run-exists.js";
 import { createRunService, type RunService } from "../scheduler/runs.service.js";
 import { createStatusService } from "../scheduler/status.service.js";
 import { createAccountSchedules } from "../schedules/account-schedules.js";
@@ -189,7 +190,14 @@ function createServices(deps: AppDeps, notify: () => Promise<void>) {
     runs: groupRuns,
     schedules: accountSchedules,
   });
-  const replies = createReplyService({ db, threads: deps.threads.client, clock, accounts, rootPostOfRun });
+  const replies = createReplyService({
+    db,
+    threads: deps.threads.client,
+    clock,
+    accounts,
+    rootPostOfRun,
+    runExists,
+  });
   return { accounts, groups, schedules, replies };
 }
 

@@ -8,9 +8,10 @@ import type { Account, AccountForPublishing } from "../accounts/account.js";
 import type { Clock } from "../clock.js";
 import type { Db } from "../db/connect.js";
 import { AppError } from "../errors.js";
+import { formatInZone } from "../scheduler/inspect.js";
 import type { ThreadsClient } from "../threads/client.js";
 import { isPermissionCode, ThreadsApiError } from "../threads/errors.js";
-import type { ThreadsPlace, ThreadsReply } from "../threads/types.js";
+import type { ThreadsMedia, ThreadsPlace, ThreadsReply } from "../threads/types.js";
 import { GHOST_LIFETIME_MS, ghostStatus, type ReplyStatus, resolveTarget } from "./replies.js";
 
 export type { ReplyStatus } from "./replies.js";
@@ -24,6 +25,7 @@ export type RepliesThreads = Pick<
   | "hideReply"
   | "searchLocations"
   | "listGhostPosts"
+  | "getMedia"
 >;
 
 export interface ReplyServiceDeps {
@@ -34,9 +36,16 @@ export interface ReplyServiceDeps {
   accounts: {
     get(id: number): Promise<Account>;
     loadForPublishing(id: number, opts?: { evenIfPaused?: boolean }): Promise<AccountForPublishing>;
+    /** Every account of this install: which of them wrote a post another account cannot manage. */
+    list(): Promise<Account[]>;
   };
   /** The root post of a run (publications/ledger.ts). */
-  rootPostOfRun(db: Db, runId: number): Promise<{ accountId: number; mediaId: string | null } | undefined>;
+  rootPostOfRun(
+    db: Db,
+    runId: number,
+  ): Promise<{ accountId: number; mediaId: string | null; deletedAt?: number | null } | undefined>;
+  /** Whether a run with this id exists (the scheduler's runs); without it, an unknown run reads as one that published nothing. */
+  runExists?(db: Db, runId: number): Promise<boolean>;
 }
 
 /** At most this many replies or ghost posts are read for one listing (four of Meta's pages of 25). */
@@ -52,6 +61,11 @@ export interface RepliesListing {
   replies: ThreadsReply[];
   /** More replies than LIST_CAP: only the newest are listed. */
   truncated: boolean;
+  /**
+   * With the visible replies: how many await approval (one page read with the same token; `more` when there
+   * are more than that page), null when not asked or Threads would not say.
+   */
+  pending: { count: number; more: boolean } | null;
 }
 
 export interface GhostPostItem {
@@ -101,6 +115,11 @@ export function createReplyService(deps: ReplyServiceDeps) {
     if (target.kind === "run") {
       runId = target.runId;
       const root = await deps.rootPostOfRun(db, target.runId);
+      if (!root && deps.runExists && !(await deps.runExists(db, target.runId))) {
+        throw new AppError("not_found", `Run ${target.runId} does not exist.`, {
+          hint: { action: "list", what: "run", accountId: input.accountId },
+        });
+      }
       if (!root || root.accountId !== input.accountId) {
         throw new AppError(
           "not_found",
@@ -113,6 +132,13 @@ export function createReplyService(deps: ReplyServiceDeps) {
           "conflict",
           `Run ${target.runId} has not published its post yet: there are no replies to list.`,
           { hint: { action: "follow_run", runId: target.runId } },
+        );
+      }
+      if (root.deletedAt !== undefined && root.deletedAt !== null) {
+        const zone = (await accounts.get(input.accountId)).timezone;
+        throw new AppError(
+          "conflict",
+          `Run ${target.runId}'s post was deleted from Threads at ${formatInZone(root.deletedAt, zone)}: it has no replies to list any more.`,
         );
       }
       mediaId = root.mediaId;
@@ -131,6 +157,17 @@ export function createReplyService(deps: ReplyServiceDeps) {
         after = page.after;
       } while (after !== undefined && replies.length < LIST_CAP);
     });
+    // One more call, always with the visible replies (whether the post has reply approvals is not known without
+    // a read too): a refusal (not the account's post, no approvals) only means there is nothing to tell.
+    let pending: RepliesListing["pending"] = null;
+    if (status === "visible") {
+      try {
+        const page = await threads.listPendingReplies(token, mediaId, { status: "pending" });
+        pending = { count: page.data.length, more: page.after !== undefined };
+      } catch (error) {
+        if (!(error instanceof ThreadsApiError)) throw error;
+      }
+    }
     return {
       account: { id: account.id, username: account.username, timezone: account.timezone },
       mediaId,
@@ -138,25 +175,130 @@ export function createReplyService(deps: ReplyServiceDeps) {
       status,
       replies: replies.slice(0, LIST_CAP),
       truncated: after !== undefined || replies.length > LIST_CAP,
+      pending,
     };
   }
 
   /** Approves (true) or ignores (false) a reply awaiting approval under one of the account's posts. */
   async function approveReply(accountId: number, replyId: string, approve: boolean): Promise<void> {
     const id = mediaIdOf(replyId, "replyId");
-    const { token } = await connected(accountId);
-    await call(accountId, approve ? "approve the reply" : "ignore the reply", () =>
-      threads.managePendingReply(token, id, approve),
-    );
+    const { account, token } = await connected(accountId);
+    try {
+      await threads.managePendingReply(token, id, approve);
+    } catch (error) {
+      throw await explainRefusal(error, account, token, id, approve ? "approve" : "ignore");
+    }
   }
 
   /** Hides (true) or unhides (false) a top-level reply to one of the account's posts (its nested replies too). */
   async function hideReply(accountId: number, replyId: string, hide: boolean): Promise<void> {
     const id = mediaIdOf(replyId, "replyId");
-    const { token } = await connected(accountId);
-    await call(accountId, hide ? "hide the reply" : "unhide the reply", () =>
-      threads.hideReply(token, id, hide),
-    );
+    const { account, token } = await connected(accountId);
+    try {
+      await threads.hideReply(token, id, hide);
+    } catch (error) {
+      throw await explainRefusal(error, account, token, id, hide ? "hide" : "unhide");
+    }
+  }
+
+  /** A reply's parent and root post (`GET /{reply-id}?fields=replied_to,root_post`); undefined when unreadable. */
+  async function placeOf(token: string, id: string): Promise<{ parent?: string; root?: string } | undefined> {
+    try {
+      const m = await threads.getMedia(token, id, ["id", "replied_to", "root_post"]);
+      return {
+        ...(m.replied_to ? { parent: m.replied_to.id } : {}),
+        ...(m.root_post ? { root: m.root_post.id } : {}),
+      };
+    } catch (error) {
+      if (error instanceof ThreadsApiError) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * A refused hide/approve in words the user can act on. A permission refusal (code 10) for a reply under
+   * someone else's post is not a token problem: the reply's root post is looked up and, when another account of
+   * this install wrote it, that account is named. A nested reply cannot be hidden alone: its top-level reply is
+   * found by walking `replied_to` up to the one that replies to the root post.
+   */
+  async function explainRefusal(
+    error: unknown,
+    account: Account,
+    token: string,
+    replyId: string,
+    verb: "hide" | "unhide" | "approve" | "ignore",
+  ): Promise<unknown> {
+    const what = `${verb} the reply`;
+    if (!(error instanceof ThreadsApiError) || error.kind === "auth")
+      return asAppError(error, account.id, what);
+    const place = await placeOf(token, replyId);
+    const ability = verb === "hide" || verb === "unhide" ? "hide or unhide" : "approve or ignore";
+    if (isPermissionCode(error.code)) {
+      let author: string | undefined;
+      if (place?.root) {
+        try {
+          // `username` (the author's) is a media field Meta documents; ThreadsMedia passes it through untyped.
+          const root = (await threads.getMedia(token, place.root, ["id", "username"])) as ThreadsMedia & {
+            username?: unknown;
+          };
+          if (typeof root.username === "string") author = root.username;
+        } catch (e) {
+          if (!(e instanceof ThreadsApiError)) throw e;
+        }
+      }
+      if (author !== undefined && author !== account.username) {
+        const other = (await accounts.list()).find((a) => a.username === author && a.id !== account.id);
+        if (other) {
+          return new AppError(
+            "conflict",
+            `Reply ${replyId} is under a post of account ${other.id} (@${other.username}), not of @${account.username}; use --account ${other.id}.`,
+            { cause: error },
+          );
+        }
+        return new AppError(
+          "conflict",
+          `Only the author of the post can ${ability} its replies: reply ${replyId} is under a post of @${author}, not of @${account.username}.`,
+          { cause: error },
+        );
+      }
+      // The sandbox's words for the same refusal when the post could not be read.
+      if (author === undefined && /only the author/iu.test(error.message)) {
+        return new AppError(
+          "conflict",
+          `Only the author of the post can ${ability} its replies: reply ${replyId} is not under a post of @${account.username}.`,
+          { cause: error },
+        );
+      }
+      return asAppError(error, account.id, what);
+    }
+    if (
+      (verb === "hide" || verb === "unhide") &&
+      place?.parent &&
+      place.root &&
+      place.parent !== place.root
+    ) {
+      const top = await topLevelOf(token, place.parent, place.root);
+      if (top) {
+        return new AppError(
+          "invalid_input",
+          `Reply ${replyId} is a nested reply: a nested reply cannot be ${verb === "hide" ? "hidden" : "unhidden"} alone; ${verb} its top-level reply ${top} (which ${verb}s it too).`,
+          { cause: error, field: "replyId" },
+        );
+      }
+    }
+    return asAppError(error, account.id, what);
+  }
+
+  /** Walks `replied_to` up from `id` to the reply whose parent is the root post (at most 50 steps). */
+  async function topLevelOf(token: string, id: string, root: string): Promise<string | undefined> {
+    let current = id;
+    for (let step = 0; step < 50; step++) {
+      const place = await placeOf(token, current);
+      if (!place?.parent) return undefined;
+      if (place.parent === root) return current;
+      current = place.parent;
+    }
+    return undefined;
   }
 
   async function searchLocations(input: {

@@ -68,8 +68,13 @@ export const repliesListCommand: Command = {
     ];
     const post =
       listing.runId === null ? `post ${listing.mediaId}` : `run ${listing.runId} (post ${listing.mediaId})`;
+    const pendingNote =
+      listing.pending !== null && listing.pending.count > 0
+        ? `${listing.pending.count}${listing.pending.more ? "+" : ""} awaiting approval: add --pending (\`threads-scheduler replies list ${args.positionals[0]!.trim()} --account ${accountId} --pending\`).`
+        : null;
     if (listing.replies.length === 0) {
       ctx.output.out(`No ${what} under ${post}.`);
+      if (pendingNote) ctx.output.err(pendingNote);
       return 0;
     }
     ctx.output.out(
@@ -93,6 +98,7 @@ export const repliesListCommand: Command = {
         ? `Hide one with \`threads-scheduler replies hide REPLY_ID --account ${accountId}\`.`
         : `Approve one with \`threads-scheduler replies approve REPLY_ID --account ${accountId}\`${status === "pending" ? `, or ignore it with \`replies ignore\`` : ""}.`;
     ctx.output.err(next);
+    if (pendingNote) ctx.output.err(pendingNote);
     return 0;
   },
 };
