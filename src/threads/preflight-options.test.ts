@@ -234,7 +234,8 @@ describe("geo-gating countries", () => {
       }),
       expect.objectContaining({ message: "use GB, not UK (the ISO 3166-1 code of that country)." }),
       expect.objectContaining({
-        message: '"XX" is not a country\'s code (ISO 3166-1 alpha-2, such as JP, US or TW); check the spelling or remove it.',
+        message:
+          '"XX" is not a country\'s code (ISO 3166-1 alpha-2, such as JP, US or TW); check the spelling or remove it.',
       }),
       expect.objectContaining({ message: "US is listed twice; list each country once." }),
       expect.objectContaining({ message: "7 is not a country code; use two capital letters such as JP." }),
