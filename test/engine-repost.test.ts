@@ -253,7 +253,7 @@ describe.each(DIALECTS)("repost and quote schedules on %s", (dialect) => {
     ]);
   });
 
-  it("a 100/33 on the repost of a post that still reads is not a source gone: the post is picked again", async () => {
+  it("a 100/33 on the repost of a post that still reads is not a source gone: it only rests for the cooldown", async () => {
     // Meta's 100/33 also means "cannot be loaded due to missing permissions, or does not support this operation".
     const { account, userId, posts } = await setup(["first", "second"]);
     const scheduleId = await env.addSchedule(account.id, {
@@ -277,15 +277,17 @@ describe.each(DIALECTS)("repost and quote schedules on %s", (dialect) => {
     expect(refused).toMatchObject({ state: "failed", source_media_id: posts[0]!.id });
     expect(refused.reason).not.toMatch(/gone from Threads/);
 
+    // A refused post rests for the cooldown like a recycled one (not "gone": it is picked again after it); the
+    // next day reposts the other post.
     await env.runAt(TWELVE + DAY);
     expect(await runAtTwelve(scheduleId, 1)).toMatchObject({
       state: "published",
-      source_media_id: posts[0]!.id,
+      source_media_id: posts[1]!.id,
     });
     expect(env.sandbox.published(userId).map((p) => p.repostedPostId)).toEqual([
       undefined,
       undefined,
-      posts[0]!.id,
+      posts[1]!.id,
     ]);
   });
 
