@@ -18,7 +18,7 @@ import {
 } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { childEnv, DIALECTS, freePort, killAll, spawnCli } from "./helpers.js";
 
@@ -30,6 +30,19 @@ const KEY_A = "a1".repeat(32);
 const KEY_B = "b2".repeat(32);
 /** Root may write any file: the read-only cases run their commands as `nobody`, as a real user would be. */
 const AS_USER = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+
+/**
+ * `nobody` must reach the code it runs: a checkout in a folder only its owner may enter (`mktemp -d` makes mode
+ * 0700) would fail these cases with "Cannot find package 'tsx'", so the folders above the checkout get o+x
+ * (enter, not list) when they lack it.
+ */
+if (process.getuid?.() === 0) {
+  for (let dir = resolve(process.cwd()); ; dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) chmodSync(dir, mode | 0o001);
+    if (dirname(dir) === dir) break;
+  }
+}
 
 const dirs: string[] = [];
 afterEach(async () => {
